@@ -1,0 +1,1 @@
+"""Watchfloor services: ingest, classifier, notifier, and the CLI."""

@@ -1,0 +1,57 @@
+"""The ``watchfloor`` command. Each subcommand lives in its own module.
+
+A module registers itself with ``register(subparsers)`` and sets
+``func=`` (taking the parsed args, returning an exit code) on its parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# module under services.cli -> registered in this order in --help
+_COMMAND_MODULES = (
+    "classify",
+    "eval",
+    "taxonomy",
+    "ingest",
+    "worker",
+    "up",
+    "status",
+    "demo",
+    "replay",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="watchfloor",
+        description="Watchfloor: news alerting on Redis Streams (ingest, classify, notify).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"services.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"services.cli.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

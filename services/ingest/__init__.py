@@ -1,0 +1,1 @@
+"""Watchfloor ingest."""

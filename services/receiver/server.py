@@ -1,0 +1,139 @@
+"""A local webhook receiver: records what it gets, answers as told.
+
+Used by ``watchfloor demo``, ``make bench`` and the integration tests. It runs a
+real HTTP server on a loopback port in a background thread. When given the
+watchlist secrets it verifies each Standard Webhooks signature.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+
+@dataclass
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    received_at: float
+    status: int
+    verified: bool | None = None  # None: no secret known for this path
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class WebhookReceiver:
+    """Start with ``start()``; ``url(path)`` gives an address to post to.
+
+    ``plan(path, [503, 503, 200])`` makes the next requests on ``path`` get
+    those statuses in turn (then 200). ``secrets`` maps path -> whsec_ secret
+    used to verify signatures.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    secrets: dict[str, str] = field(default_factory=dict)
+    requests: list[ReceivedRequest] = field(default_factory=list)
+    _plans: dict[str, deque[int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _cond: threading.Condition = field(init=False)
+    _server: ThreadingHTTPServer | None = None
+
+    def __post_init__(self) -> None:
+        self._cond = threading.Condition(self._lock)
+
+    def start(self) -> WebhookReceiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                status = receiver._record(self.path, dict(self.headers.items()), body)
+                payload = b'{"ok":true}' if status < 300 else b'{"error":"planned"}'
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                return
+
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def plan(self, path: str, statuses: list[int]) -> None:
+        with self._lock:
+            self._plans[path] = deque(statuses)
+
+    def _record(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        with self._lock:
+            plan = self._plans.get(path)
+            status = plan.popleft() if plan else 200
+            verified = None
+            secret = self.secrets.get(path)
+            if secret:
+                lowered = {k.lower(): v for k, v in headers.items()}
+                try:
+                    Webhook(secret).verify(body, lowered)
+                    verified = True
+                except WebhookVerificationError:
+                    verified = False
+            self.requests.append(
+                ReceivedRequest(path, headers, body, time.time(), status, verified)
+            )
+            self._cond.notify_all()
+            return status
+
+    def delivered(self, path: str | None = None) -> list[ReceivedRequest]:
+        """Requests answered with 2xx (on ``path`` if given)."""
+        with self._lock:
+            return [
+                r for r in self.requests if r.status < 300 and (path is None or r.path == path)
+            ]
+
+    def wait_for(self, count: int, timeout: float = 10.0, path: str | None = None) -> bool:
+        """Wait until ``count`` requests were answered 2xx; True if reached."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                done = sum(
+                    1 for r in self.requests if r.status < 300 and (path is None or r.path == path)
+                )
+                if done >= count:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+
+    def __enter__(self) -> WebhookReceiver:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

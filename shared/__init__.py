@@ -1,0 +1,1 @@
+"""Code shared by the Watchfloor services: settings, schemas, keys, logging, streams."""

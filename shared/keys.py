@@ -1,0 +1,88 @@
+"""Every Redis key, stream and consumer group Watchfloor uses, in one place.
+
+All keys live under a configurable prefix so tests and tenants never collide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CLASSIFIER_GROUP = "classifier"
+NOTIFIER_GROUP = "notifier"
+DELIVERY_GROUP = "delivery"
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = "watchfloor"
+
+    # Streams
+    @property
+    def articles(self) -> str:
+        return f"{self.prefix}:articles"
+
+    @property
+    def classified(self) -> str:
+        return f"{self.prefix}:classified"
+
+    @property
+    def deliveries(self) -> str:
+        """One entry per (alert, target) to send."""
+        return f"{self.prefix}:deliveries"
+
+    @property
+    def alerts(self) -> str:
+        """History of alerts raised (for status and audit)."""
+        return f"{self.prefix}:alerts"
+
+    @property
+    def dead_letters(self) -> str:
+        """Stream entries that could not be processed: error + original payload."""
+        return f"{self.prefix}:dead"
+
+    @property
+    def failed_deliveries(self) -> str:
+        """Deliveries given up: permanent failures and exhausted retry schedules."""
+        return f"{self.prefix}:deliveries:failed"
+
+    @property
+    def delivered_log(self) -> str:
+        """Deliveries that succeeded (bounded history)."""
+        return f"{self.prefix}:deliveries:done"
+
+    # Dedupe and delivery state
+    def seen_article(self, article_id: str) -> str:
+        return f"{self.prefix}:seen:{article_id}"
+
+    def seen_content(self, content_hash: str) -> str:
+        return f"{self.prefix}:seen-content:{content_hash}"
+
+    def delivered(self, delivery_id: str) -> str:
+        return f"{self.prefix}:delivered:{delivery_id}"
+
+    def sending(self, delivery_id: str) -> str:
+        """Short lease so two copies never send the same delivery at once."""
+        return f"{self.prefix}:sending:{delivery_id}"
+
+    @property
+    def retry_schedule(self) -> str:
+        """Sorted set: delivery id -> due time (unix seconds)."""
+        return f"{self.prefix}:retry:due"
+
+    @property
+    def retry_payloads(self) -> str:
+        """Hash: delivery id -> delivery JSON waiting for its retry."""
+        return f"{self.prefix}:retry:payload"
+
+    @property
+    def metrics(self) -> str:
+        """Hash of counters (ingested, duplicates, alerts, delivered, ...)."""
+        return f"{self.prefix}:metrics"
+
+    def consumed_streams(self) -> dict[str, str]:
+        """Stream -> the consumer group that reads it."""
+        return {
+            self.articles: CLASSIFIER_GROUP,
+            self.classified: NOTIFIER_GROUP,
+            self.deliveries: DELIVERY_GROUP,
+        }

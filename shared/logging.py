@@ -1,0 +1,77 @@
+"""Logging, configured once: JSON lines when not on a terminal, console otherwise.
+
+Context (article_id, watchlist_id, delivery_id) is bound with structlog's
+contextvars, so every line about an article carries its id.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+_SECRET_KEYS = frozenset({"secret", "token", "password", "authorization", "api_key"})
+
+
+def _drop_secrets(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    for key in list(event_dict):
+        if key.lower() in _SECRET_KEYS:
+            event_dict[key] = "***"
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", fmt: str = "auto", stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
+    )
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _drop_secrets,
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info if use_json else structlog.dev.set_exc_info,
+        renderer,
+    ]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name) if name else structlog.get_logger()
+
+
+class FastStreamLogger:
+    """Adapter: FastStream calls ``logger.log(level, msg, extra=..., exc_info=...)``."""
+
+    def __init__(self, name: str = "faststream") -> None:
+        self._log = structlog.get_logger(name)
+
+    def log(self, level: int, msg: str, *args: Any, **kwargs: Any) -> None:
+        extra = kwargs.pop("extra", None) or {}
+        exc_info = kwargs.pop("exc_info", None)
+        fields = {k: v for k, v in extra.items() if v not in ("", None)}
+        if exc_info:
+            fields["exc_info"] = exc_info
+        self._log.log(level, msg % args if args else msg, **fields)
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging API name
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        level = logging.getLevelNamesMapping().get(name.upper())
+        if level is None:
+            raise AttributeError(name)
+        return lambda msg, *a, **kw: self.log(level, msg, *a, **kw)

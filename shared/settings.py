@@ -1,0 +1,89 @@
+"""One settings object, built once at start-up and passed in.
+
+Values come from the environment (prefix ``WATCHFLOOR_``) and from a ``.env``
+file. Nothing else in the code reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import socket
+import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WATCHFLOOR_", env_file=".env", extra="ignore", frozen=False
+    )
+
+    # Redis. None means "not configured": `demo` and `up` then start an
+    # embedded Redis; `worker` uses the local default.
+    redis_url: str | None = None
+    key_prefix: str = "watchfloor"
+    data_dir: Path = Path(".watchfloor")  # embedded Redis data, demo output
+
+    # Consuming
+    batch_size: int = Field(100, ge=1, le=5000)
+    poll_interval_ms: int = Field(100, ge=10)
+    reclaim_idle_ms: int = Field(30_000, ge=100)  # well above batch handling time
+    max_deliveries: int = Field(5, ge=1)  # then the entry goes to dead letters
+    stream_maxlen: int = Field(100_000, ge=100)  # trimmed only below acked entries
+    maintenance_interval_s: float = Field(5.0, gt=0)
+    consumer_name: str | None = None  # default: host-pid
+    graceful_timeout_s: float = Field(15.0, gt=0)
+
+    # Ingest
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    dedupe_ttl_s: int = Field(30 * 24 * 3600, ge=60)
+    max_batch_articles: int = Field(1000, ge=1)
+
+    # Classifier
+    taxonomy_file: Path | None = None  # default: the packaged taxonomy
+    gazetteer_file: Path | None = None  # default: the packaged gazetteer
+
+    # Notifier
+    watchlists_file: Path | None = None
+    webhook_timeout_s: float = Field(5.0, gt=0)
+    retry_schedule_s: list[float] = Field(default_factory=lambda: [1, 5, 30, 120, 600, 1800])
+    delivered_ttl_s: int = Field(7 * 24 * 3600, ge=60)
+    delivery_concurrency: int = Field(32, ge=1)
+    retry_poll_interval_s: float = Field(0.2, gt=0)
+
+    # Logging
+    log_level: str = "INFO"
+    log_format: str = "auto"  # auto | json | console
+
+    @field_validator("retry_schedule_s", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [float(v) for v in value.split(",") if v.strip()]
+        return value
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or "redis://127.0.0.1:6379/0"
+
+    @property
+    def resolved_consumer_name(self) -> str:
+        return self.consumer_name or f"{socket.gethostname()}-{os.getpid()}"
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for logs and status output."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.hostname or ""
+    if parts.username:
+        netloc = f"{parts.username}:***@{netloc}"
+    else:
+        netloc = f":***@{netloc}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

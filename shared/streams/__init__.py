@@ -1,0 +1,1 @@
+"""Reliable Redis Streams plumbing on FastStream: codec, groups, reclaim, dead letters."""

@@ -1,0 +1,81 @@
+"""Fixtures shared by all tests.
+
+- ``redis_url``: WATCHFLOOR_TEST_REDIS_URL, or a private redis-server on a free
+  port started for the session (stopped at the end).
+- ``redis_client``/``keys``/``settings``: a real connection and a unique key
+  prefix per test, deleted afterwards.
+- ``receiver``: a real local HTTP webhook receiver.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from services.receiver import WebhookReceiver
+from shared.keys import Keys
+from shared.redis_server import LocalRedisServer
+from shared.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    configured = os.environ.get("WATCHFLOOR_TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    with tempfile.TemporaryDirectory(prefix="watchfloor-test-redis-") as tmp:
+        server = LocalRedisServer(Path(tmp), persist=False, prefer_path=True).start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    return f"wftest:{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def keys(key_prefix: str) -> Keys:
+    return Keys(key_prefix)
+
+
+@pytest.fixture
+def settings(redis_url: str, key_prefix: str, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        redis_url=redis_url,
+        key_prefix=key_prefix,
+        data_dir=tmp_path / "data",
+        reclaim_idle_ms=1000,
+        maintenance_interval_s=0.5,
+        retry_schedule_s=[0.2, 0.4],
+        poll_interval_ms=50,
+        http_port=0,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture
+async def redis_client(redis_url: str, key_prefix: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        async for key in client.scan_iter(match=f"{key_prefix}:*", count=1000):
+            await client.delete(key)
+        await client.aclose()
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as rcv:
+        yield rcv
