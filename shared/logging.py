@@ -56,10 +56,13 @@ def get_logger(name: str | None = None) -> Any:
 class FastStreamLogger:
     """Adapter: FastStream calls ``logger.log(level, msg, extra=..., exc_info=...)``."""
 
-    def __init__(self, name: str = "faststream") -> None:
+    def __init__(self, name: str = "faststream", level: int = logging.INFO) -> None:
         self._log = structlog.get_logger(name)
+        self._level = level
 
     def log(self, level: int, msg: str, *args: Any, **kwargs: Any) -> None:
+        if level < self._level:
+            return
         extra = kwargs.pop("extra", None) or {}
         exc_info = kwargs.pop("exc_info", None)
         fields = {k: v for k, v in extra.items() if v not in ("", None)}
@@ -68,7 +71,7 @@ class FastStreamLogger:
         self._log.log(level, msg % args if args else msg, **fields)
 
     def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging API name
-        return True
+        return level >= self._level
 
     def __getattr__(self, name: str) -> Any:
         level = logging.getLevelNamesMapping().get(name.upper())

@@ -6,8 +6,8 @@ file. Nothing else in the code reads ``os.environ``.
 
 from __future__ import annotations
 
-import socket
 import os
+import socket
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 

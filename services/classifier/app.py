@@ -1,0 +1,52 @@
+"""Classifier worker: articles stream -> classification -> classified stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from structlog.contextvars import bound_contextvars
+
+from shared.keys import CLASSIFIER_GROUP
+from shared.logging import get_logger
+from shared.schemas import Article, ClassifiedArticle
+from shared.settings import Settings
+from shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
+from shared.streams.publish import publish
+from shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
+
+log = get_logger("watchfloor.classifier")
+
+
+def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
+    if classifier is None:
+        from services.classifier.engine import Classifier
+
+        classifier = Classifier.from_settings(runtime.settings)
+    keys = runtime.keys
+
+    async def handle(batch: list[Incoming[Article]]) -> list[ItemFailure]:
+        results: list[ClassifiedArticle] = []
+        failures: list[ItemFailure] = []
+        for item in batch:
+            article = item.message
+            with bound_contextvars(article_id=article.id):
+                try:
+                    classification = classifier.classify_article(article)
+                except Exception as exc:  # a rule bug on this input: retrying will not help
+                    log.error("classification_failed", error=repr(exc))
+                    failures.append(ItemFailure(item.entry_id, f"classifier error: {exc!r}"))
+                    continue
+                log.debug("article_classified", tags=classification.tag_ids)
+            results.append(ClassifiedArticle(article=article, classification=classification))
+        await publish(runtime.redis, keys.classified, results)
+        await runtime.redis.hincrby(keys.metrics, "classified", len(results))
+        return failures
+
+    return WorkerParts(
+        name="classifier",
+        consumers=[StreamConsumer(keys.articles, CLASSIFIER_GROUP, Article, handle)],
+    )
+
+
+def create_app(settings: Settings) -> WorkerApp:
+    return create_worker_app(settings, [classifier_parts])

@@ -1,0 +1,169 @@
+"""Read a stream through a consumer group, reliably, with FastStream.
+
+For each consumed stream two FastStream subscribers share one consumer name:
+
+- the *reader* takes new entries in batches (XREADGROUP COUNT=batch_size);
+- the *reclaimer* takes entries idle too long on any consumer (XAUTOCLAIM),
+  one by one, and sends an entry delivered more than ``max_deliveries`` times
+  to the dead-letter stream instead of processing it again.
+
+Entries are decoded by a tolerant parser: an entry that is not a valid
+message goes to the dead-letter stream with its error; it never blocks the
+rest of its batch. The handler returns the entries it could not process
+(``ItemFailure``: bad data, never retried); raising instead means "transient":
+the batch stays pending and is reclaimed later. The batch is acknowledged
+when the handler returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
+from pydantic import BaseModel
+from redis.asyncio import Redis
+
+from shared.keys import Keys
+from shared.logging import get_logger
+from shared.settings import Settings
+from shared.streams.codec import MalformedEntry, decode, raw_fields_text
+from shared.streams.deadletter import DeadLetter, add_dead_letters
+
+M = TypeVar("M", bound=BaseModel)
+log = get_logger("watchfloor.streams")
+
+_DECODED = "watchfloor_decoded"
+_PLACEHOLDER = {b"__data__": b"null"}
+
+
+@dataclass(frozen=True)
+class Incoming(Generic[M]):
+    entry_id: str
+    message: M
+    raw: dict[Any, Any]
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """An entry that cannot be processed (bad data): it goes to dead letters."""
+
+    entry_id: str
+    error: str
+
+
+BatchHandler = Callable[[list[Incoming[M]]], Awaitable[list[ItemFailure]]]
+
+
+@dataclass(frozen=True)
+class StreamConsumer(Generic[M]):
+    stream: str
+    group: str
+    model: type[M]
+    handle: BatchHandler[M]
+    batch_size: int | None = None  # default: settings.batch_size
+
+
+def _tolerant_parser(model: type[BaseModel]) -> Callable[..., Awaitable[Any]]:
+    async def parse(msg: dict[str, Any], original: Callable[..., Awaitable[Any]]) -> Any:
+        data = msg["data"]
+        entries = data if isinstance(data, list) else [data]
+        msg[_DECODED] = [(entry, decode(entry, model)) for entry in entries]
+        # FastStream's own decoding of a malformed entry would raise and leave
+        # the whole batch pending; it gets a placeholder, we keep the original.
+        msg["data"] = [_PLACEHOLDER] * len(entries) if isinstance(data, list) else _PLACEHOLDER
+        return await original(msg)
+
+    return parse
+
+
+def _split(msg: RedisStreamMessage, consumer: StreamConsumer[M]) -> tuple[list[Incoming[M]], list[DeadLetter]]:
+    raw = msg.raw_message
+    good: list[Incoming[M]] = []
+    bad: list[DeadLetter] = []
+    for entry_id, (fields, decoded) in zip(raw["message_ids"], raw[_DECODED], strict=True):
+        eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+        if isinstance(decoded, MalformedEntry):
+            bad.append(DeadLetter(consumer.stream, consumer.group, eid, decoded.error, decoded.payload))
+        else:
+            good.append(Incoming(eid, decoded, fields))
+    return good, bad
+
+
+async def _process(
+    redis: Redis, keys: Keys, consumer: StreamConsumer[M], msg: RedisStreamMessage, deliveries: int = 1
+) -> None:
+    good, dead = _split(msg, consumer)
+    if good:
+        by_id = {item.entry_id: item for item in good}
+        for failure in await consumer.handle(good):
+            item = by_id[failure.entry_id]
+            dead.append(
+                DeadLetter(consumer.stream, consumer.group, item.entry_id, failure.error,
+                           raw_fields_text(item.raw), deliveries)
+            )
+    for letter in dead:
+        log.warning("dead_letter", stream=letter.stream, entry_id=letter.entry_id, error=letter.error)
+    await add_dead_letters(redis, keys, dead)
+
+
+def attach_consumer(
+    broker: RedisBroker,
+    redis: Callable[[], Redis],
+    consumer: StreamConsumer[Any],
+    *,
+    settings: Settings,
+    keys: Keys,
+    consumer_name: str,
+) -> list[Any]:
+    """Register the reader and the reclaimer for ``consumer`` on ``broker``."""
+    parser = _tolerant_parser(consumer.model)
+    reader = broker.subscriber(
+        stream=StreamSub(
+            consumer.stream,
+            group=consumer.group,
+            consumer=consumer_name,
+            batch=True,
+            max_records=consumer.batch_size or settings.batch_size,
+            polling_interval=settings.poll_interval_ms,
+        ),
+        parser=parser,
+        title=f"{consumer.group}:{consumer.stream}:read",
+    )
+    reclaimer = broker.subscriber(
+        stream=StreamSub(
+            consumer.stream,
+            group=consumer.group,
+            consumer=consumer_name,
+            min_idle_time=settings.reclaim_idle_ms,
+            polling_interval=max(settings.poll_interval_ms, 500),
+        ),
+        parser=parser,
+        title=f"{consumer.group}:{consumer.stream}:reclaim",
+    )
+
+    @reader
+    async def read_batch(body: Any, msg: RedisStreamMessage) -> None:
+        await _process(redis(), keys, consumer, msg)
+
+    @reclaimer
+    async def reclaim_one(body: Any, msg: RedisStreamMessage) -> None:
+        deliveries = await msg.get_delivery_count()
+        if deliveries > settings.max_deliveries:
+            raw = msg.raw_message
+            (entry_id,) = raw["message_ids"]
+            ((fields, _),) = raw[_DECODED]
+            letter = DeadLetter(
+                consumer.stream, consumer.group, entry_id.decode(),
+                f"delivered {deliveries} times without being acknowledged "
+                f"(max_deliveries={settings.max_deliveries})",
+                raw_fields_text(fields), deliveries,
+            )
+            log.warning("dead_letter", stream=letter.stream, entry_id=letter.entry_id, error=letter.error)
+            await add_dead_letters(redis(), keys, [letter])
+            return
+        log.info("reclaimed_entry", stream=consumer.stream, deliveries=deliveries)
+        await _process(redis(), keys, consumer, msg, deliveries)
+
+    return [reader, reclaimer]

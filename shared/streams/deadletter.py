@@ -1,0 +1,67 @@
+"""The dead-letter stream: entries that cannot be processed, kept with their error.
+
+An entry lands here when it fails validation, when processing it raises an
+error that retrying cannot fix, or when it was delivered more than
+``max_deliveries`` times. It can be replayed onto its original stream.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from shared.keys import Keys
+
+DEAD_LETTER_MAXLEN = 100_000
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    stream: str
+    group: str
+    entry_id: str
+    error: str
+    payload: str
+    deliveries: int = 1
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "stream": self.stream,
+            "group": self.group,
+            "entry_id": self.entry_id,
+            "error": self.error[:2000],
+            "payload": self.payload,
+            "deliveries": str(self.deliveries),
+            "dead_at": f"{time.time():.3f}",
+        }
+
+
+async def add_dead_letters(redis: Redis, keys: Keys, letters: list[DeadLetter]) -> None:
+    if not letters:
+        return
+    async with redis.pipeline(transaction=False) as pipe:
+        for letter in letters:
+            pipe.xadd(keys.dead_letters, letter.fields(), maxlen=DEAD_LETTER_MAXLEN, approximate=True)
+        pipe.hincrby(keys.metrics, "dead_letters", len(letters))
+        await pipe.execute()
+
+
+async def replay_dead_letters(redis: Redis, keys: Keys, *, limit: int = 100) -> int:
+    """Put dead letters back on their stream (after a fix), oldest first."""
+    import json
+
+    replayed = 0
+    for entry_id, fields in await redis.xrange(keys.dead_letters, count=limit):
+        text = {k.decode(): v.decode() for k, v in fields.items()}
+        try:
+            original = json.loads(text["payload"])
+        except (KeyError, ValueError):
+            continue
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(text["stream"], original)
+            pipe.xdel(keys.dead_letters, entry_id)
+            await pipe.execute()
+        replayed += 1
+    return replayed

@@ -1,0 +1,90 @@
+"""Consumer groups: create from the beginning, trim safely, forget dead consumers."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+async def ensure_group(redis: Redis, stream: str, group: str) -> bool:
+    """Create ``group`` on ``stream`` at id 0 (the backlog counts). True if created."""
+    try:
+        await redis.xgroup_create(name=stream, groupname=group, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" in str(exc):
+            return False
+        raise
+    return True
+
+
+def _id_tuple(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def _next_id(entry_id: str) -> str:
+    ms, seq = _id_tuple(entry_id)
+    return f"{ms}-{seq + 1}"
+
+
+async def acknowledged_floor(redis: Redis, stream: str) -> str | None:
+    """The lowest id some group still needs; entries below it are acked by all.
+
+    None when the stream has no group (then nothing may be trimmed: a group
+    created later from 0 would miss them).
+    """
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except ResponseError:
+        return None
+    if not groups:
+        return None
+    floor: tuple[int, int] | None = None
+    for group in groups:
+        name = _text(group["name"])
+        candidate = _next_id(_text(group["last-delivered-id"]))
+        if int(group.get("pending", 0)):
+            summary = await redis.xpending(stream, name)
+            if summary and summary.get("min"):
+                candidate = _text(summary["min"])
+        as_tuple = _id_tuple(candidate)
+        if floor is None or as_tuple < floor:
+            floor = as_tuple
+    assert floor is not None
+    return f"{floor[0]}-{floor[1]}"
+
+
+async def trim_acknowledged(redis: Redis, stream: str, maxlen: int) -> int:
+    """Keep at most ``maxlen`` entries, but never drop one a group has not acked."""
+    length = await redis.xlen(stream)
+    if length <= maxlen:
+        return 0
+    floor = await acknowledged_floor(redis, stream)
+    if floor is None:
+        return 0
+    newest = await redis.xrevrange(stream, count=maxlen)
+    keep_from = _text(newest[-1][0])
+    min_id = min(floor, keep_from, key=_id_tuple)
+    return int(await redis.xtrim(stream, minid=min_id, approximate=False))
+
+
+async def forget_dead_consumers(
+    redis: Redis, stream: str, group: str, *, idle_ms: int, keep: str
+) -> list[str]:
+    """Delete consumers idle for ``idle_ms`` that hold nothing (XINFO grows forever)."""
+    removed: list[str] = []
+    try:
+        consumers = await redis.xinfo_consumers(stream, group)
+    except ResponseError:
+        return removed
+    for consumer in consumers:
+        name = _text(consumer["name"])
+        if name == keep or int(consumer.get("pending", 0)) or int(consumer.get("idle", 0)) < idle_ms:
+            continue
+        await redis.xgroup_delconsumer(stream, group, name)
+        removed.append(name)
+    return removed

@@ -1,0 +1,213 @@
+"""A worker process: a FastStream app plus the upkeep that keeps it reliable.
+
+- consumer groups are created at start-up from id 0 (the backlog counts);
+- if Redis loses a group (restart without persistence, FLUSHALL), FastStream
+  stops the subscriber and asks the app to exit with code 0; ``WorkerApp``
+  turns that into: re-create the group, restart the subscriber, keep going;
+- a maintenance loop trims consumed streams below what every group acked and
+  forgets dead consumers that hold nothing;
+- SIGTERM: FastStream lets in-flight handlers finish (graceful_timeout);
+  fetched-but-unstarted entries stay pending and are reclaimed elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+from faststream import FastStream
+from faststream.redis import RedisBroker
+
+from shared.keys import Keys
+from shared.logging import FastStreamLogger, get_logger
+from shared.settings import Settings, redact_url
+from shared.streams.consumer import StreamConsumer, attach_consumer
+from shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
+
+log = get_logger("watchfloor.worker")
+
+
+@dataclass
+class Periodic:
+    """A job run every ``interval_s`` inside the worker (never in a handler)."""
+
+    name: str
+    interval_s: float
+    run: Callable[[], Awaitable[Any]]
+
+
+@dataclass
+class WorkerParts:
+    """What one service adds to a worker process."""
+
+    name: str
+    consumers: list[StreamConsumer[Any]] = field(default_factory=list)
+    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    periodic: list[Periodic] = field(default_factory=list)
+
+
+class Runtime:
+    """What a service's handlers share: settings, keys, one Redis client."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.key_prefix)
+        self.consumer_name = settings.resolved_consumer_name
+        self._redis: aioredis.Redis | None = None
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            self._redis = aioredis.from_url(
+                self.settings.resolved_redis_url, health_check_interval=30,
+                socket_keepalive=True, retry_on_timeout=True,
+            )
+        return self._redis
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+
+class WorkerApp(FastStream):
+    """FastStream app that recovers a lost consumer group instead of exiting 0."""
+
+    def __init__(self, broker: RedisBroker, runtime: Runtime, parts: list[WorkerParts]) -> None:
+        self.runtime = runtime
+        self.parts = parts
+        self.stopping = False
+        self._recover = asyncio.Event()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._subscribers: list[Any] = []
+        for part in parts:
+            for consumer in part.consumers:
+                self._subscribers += attach_consumer(
+                    broker, lambda: runtime.redis, consumer,
+                    settings=runtime.settings, keys=runtime.keys,
+                    consumer_name=runtime.consumer_name,
+                )
+        super().__init__(
+            broker,
+            logger=FastStreamLogger(),
+            on_startup=[self._on_startup],
+            after_startup=[self._after_startup],
+            on_shutdown=[self._on_shutdown],
+            after_shutdown=[self._after_shutdown],
+        )
+
+    @property
+    def consumed(self) -> list[tuple[str, str]]:
+        return [(c.stream, c.group) for p in self.parts for c in p.consumers]
+
+    def exit(self) -> None:
+        # Called on SIGINT/SIGTERM, and by a subscriber that hit NOGROUP after
+        # stopping itself: only the first is a reason to stop.
+        if not self.stopping and any(not s.running for s in self._subscribers):
+            log.error("consumer_group_lost", action="recreating")
+            self._recover.set()
+            return
+        self.stopping = True
+        super().exit()
+
+    async def ensure_groups(self) -> None:
+        for stream, group in self.consumed:
+            if await ensure_group(self.runtime.redis, stream, group):
+                log.info("consumer_group_created", stream=stream, group=group)
+
+    async def _on_startup(self) -> None:
+        settings = self.runtime.settings
+        log.info("worker_starting", parts=[p.name for p in self.parts],
+                 redis=redact_url(settings.resolved_redis_url),
+                 consumer=self.runtime.consumer_name)
+        await self.runtime.redis.ping()
+        await self.ensure_groups()
+        for part in self.parts:
+            for hook in part.on_start:
+                await hook()
+
+    async def _after_startup(self) -> None:
+        self._tasks.append(asyncio.create_task(self._maintain(), name="maintenance"))
+        for part in self.parts:
+            for job in part.periodic:
+                self._tasks.append(asyncio.create_task(self._every(job), name=job.name))
+        log.info("worker_started", parts=[p.name for p in self.parts])
+
+    async def _on_shutdown(self) -> None:
+        self.stopping = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for part in self.parts:
+            for hook in part.on_stop:
+                await hook()
+
+    async def _after_shutdown(self) -> None:
+        await self.runtime.close()
+        log.info("worker_stopped")
+
+    async def _every(self, job: Periodic) -> None:
+        while True:
+            try:
+                await job.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep the job alive; the error is visible in logs
+                log.error("periodic_job_failed", job=job.name, error=repr(exc))
+            await asyncio.sleep(job.interval_s)
+
+    async def _maintain(self) -> None:
+        settings = self.runtime.settings
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._recover.wait(), settings.maintenance_interval_s)
+            self._recover.clear()
+            try:
+                await self.maintain_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis down: try again next round
+                log.error("maintenance_failed", error=repr(exc))
+
+    async def maintain_once(self) -> None:
+        settings, redis = self.runtime.settings, self.runtime.redis
+        await self.ensure_groups()
+        for sub in self._subscribers:
+            if not sub.running and not self.stopping:
+                await sub.start()
+                log.warning("subscriber_restarted", subscriber=str(getattr(sub, "title_", "")))
+        idle_ms = max(10 * settings.reclaim_idle_ms, 60_000)
+        for stream, group in self.consumed:
+            trimmed = await trim_acknowledged(redis, stream, settings.stream_maxlen)
+            if trimmed:
+                log.info("stream_trimmed", stream=stream, removed=trimmed)
+            for name in await forget_dead_consumers(
+                redis, stream, group, idle_ms=idle_ms, keep=self.runtime.consumer_name
+            ):
+                log.info("dead_consumer_removed", stream=stream, group=group, consumer=name)
+
+
+def build_broker(settings: Settings) -> RedisBroker:
+    return RedisBroker(
+        settings.resolved_redis_url,
+        graceful_timeout=settings.graceful_timeout_s,
+        logger=FastStreamLogger(),
+        # per-message "Received"/"Processed" lines at DEBUG: they cost throughput
+        log_level=logging.DEBUG,
+    )
+
+
+def create_worker_app(
+    settings: Settings, builders: list[Callable[[Runtime], WorkerParts]]
+) -> WorkerApp:
+    runtime = Runtime(settings)
+    broker = build_broker(settings)
+    return WorkerApp(broker, runtime, [build(runtime) for build in builders])

@@ -1,0 +1,38 @@
+"""Helpers for integration tests: run a worker app in the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from shared.streams.worker import WorkerApp
+
+
+@contextlib.asynccontextmanager
+async def running(app: WorkerApp) -> AsyncIterator[WorkerApp]:
+    task = asyncio.create_task(app.run())
+    try:
+        await wait_until(lambda: _started(app), timeout=10, what="worker start")
+        yield app
+    finally:
+        app.exit()
+        await asyncio.wait_for(task, 20)
+
+
+async def _started(app: WorkerApp) -> bool:
+    return bool(app._tasks)
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 10.0, what: str = "condition",
+    interval: float = 0.05,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if await check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(interval)

@@ -1,0 +1,116 @@
+"""The stream plumbing on a real Redis: poison entries, reclaim, delivery cap,
+a lost consumer group. The classifier logic is replaced by a tiny fake so
+these tests are about the plumbing only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from services.classifier.app import classifier_parts
+from shared.keys import CLASSIFIER_GROUP
+from shared.schemas import Article, Classification, ClassifiedArticle
+from shared.streams.codec import decode, encode
+from shared.streams.worker import create_worker_app
+from tests.integration.helpers import running, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+class ExplodingClassifier:
+    """Classifies everything as nothing, except titles containing 'boom'."""
+
+    def classify_article(self, article: Article) -> Classification:
+        if "boom" in article.title:
+            raise ValueError("rule table corrupted for this input")
+        return Classification(classifier_version="fake-1")
+
+
+def make_app(settings):
+    return create_worker_app(settings, [lambda rt: classifier_parts(rt, ExplodingClassifier())])
+
+
+async def classified_ids(redis_client, keys) -> list[str]:
+    entries = await redis_client.xrange(keys.classified)
+    out = []
+    for _, fields in entries:
+        event = decode(fields, ClassifiedArticle)
+        out.append(event.article.id)
+    return out
+
+
+async def test_poison_entries_go_to_dead_letters_and_work_goes_on(settings, keys, redis_client):
+    await redis_client.xadd(keys.articles, encode(Article(id="a1", title="calm")))
+    await redis_client.xadd(keys.articles, {"__data__": b"{not json"})
+    await redis_client.xadd(keys.articles, {"unexpected": b"\xff"})
+    await redis_client.xadd(keys.articles, encode(Article(id="a2", title="boom")))
+    await redis_client.xadd(keys.articles, encode(Article(id="a3", title="calm again")))
+
+    async with running(make_app(settings)):
+        async def done() -> bool:
+            return await redis_client.xlen(keys.dead_letters) == 3 and len(
+                await classified_ids(redis_client, keys)) == 2
+        await wait_until(done, what="2 classified and 3 dead letters")
+
+    assert await classified_ids(redis_client, keys) == ["a1", "a3"]
+    letters = [
+        {k.decode(): v.decode() for k, v in f.items()}
+        for _, f in await redis_client.xrange(keys.dead_letters)
+    ]
+    errors = sorted(letter["error"] for letter in letters)
+    assert any("invalid Article" in e for e in errors)
+    assert any("no '__data__' field" in e for e in errors)
+    assert any("classifier error" in e and "rule table corrupted" in e for e in errors)
+    boom = next(x for x in letters if "classifier error" in x["error"])
+    original = json.loads(boom["payload"])  # the original entry is kept for replay
+    assert json.loads(original["__data__"])["title"] == "boom"
+    pending = await redis_client.xpending(keys.articles, CLASSIFIER_GROUP)
+    assert pending["pending"] == 0
+
+
+async def test_entries_pending_on_a_dead_consumer_are_reclaimed(settings, keys, redis_client):
+    await redis_client.xgroup_create(keys.articles, CLASSIFIER_GROUP, id="0", mkstream=True)
+    await redis_client.xadd(keys.articles, encode(Article(id="orphan", title="left behind")))
+    # a consumer that read the entry and died
+    await redis_client.xreadgroup(CLASSIFIER_GROUP, "ghost-1", {keys.articles: ">"})
+
+    async with running(make_app(settings)):
+        async def reclaimed() -> bool:
+            return await classified_ids(redis_client, keys) == ["orphan"]
+        await wait_until(reclaimed, timeout=15, what="orphan reclaimed")
+        pending = await redis_client.xpending(keys.articles, CLASSIFIER_GROUP)
+        assert pending["pending"] == 0
+
+
+async def test_entry_delivered_too_often_is_dead_lettered(settings, keys, redis_client):
+    await redis_client.xgroup_create(keys.articles, CLASSIFIER_GROUP, id="0", mkstream=True)
+    entry_id = await redis_client.xadd(keys.articles, encode(Article(id="cursed", title="x")))
+    await redis_client.xreadgroup(CLASSIFIER_GROUP, "ghost-2", {keys.articles: ">"})
+    await redis_client.xclaim(keys.articles, CLASSIFIER_GROUP, "ghost-2", 0, [entry_id],
+                              retrycount=settings.max_deliveries + 3)
+
+    async with running(make_app(settings)):
+        async def dead() -> bool:
+            return await redis_client.xlen(keys.dead_letters) == 1
+        await wait_until(dead, timeout=15, what="dead letter")
+    (_, fields), = await redis_client.xrange(keys.dead_letters)
+    assert b"without being acknowledged" in fields[b"error"]
+    assert await classified_ids(redis_client, keys) == []
+
+
+async def test_worker_recreates_a_lost_group_and_keeps_consuming(settings, keys, redis_client):
+    app = make_app(settings)
+    async with running(app):
+        await redis_client.xadd(keys.articles, encode(Article(id="before", title="one")))
+        async def first() -> bool:
+            return "before" in await classified_ids(redis_client, keys)
+        await wait_until(first, what="first article")
+
+        await redis_client.delete(keys.articles)  # the group goes with the stream
+        await redis_client.xadd(keys.articles, encode(Article(id="after", title="two")))
+
+        async def second() -> bool:
+            return "after" in await classified_ids(redis_client, keys)
+        await wait_until(second, timeout=15, what="article after the group was lost")
+        assert not app.stopping
