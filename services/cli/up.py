@@ -1,0 +1,32 @@
+"""``watchfloor up``: the whole pipeline in one process."""
+
+from __future__ import annotations
+
+import argparse
+
+from services.cli.common import (
+    WORKER_PARTS,
+    add_settings_flags,
+    embedded_redis_if_needed,
+    run_workers,
+    settings_from_args,
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "up",
+        help="run ingest, classifier and notifier in one process",
+        description=(
+            "Run all three workers in one process on this machine. Without "
+            "WATCHFLOOR_REDIS_URL an embedded Redis is started, with its data in "
+            "WATCHFLOOR_DATA_DIR (default .watchfloor/)."
+        ),
+    )
+    add_settings_flags(parser)
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    with embedded_redis_if_needed(settings_from_args(args)) as settings:
+        return run_workers(settings, list(WORKER_PARTS))

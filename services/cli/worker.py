@@ -1,0 +1,27 @@
+"""``watchfloor worker ingest|classifier|notifier``: one worker process."""
+
+from __future__ import annotations
+
+import argparse
+
+from services.cli.common import WORKER_PARTS, add_settings_flags, run_workers, settings_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "worker",
+        help="run one worker process (ingest, classifier or notifier)",
+        description=(
+            "Run one worker. Copies of the same worker share its consumer group, so "
+            "start more copies to scale. ingest serves POST /v1/articles; classifier "
+            "tags articles; notifier matches watchlists and delivers webhooks. "
+            "Stops cleanly on SIGTERM (in-flight work finishes)."
+        ),
+    )
+    parser.add_argument("name", choices=sorted(WORKER_PARTS), help="which worker to run")
+    add_settings_flags(parser)
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    return run_workers(settings_from_args(args), [args.name])

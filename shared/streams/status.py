@@ -1,0 +1,91 @@
+"""A snapshot of the pipeline's streams, groups, retries and dead letters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import ResponseError
+
+from shared.keys import Keys
+
+LAG_COUNT_LIMIT = 100_000
+
+
+def _text(value: Any) -> Any:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _lag(redis: Redis, stream: str, group: dict[str, Any]) -> int | None:
+    lag = group.get("lag")
+    if lag is not None:
+        return int(lag)
+    # Redis < 7 has no lag field: count entries after last-delivered-id.
+    last = _text(group["last-delivered-id"])
+    entries = redis.xrange(stream, min=f"({last}", count=LAG_COUNT_LIMIT)
+    return len(entries)
+
+
+def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
+    streams: dict[str, Any] = {}
+    consumed = keys.consumed_streams()
+    for stream in (keys.articles, keys.classified, keys.deliveries, keys.alerts):
+        info: dict[str, Any] = {"length": redis.xlen(stream), "groups": []}
+        if stream in consumed:
+            try:
+                groups = redis.xinfo_groups(stream)
+            except ResponseError:
+                groups = []
+            for group in groups:
+                name = _text(group["name"])
+                consumers = redis.xinfo_consumers(stream, name)
+                info["groups"].append({
+                    "name": name,
+                    "lag": _lag(redis, stream, group),
+                    "pending": int(group["pending"]),
+                    "consumers": [
+                        {"name": _text(c["name"]), "pending": int(c["pending"]),
+                         "idle_ms": int(c["idle"])}
+                        for c in consumers
+                    ],
+                })
+        streams[stream] = info
+    metrics = {_text(k): int(v) for k, v in redis.hgetall(keys.metrics).items()}
+    return {
+        "prefix": keys.prefix,
+        "streams": streams,
+        "dead_letters": redis.xlen(keys.dead_letters),
+        "retries_scheduled": redis.zcard(keys.retry_schedule),
+        "failed_deliveries": redis.xlen(keys.failed_deliveries),
+        "delivered": redis.xlen(keys.delivered_log),
+        "metrics": metrics,
+    }
+
+
+def format_status(status: dict[str, Any]) -> str:
+    lines = [f"prefix: {status['prefix']}", ""]
+    lines.append(f"{'stream':<34} {'length':>8}  {'group':<12} {'lag':>7} {'pending':>8}  consumers")
+    for stream, info in status["streams"].items():
+        short = stream.removeprefix(status["prefix"] + ":")
+        if not info["groups"]:
+            lines.append(f"{short:<34} {info['length']:>8}  {'-':<12} {'-':>7} {'-':>8}  -")
+        for group in info["groups"]:
+            consumers = ", ".join(
+                f"{c['name']}(pending={c['pending']}, idle={c['idle_ms'] // 1000}s)"
+                for c in group["consumers"]
+            ) or "none"
+            lines.append(
+                f"{short:<34} {info['length']:>8}  {group['name']:<12} "
+                f"{group['lag'] if group['lag'] is not None else '?':>7} {group['pending']:>8}  {consumers}"
+            )
+    lines += [
+        "",
+        f"dead letters:        {status['dead_letters']}",
+        f"retries scheduled:   {status['retries_scheduled']}",
+        f"failed deliveries:   {status['failed_deliveries']}",
+        f"delivered (history): {status['delivered']}",
+    ]
+    if status["metrics"]:
+        lines.append("counters:            " + ", ".join(
+            f"{k}={v}" for k, v in sorted(status["metrics"].items())))
+    return "\n".join(lines)
