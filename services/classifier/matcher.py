@@ -1,0 +1,278 @@
+"""Apply the taxonomy's tag rules to an article.
+
+All terms of all rules go into one Aho-Corasick automaton, run once over the
+lowercased article. Every distinct term list of the taxonomy (a rule's
+triggers, each of its ``with`` groups, its vetoes, each modality cue list) is
+one bit; a term found in the text contributes the bits of every list it is
+in. A rule then holds in a sentence when the sentence's bits include its
+trigger bit and every group bit and none of its veto bits: integer
+arithmetic, no per-rule regex scan.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import ahocorasick
+
+from services.classifier.modality import CONFIDENCE_FACTOR, decide_modality
+from services.classifier.sentences import Sentence, split_sentences
+from services.classifier.taxonomy import Taxonomy
+
+# Read hyphens and dashes as spaces and typographic quotes as plain ones, so
+# "test-fired" matches the term "test fire*". Every mapping keeps the length,
+# so offsets in the normalised text are offsets in the original.
+_NORMALISE = str.maketrans({"-": " ", "‐": " ", "‑": " ", "–": " ", "—": " ", "’": "'", "‘": "'"})
+
+TITLE_BONUS = 0.04  # a headline states the story's main event
+PER_EXTRA_SENTENCE = 0.03  # more sentences showing the tag, more certainty
+MAX_CONFIDENCE = 0.99
+
+
+def normalise(text: str) -> str:
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lowercase to two ("İ")
+        lowered = "".join(c.lower()[0] for c in text)
+    return lowered.translate(_NORMALISE)
+
+
+def _near(hits: list[tuple[int, int, int]], rule: _CompiledRule) -> bool:
+    """Whether a ``near`` term lies within ``near_chars`` of a trigger term."""
+    triggers = [h for h in hits if h[2] & rule.trigger]
+    for start, end, bits in hits:
+        if bits & rule.near:
+            for t_start, t_end, _ in triggers:
+                if (start, end) != (t_start, t_end) and max(
+                    start - t_end, t_start - end, 0
+                ) <= rule.near_chars:
+                    return True
+    return False
+
+
+def _build_automaton(terms: dict[str, list[int]]) -> ahocorasick.Automaton | None:
+    if not terms:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, (whole, prefix) in terms.items():
+        automaton.add_word(key, (len(key), whole, prefix))
+    automaton.make_automaton()
+    return automaton
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerHit:
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagHit:
+    tag: str
+    rule: str
+    confidence: float
+    modality: str
+    sentence: Sentence
+    triggers: tuple[TriggerHit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    tag: str
+    id: str
+    confidence: float
+    trigger: int  # bit of the trigger list
+    groups: tuple[int, ...]
+    near: int  # bit of terms that must be close to a trigger, 0 for none
+    near_chars: int
+    veto: int  # bits that must not be in the sentence
+    veto_in_item: int  # bits that must not be anywhere in the item
+    shown: int  # bits whose words are reported as triggers
+
+
+class TagMatcher:
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._list_bits: dict[tuple[str, ...], int] = {}
+        # key -> [whole-word mask, prefix mask]; terms with capitals match case-sensitively
+        self._terms: dict[str, list[int]] = {}
+        self._cased_terms: dict[str, list[int]] = {}
+        self._cue_bits: list[tuple[int, str, str]] = []
+        self.rules: list[_CompiledRule] = []
+        for tag in taxonomy.tags:
+            tag_veto = self._bit(tag.without)
+            tag_veto_item = self._bit(tag.without_in_item)
+            for rule in tag.rules:
+                trigger = self._bit(rule.trigger)
+                groups = tuple(self._bit(g) for g in rule.with_groups)
+                near = self._bit(rule.near)
+                shown = trigger | near
+                for g in groups:
+                    shown |= g
+                self.rules.append(
+                    _CompiledRule(
+                        tag=tag.id,
+                        id=rule.id,
+                        confidence=rule.confidence,
+                        trigger=trigger,
+                        groups=groups,
+                        near=near,
+                        near_chars=rule.near_chars,
+                        veto=tag_veto | self._bit(rule.without),
+                        veto_in_item=tag_veto_item | self._bit(rule.without_in_item),
+                        shown=shown,
+                    )
+                )
+        for modality, positions in taxonomy.modality_cues.items():
+            for position, terms in positions.items():
+                self._cue_bits.append((self._bit(terms), modality, position))
+        self._cue_mask = 0
+        for bit, _, _ in self._cue_bits:
+            self._cue_mask |= bit
+        self._any_trigger = 0
+        for rule in self.rules:
+            self._any_trigger |= rule.trigger
+        self._automaton = _build_automaton(self._terms)
+        self._cased_automaton = _build_automaton(self._cased_terms)
+
+    def _bit(self, terms: tuple[str, ...]) -> int:
+        """The bit of a term list; identical lists share one bit."""
+        if not terms:
+            return 0
+        if terms in self._list_bits:
+            return self._list_bits[terms]
+        bit = 1 << len(self._list_bits)
+        self._list_bits[terms] = bit
+        for term in terms:
+            prefix = term.endswith("*")
+            stem = term.rstrip("*").strip()
+            if stem.lower() == stem:
+                masks = self._terms.setdefault(normalise(stem), [0, 0])
+            else:
+                masks = self._cased_terms.setdefault(stem.translate(_NORMALISE), [0, 0])
+            masks[1 if prefix else 0] |= bit
+        return bit
+
+    def match(self, title: str, text: str) -> list[TagHit]:
+        sentences = split_sentences(title, text)
+        if not sentences or not (self._terms or self._cased_terms):
+            return []
+        original = title + "\n" + text
+        combined = normalise(original)
+        body_offset = len(title) + 1
+        starts = [s.start if s.field == "title" else s.start + body_offset for s in sentences]
+        hits = self._find_terms(self._automaton, combined)
+        if self._cased_terms:
+            hits += self._find_terms(self._cased_automaton, original.translate(_NORMALISE))
+        masks = [0] * len(sentences)
+        sentence_hits: list[list[tuple[int, int, int]]] = [[] for _ in sentences]
+        item_mask = 0
+        for hit in hits:
+            index = bisect_right(starts, hit[0]) - 1
+            if index < 0:
+                continue
+            masks[index] |= hit[2]
+            sentence_hits[index].append(hit)
+            item_mask |= hit[2]
+        if not item_mask & self._any_trigger:
+            return []
+        best: dict[str, TagHit] = {}
+        support: dict[str, int] = {}
+        for index, mask in enumerate(masks):
+            if not mask & self._any_trigger:
+                continue
+            fired: dict[str, _CompiledRule] = {}
+            for rule in self.rules:
+                if (
+                    mask & rule.trigger
+                    and not mask & rule.veto
+                    and not item_mask & rule.veto_in_item
+                    and all(mask & g for g in rule.groups)
+                    and (not rule.near or (mask & rule.near and _near(sentence_hits[index], rule)))
+                ):
+                    current = fired.get(rule.tag)
+                    if current is None or rule.confidence > current.confidence:
+                        fired[rule.tag] = rule
+            for tag, rule in fired.items():
+                support[tag] = support.get(tag, 0) + 1
+                candidate = self._tag_hit(
+                    rule,
+                    sentences[index],
+                    starts[index],
+                    sentence_hits[index],
+                    combined,
+                    title,
+                    text,
+                    body_offset,
+                )
+                if tag not in best or candidate.confidence > best[tag].confidence:
+                    best[tag] = candidate
+        out = []
+        for tag, hit in sorted(best.items()):
+            bonus = PER_EXTRA_SENTENCE * min(support[tag] - 1, 3)
+            confidence = round(min(MAX_CONFIDENCE, hit.confidence + bonus), 3)
+            if confidence >= self.taxonomy.emit_threshold:
+                out.append(
+                    TagHit(tag, hit.rule, confidence, hit.modality, hit.sentence, hit.triggers)
+                )
+        return out
+
+    @staticmethod
+    def _find_terms(
+        automaton: ahocorasick.Automaton | None, combined: str
+    ) -> list[tuple[int, int, int]]:
+        """(start, end, bits) of every term occurrence that starts on a word
+        boundary and ends on one (or, for "prefix*" terms, inside a word)."""
+        hits: list[tuple[int, int, int]] = []
+        if automaton is None:
+            return hits
+        size = len(combined)
+        for last, (length, whole, prefix) in automaton.iter(combined):
+            start = last - length + 1
+            if start > 0 and combined[start - 1].isalnum():
+                continue
+            end = last + 1
+            if end < size and combined[end].isalnum():
+                if not prefix:
+                    continue
+                while end < size and combined[end].isalnum():
+                    end += 1
+                hits.append((start, end, prefix))
+            else:
+                hits.append((start, end, whole | prefix))
+        return hits
+
+    def _tag_hit(
+        self,
+        rule: _CompiledRule,
+        sentence: Sentence,
+        sentence_start: int,
+        hits: list[tuple[int, int, int]],
+        combined: str,
+        title: str,
+        text: str,
+        body_offset: int,
+    ) -> TagHit:
+        field_offset = 0 if sentence.field == "title" else body_offset
+        source = title if sentence.field == "title" else text
+        triggers = []
+        seen: set[tuple[int, int]] = set()
+        for start, end, bits in hits:
+            if bits & rule.shown and (start, end) not in seen:
+                seen.add((start, end))
+                s, e = start - field_offset, end - field_offset
+                triggers.append(TriggerHit(sentence.field, s, e, source[s:e]))
+        triggers.sort(key=lambda t: (t.start, t.end))
+        first = min((h[0] for h in hits if h[2] & rule.trigger), default=sentence_start)
+        cues = []
+        if self._cue_mask:
+            for start, _end, bits in hits:
+                if bits & self._cue_mask:
+                    cues.extend((m, p, start) for bit, m, p in self._cue_bits if bits & bit)
+        modality = decide_modality(cues, first, combined[sentence_start:first])
+        confidence = rule.confidence * CONFIDENCE_FACTOR[modality]
+        if sentence.field == "title":
+            confidence += TITLE_BONUS
+        return TagHit(rule.tag, rule.id, confidence, modality, sentence, tuple(triggers))

@@ -1,0 +1,142 @@
+"""Split an article into sentences, keeping character offsets.
+
+The title is always its own sentence. A wire dateline ("TEHRAN (Reuters) - ")
+is split off the body as its own piece, so a place name in it does not count
+as context for the first sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from shared.schemas import TextField
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets)
+# before whitespace and a character that can start a sentence.
+_BOUNDARY = re.compile(r"""[.!?]["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+# Words that end with a period without ending the sentence.
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "adm",
+        "sen",
+        "rep",
+        "gov",
+        "pres",
+        "st",
+        "jr",
+        "sr",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "no",
+        "vs",
+        "etc",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.u",
+    ]
+)
+_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Za-z0-9 .,'-]{1,60}?(?:\s*\((?:[A-Za-z .&/-]{2,30})\))?\s*(?:[-–—:]{1,2})\s+"
+    r"|^\s*\((?:[A-Za-z .&/-]{2,30})\)\s*[-–—]\s+"
+    r"|^\s*[A-Z][A-Za-z .&/-]{1,30}\s+[-–—]\s+"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    field: TextField
+    start: int  # offsets into the field's text
+    end: int
+    text: str
+
+
+def split_sentences(title: str, text: str) -> list[Sentence]:
+    sentences: list[Sentence] = []
+    if title.strip():
+        sentences.append(_trimmed("title", title, 0, len(title)))
+    sentences.extend(_split_body(text))
+    return sentences
+
+
+def _split_body(text: str) -> list[Sentence]:
+    if not text.strip():
+        return []
+    out: list[Sentence] = []
+    start = 0
+    dateline = _dateline_end(text)
+    if dateline:
+        out.append(_trimmed("text", text, 0, dateline))
+        start = dateline
+    for match in _BOUNDARY.finditer(text, start):
+        if _is_abbreviation(text, match.start()):
+            continue
+        end = match.start() + 1
+        if text[start:end].strip():
+            out.append(_trimmed("text", text, start, end))
+        start = match.end()
+    if text[start:].strip():
+        out.append(_trimmed("text", text, start, len(text)))
+    return out
+
+
+def _dateline_end(text: str) -> int:
+    """End offset of a leading wire dateline, 0 when there is none.
+
+    Datelines are short and mostly capitals or end with an agency in brackets:
+    "BEIJING - ", "SEOUL (Reuters) - ", "AP - ", "NAJAF, Aug 22: ".
+    """
+    match = _DATELINE.match(text)
+    if not match:
+        return 0
+    head = match.group(0)
+    letters = [c for c in head if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters)
+    if "(" in head or (letters and capitals / len(letters) > 0.6):
+        return match.end()
+    return 0
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    word_start = dot
+    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
+        word_start -= 1
+    word = text[word_start:dot].lower()
+    # single initials ("N. Korea", "George W. Bush") never end a sentence
+    return word in _ABBREVIATIONS or len(word) == 1
+
+
+def _trimmed(field: TextField, source: str, start: int, end: int) -> Sentence:
+    while start < end and source[start].isspace():
+        start += 1
+    while end > start and source[end - 1].isspace():
+        end -= 1
+    return Sentence(field, start, end, source[start:end])

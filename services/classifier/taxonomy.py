@@ -1,0 +1,366 @@
+"""Load and validate the tag taxonomy (a YAML file analysts edit).
+
+The file is validated on its YAML node tree (``yaml.compose``) rather than on
+the loaded dict, so every error can name the file and line it comes from.
+
+Shape (see taxonomy.yaml for the documented default)::
+
+    version: taxonomy-2026.11.1
+    emit_threshold: 0.5
+    lexicons: {name: [term, ...]}          # reusable term lists, used as "@name"
+    modality: {denied: {before: [...], any: [...]}, ...}
+    tags:
+      tag_id:
+        description: ...
+        without: [...]                     # vetoes every rule of the tag, same sentence
+        without_in_item: [...]             # vetoes the tag if anywhere in the item
+        rules:
+          - id: rule-name
+            confidence: 0.8
+            trigger: [...]                 # one of these must occur
+            near: [...]                    # one of these within near_chars (default 40) of a trigger
+            with: [[...], "@lexicon"]      # each group must also occur, same sentence
+            without: [...]                 # none of these in the sentence
+
+A term is a phrase matched on lowercased text with hyphens read as spaces; a
+trailing ``*`` matches any word ending ("deploy*" matches "deployed"); a term
+with capital letters matches case-sensitively ("US" but not "us").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
+MODALITIES = ("denied", "hypothetical", "planned", "reported")  # priority order
+CUE_POSITIONS = ("before", "any")
+_TAG_ID = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
+_RULE_KEYS = {
+    "id",
+    "confidence",
+    "trigger",
+    "near",
+    "near_chars",
+    "with",
+    "without",
+    "without_in_item",
+}
+DEFAULT_NEAR_CHARS = 40
+_TAG_KEYS = {"description", "rules", "without", "without_in_item"}
+_TOP_KEYS = {"version", "emit_threshold", "lexicons", "modality", "tags"}
+
+
+class TaxonomyError(ValueError):
+    """A problem in a taxonomy file, with the file and 1-based line it is on."""
+
+    def __init__(self, file: str | Path, line: int | None, message: str) -> None:
+        self.file = str(file)
+        self.line = line
+        self.message = message
+        where = f"{self.file}:{line}" if line else self.file
+        super().__init__(f"{where}: {message}")
+
+
+class TaxonomyErrors(TaxonomyError):
+    """Several problems found in one pass; ``errors`` lists each of them."""
+
+    def __init__(self, errors: list[TaxonomyError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.file, first.line, first.message)
+        self.args = ("\n".join(str(e) for e in errors),)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    confidence: float
+    trigger: tuple[str, ...]
+    near: tuple[str, ...] = ()
+    near_chars: int = DEFAULT_NEAR_CHARS
+    with_groups: tuple[tuple[str, ...], ...] = ()
+    without: tuple[str, ...] = ()
+    without_in_item: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TagDefinition:
+    id: str
+    description: str
+    rules: tuple[Rule, ...]
+    without: tuple[str, ...] = ()
+    without_in_item: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    version: str
+    tags: tuple[TagDefinition, ...]
+    # modality -> position ("before" the trigger, or "any" place in the sentence) -> terms
+    modality_cues: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    emit_threshold: float = 0.5
+    source: str = "<memory>"
+
+    @property
+    def tag_ids(self) -> list[str]:
+        return [t.id for t in self.tags]
+
+    @property
+    def rule_count(self) -> int:
+        return sum(len(t.rules) for t in self.tags)
+
+    def term_count(self) -> int:
+        terms: set[str] = set()
+        for tag in self.tags:
+            terms.update(tag.without, tag.without_in_item)
+            for rule in tag.rules:
+                terms.update(rule.trigger, rule.near, rule.without, rule.without_in_item)
+                for group in rule.with_groups:
+                    terms.update(group)
+        return len(terms)
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read and validate a taxonomy file; raise TaxonomyError(s) naming file and line."""
+    file = Path(path) if path else DEFAULT_TAXONOMY_PATH
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TaxonomyError(file, None, f"cannot read file: {exc.strerror or exc}") from exc
+    return parse_taxonomy(text, source=str(file))
+
+
+def parse_taxonomy(text: str, source: str = "<string>") -> Taxonomy:
+    try:
+        root = yaml.compose(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise TaxonomyError(source, line, f"invalid YAML: {exc.problem or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(source, None, f"invalid YAML: {exc}") from exc
+    return _Validator(source).taxonomy(root)
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Validator:
+    """Walks the node tree, collecting every error before raising."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.errors: list[TaxonomyError] = []
+        self.lexicons: dict[str, tuple[str, ...]] = {}
+
+    def error(self, node: yaml.Node | None, message: str) -> None:
+        self.errors.append(TaxonomyError(self.source, _line(node) if node else None, message))
+
+    def mapping(self, node: yaml.Node, what: str, allowed: set[str]) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping")
+            return {}
+        out: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self.error(key_node, f"{what}: keys must be plain names")
+            elif key in out:
+                self.error(key_node, f"{what}: duplicate key {key!r}")
+            elif allowed and key not in allowed:
+                self.error(
+                    key_node, f"{what}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})"
+                )
+            else:
+                out[key] = value_node
+        return out
+
+    def string(self, node: yaml.Node, what: str) -> str | None:
+        if (
+            not isinstance(node, yaml.ScalarNode)
+            or node.tag != "tag:yaml.org,2002:str"
+            or not node.value.strip()
+        ):
+            got = (
+                f" (got {node.value!r}, which YAML reads as a {node.tag.rsplit(':', 1)[-1]}; quote it)"
+                if isinstance(node, yaml.ScalarNode) and node.value
+                else ""
+            )
+            self.error(node, f"{what} must be a non-empty string{got}")
+            return None
+        return node.value.strip()
+
+    def number(self, node: yaml.Node, what: str, low: float, high: float) -> float | None:
+        try:
+            value = float(node.value) if isinstance(node, yaml.ScalarNode) else None
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            self.error(node, f"{what} must be a number between {low} and {high}")
+            return None
+        return value
+
+    def terms(self, node: yaml.Node, what: str, allow_refs: bool = True) -> tuple[str, ...]:
+        """A list of terms (or a single "@lexicon"); lexicon references are expanded."""
+        items = (
+            [node]
+            if isinstance(node, yaml.ScalarNode)
+            else node.value
+            if isinstance(node, yaml.SequenceNode)
+            else None
+        )
+        if items is None:
+            self.error(node, f"{what} must be a list of terms")
+            return ()
+        out: list[str] = []
+        for item in items:
+            term = self.string(item, f"{what}: each term")
+            if term is None:
+                continue
+            if term.startswith("@"):
+                if not allow_refs:
+                    self.error(item, f"{what}: lexicons cannot refer to other lexicons ({term})")
+                elif term[1:] not in self.lexicons:
+                    self.error(item, f"{what}: unknown lexicon {term!r}")
+                else:
+                    out.extend(self.lexicons[term[1:]])
+                continue
+            if term.strip("*").strip() == "" or "*" in term.rstrip("*"):
+                self.error(item, f"{what}: '*' is only allowed at the end of a term ({term!r})")
+                continue
+            out.append(term)
+        if not out and items:
+            return ()
+        if not items:
+            self.error(node, f"{what} must not be empty")
+        return tuple(dict.fromkeys(out))
+
+    def taxonomy(self, root: yaml.Node | None) -> Taxonomy:
+        if root is None:
+            raise TaxonomyError(self.source, None, "file is empty")
+        top = self.mapping(root, "taxonomy", _TOP_KEYS)
+        version = self.string(top["version"], "version") if "version" in top else None
+        if "version" not in top:
+            self.error(root, "missing required key 'version'")
+        threshold = 0.5
+        if "emit_threshold" in top:
+            threshold = self.number(top["emit_threshold"], "emit_threshold", 0.0, 1.0) or 0.5
+        if "lexicons" in top:
+            for name, value in self.mapping(top["lexicons"], "lexicons", set()).items():
+                self.lexicons[name] = self.terms(value, f"lexicon {name!r}", allow_refs=False)
+        cues = self.modality(top["modality"]) if "modality" in top else {}
+        tags: list[TagDefinition] = []
+        if "tags" not in top:
+            self.error(root, "missing required key 'tags'")
+        else:
+            for tag_id, tag_node in self.mapping(top["tags"], "tags", set()).items():
+                tag = self.tag(tag_id, tag_node)
+                if tag:
+                    tags.append(tag)
+            if not tags and not self.errors:
+                self.error(top["tags"], "tags: at least one tag is required")
+        if self.errors:
+            raise self.errors[0] if len(self.errors) == 1 else TaxonomyErrors(self.errors)
+        return Taxonomy(
+            version=version or "",
+            tags=tuple(sorted(tags, key=lambda t: t.id)),
+            modality_cues=cues,
+            emit_threshold=threshold,
+            source=self.source,
+        )
+
+    def modality(self, node: yaml.Node) -> dict[str, dict[str, tuple[str, ...]]]:
+        cues: dict[str, dict[str, tuple[str, ...]]] = {}
+        for name, value in self.mapping(node, "modality", set(MODALITIES)).items():
+            positions = self.mapping(value, f"modality {name!r}", set(CUE_POSITIONS))
+            cues[name] = {
+                pos: self.terms(v, f"modality {name}.{pos}") for pos, v in positions.items()
+            }
+        return cues
+
+    def tag(self, tag_id: str, node: yaml.Node) -> TagDefinition | None:
+        if not _TAG_ID.match(tag_id):
+            self.error(node, f"tag id {tag_id!r} must be lowercase letters, digits and '_'")
+        fields = self.mapping(node, f"tag {tag_id!r}", _TAG_KEYS)
+        description = (
+            self.string(fields["description"], f"tag {tag_id!r} description")
+            if "description" in fields
+            else ""
+        )
+        if "rules" not in fields:
+            self.error(node, f"tag {tag_id!r}: missing required key 'rules'")
+            return None
+        rules_node = fields["rules"]
+        if not isinstance(rules_node, yaml.SequenceNode) or not rules_node.value:
+            self.error(rules_node, f"tag {tag_id!r}: rules must be a non-empty list")
+            return None
+        rules = []
+        seen: set[str] = set()
+        for index, rule_node in enumerate(rules_node.value, start=1):
+            rule = self.rule(tag_id, index, rule_node)
+            if rule and rule.id in seen:
+                self.error(rule_node, f"tag {tag_id!r}: duplicate rule id {rule.id!r}")
+            elif rule:
+                seen.add(rule.id)
+                rules.append(rule)
+        return TagDefinition(
+            id=tag_id,
+            description=description or "",
+            rules=tuple(rules),
+            without=self.terms(fields["without"], f"tag {tag_id!r} without")
+            if "without" in fields
+            else (),
+            without_in_item=self.terms(fields["without_in_item"], f"tag {tag_id!r} without_in_item")
+            if "without_in_item" in fields
+            else (),
+        )
+
+    def rule(self, tag_id: str, index: int, node: yaml.Node) -> Rule | None:
+        where = f"tag {tag_id!r} rule {index}"
+        fields = self.mapping(node, where, _RULE_KEYS)
+        missing = [k for k in ("confidence", "trigger") if k not in fields]
+        if missing:
+            self.error(node, f"{where}: missing required key(s) {', '.join(missing)}")
+            return None
+        rule_id = self.string(fields["id"], f"{where} id") if "id" in fields else f"rule-{index}"
+        confidence = self.number(fields["confidence"], f"{where} confidence", 0.0, 1.0)
+        trigger = self.terms(fields["trigger"], f"{where} trigger")
+        groups: list[tuple[str, ...]] = []
+        if "with" in fields:
+            with_node = fields["with"]
+            if not isinstance(with_node, yaml.SequenceNode) or not with_node.value:
+                self.error(with_node, f"{where}: 'with' must be a non-empty list of term groups")
+            else:
+                for group_node in with_node.value:
+                    group = self.terms(group_node, f"{where} with-group")
+                    if group:
+                        groups.append(group)
+        near = self.terms(fields["near"], f"{where} near") if "near" in fields else ()
+        near_chars = DEFAULT_NEAR_CHARS
+        if "near_chars" in fields:
+            near_chars = int(
+                self.number(fields["near_chars"], f"{where} near_chars", 1, 1000) or near_chars
+            )
+            if "near" not in fields:
+                self.error(fields["near_chars"], f"{where}: near_chars needs a 'near' list")
+        if confidence is None or not trigger:
+            return None
+        return Rule(
+            id=rule_id or f"rule-{index}",
+            confidence=confidence,
+            trigger=trigger,
+            near=near,
+            near_chars=near_chars,
+            with_groups=tuple(groups),
+            without=self.terms(fields["without"], f"{where} without")
+            if "without" in fields
+            else (),
+            without_in_item=self.terms(fields["without_in_item"], f"{where} without_in_item")
+            if "without_in_item" in fields
+            else (),
+        )

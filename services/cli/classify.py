@@ -1,0 +1,139 @@
+"""``watchfloor classify``: offline classification of JSON lines, no Redis."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from services.classifier.engine import Classifier
+from services.classifier.taxonomy import TaxonomyError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "classify",
+        help="tag JSON-lines articles offline (no Redis)",
+        description=(
+            "Read JSON lines (each an object with id, title, text; other fields allowed) and "
+            "write one JSON line per input line, in the same order: id, tags (sorted tag ids) "
+            "and classification (confidence, modality, evidence, triggers, actors, figures, "
+            "classifier_version). A bad line gives {line, id, error} instead. A summary goes "
+            "to stderr. Exit code 0, or 2 if the input file is missing or the taxonomy is invalid."
+        ),
+    )
+    parser.add_argument("--input", type=Path, help="JSON-lines file to read (default: stdin)")
+    parser.add_argument("--output", type=Path, help="file to write (default: stdout)")
+    parser.add_argument("--taxonomy", type=Path, help="taxonomy YAML (default: settings, else the packaged one)")
+    parser.set_defaults(func=run)
+
+
+def build_classifier(taxonomy: Path | None = None, with_actors: bool = True) -> Classifier:
+    """The classifier the settings describe, with ``taxonomy`` taking precedence.
+
+    Raises TaxonomyError for a bad taxonomy. A gazetteer that cannot be loaded
+    costs the actors only, with a warning: tags do not depend on it.
+    """
+    from shared.settings import Settings
+
+    settings = Settings()
+    taxonomy_file = taxonomy or settings.taxonomy_file
+    if with_actors:
+        try:
+            return Classifier.from_files(taxonomy_file, settings.gazetteer_file)
+        except TaxonomyError:
+            raise
+        except (ImportError, OSError, ValueError) as exc:
+            print(f"watchfloor: warning: no actor extraction: {exc}", file=sys.stderr)
+    return Classifier.from_files(taxonomy_file, with_gazetteer=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.input is not None and not args.input.is_file():
+        print(f"watchfloor classify: input file not found: {args.input}", file=sys.stderr)
+        return 2
+    try:
+        classifier = build_classifier(args.taxonomy)
+    except TaxonomyError as exc:
+        print(f"watchfloor classify: invalid taxonomy: {exc}", file=sys.stderr)
+        return 2
+    source = args.input.open(encoding="utf-8") if args.input else sys.stdin
+    sink = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        summary = classify_stream(classifier, source, sink)
+    finally:
+        if args.input:
+            source.close()
+        if args.output:
+            sink.close()
+    print(
+        f"classified {summary['items']} items: {summary['tagged']} tagged, "
+        f"{summary['errors']} errors, {summary['rate']:.0f} items/s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def classify_stream(classifier: Classifier, lines: Iterable[str], out: IO[str]) -> dict[str, Any]:
+    started = time.perf_counter()
+    items = tagged = errors = 0
+    for result in classify_lines(classifier, lines):
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        items += 1
+        if "error" in result:
+            errors += 1
+        elif result["tags"]:
+            tagged += 1
+    elapsed = time.perf_counter() - started
+    return {"items": items, "tagged": tagged, "errors": errors, "rate": items / elapsed if elapsed else 0.0}
+
+
+def classify_lines(classifier: Classifier, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = parse_line(line)
+        except ValueError as exc:
+            yield {"line": number, "id": _id_of(line), "error": {"message": str(exc)}}
+            continue
+        classification = classifier.classify(item["title"], item["text"])
+        yield {
+            "id": item["id"],
+            "tags": classification.tag_ids,
+            "classification": classification.model_dump(mode="json"),
+        }
+
+
+def parse_line(line: str) -> dict[str, Any]:
+    """The id, title and text of one input line; ValueError says what is wrong."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}") from exc
+    if not isinstance(row, dict):
+        raise ValueError(f"expected a JSON object, got {type(row).__name__}")
+    for name in ("title", "text"):
+        if row.get(name) is not None and not isinstance(row[name], str):
+            raise ValueError(f"field {name!r} must be a string, got {type(row[name]).__name__}")
+    item_id = row.get("id")
+    if item_id is not None and not isinstance(item_id, (str, int)):
+        raise ValueError(f"field 'id' must be a string or number, got {type(item_id).__name__}")
+    title, text = row.get("title") or "", row.get("text") or ""
+    if not title.strip() and not text.strip():
+        raise ValueError("missing or empty 'title' and 'text': nothing to classify")
+    return {"id": item_id, "title": title, "text": text}
+
+
+def _id_of(line: str) -> Any:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    if isinstance(row, dict) and isinstance(row.get("id"), (str, int)):
+        return row["id"]
+    return None

@@ -1,0 +1,196 @@
+"""``watchfloor ingest FILE...``: publish articles from JSON / JSON-lines files.
+
+Exit codes: 0 all articles ingested (new or duplicate); 1 some were
+rejected (the rest were still ingested); 2 a file could not be read or
+Redis could not be reached (nothing more was done after that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+
+from services.cli.common import add_settings_flags, settings_from_args
+from services.ingest.feeds import FeedUnavailable, read_feed
+from services.ingest.files import FileArticle, FileItem, Rejection, read_articles
+from services.ingest.publisher import ArticlePublisher
+from shared.keys import Keys
+from shared.logging import configure_logging
+from shared.schemas import Article
+from shared.settings import Settings, redact_url
+
+DEFAULT_BATCH_SIZE = 500
+SHOWN_REJECTIONS = 20
+
+_DESCRIPTION = """\
+Read articles from JSON or JSON-lines files, normalise them, drop the ones
+already seen (same canonical URL, or same title and text under another URL)
+and publish the new ones to the articles stream, where the classifier picks
+them up.
+
+Each article is a JSON object with at least "title" (non-empty) and
+optionally "text", "url" (http or https), "source", "published_at" (ISO
+8601) and "id" (the source's own id). Other fields are ignored. A file holds
+one article per line (JSON lines, .jsonl), or a JSON document: one article,
+an array of them, or {"articles": [...]}.
+
+Prints a line per file and a summary: how many were new, duplicate or
+rejected, and why each rejected article was refused (file:line: reason).
+Running the same files again is safe: everything comes back as duplicate."""
+
+_EPILOG = """\
+exit status:
+  0  every article was ingested (new or duplicate)
+  1  some articles were rejected; the others were ingested
+  2  a file or feed is missing or unreadable, or Redis cannot be reached
+
+example:
+  watchfloor ingest articles.jsonl more/*.json --redis-url redis://localhost:6379/0
+  watchfloor ingest --feed https://news.example/rss.xml --feed saved-feed.xml"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "ingest",
+        help="publish articles from JSON / JSON-lines files",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="JSON or JSONL file")
+    parser.add_argument(
+        "--feed",
+        action="append",
+        default=[],
+        metavar="URL_OR_FILE",
+        help="an RSS or Atom feed to read too (repeatable; needs the feedparser package)",
+    )
+    add_settings_flags(parser)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"articles per Redis round trip (default: {DEFAULT_BATCH_SIZE})",
+    )
+    parser.set_defaults(func=_run)
+
+
+@dataclass
+class _Tally:
+    new: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)  # the first few only
+
+    def add(self, other: _Tally) -> None:
+        self.new += other.new
+        self.duplicate += other.duplicate
+        self.rejected += other.rejected
+        room = SHOWN_REJECTIONS - len(self.rejections)
+        self.rejections.extend(other.rejections[: max(room, 0)])
+
+    def summary(self) -> str:
+        return f"{self.new} new, {self.duplicate} duplicate, {self.rejected} rejected"
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not args.files and not args.feed:
+        return _error("nothing to ingest: name at least one FILE or --feed")
+    if args.batch_size < 1:
+        return _error("--batch-size must be at least 1")
+    try:
+        settings = settings_from_args(args)
+    except ValidationError as exc:
+        return _error(f"invalid settings (check WATCHFLOOR_* variables and .env): {exc}")
+    # Check every file before publishing anything: a typo in the last name
+    # should not leave the first files half done.
+    for path in args.files:
+        try:
+            path.open("rb").close()
+        except OSError as exc:
+            return _error(f"cannot read {path}: {exc.strerror or exc}")
+    configure_logging(settings.log_level, settings.log_format)
+    return asyncio.run(_ingest(settings, args.files, args.feed, args.batch_size))
+
+
+async def _ingest(settings: Settings, paths: list[Path], feeds: list[str], batch_size: int) -> int:
+    url = settings.resolved_redis_url
+    client = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+    try:
+        try:
+            await client.ping()
+        except (RedisError, OSError) as exc:
+            return _error(f"cannot reach Redis at {redact_url(url)}: {exc}")
+        publisher = ArticlePublisher(client, Keys(settings.key_prefix), settings)
+        total = _Tally()
+        # (label, reader) per source, files first. Feeds are fetched with a
+        # blocking client: fine here, nothing else runs on this loop.
+        sources: list[tuple[str, Callable[[], Iterable[FileItem]]]] = [
+            *((str(p), partial(read_articles, p)) for p in paths),
+            *((f, partial(read_feed, f)) for f in feeds),
+        ]
+        for label, read in sources:
+            try:
+                tally = await _ingest_items(read(), publisher, batch_size)
+            except FeedUnavailable as exc:
+                return _error(str(exc))
+            except RedisError as exc:
+                return _error(
+                    f"lost Redis at {redact_url(url)} while ingesting {label}: {exc}; "
+                    f"{total.new} new articles were published before; "
+                    "running the command again is safe (they count as duplicate)"
+                )
+            except OSError as exc:
+                return _error(f"cannot read {label}: {exc.strerror or exc}")
+            print(f"{label}: {tally.summary()}", flush=True)
+            total.add(tally)
+    finally:
+        await client.aclose()
+
+    print(f"ingested {len(sources)} source(s): {total.summary()}")
+    for rejection in total.rejections:
+        print(f"  {rejection}")
+    if total.rejected > len(total.rejections):
+        print(f"  ... and {total.rejected - len(total.rejections)} more rejected")
+    return 1 if total.rejected else 0
+
+
+async def _ingest_items(
+    items: Iterable[FileItem], publisher: ArticlePublisher, batch_size: int
+) -> _Tally:
+    tally = _Tally()
+    batch: list[Article] = []
+
+    async def flush() -> None:
+        outcomes = await publisher.publish(batch)
+        tally.new += sum(1 for o in outcomes if o.status == "new")
+        tally.duplicate += sum(1 for o in outcomes if o.status == "duplicate")
+        batch.clear()
+
+    for item in items:
+        if isinstance(item, FileArticle):
+            batch.append(item.article)
+            if len(batch) >= batch_size:
+                await flush()
+        else:
+            tally.rejected += 1
+            if len(tally.rejections) < SHOWN_REJECTIONS:
+                tally.rejections.append(item)
+    if batch:
+        await flush()
+    await publisher.record_rejected(tally.rejected)
+    return tally

@@ -1,0 +1,52 @@
+"""``watchfloor taxonomy check FILE``: validate a taxonomy file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from services.classifier.taxonomy import (
+    DEFAULT_TAXONOMY_PATH,
+    TaxonomyError,
+    TaxonomyErrors,
+    load_taxonomy,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "taxonomy",
+        help="work with the classifier's tag taxonomy (check a file)",
+        description="Tools for the tag taxonomy YAML that drives the classifier.",
+    )
+    actions = parser.add_subparsers(dest="taxonomy_command", metavar="ACTION")
+    check = actions.add_parser(
+        "check",
+        help="validate a taxonomy file",
+        description=(
+            "Validate a taxonomy YAML file. Prints OK with the version and the number of "
+            "tags, rules and terms, or every error as FILE:LINE: problem (exit code 1)."
+        ),
+    )
+    check.add_argument("file", type=Path, nargs="?", default=DEFAULT_TAXONOMY_PATH, help="taxonomy YAML (default: the packaged one)")
+    check.set_defaults(func=run_check)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        taxonomy = load_taxonomy(args.file)
+    except TaxonomyErrors as exc:
+        for error in exc.errors:
+            print(str(error), file=sys.stderr)
+        print(f"{len(exc.errors)} errors", file=sys.stderr)
+        return 1
+    except TaxonomyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(
+        f"OK {args.file}: version {taxonomy.version}, {len(taxonomy.tags)} tags, "
+        f"{taxonomy.rule_count} rules, {taxonomy.term_count()} terms"
+    )
+    return 0

@@ -1,0 +1,263 @@
+"""HTTP API of the ingest service.
+
+- ``POST /v1/articles``: one article object, a JSON array of them, or
+  ``{"articles": [...]}``. All or nothing: if any item is invalid, nothing
+  is ingested and the answer names every problem with its batch index, so
+  the sender fixes and resends the batch (resending is safe: what was
+  already ingested comes back as duplicate).
+
+  - 202 ``{"accepted", "new", "duplicate", "results": [{"id", "status"}]}``
+  - 400 body is not JSON, or not an object/array; 413 too many articles or
+    too large a body; 422 invalid articles; 503 Redis unavailable.
+
+- ``GET /healthz``: 200 when Redis answers a ping, else 503.
+
+Every error has the same shape:
+``{"error": {"message": ..., "problems": [{"index", "field", "message"}]}}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.ingest.prepare import prepare_article
+from services.ingest.problems import ArticleRejected, json_type_name
+from services.ingest.publisher import ArticlePublisher, ArticleSink
+from services.ingest.raw import RawArticle
+from shared.keys import Keys
+from shared.logging import get_logger
+from shared.schemas import Article
+from shared.settings import Settings, redact_url
+
+log = get_logger("watchfloor.ingest.api")
+
+# Far above max_batch_articles real articles; stops a runaway client from
+# making the server buffer an unbounded body.
+MAX_BODY_BYTES = 32 << 20
+HEALTH_TIMEOUT_S = 2.0
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, problems: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = problems or []
+
+
+class ArticleResult(BaseModel):
+    id: str
+    status: Literal["new", "duplicate"]
+    duplicate_of: str | None = None
+
+
+class IngestResponse(BaseModel):
+    accepted: int
+    new: int
+    duplicate: int
+    results: list[ArticleResult]
+
+
+def _error_body(message: str, problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"message": message}
+    if problems:
+        error["problems"] = problems
+    return {"error": error}
+
+
+def _request_body_doc() -> dict[str, Any]:
+    article = RawArticle.model_json_schema()
+    batch = {"type": "array", "items": article}
+    wrapper = {"type": "object", "properties": {"articles": batch}, "required": ["articles"]}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"oneOf": [article, batch, wrapper]}}},
+        }
+    }
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES >> 20} MiB")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES >> 20} MiB")
+    return bytes(body)
+
+
+def _parse_items(body: bytes, max_articles: int) -> tuple[list[Any], bool]:
+    """The items of the request and whether it was a batch."""
+    if not body.strip():
+        raise ApiError(
+            400,
+            'request body is empty: send an article object, an array of them, or {"articles": [...]}',
+        )
+    try:
+        # Decoded here: json.loads(bytes) would also guess UTF-16/32, which
+        # HTTP JSON must not be (RFC 8259 section 8.1).
+        payload = json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ApiError(400, "request body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400,
+            f"request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+        ) from None
+    if isinstance(payload, dict) and "articles" in payload:
+        payload = payload["articles"]
+        if not isinstance(payload, list):
+            raise ApiError(400, f'"articles" must be an array, got {json_type_name(payload)}')
+    if isinstance(payload, dict):
+        return [payload], False
+    if not isinstance(payload, list):
+        raise ApiError(
+            400, f"request body must be a JSON object or array, got {json_type_name(payload)}"
+        )
+    if not payload:
+        raise ApiError(422, "the batch is empty: send at least one article")
+    if len(payload) > max_articles:
+        raise ApiError(
+            413,
+            f"the batch has {len(payload)} articles; at most {max_articles} are accepted per "
+            "request: split it",
+        )
+    return payload, True
+
+
+def _prepare_all(
+    items: list[Any], is_batch: bool
+) -> tuple[list[Article], list[dict[str, Any]], int]:
+    """Articles, problems (with batch index) and the number of bad items."""
+    articles: list[Article] = []
+    problems: list[dict[str, Any]] = []
+    bad_items = 0
+    for index, item in enumerate(items):
+        try:
+            articles.append(prepare_article(item))
+        except ArticleRejected as exc:
+            bad_items += 1
+            problems.extend(
+                {"index": index if is_batch else None, "field": p.field, "message": p.message}
+                for p in exc.problems
+            )
+    return articles, problems, bad_items
+
+
+def _rejection_message(
+    problems: list[dict[str, Any]], bad_items: int, total: int, is_batch: bool
+) -> str:
+    first = problems[0]
+    where = f"{first['field']}: " if first["field"] else ""
+    if not is_batch:
+        return f"the article is invalid: {where}{first['message']}"
+    return (
+        f"{bad_items} of {total} articles are invalid, nothing was ingested; "
+        f"first: item {first['index']}: {where}{first['message']}"
+    )
+
+
+def _install_error_handlers(app: FastAPI, redis_url: str) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(_error_body(exc.message, exc.problems), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default body ({"detail": [...]}) in our shape: location
+        # ("body", 3, "title") becomes index 3, field "title".
+        problems = []
+        for err in exc.errors():
+            loc = [part for part in err.get("loc", ()) if part != "body"]
+            index = loc.pop(0) if loc and isinstance(loc[0], int) else None
+            field = ".".join(str(part) for part in loc) or None
+            problems.append({"index": index, "field": field, "message": err.get("msg", "invalid")})
+        return JSONResponse(_error_body("the request is invalid", problems), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            _error_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RedisError)
+    async def _redis_error(_: Request, exc: RedisError) -> JSONResponse:
+        # Transient: the client should retry; nothing was half-ingested.
+        log.warning("redis_unavailable", redis_url=redis_url, error=str(exc))
+        return JSONResponse(
+            _error_body("storage is unavailable, nothing was ingested: retry later"),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+
+def create_api(
+    settings: Settings, redis: Redis, *, publisher: ArticleSink | None = None
+) -> FastAPI:
+    """The ingest HTTP app. ``publisher`` defaults to an ``ArticlePublisher``
+    on ``redis``; tests pass a fake. ``redis`` is also what /healthz pings."""
+    sink = publisher or ArticlePublisher(redis, Keys(settings.key_prefix), settings)
+    redis_url = redact_url(settings.resolved_redis_url)
+    app = FastAPI(title="Watchfloor ingest", version="1")
+    _install_error_handlers(app, redis_url)
+
+    @app.post(
+        "/v1/articles",
+        status_code=202,
+        response_model=IngestResponse,
+        response_model_exclude_none=True,
+        openapi_extra=_request_body_doc(),
+        summary="Ingest one article or a batch",
+    )
+    async def post_articles(request: Request) -> IngestResponse:
+        items, is_batch = _parse_items(await _read_body(request), settings.max_batch_articles)
+        articles, problems, bad_items = _prepare_all(items, is_batch)
+        if problems:
+            await _count_rejected(sink, bad_items)
+            message = _rejection_message(problems, bad_items, len(items), is_batch)
+            log.info("articles_rejected", rejected=bad_items, reason=message)
+            raise ApiError(422, message, problems)
+        outcomes = await sink.publish(articles)
+        results = [
+            ArticleResult(id=o.article_id, status=o.status, duplicate_of=o.duplicate_of)
+            for o in outcomes
+        ]
+        new = sum(1 for o in outcomes if o.status == "new")
+        log.info("articles_received", accepted=len(outcomes), new=new)
+        return IngestResponse(
+            accepted=len(outcomes), new=new, duplicate=len(outcomes) - new, results=results
+        )
+
+    @app.get("/healthz", summary="200 when Redis answers, else 503")
+    async def healthz() -> JSONResponse:
+        try:
+            await asyncio.wait_for(redis.ping(), timeout=HEALTH_TIMEOUT_S)
+        except (RedisError, OSError, TimeoutError) as exc:
+            return JSONResponse(
+                {"status": "unavailable", "redis": f"{redis_url}: {exc or type(exc).__name__}"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok"})
+
+    return app
+
+
+async def _count_rejected(sink: ArticleSink, count: int) -> None:
+    # Best effort: a metrics hiccup must not turn a 422 into a 503.
+    try:
+        await sink.record_rejected(count)
+    except RedisError as exc:
+        log.warning("rejected_count_not_recorded", error=str(exc))

@@ -1,0 +1,36 @@
+"""Stable ids: the same story gets the same id however often it arrives.
+
+- ``u-<hash>``: from the canonical URL, when there is one. A page edited
+  after publication keeps its id, so the edit is a duplicate, not news.
+- ``c-<hash>``: from the normalised title and text, when there is no URL.
+- ``content_hash``: title and text only, whatever the URL, so the same story
+  re-posted under another URL (syndication, mirrors) is caught too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+# 20 hex chars = 80 bits: a collision needs ~10^12 articles, far beyond the
+# dedupe window, while ids stay short enough to read in logs and alerts.
+_ID_HEX_CHARS = 20
+# Cannot occur in normalised text (control characters are stripped), so
+# ("a b", "c") and ("a", "b c") never hash alike.
+_SEPARATOR = "\x1f"
+
+
+def _sha256_hex(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def content_hash(title: str, text: str) -> str:
+    """Hash of normalised title and text. Case-folded: a headline re-cased by
+    a syndicating site is still the same story."""
+    return _sha256_hex(f"{title.casefold()}{_SEPARATOR}{text.casefold()}")
+
+
+def article_id(canonical_url: str | None, title: str, text: str) -> str:
+    """``u-`` + hash of the canonical URL, else ``c-`` + the content hash."""
+    if canonical_url:
+        return "u-" + _sha256_hex(canonical_url)[:_ID_HEX_CHARS]
+    return "c-" + content_hash(title, text)[:_ID_HEX_CHARS]

@@ -1,0 +1,172 @@
+"""Normalisation: the same story always comes out as the same text and URL.
+
+Dedupe and the classifier both depend on it: two copies of an article that
+differ only in entities, invisible characters, spacing or tracking parameters
+must produce the same id and content hash. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from datetime import UTC, datetime
+from urllib.parse import quote, urlsplit, urlunsplit
+
+
+class InvalidURL(ValueError):
+    """A URL that is not an absolute http(s) URL we can canonicalise."""
+
+
+# --- text -----------------------------------------------------------------
+
+# Only entities closed by ';'. html.unescape alone would also turn legacy
+# forms without ';' ("&para", "&copy") inside ordinary words into symbols.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+# C0/C1 control characters except the whitespace ones (tab, newlines, which
+# are collapsed later), and invisible format characters that split words for
+# a matcher but show nothing to a reader: zero-width space, word joiner,
+# BOM, soft hyphen, Mongolian vowel separator. ZWJ/ZWNJ are kept: they
+# change how Persian, Indic and emoji text is written.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u180e\u200b\u2060\ufeff]")
+
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _clean(value: str) -> str:
+    if "&" in value:
+        value = _ENTITY.sub(lambda m: html.unescape(m.group(0)), value)
+    value = unicodedata.normalize("NFC", value)
+    return _INVISIBLE.sub("", value)
+
+
+def normalise_line(value: str | None) -> str:
+    """Text on one line: titles, source names. All whitespace runs become one space."""
+    if not value:
+        return ""
+    return _WHITESPACE.sub(" ", _clean(value)).strip()
+
+
+def normalise_text(value: str | None) -> str:
+    """Body text. Paragraph breaks (blank lines) survive as one blank line,
+    because sentence and paragraph boundaries help the classifier; single
+    line breaks are hard wraps and become spaces."""
+    if not value:
+        return ""
+    value = _LINE_BREAKS.sub("\n", _clean(value))
+    paragraphs = (_WHITESPACE.sub(" ", p).strip() for p in _PARAGRAPH_BREAK.split(value))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def normalise_optional(value: str | None) -> str | None:
+    """A short label (source, source id): one line, None when nothing is left."""
+    return normalise_line(value) or None
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Aware datetimes converted to UTC; naive ones taken as UTC."""
+    if value is None:
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# --- URLs -----------------------------------------------------------------
+
+# Query parameters that only say how a reader arrived, never which page.
+_TRACKING_PREFIXES = ("utm_",)
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+        "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ref_src",
+    }
+)  # fmt: skip
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_HOST = re.compile(r"^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$")
+# Characters left as they are when percent-encoding a path or a query part:
+# reserved delimiters keep their meaning, '%' keeps existing escapes.
+_PATH_SAFE = "/%:@!$&'()*+,;=~"
+_QUERY_PART_SAFE = "%:@!$'()*+,;/?~"
+
+
+def _normalise_escapes(value: str) -> str:
+    """RFC 3986 6.2.2: escapes of unreserved characters decoded, others upper-case."""
+
+    def fix(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return _PERCENT_ESCAPE.sub(fix, value)
+
+
+def _remove_dot_segments(path: str) -> str:
+    kept: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    return "/" + "/".join(kept)
+
+
+def _canonical_host(hostname: str | None) -> str:
+    host = (hostname or "").rstrip(".")
+    if not host:
+        raise InvalidURL("URL has no host")
+    if ":" in host:  # IPv6 literal; urlsplit dropped the brackets
+        return f"[{host}]"
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise InvalidURL(f"URL host {host!r} is not a valid domain name") from None
+    if not _HOST.match(host):
+        raise InvalidURL(f"URL host {host!r} is not a valid domain name")
+    return host
+
+
+def _canonical_query(query: str) -> str:
+    kept = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        name = part.partition("=")[0]
+        lowered = name.lower()
+        if lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES):
+            continue
+        kept.append(_normalise_escapes(quote(part, safe=_QUERY_PART_SAFE + "=")))
+    # Sorted so that parameter order, which no server should depend on for
+    # identity, does not make two ids for one page.
+    return "&".join(sorted(kept))
+
+
+def canonical_url(url: str) -> str:
+    """The canonical form of an http(s) URL, or ``InvalidURL``.
+
+    Lower-case scheme and host, no default port, no credentials (never carry
+    a password into a stream), no fragment, no tracking parameters, sorted
+    query, no dot segments, normalised escapes, no trailing slash except for
+    the root path.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidURL(f"URL is malformed: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        shown = f"scheme {scheme!r}" if scheme else "no scheme"
+        raise InvalidURL(f"URL must be http:// or https://, got {shown}")
+    host = _canonical_host(parts.hostname)
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+
+    path = _remove_dot_segments(_normalise_escapes(quote(parts.path or "/", safe=_PATH_SAFE)))
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    return urlunsplit((scheme, netloc, path, _canonical_query(parts.query), ""))

@@ -1,0 +1,133 @@
+"""From a classified article and the watchlists to alerts: a pure function.
+
+Matching rules (every criterion a watchlist gives narrows the match):
+
+- A tag *qualifies* when its confidence is at least ``min_confidence`` and its
+  modality is not in ``exclude_modalities`` ("denied", "hypothetical", ...).
+- ``tags_any``: at least one of these qualifies; ``tags_all``: all of them do.
+  With neither, any qualifying tag will do. An alert always rests on at least
+  one qualifying tag, so a watchlist never fires on an untagged article.
+- ``actors_any`` / ``actors_all``: ISO codes or short ids, compared without
+  case; a person also counts for the country they act for.
+- ``keywords_any``: one of the words or phrases appears in title or text as
+  whole words, without case.
+- ``min_figures``: the article reports at least that many figures.
+
+The alert carries only the tags that matched, with their evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.notifier.watchlists import MatchRule, Watchlist
+from shared.schemas import Actor, Alert, ClassifiedArticle, TagMatch
+
+
+def alert_id(watchlist_id: str, article_id: str) -> str:
+    """Stable: the same article never raises two alerts for one watchlist."""
+    digest = hashlib.sha256(f"{watchlist_id}\x1f{article_id}".encode()).hexdigest()
+    return f"al_{digest[:24]}"
+
+
+def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
+    if not keywords:
+        return None
+    # Whole words: "Kim" must not fire inside "Kimchi", but must on "Kim,".
+    # Inner whitespace of a phrase matches any run of whitespace (line breaks).
+    alternatives = [r"\s+".join(re.escape(w) for w in kw.split()) for kw in keywords]
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+def _actor_ids(actors: Sequence[Actor]) -> set[str]:
+    ids = {a.id.casefold() for a in actors}
+    ids |= {a.country.casefold() for a in actors if a.kind == "person" and a.country}
+    return ids
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    """A MatchRule prepared once, so matching an article is cheap."""
+
+    rule: MatchRule
+    tags_any: frozenset[str]
+    tags_all: frozenset[str]
+    actors_any: frozenset[str]
+    actors_all: frozenset[str]
+    keywords: re.Pattern[str] | None
+
+    @classmethod
+    def build(cls, rule: MatchRule) -> _CompiledRule:
+        return cls(
+            rule=rule,
+            tags_any=frozenset(rule.tags_any),
+            tags_all=frozenset(rule.tags_all),
+            actors_any=frozenset(a.casefold() for a in rule.actors_any),
+            actors_all=frozenset(a.casefold() for a in rule.actors_all),
+            keywords=_keyword_pattern(rule.keywords_any),
+        )
+
+    def matched_tags(self, event: ClassifiedArticle) -> list[TagMatch]:
+        """The tags that make this rule match, or [] when it does not."""
+        rule = self.rule
+        qualifying = [
+            t
+            for t in event.classification.tags
+            if t.confidence >= rule.min_confidence and t.modality not in rule.exclude_modalities
+        ]
+        qualifying_ids = {t.tag for t in qualifying}
+        if self.tags_any and not (self.tags_any & qualifying_ids):
+            return []
+        if not self.tags_all <= qualifying_ids:
+            return []
+        named = self.tags_any | self.tags_all
+        matched = [t for t in qualifying if t.tag in named] if named else qualifying
+        if not matched:
+            return []
+
+        actors = _actor_ids(event.classification.actors)
+        if self.actors_any and not (self.actors_any & actors):
+            return []
+        if not self.actors_all <= actors:
+            return []
+        if rule.min_figures is not None and len(event.classification.figures) < rule.min_figures:
+            return []
+        if self.keywords is not None:
+            article = event.article
+            if not self.keywords.search(f"{article.title}\n{article.text}"):
+                return []
+        return matched
+
+
+class WatchlistMatcher:
+    """``match(event)`` gives one alert per watchlist the article matches."""
+
+    def __init__(self, watchlists: Sequence[Watchlist]) -> None:
+        self._rules = [(w, _CompiledRule.build(w.match)) for w in watchlists]
+
+    def match(self, event: ClassifiedArticle, *, now: datetime | None = None) -> list[Alert]:
+        """Pure: ``created_at`` is ``now`` when given, else when it was classified."""
+        created_at = now or event.classified_at
+        alerts: list[Alert] = []
+        for watchlist, rule in self._rules:
+            tags = rule.matched_tags(event)
+            if not tags:
+                continue
+            alerts.append(
+                Alert(
+                    id=alert_id(watchlist.id, event.article.id),
+                    watchlist_id=watchlist.id,
+                    watchlist_name=watchlist.name,
+                    article=event.article,
+                    tags=tags,
+                    actors=list(event.classification.actors),
+                    figures=list(event.classification.figures),
+                    classifier_version=event.classification.classifier_version,
+                    created_at=created_at,
+                )
+            )
+        return alerts

@@ -1,0 +1,104 @@
+"""One policy: what an HTTP answer (or a failure to get one) means for a delivery.
+
+=====================================  ==========  =====================
+answer                                 verdict     reason (metric label)
+=====================================  ==========  =====================
+2xx                                    delivered   ``http_200`` ...
+408, 429, 5xx                          retry       ``http_503`` ...
+other 1xx/3xx/4xx (redirects are not   give_up     ``http_410`` ...
+followed: a signed POST must not be
+sent somewhere else silently)
+timeout (connect, read, write, pool)   retry       ``timeout``
+connection refused / DNS failure       retry       ``connect_error``
+connection dropped mid-request         retry       ``network_error``
+other transport failure                retry       ``transport_error``
+bad URL / unsupported scheme           give_up     ``invalid_url``
+=====================================  ==========  =====================
+
+A ``Retry-After`` on 429 and 503 is honoured (seconds or HTTP date), capped so
+a receiver cannot park a delivery for days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+
+import httpx
+
+MAX_RETRY_AFTER_S = 3600.0
+_RETRYABLE_STATUS = frozenset({408, 429})
+_RETRY_AFTER_STATUS = frozenset({429, 503})
+
+
+class Verdict(StrEnum):
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    GIVE_UP = "give_up"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What one send attempt came to. ``reason`` is a short metric label."""
+
+    verdict: Verdict
+    reason: str
+    status_code: int | None = None
+    retry_after: float | None = None  # seconds the receiver asked us to wait
+
+
+def parse_retry_after(
+    value: str | None, *, now: float, cap: float = MAX_RETRY_AFTER_S
+) -> float | None:
+    """Seconds to wait from a Retry-After header, or None when absent/unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - now
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), cap)
+
+
+def classify_status(
+    status: int, headers: Mapping[str, str] | None = None, *, now: float
+) -> DeliveryResult:
+    reason = f"http_{status}"
+    if 200 <= status < 300:
+        return DeliveryResult(Verdict.DELIVERED, reason, status)
+    if status in _RETRYABLE_STATUS or 500 <= status < 600:
+        retry_after = None
+        if status in _RETRY_AFTER_STATUS and headers is not None:
+            retry_after = parse_retry_after(headers.get("retry-after"), now=now)
+        return DeliveryResult(Verdict.RETRY, reason, status, retry_after)
+    return DeliveryResult(Verdict.GIVE_UP, reason, status)
+
+
+def classify_response(response: httpx.Response, *, now: float) -> DeliveryResult:
+    return classify_status(response.status_code, response.headers, now=now)
+
+
+#: What a sender catches around a request: httpx transport failures, plus
+#: InvalidURL, which httpx raises outside its HTTPError tree.
+SEND_ERRORS = (httpx.HTTPError, httpx.InvalidURL)
+
+
+def classify_exception(exc: httpx.HTTPError | httpx.InvalidURL) -> DeliveryResult:
+    """Transport failures. Order matters: the httpx classes form a tree."""
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return DeliveryResult(Verdict.GIVE_UP, "invalid_url")
+    if isinstance(exc, httpx.TimeoutException):
+        return DeliveryResult(Verdict.RETRY, "timeout")
+    if isinstance(exc, httpx.ConnectError):
+        return DeliveryResult(Verdict.RETRY, "connect_error")
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+        return DeliveryResult(Verdict.RETRY, "network_error")
+    return DeliveryResult(Verdict.RETRY, "transport_error")

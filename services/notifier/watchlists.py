@@ -1,0 +1,376 @@
+"""Watchlists: the YAML file officers edit, loaded into validated models.
+
+The file shape is a contract (DESIGN.md)::
+
+    watchlists:
+      - id: dprk-russia
+        name: North Korea and Russia, military cooperation
+        match: {tags_any: [...], actors_any: [KP, RU], min_confidence: 0.5}
+        targets:
+          - {type: webhook, url: https://..., secret: "${DPRK_HOOK_SECRET}"}
+          - {type: slack, url: "${SLACK_WEBHOOK_URL}"}
+
+``${VAR}`` in any string value is replaced from the ``env`` mapping the caller
+passes (``os.environ`` in production), so secrets need not sit in the file;
+``$${`` writes a literal ``${``.
+
+Every problem is reported at once, each naming the file, the watchlist and the
+field (with its line), and never the value: a value may be a secret. Webhook
+secrets and Slack URLs (which are bearer credentials) are ``SecretStr``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from shared.schemas import TAG_IDS, Modality
+
+WEBHOOK_SECRET_PREFIX = "whsec_"
+# Standard Webhooks: "secret keys SHOULD be between 24 and 64 bytes".
+MIN_SECRET_BYTES = 24
+
+_ENV_REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class WatchlistError(ValueError):
+    """The watchlists file is unusable. ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# --- models -----------------------------------------------------------------
+
+
+def _check_http_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        # The value is not echoed: a URL can carry a token.
+        raise ValueError("must be an http(s) URL with a host")
+    return url
+
+
+class WebhookTarget(BaseModel):
+    """Generic JSON webhook, signed per Standard Webhooks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["webhook"]
+    url: str
+    secret: SecretStr
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        return _check_http_url(value)
+
+    @field_validator("secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if not raw.startswith(WEBHOOK_SECRET_PREFIX):
+            raise ValueError(f"must start with {WEBHOOK_SECRET_PREFIX}")
+        body = raw[len(WEBHOOK_SECRET_PREFIX) :]
+        try:
+            key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"must be {WEBHOOK_SECRET_PREFIX} followed by base64") from None
+        if len(key) < MIN_SECRET_BYTES:
+            raise ValueError(f"must encode at least {MIN_SECRET_BYTES} bytes of key")
+        return value
+
+
+class SlackTarget(BaseModel):
+    """Slack incoming webhook. Its URL is the credential, hence ``SecretStr``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["slack"]
+    url: SecretStr
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: SecretStr) -> SecretStr:
+        _check_http_url(value.get_secret_value())
+        return value
+
+
+Target = Annotated[WebhookTarget | SlackTarget, Field(discriminator="type")]
+TARGET_TYPES = ("webhook", "slack")
+
+
+class MatchRule(BaseModel):
+    """What an article must show. Every criterion given narrows the match.
+
+    Unknown keys are refused: a misspelt criterion (``tag_any``) would
+    otherwise be dropped and the watchlist would alert on far more than meant.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tags_any: list[str] = Field(default_factory=list)
+    tags_all: list[str] = Field(default_factory=list)
+    actors_any: list[str] = Field(default_factory=list)
+    actors_all: list[str] = Field(default_factory=list)
+    keywords_any: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0)
+    exclude_modalities: list[Modality] = Field(default_factory=list)
+    min_figures: int | None = Field(None, ge=1)
+
+    @field_validator("tags_any", "tags_all")
+    @classmethod
+    def _known_tags(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        known = (info.context or {}).get("known_tags")
+        if known is None:
+            return value
+        unknown = [t for t in value if t not in known]
+        if unknown:
+            names = ", ".join(repr(t) for t in unknown)
+            raise ValueError(f"unknown tag {names} (known tags: {', '.join(sorted(known))})")
+        return value
+
+
+class Watchlist(BaseModel):
+    # Extra top-level keys (description, owner, ...) are tolerated: the file
+    # format may grow, and they cannot change what matches.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    name: str = Field(min_length=1)
+    match: MatchRule = Field(default_factory=MatchRule)
+    targets: list[Target] = Field(default_factory=list)
+
+
+# --- loading ----------------------------------------------------------------
+
+
+def load_watchlists(
+    path: Path | str,
+    *,
+    env: Mapping[str, str],
+    known_tags: Collection[str] = TAG_IDS,
+) -> list[Watchlist]:
+    """Read and validate the watchlists file; raise ``WatchlistError`` on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WatchlistError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    return parse_watchlists(text, source=str(path), env=env, known_tags=known_tags)
+
+
+def parse_watchlists(
+    text: str,
+    *,
+    source: str = "<watchlists>",
+    env: Mapping[str, str],
+    known_tags: Collection[str] = TAG_IDS,
+) -> list[Watchlist]:
+    try:
+        # Composed once for line numbers, constructed once for values.
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise WatchlistError([f"{source}{where}: {problem}"]) from None
+
+    items = data.get("watchlists") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise WatchlistError([f"{source}: expected a top-level 'watchlists:' list"])
+
+    problems: list[str] = []
+    watchlists: list[Watchlist] = []
+    first_line_of: dict[str, int | None] = {}
+    context = {"known_tags": frozenset(known_tags)}
+    for index, item in enumerate(items):
+        report = _Reporter(problems, source, root, index, _label(item, index))
+        watchlist = _validate_one(item, env, context, report)
+        if watchlist is None:
+            continue
+        if watchlist.id in first_line_of:
+            report(["id"], f"is a duplicate (first used at line {first_line_of[watchlist.id]})")
+            continue
+        first_line_of[watchlist.id] = _line(root, ["watchlists", index])
+        watchlists.append(watchlist)
+
+    if problems:
+        raise WatchlistError(problems)
+    return watchlists
+
+
+@dataclass
+class _Reporter:
+    """Adds "<file>: watchlist 'x' (line n): <field> <message>" to ``problems``."""
+
+    problems: list[str]
+    source: str
+    root: yaml.Node | None
+    index: int
+    label: str
+
+    def __call__(self, loc: Sequence[str | int], message: str) -> None:
+        line = _line(self.root, ["watchlists", self.index, *loc])
+        where = f" (line {line})" if line else ""
+        self.problems.append(f"{self.source}: {self.label}{where}: {_join(loc, message)}")
+
+
+def _validate_one(
+    item: Any, env: Mapping[str, str], context: dict[str, Any], report: _Reporter
+) -> Watchlist | None:
+    """The watchlist, or None after reporting every problem it has."""
+    if not isinstance(item, dict):
+        report([], "must be a mapping with id, name, match and targets")
+        return None
+    expanded, gaps = _expand(item, env, (), report)
+    try:
+        watchlist = Watchlist.model_validate(expanded, context=context)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = _field_loc(err["loc"])
+            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                loc = [*loc, "type"]
+            if tuple(loc) not in gaps:  # already reported as a missing variable
+                report(loc, _message(err))
+        return None
+    return None if gaps else watchlist
+
+
+# --- helpers: environment expansion -------------------------------------------
+
+
+def _expand(
+    value: Any, env: Mapping[str, str], loc: tuple[str | int, ...], report: Any
+) -> tuple[Any, set[tuple[str | int, ...]]]:
+    """``value`` with ``${VAR}`` replaced in every string, and the locs that had a gap.
+
+    A gap is reported here and left empty, so validation still runs and finds
+    the file's other problems in the same pass.
+    """
+    if isinstance(value, str):
+        missing: list[str] = []
+
+        def substitute(m: re.Match[str]) -> str:
+            if m.group(1) is None:  # "$${" escape
+                return "${"
+            if m.group(1) not in env:
+                missing.append(m.group(1))
+                return ""
+            return env[m.group(1)]
+
+        result = _ENV_REF.sub(substitute, value)
+        for name in missing:
+            report(loc, f"refers to environment variable {name}, which is not set")
+        return result, ({loc} if missing else set())
+    gaps: set[tuple[str | int, ...]] = set()
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, sub in value.items():
+            out[key], sub_gaps = _expand(sub, env, (*loc, key), report)
+            gaps |= sub_gaps
+        return out, gaps
+    if isinstance(value, list):
+        items = []
+        for i, sub in enumerate(value):
+            expanded, sub_gaps = _expand(sub, env, (*loc, i), report)
+            items.append(expanded)
+            gaps |= sub_gaps
+        return items, gaps
+    return value, gaps
+
+
+# --- helpers: error messages ------------------------------------------------
+
+
+def _label(item: Any, index: int) -> str:
+    if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+        return f"watchlist {item['id']!r}"
+    return f"watchlist #{index}"
+
+
+def _field_loc(loc: Sequence[str | int]) -> list[str | int]:
+    """Pydantic's loc without the discriminator step it adds inside unions."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if part in TARGET_TYPES and i > 0 and isinstance(loc[i - 1], int):
+            continue
+        out.append(part)
+    return out
+
+
+_MODEL_AT = {"match": MatchRule, "webhook": WebhookTarget, "slack": SlackTarget}
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return "is required"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return f"must be one of: {', '.join(TARGET_TYPES)}"
+    if kind == "extra_forbidden":
+        # The raw loc still has the discriminator ("webhook") inside targets.
+        parent = err["loc"][-2] if len(err["loc"]) > 1 else None
+        model = _MODEL_AT.get(parent) if isinstance(parent, str) else None
+        if model is None:
+            return "is not a known field"
+        return f"is not a known field (allowed: {', '.join(model.model_fields)})"
+    # Our validators' messages arrive as "Value error, <ours>".
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _join(loc: Sequence[str | int], message: str) -> str:
+    field = ""
+    for part in loc:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    if not field:
+        return message
+    # Predicates read as a sentence ("secret must ..."); pydantic's own
+    # messages ("Input should be ...") read better after a colon.
+    joiner = " " if message.startswith(("must ", "is ", "refers ")) else ": "
+    return f"{field}{joiner}{message}"
+
+
+# --- helpers: YAML line numbers ---------------------------------------------
+
+
+def _node_at(root: yaml.Node | None, loc: Sequence[str | int]) -> yaml.Node | None:
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            return None
+        if node is None:
+            return None
+    return node
+
+
+def _line(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
+    """Line of the deepest node on ``loc`` that exists (1-based)."""
+    for depth in range(len(loc), 0, -1):
+        node = _node_at(root, loc[:depth])
+        if node is not None:
+            return node.start_mark.line + 1
+    return None

@@ -1,0 +1,70 @@
+"""Worker processes for fault tests: real `watchfloor worker` processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+
+class WorkerProcess:
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, tag: str = "") -> None:
+        self.name = name
+        self.env = {**os.environ, **env}
+        self.log_path = log_dir / f"{name}{tag}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "services.cli.main", "worker", self.name],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc
+        return self.proc.pid
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up at all, like a crashed host."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self, timeout: float = 20) -> int | None:
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def alive(self) -> bool:
+        return bool(self.proc) and self.proc.poll() is None
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+
+def worker_env(redis_url: str, prefix: str, consumer: str, **extra: str) -> dict[str, str]:
+    env = {
+        "WATCHFLOOR_REDIS_URL": redis_url,
+        "WATCHFLOOR_KEY_PREFIX": prefix,
+        "WATCHFLOOR_CONSUMER_NAME": consumer,
+        "WATCHFLOOR_LOG_FORMAT": "json",
+        "WATCHFLOOR_RECLAIM_IDLE_MS": "1500",
+        "WATCHFLOOR_MAINTENANCE_INTERVAL_S": "0.5",
+        "WATCHFLOOR_POLL_INTERVAL_MS": "50",
+        "WATCHFLOOR_RETRY_SCHEDULE_S": "0.2,0.5",
+        "WATCHFLOOR_HTTP_PORT": "0",
+    }
+    env.update({f"WATCHFLOOR_{k.upper()}": v for k, v in extra.items()})
+    return env

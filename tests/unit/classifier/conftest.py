@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import pytest
+
+from services.classifier.engine import Classifier
+from services.classifier.taxonomy import load_taxonomy
+
+
+@pytest.fixture(scope="session")
+def classifier() -> Classifier:
+    # Tags only: actors come from the gazetteer, tested on their own.
+    return Classifier(load_taxonomy())
+
+
+@pytest.fixture(scope="session")
+def tags_of(classifier):
+    def tags(title: str, text: str = "") -> list[str]:
+        return classifier.classify(title, text).tag_ids
+
+    return tags

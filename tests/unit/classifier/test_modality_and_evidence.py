@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("title", "modality"),
+    [
+        ("Government denies testing ballistic missile", "denied"),
+        ("North Korea did not test a missile, Seoul says", "denied"),
+        ("North Korea plans to test a ballistic missile next week", "planned"),
+        ("Country X threatens to test-fire long-range missile", "planned"),
+        ("If Pyongyang tests a missile, talks will end", "hypothetical"),
+        ("North Korea could test an ICBM soon, analysts warn", "hypothetical"),
+        ("North Korea reportedly tested a cruise missile", "reported"),
+        ("North Korea tested a cruise missile, according to officials", "reported"),
+        ("North Korea tests a cruise missile", "asserted"),
+    ],
+)
+def test_modality(classifier, title, modality):
+    match = classifier.classify(title, "").tag("missile_test")
+    assert match is not None
+    assert match.modality == modality
+
+
+def test_denial_lowers_confidence(classifier):
+    asserted = classifier.classify("Country X tests ballistic missile", "").tag("missile_test")
+    denied = classifier.classify("Country X denies testing ballistic missile", "").tag("missile_test")
+    assert denied.confidence < asserted.confidence
+
+
+def test_evidence_and_trigger_offsets_point_into_their_field(classifier):
+    title = "Weekly roundup"
+    text = "Markets rose. Officials said 500 troops were deployed to the border on Monday. More later."
+    match = classifier.classify(title, text).tag("troop_deployment")
+    assert match.evidence == "Officials said 500 troops were deployed to the border on Monday."
+    span = match.evidence_span
+    assert span.field == "text" and text[span.start : span.end] == match.evidence
+    words = {t.text.lower() for t in match.triggers}
+    assert {"troops", "deployed"} <= words
+    for trigger in match.triggers:
+        assert trigger.field == "text"
+        assert text[trigger.start : trigger.end] == trigger.text
+
+
+def test_title_triggers_point_into_the_title(classifier):
+    title = "Navy holds live-fire drills off the coast"
+    match = classifier.classify(title, "Unrelated body.").tag("military_exercise")
+    assert match.evidence_span.field == "title"
+    assert all(title[t.start : t.end] == t.text for t in match.triggers)
+
+
+def test_result_is_sorted_pure_and_versioned(classifier):
+    title = "EU imposes sanctions as ministers arrive in Kyiv for summit"
+    first = classifier.classify(title, "")
+    assert first == classifier.classify(title, "")
+    assert [t.tag for t in first.tags] == sorted(t.tag for t in first.tags)
+    assert first.classifier_version == classifier.version == "taxonomy-2026.11.1"
+    assert all(0.0 <= t.confidence <= 1.0 for t in first.tags)
+
+
+def test_headline_and_agreeing_sentences_raise_confidence(classifier):
+    body_only = classifier.classify("Roundup", "The navy held joint drills with allies.").tag("military_exercise")
+    headline = classifier.classify("Navy holds joint drills with allies", "").tag("military_exercise")
+    assert headline.confidence > body_only.confidence

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from services.classifier.sentences import split_sentences
+
+
+def test_title_is_its_own_sentence_and_offsets_are_exact():
+    title = "Headline here"
+    text = "First one. Mr. Smith met U.S. officials in N. Korea! Is it over? Yes."
+    sentences = split_sentences(title, text)
+    assert sentences[0].field == "title" and sentences[0].text == title
+    body = [s.text for s in sentences[1:]]
+    assert body == ["First one.", "Mr. Smith met U.S. officials in N. Korea!", "Is it over?", "Yes."]
+    for s in sentences[1:]:
+        assert text[s.start : s.end] == s.text
+
+
+def test_dateline_is_split_off():
+    text = "SEOUL (Reuters) - The talks resumed on Monday."
+    pieces = [s.text for s in split_sentences("", text)]
+    assert pieces == ["SEOUL (Reuters) -", "The talks resumed on Monday."]
+
+
+def test_empty_input():
+    assert split_sentences("", "") == []
+    assert [s.text for s in split_sentences("Only a title", "  ")] == ["Only a title"]

@@ -1,0 +1,203 @@
+"""The HTTP API with a fake publisher and a fake Redis: no server needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from services.ingest.api import create_api
+from services.ingest.publisher import IngestOutcome
+from shared.schemas import Article
+from shared.settings import Settings
+
+
+class FakePublisher:
+    """Remembers ids; a repeated id is a duplicate, like the real one."""
+
+    def __init__(self) -> None:
+        self.published: list[Article] = []
+        self.rejected = 0
+        self.fail_with: Exception | None = None
+
+    async def publish(self, articles: list[Article]) -> list[IngestOutcome]:
+        if self.fail_with:
+            raise self.fail_with
+        outcomes = []
+        for article in articles:
+            seen = any(a.id == article.id for a in self.published)
+            if not seen:
+                self.published.append(article)
+            outcomes.append(IngestOutcome(article.id, "duplicate" if seen else "new"))
+        return outcomes
+
+    async def record_rejected(self, count: int) -> None:
+        self.rejected += count
+
+
+class FakeRedis:
+    def __init__(self) -> None:
+        self.up = True
+
+    async def ping(self) -> bool:
+        if not self.up:
+            raise RedisConnectionError("Connection refused")
+        return True
+
+
+@pytest.fixture
+def api_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        redis_url="redis://:hunter2@redis.internal:6379/0",
+        max_batch_articles=3,
+        data_dir=tmp_path,
+    )
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+@pytest.fixture
+def redis() -> FakeRedis:
+    return FakeRedis()
+
+
+@pytest.fixture
+def client(api_settings: Settings, redis: FakeRedis, publisher: FakePublisher) -> TestClient:
+    return TestClient(create_api(api_settings, redis, publisher=publisher))  # type: ignore[arg-type]
+
+
+def test_single_article(client: TestClient, publisher: FakePublisher) -> None:
+    response = client.post("/v1/articles", json={"title": "Ferry resumes", "text": "Daily."})
+    assert response.status_code == 202
+    body = response.json()
+    assert body["accepted"] == 1 and body["new"] == 1 and body["duplicate"] == 0
+    [result] = body["results"]
+    assert result == {"id": publisher.published[0].id, "status": "new"}
+
+
+def test_same_article_twice_is_duplicate(client: TestClient) -> None:
+    article = {"title": "Ferry resumes", "url": "https://example.org/ferry?utm_source=x"}
+    client.post("/v1/articles", json=article)
+    body = client.post("/v1/articles", json=article).json()
+    assert body["new"] == 0 and body["duplicate"] == 1
+    assert body["results"][0]["status"] == "duplicate"
+
+
+@pytest.mark.parametrize("wrap", [lambda items: items, lambda items: {"articles": items}])
+def test_batch_as_array_or_wrapper(client: TestClient, publisher: FakePublisher, wrap) -> None:
+    items = [{"title": "One"}, {"title": "Two"}, {"title": "One"}]
+    body = client.post("/v1/articles", json=wrap(items)).json()
+    assert (body["accepted"], body["new"], body["duplicate"]) == (3, 2, 1)
+    assert [r["status"] for r in body["results"]] == ["new", "new", "duplicate"]
+    assert [a.title for a in publisher.published] == ["One", "Two"]
+
+
+def test_invalid_item_in_batch_names_index_and_field(
+    client: TestClient, publisher: FakePublisher
+) -> None:
+    items = [{"title": "Fine"}, {"title": "Bad", "url": "ftp://x.example"}, {"text": "no title"}]
+    response = client.post("/v1/articles", json=items)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["message"].startswith("2 of 3 articles are invalid, nothing was ingested")
+    assert "item 1: url:" in error["message"]
+    assert error["problems"] == [
+        {
+            "index": 1,
+            "field": "url",
+            "message": "URL must be http:// or https://, got scheme 'ftp'",
+        },
+        {"index": 2, "field": "title", "message": "is required"},
+    ]
+    assert publisher.published == []  # all or nothing
+    assert publisher.rejected == 2
+
+
+def test_invalid_single_article(client: TestClient) -> None:
+    response = client.post("/v1/articles", json={"title": "T", "published_at": "tomorrow"})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["message"].startswith("the article is invalid: published_at:")
+    assert error["problems"][0]["index"] is None
+    assert error["problems"][0]["field"] == "published_at"
+
+
+def test_non_object_item(client: TestClient) -> None:
+    error = client.post("/v1/articles", json=[{"title": "ok"}, "oops"]).json()["error"]
+    assert error["problems"] == [
+        {"index": 1, "field": None, "message": "an article must be a JSON object, got a string"}
+    ]
+
+
+def test_batch_over_the_limit_is_413(client: TestClient, publisher: FakePublisher) -> None:
+    response = client.post("/v1/articles", json=[{"title": f"T{n}"} for n in range(4)])
+    assert response.status_code == 413
+    assert "4 articles; at most 3" in response.json()["error"]["message"]
+    assert publisher.published == []
+
+
+def test_body_too_large_is_413(client: TestClient) -> None:
+    response = client.post(
+        "/v1/articles",
+        content=b"[]",
+        headers={"content-type": "application/json", "content-length": str(64 << 20)},
+    )
+    assert response.status_code == 413
+    assert "larger than 32 MiB" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "message"),
+    [
+        (b"", 400, "request body is empty"),
+        (b'{"title": "x",', 400, "request body is not valid JSON: Expecting property name"),
+        (b"\xff\xfe", 400, "not UTF-8"),
+        (b'"just text"', 400, "must be a JSON object or array, got a string"),
+        (b"42", 400, "must be a JSON object or array, got a number"),
+        (b'{"articles": {"title": "x"}}', 400, '"articles" must be an array, got an object'),
+        (b"[]", 422, "the batch is empty"),
+    ],
+)
+def test_malformed_bodies(client: TestClient, content: bytes, status: int, message: str) -> None:
+    response = client.post(
+        "/v1/articles", content=content, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == status
+    assert message in response.json()["error"]["message"]
+
+
+def test_redis_failure_while_publishing_is_503(
+    client: TestClient, publisher: FakePublisher
+) -> None:
+    publisher.fail_with = RedisConnectionError("Connection reset by peer")
+    response = client.post("/v1/articles", json={"title": "T"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert "retry later" in response.json()["error"]["message"]
+
+
+def test_unknown_route_uses_the_error_shape(client: TestClient) -> None:
+    response = client.get("/v1/nothing")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"message": "Not Found"}}
+
+
+def test_healthz(client: TestClient, redis: FakeRedis) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    redis.up = False
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    detail = response.json()["redis"]
+    assert "redis.internal" in detail and "hunter2" not in detail
+
+
+def test_openapi_documents_the_body(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    body = schema["paths"]["/v1/articles"]["post"]["requestBody"]
+    assert len(body["content"]["application/json"]["schema"]["oneOf"]) == 3

@@ -1,0 +1,104 @@
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.ingest.feeds import FeedUnavailable, fetch_feed, parse_feed, read_feed
+from services.ingest.files import FileArticle, Rejection
+
+pytest.importorskip("feedparser")
+
+RSS = b"""<?xml version="1.0"?>
+<rss version="2.0"><channel>
+  <title>Valley Courier</title>
+  <item>
+    <title>Orchard harvest starts early</title>
+    <link>https://courier.example/harvest?utm_source=rss</link>
+    <guid>courier-101</guid>
+    <pubDate>Wed, 01 May 2024 09:30:00 +0200</pubDate>
+    <description>&lt;p&gt;Pickers arrived on &lt;b&gt;Monday&lt;/b&gt;.&lt;/p&gt;</description>
+  </item>
+  <item>
+    <title></title>
+    <link>https://courier.example/empty</link>
+  </item>
+</channel></rss>
+"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Ridge Notes</title>
+  <entry>
+    <title>Trail reopened</title>
+    <id>tag:ridge.example,2024:7</id>
+    <link href="https://ridge.example/trail"/>
+    <updated>2024-05-02T08:00:00Z</updated>
+    <content type="html">&lt;p&gt;Rangers cleared the path.&lt;/p&gt;</content>
+  </entry>
+</feed>
+"""
+
+
+def test_rss_entries_become_articles() -> None:
+    first, second = parse_feed(RSS, "courier.xml")
+    assert isinstance(first, FileArticle)
+    article = first.article
+    assert first.location == "courier.xml#entry1"
+    assert article.title == "Orchard harvest starts early"
+    assert article.text == "Pickers arrived on Monday."
+    assert article.url == "https://courier.example/harvest"
+    assert article.source == "Valley Courier"
+    assert article.source_id == "courier-101"
+    assert article.published_at is not None and article.published_at.isoformat() == (
+        "2024-05-01T07:30:00+00:00"
+    )
+    assert isinstance(second, Rejection)
+    assert second.reason.startswith("title: is empty")
+
+
+def test_atom_content_is_used() -> None:
+    [item] = parse_feed(ATOM, "ridge.xml")
+    assert isinstance(item, FileArticle)
+    assert item.article.text == "Rangers cleared the path."
+    assert item.article.url == "https://ridge.example/trail"
+    assert item.article.source_id == "tag:ridge.example,2024:7"
+
+
+def test_not_a_feed() -> None:
+    with pytest.raises(FeedUnavailable, match="is not an RSS or Atom feed"):
+        parse_feed(b"<html><body>hello", "page.html")
+
+
+def test_fetch_feed_over_http() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/rss":
+            return httpx.Response(200, content=RSS)
+        return httpx.Response(404)
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    assert fetch_feed("https://courier.example/rss", timeout_s=1, client=client) == RSS
+    with pytest.raises(
+        FeedUnavailable, match="cannot fetch https://courier.example/gone: HTTP 404"
+    ):
+        fetch_feed("https://courier.example/gone", timeout_s=1, client=client)
+
+
+def test_fetch_feed_connection_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    with pytest.raises(FeedUnavailable, match="connection refused"):
+        fetch_feed("https://down.example/rss", timeout_s=1, client=client)
+
+
+def test_read_feed_from_file(tmp_path: Path) -> None:
+    path = tmp_path / "ridge.xml"
+    path.write_bytes(ATOM)
+    [item] = read_feed(str(path))
+    assert isinstance(item, FileArticle)
+
+
+def test_read_feed_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FeedUnavailable, match="cannot read .*nope.xml: No such file"):
+        read_feed(str(tmp_path / "nope.xml"))

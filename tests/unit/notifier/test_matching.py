@@ -1,0 +1,142 @@
+"""Matching classified articles against watchlists: pure, no Redis."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from services.notifier.matching import WatchlistMatcher, alert_id
+from tests.unit.notifier.factories import (
+    CLASSIFIED_AT,
+    country,
+    figure,
+    make_event,
+    make_watchlist,
+    person,
+    tag,
+)
+
+
+def matches(match: dict[str, Any], **event: Any) -> bool:
+    matcher = WatchlistMatcher([make_watchlist(match=match)])
+    return bool(matcher.match(make_event(**event)))
+
+
+def test_tags_any() -> None:
+    assert matches({"tags_any": ["missile_test", "sanctions"]})
+    assert not matches({"tags_any": ["sanctions"]})
+
+
+def test_tags_all() -> None:
+    both = [tag("missile_test"), tag("military_exercise")]
+    assert matches({"tags_all": ["missile_test", "military_exercise"]}, tags=both)
+    assert not matches({"tags_all": ["missile_test", "military_exercise"]})
+
+
+def test_no_tag_criteria_needs_some_qualifying_tag() -> None:
+    assert matches({})
+    assert not matches({}, tags=[])
+    assert not matches({"min_confidence": 0.95})
+
+
+def test_min_confidence_applies_per_tag() -> None:
+    assert matches({"tags_any": ["missile_test"], "min_confidence": 0.9})
+    assert not matches({"tags_any": ["missile_test"], "min_confidence": 0.91})
+
+
+@pytest.mark.parametrize("modality", ["denied", "hypothetical"])
+def test_exclude_modalities(modality: str) -> None:
+    rule = {"tags_any": ["missile_test"], "exclude_modalities": ["denied", "hypothetical"]}
+    assert not matches(rule, tags=[tag(modality=modality)])
+    assert matches(rule, tags=[tag(modality="reported")])
+
+
+def test_excluded_tag_does_not_count_for_tags_all() -> None:
+    rule = {"tags_all": ["missile_test", "sanctions"], "exclude_modalities": ["planned"]}
+    tags = [tag("missile_test"), tag("sanctions", modality="planned")]
+    assert not matches(rule, tags=tags)
+
+
+def test_actors_any_and_all() -> None:
+    actors = [country("KP"), country("RU")]
+    assert matches({"actors_any": ["RU", "CN"]}, actors=actors)
+    assert not matches({"actors_any": ["CN"]}, actors=actors)
+    assert matches({"actors_all": ["kp", "ru"]}, actors=actors)  # case-insensitive
+    assert not matches({"actors_all": ["KP", "CN"]}, actors=actors)
+
+
+def test_person_counts_for_their_country() -> None:
+    actors = [person("minister-x", "Minister X", "RU")]
+    assert matches({"actors_any": ["RU"]}, actors=actors)
+    assert matches({"actors_any": ["minister-x"]}, actors=actors)
+
+
+@pytest.mark.parametrize(
+    ("keyword", "expected"),
+    [
+        ("rockets", True),
+        ("ROCKETS", True),  # case-insensitive
+        ("rocket", False),  # whole words only
+        ("coastal battery", True),  # phrase, title
+        ("into the strait", True),  # phrase, text
+        ("battery fired", True),
+        ("Tues", False),  # not inside a longer word
+        ("Tuesday", True),  # before punctuation
+    ],
+)
+def test_keywords_any(keyword: str, expected: bool) -> None:
+    assert matches({"keywords_any": [keyword]}) is expected
+
+
+def test_keyword_phrase_spans_line_breaks() -> None:
+    assert matches({"keywords_any": ["two rockets"]}, text="It fired two\nrockets at dawn.")
+
+
+def test_min_figures() -> None:
+    assert not matches({"min_figures": 1})
+    assert matches({"min_figures": 1}, figures=[figure()])
+    assert not matches({"min_figures": 2}, figures=[figure()])
+
+
+def test_alert_content_and_stable_id() -> None:
+    event = make_event(
+        tags=[tag("missile_test"), tag("sanctions", evidence="Banks were listed.")],
+        actors=[country("KP")],
+        figures=[figure()],
+    )
+    watchlist = make_watchlist("wl-a", name="Launches", match={"tags_any": ["missile_test"]})
+    (alert,) = WatchlistMatcher([watchlist]).match(event)
+    assert alert.id == alert_id("wl-a", "art-001")
+    assert alert.id.startswith("al_") and len(alert.id) == 27
+    assert [t.tag for t in alert.tags] == ["missile_test"]  # only what matched
+    assert alert.tags[0].evidence.startswith("The coastal battery")
+    assert [a.id for a in alert.actors] == ["KP"] and len(alert.figures) == 1
+    assert alert.watchlist_name == "Launches"
+    assert alert.classifier_version == "test-classifier-1"
+    assert alert.created_at == CLASSIFIED_AT  # pure: no clock read
+    again = WatchlistMatcher([watchlist]).match(event)
+    assert again == [alert]
+
+
+def test_alert_id_differs_per_watchlist_and_article() -> None:
+    ids = {alert_id("a", "1"), alert_id("a", "2"), alert_id("b", "1"), alert_id("a1", "")}
+    assert len(ids) == 4
+
+
+def test_now_overrides_created_at() -> None:
+    now = datetime(2031, 1, 1, tzinfo=UTC)
+    (alert,) = WatchlistMatcher([make_watchlist()]).match(make_event(), now=now)
+    assert alert.created_at == now
+
+
+def test_one_alert_per_matching_watchlist() -> None:
+    matcher = WatchlistMatcher(
+        [
+            make_watchlist("yes-1", match={"tags_any": ["missile_test"]}),
+            make_watchlist("no", match={"actors_any": ["FR"]}),
+            make_watchlist("yes-2", match={}),
+        ]
+    )
+    assert [a.watchlist_id for a in matcher.match(make_event())] == ["yes-1", "yes-2"]

@@ -1,0 +1,80 @@
+"""The webhook body (versioned) and the Slack Block Kit message."""
+
+from __future__ import annotations
+
+import json
+
+from services.notifier.payloads import slack_body, to_json, webhook_body
+from tests.unit.notifier.factories import country, figure, make_alert, tag
+
+NOW = 1_900_000_000.0
+
+
+def test_webhook_body_shape() -> None:
+    alert = make_alert(figures=[figure()], actors=[country("KP", "North Korea")])
+    body = webhook_body(alert, now=NOW)
+    assert body["type"] == "watchfloor.alert"
+    assert body["version"] == 1
+    assert body["timestamp"] == "2030-03-17T17:46:40Z"
+    data = body["data"]
+    assert data["alert_id"] == alert.id
+    assert data["watchlist"] == {"id": "wl-test", "name": "Test watchlist"}
+    assert data["article"] == {
+        "id": "art-001",
+        "title": "Coastal battery fires rockets during drill",
+        "url": "https://news.example.test/a/1",
+        "source": "Example Wire",
+        "published_at": "2031-03-04T04:00:00Z",
+    }
+    assert data["tags"] == [
+        {
+            "tag": "missile_test",
+            "confidence": 0.9,
+            "modality": "asserted",
+            "evidence": "The coastal battery fired two rockets into the strait on Tuesday.",
+        }
+    ]
+    assert data["actors"] == [{"id": "KP", "name": "North Korea", "kind": "country"}]
+    assert data["figures"][0]["kind"] == "missiles" and data["figures"][0]["value"] == 2
+    assert data["classifier_version"] == "test-classifier-1"
+
+
+def test_webhook_body_serialises_compactly_and_round_trips() -> None:
+    body = webhook_body(make_alert(url=None), now=NOW)
+    text = to_json(body)
+    assert ", " not in text[:40] and json.loads(text) == body
+    assert body["data"]["article"]["url"] is None
+
+
+def test_slack_body_blocks() -> None:
+    alert = make_alert(
+        title="Drill <live> & loud",
+        tags=[tag(confidence=0.87, modality="reported", evidence="Officials said\nit flew far.")],
+    )
+    body = slack_body(alert)
+    assert body["text"] == "[Test watchlist] Drill <live> & loud"
+    header, headline, facts, quote, context = body["blocks"]
+    assert header == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Test watchlist", "emoji": False},
+    }
+    assert headline["text"]["text"].startswith(
+        "*<https://news.example.test/a/1|Drill &lt;live&gt; &amp; loud>*"
+    )
+    assert "Example Wire" in headline["text"]["text"]
+    assert facts["fields"][0]["text"] == "*Tags*\n`missile_test` 87%, reported"
+    assert facts["fields"][1]["text"] == "*Actors*\nNorth Korea"
+    assert quote["text"]["text"] == "> Officials said it flew far."
+    assert alert.id in context["elements"][0]["text"]
+
+
+def test_slack_body_without_url_or_actors() -> None:
+    body = slack_body(make_alert(url=None, actors=[]))
+    assert body["blocks"][1]["text"]["text"].startswith("*Coastal battery")
+    assert body["blocks"][2]["fields"][1]["text"] == "*Actors*\nnone identified"
+
+
+def test_slack_header_is_clipped_to_block_kit_limit() -> None:
+    alert = make_alert().model_copy(update={"watchlist_name": "x" * 400})
+    header = slack_body(alert)["blocks"][0]["text"]["text"]
+    assert len(header) == 150 and header.endswith("…")

@@ -1,0 +1,298 @@
+"""Loading the watchlists file: the happy path, ${VAR} expansion, secrets, every error."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from services.notifier.watchlists import (
+    SlackTarget,
+    WatchlistError,
+    WebhookTarget,
+    load_watchlists,
+    parse_watchlists,
+)
+from tests.unit.notifier.factories import make_secret
+
+SECRET = make_secret(7)
+SLACK_URL = "https://hooks.slack.example.test/services/T000/B000/abcdefsecretpart"
+
+GOOD = f"""\
+watchlists:
+  - id: strait-launches
+    name: Launches near the strait
+    description: extra keys at this level are tolerated
+    match:
+      tags_any: [missile_test, military_exercise]
+      actors_any: [KP]
+      min_confidence: 0.5
+      exclude_modalities: [denied, hypothetical]
+    targets:
+      - type: webhook
+        url: https://hooks.example.test/watch
+        secret: {SECRET}
+      - type: slack
+        url: {SLACK_URL}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems_of(text: str, env: dict[str, str] | None = None, **kwargs) -> list[str]:
+    with pytest.raises(WatchlistError) as info:
+        parse_watchlists(textwrap.dedent(text), source="wl.yaml", env=env or {}, **kwargs)
+    return info.value.problems
+
+
+def one_problem(text: str, env: dict[str, str] | None = None, **kwargs) -> str:
+    problems = problems_of(text, env, **kwargs)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def test_loads_the_design_shape(tmp_path: Path) -> None:
+    (wl,) = load_watchlists(write(tmp_path, GOOD), env={})
+    assert wl.id == "strait-launches"
+    assert wl.match.tags_any == ["missile_test", "military_exercise"]
+    assert wl.match.exclude_modalities == ["denied", "hypothetical"]
+    assert wl.match.min_confidence == 0.5
+    webhook, slack = wl.targets
+    assert isinstance(webhook, WebhookTarget) and isinstance(slack, SlackTarget)
+    assert webhook.secret.get_secret_value() == SECRET
+    assert slack.url.get_secret_value() == SLACK_URL
+
+
+def test_match_defaults_to_no_criteria() -> None:
+    (wl,) = parse_watchlists("watchlists:\n  - {id: all, name: Everything tagged}\n", env={})
+    assert wl.match.tags_any == [] and wl.match.min_confidence == 0.0
+    assert wl.match.min_figures is None and wl.targets == []
+
+
+def test_env_variables_are_expanded() -> None:
+    text = """\
+    watchlists:
+      - id: w1
+        name: "Desk ${DESK}"
+        targets:
+          - {type: webhook, url: "https://${HOOK_HOST}/in", secret: "${HOOK_SECRET}"}
+    """
+    env = {"DESK": "east", "HOOK_HOST": "hooks.example.test", "HOOK_SECRET": SECRET}
+    (wl,) = parse_watchlists(textwrap.dedent(text), env=env)
+    assert wl.name == "Desk east"
+    assert wl.targets[0].url == "https://hooks.example.test/in"
+    assert wl.targets[0].secret.get_secret_value() == SECRET
+
+
+def test_double_dollar_escapes_expansion() -> None:
+    (wl,) = parse_watchlists("watchlists:\n  - {id: w1, name: 'cost $${X}'}\n", env={"X": "no"})
+    assert wl.name == "cost ${X}"
+
+
+def test_missing_env_variable_names_field_and_line_only_once() -> None:
+    text = """\
+    watchlists:
+      - id: w1
+        name: n
+        targets:
+          - type: webhook
+            url: https://hooks.example.test/in
+            secret: ${HOOK_SECRET}
+    """
+    assert one_problem(text) == (
+        "wl.yaml: watchlist 'w1' (line 7): targets[0].secret refers to environment "
+        "variable HOOK_SECRET, which is not set"
+    )
+
+
+def test_secrets_never_in_repr(tmp_path: Path) -> None:
+    watchlists = load_watchlists(write(tmp_path, GOOD), env={})
+    for text in (repr(watchlists), str(watchlists), watchlists[0].model_dump_json()):
+        assert SECRET not in text
+        assert "abcdefsecretpart" not in text
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["whsec_!!!not-base64!!!", "whsec_" + "QUJD", "sk_live_zzzzzzzzzzzzzzzzzzzz"],
+)
+def test_bad_secret_values_never_echoed(secret: str) -> None:
+    text = f"""\
+    watchlists:
+      - id: w1
+        name: n
+        targets: [{{type: webhook, url: "https://h.example.test/", secret: "{secret}"}}]
+    """
+    problem = one_problem(text)
+    assert secret not in problem
+    assert "targets[0].secret must" in problem
+
+
+def test_secret_must_start_with_whsec() -> None:
+    text = """\
+    watchlists:
+      - id: dprk
+        name: n
+        targets:
+          - type: webhook
+            url: https://hooks.example.test/in
+            secret: sk_abcdefabcdefabcdefabcdefabcdef
+    """
+    assert one_problem(text) == (
+        "wl.yaml: watchlist 'dprk' (line 7): targets[0].secret must start with whsec_"
+    )
+
+
+def test_secret_must_be_base64_of_enough_bytes() -> None:
+    base = "watchlists:\n  - id: w\n    name: n\n    targets:\n      - type: webhook\n"
+    base += "        url: https://h.example.test/\n        secret: {}\n"
+    assert one_problem(base.format("whsec_@@@@")).endswith(
+        "targets[0].secret must be whsec_ followed by base64"
+    )
+    assert one_problem(base.format("whsec_QUJDREVG")).endswith(
+        "targets[0].secret must encode at least 24 bytes of key"
+    )
+
+
+def test_unknown_tag_names_the_known_tags() -> None:
+    text = """\
+    watchlists:
+      - id: w1
+        name: n
+        match:
+          tags_all: [missile_tset]
+    """
+    problem = one_problem(text)
+    assert problem.startswith("wl.yaml: watchlist 'w1' (line 5): match.tags_all: unknown tag")
+    assert "'missile_tset'" in problem
+    assert "known tags: arms_transfer, diplomatic_visit" in problem
+
+
+def test_custom_taxonomy_tags_are_accepted() -> None:
+    text = "watchlists:\n  - {id: w1, name: n, match: {tags_any: [port_closure]}}\n"
+    (wl,) = parse_watchlists(text, env={}, known_tags={"port_closure", "missile_test"})
+    assert wl.match.tags_any == ["port_closure"]
+    assert "known tags: missile_test, port_closure" in one_problem(
+        "watchlists:\n  - {id: w1, name: n, match: {tags_any: [sanctions]}}\n",
+        known_tags={"port_closure", "missile_test"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("{name: n}", "watchlist #0 (line 2): id is required"),
+        (
+            "{id: 'bad id!', name: n}",
+            "watchlist 'bad id!' (line 2): id: String should match pattern",
+        ),
+        ("{id: w1}", "watchlist 'w1' (line 2): name is required"),
+        (
+            "{id: w1, name: n, match: {tag_any: [sanctions]}}",
+            "watchlist 'w1' (line 2): match.tag_any is not a known field (allowed: tags_any,",
+        ),
+        (
+            "{id: w1, name: n, match: {min_confidence: 1.5}}",
+            "watchlist 'w1' (line 2): match.min_confidence: Input should be less than or equal to 1",
+        ),
+        (
+            "{id: w1, name: n, match: {exclude_modalities: [maybe]}}",
+            "match.exclude_modalities[0]: Input should be 'asserted'",
+        ),
+        (
+            "{id: w1, name: n, match: {min_figures: 0}}",
+            "match.min_figures: Input should be greater than or equal to 1",
+        ),
+        (
+            "{id: w1, name: n, targets: [{type: email, url: 'https://h.example.test'}]}",
+            "targets[0].type must be one of: webhook, slack",
+        ),
+        ("{id: w1, name: n, targets: [{type: slack}]}", "targets[0].url is required"),
+        (
+            "{id: w1, name: n, targets: [{type: slack, url: 'ftp://files.example.test/x'}]}",
+            "targets[0].url must be an http(s) URL with a host",
+        ),
+        (
+            "{id: w1, name: n, targets: [{type: slack, url: 'https://h.example.test', secret: x}]}",
+            "targets[0].secret is not a known field (allowed: type, url)",
+        ),
+        (
+            "just-a-string",
+            "watchlist #0 (line 2): must be a mapping with id, name, match and targets",
+        ),
+    ],
+)
+def test_field_errors(item: str, expected: str) -> None:
+    problem = one_problem(f"watchlists:\n  - {item}\n")
+    assert problem.startswith("wl.yaml: ")
+    assert expected in problem
+
+
+def test_error_line_points_at_the_field() -> None:
+    text = """\
+    watchlists:
+      - id: fine
+        name: fine
+      - id: broken
+        name: broken
+        targets:
+          - type: slack
+            url: https://h.example.test/a
+          - type: webhook
+            url: https://h.example.test/b
+    """
+    assert one_problem(text) == (
+        "wl.yaml: watchlist 'broken' (line 9): targets[1].secret is required"
+    )
+
+
+def test_duplicate_ids() -> None:
+    text = "watchlists:\n  - {id: w1, name: a}\n  - {id: w1, name: b}\n"
+    assert one_problem(text) == (
+        "wl.yaml: watchlist 'w1' (line 3): id is a duplicate (first used at line 2)"
+    )
+
+
+def test_all_problems_reported_together() -> None:
+    text = """\
+    watchlists:
+      - {id: a, match: {tags_any: [nope]}}
+      - {id: b, name: b, targets: [{type: webhook, url: 'https://h.example.test', secret: x}]}
+    """
+    problems = problems_of(text)
+    assert [p.split(": ", 2)[1] for p in problems] == [
+        "watchlist 'a' (line 2)",
+        "watchlist 'a' (line 2)",
+        "watchlist 'b' (line 3)",
+    ]
+    assert len(str(WatchlistError(problems)).splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("watchlists: {id: w1}\n", "wl.yaml: expected a top-level 'watchlists:' list"),
+        ("- id: w1\n", "wl.yaml: expected a top-level 'watchlists:' list"),
+        ("", "wl.yaml: expected a top-level 'watchlists:' list"),
+        ("watchlists:\n  - id: [unclosed\n", "wl.yaml (line 3): "),
+    ],
+)
+def test_file_level_errors(text: str, expected: str) -> None:
+    assert one_problem(text).startswith(expected)
+
+
+def test_unreadable_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(WatchlistError) as info:
+        load_watchlists(tmp_path / "missing.yaml", env={})
+    assert str(info.value).startswith(f"{tmp_path / 'missing.yaml'}: cannot read")
+
+
+def test_load_names_the_file_in_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, "watchlists:\n  - {id: w1}\n")
+    with pytest.raises(WatchlistError, match=r"watchlists\.yaml: watchlist 'w1' \(line 2\)"):
+        load_watchlists(path, env={})
