@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -81,6 +82,6 @@ def run_workers(settings: Settings, names: list[str]) -> int:
         return 2
     from shared.streams.worker import create_worker_app
 
-    app = create_worker_app(settings, [parts_builder(n) for n in names])
+    app = create_worker_app(settings, [parts_builder(n) for n in names], env=dict(os.environ))
     asyncio.run(app.run())
     return 0

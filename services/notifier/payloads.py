@@ -41,6 +41,7 @@ def webhook_body(alert: Alert, *, now: float) -> dict[str, Any]:
                 "url": article.url,
                 "source": article.source,
                 "published_at": _iso(article.published_at),
+                "ingested_at": _iso(article.ingested_at),
             },
             "tags": [
                 {

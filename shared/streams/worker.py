@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,8 +55,12 @@ class WorkerParts:
 class Runtime:
     """What a service's handlers share: settings, keys, one Redis client."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, env: Mapping[str, str] | None = None) -> None:
         self.settings = settings
+        # The process environment, handed in by the entry point (for ${VAR}
+        # expansion in config files); nothing deeper reads os.environ.
+        self.env: Mapping[str, str] = env if env is not None else {}
+        self.info: dict[str, Any] = {}  # facts other parts may show (e.g. the API's URL)
         self.keys = Keys(settings.key_prefix)
         self.consumer_name = settings.resolved_consumer_name
         self._redis: aioredis.Redis | None = None
@@ -206,8 +210,10 @@ def build_broker(settings: Settings) -> RedisBroker:
 
 
 def create_worker_app(
-    settings: Settings, builders: list[Callable[[Runtime], WorkerParts]]
+    settings: Settings,
+    builders: list[Callable[[Runtime], WorkerParts]],
+    env: Mapping[str, str] | None = None,
 ) -> WorkerApp:
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, env)
     broker = build_broker(settings)
     return WorkerApp(broker, runtime, [build(runtime) for build in builders])

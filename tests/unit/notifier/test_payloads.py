@@ -25,6 +25,7 @@ def test_webhook_body_shape() -> None:
         "url": "https://news.example.test/a/1",
         "source": "Example Wire",
         "published_at": "2031-03-04T04:00:00Z",
+        "ingested_at": alert.article.ingested_at.isoformat().replace("+00:00", "Z"),
     }
     assert data["tags"] == [
         {

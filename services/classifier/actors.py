@@ -1,0 +1,244 @@
+"""Actors named in an article: countries (ISO alpha-2), organisations, people.
+
+One Aho-Corasick pass over the text finds every gazetteer surface form
+(case-sensitive: "Turkey" the state, not "turkey" the bird); then the
+leftmost-longest matches on word boundaries win, so "North Korean" beats
+"Korean" and "Washington Post" (an ignore phrase) hides "Washington".
+Ambiguous names are checked against their neighbours; see ``gazetteer.py``
+for the strong / guarded / weak strengths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ahocorasick
+
+from services.classifier.gazetteer import Entity, Gazetteer, Surface
+from shared.schemas import Actor
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words that may stand right before a name without making it part of a longer
+# proper name: titles ("President Putin") and capitalised function words at
+# the start of a sentence ("In Georgia", "But Jordan").
+_TITLES = _word_set(
+    """President Vice-President Premier Prime Minister PM Chancellor Mr Mrs Ms Dr Mr. Mrs. Ms. Dr.
+    Secretary Secretary-General Secretary-general King Queen Prince Princess Crown Sheikh Emir
+    Leader Supreme General Gen Gen. Marshal Senator Sen Sen. Governor Chairman Ayatollah Mullah
+    Spokesman Speaker Director Director-General Commander Envoy Ambassador Foreign Defence Defense
+    Interior Former Ex-President Acting Interim Chief Sultan Pope Saint Colonel Col Col. Lt
+    Admiral President-elect"""
+)
+_FUNCTION_WORDS = _word_set(
+    """A An The In At On To From For With By Of And Or But As After Before While When Where Why How
+    What Who Which Whether If Since Until Across Against Over Under Into Inside Outside Like Unlike
+    Both Neither Only Even Also Meanwhile Still Now Then Today Yesterday Tomorrow Does Did Do Will
+    Would Can Could Should May Might Must Has Have Had Is Are Was Were Says Said Says: Tells Warns
+    Urges Calls Backs Slams Joins Hits Neighbouring Neighboring Nearby Rival Allies Ally Why Here
+    It Its This That These Those Than Via Near Between Among Amid Despite Without Within"""
+)
+# Capitalised words that may follow a guarded name ("Pyongyang Monday said").
+_NEXT_OK = _word_set(
+    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+    June July August September October November December On In And To For As Has Is Was Will
+    Says Said"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    surface: Surface
+
+
+class ActorExtractor:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self._automaton = ahocorasick.Automaton()
+        for text, surface in gazetteer.surfaces.items():
+            self._automaton.add_word(text, surface)
+        self._automaton.make_automaton()
+
+    # -- public -------------------------------------------------------------
+
+    def find(self, text: str) -> list[tuple[int, int, Actor]]:
+        """Mentions in ``text`` as (start, end, actor), in text order.
+
+        The actor is the entity named at that place: a person's actor has
+        ``country`` set (the state they act for), so a caller asking "does
+        this sentence name a state actor?" checks ``kind == "country"`` or
+        ``actor.country``. Weak names are confirmed within ``text`` only.
+        """
+        hits = self._resolve(self._scan(text), text)
+        return [
+            (h.start, h.end, _actor(h.surface.entity, [text[h.start : h.end]]))
+            for h in hits
+            if h.surface.entity is not None
+        ]
+
+    def extract(self, title: str, text: str) -> list[Actor]:
+        """Every actor in title and text, sorted by first mention (title first).
+
+        A person also brings in the state (and organisation) they act for.
+        """
+        joined = f"{title}\n{text}" if text else title
+        hits = self._resolve(self._scan(joined), joined)
+        order: dict[tuple[str, str], int] = {}
+        mentions: dict[tuple[str, str], list[str]] = {}
+        entities: dict[tuple[str, str], Entity] = {}
+
+        def note(entity: Entity, position: int, surface: str) -> None:
+            key = (entity.kind, entity.id)
+            if key not in entities:
+                entities[key] = entity
+                order[key] = position
+                mentions[key] = []
+            if surface not in mentions[key]:
+                mentions[key].append(surface)
+
+        for hit in hits:
+            entity = hit.surface.entity
+            if entity is None:
+                continue
+            surface = joined[hit.start : hit.end]
+            note(entity, hit.start, surface)
+            if entity.kind == "person":
+                for implied in self._implied(entity):
+                    note(implied, hit.start, surface)
+        keys = sorted(entities, key=lambda k: order[k])
+        return [_actor(entities[k], mentions[k]) for k in keys]
+
+    # -- matching -----------------------------------------------------------
+
+    def _scan(self, text: str) -> list[_Hit]:
+        """Leftmost-longest matches that sit on word boundaries."""
+        candidates: list[_Hit] = []
+        size = len(text)
+        for end_index, surface in self._automaton.iter(text):
+            end = end_index + 1
+            start = end - len(surface.text)
+            if start > 0 and _is_word_char(text[start - 1]):
+                continue
+            if end < size and (_is_word_char(text[end]) or text[end] == "$"):
+                continue  # "Iranian" is not "Iran"; "US$5m" is money, not the US
+            candidates.append(_Hit(start, end, surface))
+        candidates.sort(key=lambda h: (h.start, h.start - h.end))
+        chosen: list[_Hit] = []
+        taken_until = 0
+        for hit in candidates:
+            if hit.start >= taken_until:
+                chosen.append(hit)
+                taken_until = hit.end
+        return chosen
+
+    def _resolve(self, hits: list[_Hit], text: str) -> list[_Hit]:
+        """Drop guarded names inside longer proper names and unconfirmed weak names."""
+        if not hits:
+            return hits
+        # Title Case only ever applies to the first line (the headline).
+        first_line_end = text.find("\n") if "\n" in text else len(text)
+        title_case = _looks_title_case(text[:first_line_end])
+        kept: list[_Hit] = []
+        weak: list[_Hit] = []
+        for hit in hits:
+            strength = hit.surface.strength
+            if hit.surface.entity is None or strength == "strong":
+                kept.append(hit)
+                continue
+            before = _word_before(text, hit.start)
+            if strength == "weak":
+                if before in _TITLES:
+                    kept.append(hit)
+                else:
+                    weak.append(hit)
+                continue
+            in_title_case = title_case and hit.start < first_line_end
+            if _inside_longer_name(text, hit, before, in_title_case):
+                continue
+            kept.append(hit)
+        if weak:
+            confirmed = {h.surface.entity for h in kept if h.surface.entity is not None}
+            kept.extend(h for h in weak if h.surface.entity in confirmed)
+            kept.sort(key=lambda h: h.start)
+        return kept
+
+    def _implied(self, person: Entity) -> list[Entity]:
+        implied = []
+        if person.country and (country := self.gazetteer.country(person.country)):
+            implied.append(country)
+        if person.org and (org := self.gazetteer.organisation(person.org)):
+            implied.append(org)
+        return implied
+
+
+def _actor(entity: Entity, mentions: list[str]) -> Actor:
+    return Actor(
+        id=entity.id,
+        name=entity.name,
+        kind=entity.kind,
+        country=entity.country,
+        mentions=mentions,
+    )
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word right before ``start`` when only spaces separate them, else ''."""
+    i = start
+    while i > 0 and text[i - 1] == " ":
+        i -= 1
+    if i == start or i == 0:
+        return ""
+    j = i
+    while j > 0 and not text[j - 1].isspace():
+        j -= 1
+    return text[j:i]
+
+
+def _word_after(text: str, end: int) -> str:
+    i = end
+    while i < len(text) and text[i] == " ":
+        i += 1
+    if i == end:
+        return ""
+    j = i
+    while j < len(text) and not text[j].isspace():
+        j += 1
+    return text[i:j].rstrip(".,;:!?'\")")
+
+
+def _inside_longer_name(text: str, hit: _Hit, before: str, title_case: bool) -> bool:
+    """True when a guarded name reads as part of another proper name.
+
+    "Michael Jordan", "George Washington", "Georgia Tech". In Title Case
+    headlines every word is capitalised, so the neighbours say nothing.
+    """
+    if title_case:
+        return False
+    if (
+        before
+        and before[0].isupper()
+        and before[-1].isalpha()
+        and before not in _TITLES
+        and before not in _FUNCTION_WORDS
+    ):
+        return True
+    after = _word_after(text, hit.end)
+    return bool(after and after[0].isupper() and after not in _NEXT_OK)
+
+
+def _looks_title_case(line: str) -> bool:
+    """Headline Case: most longer words are capitalised."""
+    words = [w for w in line.split() if len(w) > 3 and w[0].isalpha()]
+    if len(words) < 3:
+        return False
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return capitalised >= 0.75 * len(words)

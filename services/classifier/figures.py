@@ -1,0 +1,479 @@
+"""Typed numbers a watchlist can compare: troops, missiles, money, aircraft,
+ships and casualties.
+
+A figure is a quantity followed by the thing it counts ("30,000 troops",
+"two ballistic missiles", "24 F-16 fighter jets") or a sum of money
+("$1.2 billion", "€2bn", "2 billion dollars"). Only a short list of
+modifier words may stand between the quantity and the noun, which is what
+keeps years, ages and percentages out ("in 2005 troops...", "30-year-old
+soldiers", "30% of troops"). Counted people who were killed or wounded are
+casualties, not troops.
+
+A keyword prefilter skips the regexes for the many items that count nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from shared.schemas import Figure, Span, TextField
+
+# --- numbers ---------------------------------------------------------------
+
+_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {
+    "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+    "dozen": 12, "k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12, "trn": 1e12,
+}  # fmt: skip
+# Vague quantities: (low, high, best guess).
+_VAGUE = {
+    "dozens": (24, 99, 36),
+    "hundreds": (100, 999, 200),
+    "thousands": (1_000, 9_999, 2_000),
+    "tens of thousands": (10_000, 99_999, 20_000),
+    "hundreds of thousands": (100_000, 999_999, 200_000),
+}
+_FEW = {"several": (3, 9, 5), "a few": (2, 5, 3)}
+
+_WORD_NUM = (
+    r"(?:(?:" + "|".join(_TENS) + r")(?:[- ](?:" + "|".join(list(_UNITS)[:9]) + r"))?"
+    r"|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
+)
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_SCALE_WORD = r"(?i:hundred|thousand|million|billion|trillion)"
+# A single number: "30,000", "1.2 million", "two", "twenty-five", "a dozen".
+_NUMBER = (
+    rf"(?:(?:{_DIGITS})(?:[\s-]?{_SCALE_WORD}|(?:k|m|mn|bn|tn)(?![A-Za-z]))?"
+    rf"|(?:{_WORD_NUM})(?:\s{_SCALE_WORD})?"
+    rf"|(?:{_WORD_NUM}|\d+)\sdozen|an?\s(?:dozen|hundred|thousand)|a\ssingle|dozen|an?)"
+)
+_APPROX = (
+    r"(?:about|around|some|nearly|almost|roughly|approximately|an\sestimated|estimated"
+    r"|up\sto|at\sleast|more\sthan|over|fewer\sthan|less\sthan|as\smany\sas|close\sto"
+    r"|upwards\sof|no\sfewer\sthan|an\sadditional|another|a\sfurther|a\sfurther)"
+)
+_QUANTITY = rf"""(?i:
+    (?:(?P<approx>{_APPROX})\s)?
+    (?:
+        (?:between\s)?(?P<lo>{_NUMBER})\s?(?:-|–|to|and)\s?(?P<hi>{_NUMBER})
+      | (?P<vague>tens\sof\sthousands|hundreds\sof\sthousands|thousands|hundreds|dozens)\sof
+      | (?P<few>several|a\sfew)\s(?P<fewscale>hundred|thousand)
+      | (?P<num>{_NUMBER})
+    ))
+"""
+
+# --- what is counted -------------------------------------------------------
+
+_TROOP_NOUNS = (
+    r"troops|soldiers|servicemen|service\smembers|servicemembers|personnel|peacekeepers"
+    r"|peace-keepers|marines|Marines|paratroopers|reservists|commandos|troopers|sailors"
+    r"|airmen|mercenaries|fighters|militiamen|guardsmen|conscripts|special\sforces"
+    r"|military\sadvisers|military\sadvisors|military\sinstructors"
+)
+_MISSILE_NOUNS = r"missiles|rockets|projectiles|ICBMs|SLBMs|interceptors|warheads"
+_AIRCRAFT_NOUNS = (
+    r"aircraft|jets|warplanes|planes|airplanes|bombers|helicopters|choppers|gunships|drones"
+    r"|UAVs|fighter\sjets"
+)
+_SHIP_NOUNS = (
+    r"warships|ships|vessels|frigates|destroyers|submarines|corvettes|aircraft\scarriers"
+    r"|carriers|gunboats|patrol\sboats|minesweepers|cruisers"
+)
+_VICTIM_NOUNS = (
+    r"people|civilians|persons|police|policemen|police\sofficers|officers|militants|rebels"
+    r"|insurgents|children|women|men|workers|passengers|protesters|demonstrators|migrants"
+    r"|villagers|others|residents|students|pilgrims|worshippers|Iraqis|Afghans|Palestinians"
+    r"|Israelis|Americans|Ukrainians|Russians|Syrians"
+)
+_SINGULAR_NOUNS = r"missile|projectile|ICBM|warship|submarine|aircraft\scarrier"
+
+# Words allowed between the quantity and the noun: adjectives of kind and
+# origin, capitalised words (nationalities, "NATO", "F-16", "Tomahawk") and
+# hyphenated compounds ("short-range") unless they speak of age or time.
+_MOD_WORDS = (
+    r"more|additional|extra|fresh|new|combat|ground|foreign|elite|special|armed|military"
+    r"|army|naval|navy|air|marine|peacekeeping|international|coalition|allied|active|reserve"
+    r"|regular|government|rebel|heavily|well|ballistic|cruise|guided|nuclear|tactical"
+    r"|strategic|suspected|unidentified|short|medium|long|range|test|hypersonic|intercontinental"
+    r"|fighter|attack|transport|cargo|surveillance|spy|unmanned|stealth|advanced|used|war"
+    r"|patrol|amphibious|light|heavy|multirole|modern|second-hand|secondhand|surface"
+    r"|anti-ship|anti-aircraft|anti-tank|sea|land|of\sits|of\stheir|of\sthe|battle-hardened"
+    r"|battle|trained|highly|of|its|their|the|his|her|our|troops'|serving|uniformed|enemy"
+    r"|kamikaze|combat-ready|missile|rocket|defence|defense|interceptor|nuclear-capable"
+    r"|nuclear-armed|more\sthan|about|so-called|other"
+)
+_MOD = rf"(?:(?:{_MOD_WORDS})|[A-Z][\w.&'-]*|(?![\w-]*(?:year|old|month|week|day|hour|minute))[a-z]+-[a-z-]+)"
+_MODS = rf"(?:\s{_MOD}){{0,4}}"
+
+_COUNTED = re.compile(
+    rf"""
+    (?<![\w.,$€£¥-])
+    {_QUANTITY}
+    (?:-strong(?:{_MODS})?\s(?P<strong>force|forces|army|contingent|brigade|division
+        |battalion|mission|unit|troops|deployment|garrison|presence|corps|peacekeeping\sforce)
+     |(?P<mods>{_MODS})\s
+      (?:(?P<troops>{_TROOP_NOUNS})|(?P<missiles>{_MISSILE_NOUNS})
+        |(?P<aircraft>{_AIRCRAFT_NOUNS})|(?P<ships>{_SHIP_NOUNS})
+        |(?P<victims>{_VICTIM_NOUNS})|(?P<singular>{_SINGULAR_NOUNS}))
+     |\s(?P<bare_dead>(?:were\s|have\sbeen\s)?(?:killed|dead|wounded|injured))
+      (?=\s*(?:[,.;:!?)]|$)|\s(?:and|in|after|as|at|on|from|since|when|including|following
+        |during|across|over|amid|with|by|near|inside|so|as|while|or)\b))
+    (?![\w-])
+    """,
+    re.VERBOSE,
+)
+
+_CURRENCY_SYMBOLS = {
+    "US$": "USD", "$": "USD", "A$": "AUD", "C$": "CAD", "HK$": "HKD", "NZ$": "NZD",
+    "€": "EUR", "£": "GBP", "¥": "JPY", "USD": "USD", "EUR": "EUR", "GBP": "GBP",
+}  # fmt: skip
+_CURRENCY_WORDS = {
+    "dollars": "USD", "us dollars": "USD", "u.s. dollars": "USD", "euros": "EUR",
+    "pounds": "GBP", "pounds sterling": "GBP", "sterling": "GBP", "yen": "JPY",
+    "yuan": "CNY", "renminbi": "CNY", "rupees": "INR", "roubles": "RUB", "rubles": "RUB",
+    "won": "KRW", "riyals": "SAR", "shekels": "ILS",
+}  # fmt: skip
+_SYMBOL_RE = r"US\$|A\$|C\$|HK\$|NZ\$|\$|€|£|¥|USD\s?|EUR\s?|GBP\s?"
+_MONEY_NUMBER = rf"{_DIGITS}(?:[\s-]?{_SCALE_WORD}|(?i:k|m|mn|mln|bn|b|tn|trn)(?![A-Za-z]))?"
+_MONEY = re.compile(
+    rf"""
+    (?<![\w.,])
+    (?:(?P<approx>(?i:{_APPROX}))\s)?
+    (?P<between>(?i:between)\s)?
+    (?:
+        (?P<sym>{_SYMBOL_RE})(?P<amount>{_MONEY_NUMBER})
+        (?:\s?(?:-|–|to|(?(between)and|(?!)))\s?(?:{_SYMBOL_RE})?(?P<amount_hi>{_MONEY_NUMBER}))?
+      | (?:(?P<amount_w_lo>{_DIGITS})\s?(?:-|–|to)\s?)?
+        (?P<amount_w>{_MONEY_NUMBER}|{_WORD_NUM}\s{_SCALE_WORD})
+        \s(?P<word>(?:US\s|U\.S\.\s)?dollars|euros|pounds\ssterling|sterling|yen|yuan
+            |renminbi|rupees|roubles|rubles|riyals|shekels
+            |(?<=illion\s)(?:pounds|won)|(?<=bn\s)(?:pounds|won))
+    )
+    (?![\w])
+    """,
+    re.VERBOSE,
+)
+
+_PER_UNIT = re.compile(
+    r"(?:\s?-?(?:a|an|per)[\s-](?:barrel|share|hour|month|year|week|day|ton|tonne|head|gallon"
+    r"|litre|liter|kilo|kg|pound|ounce|person|ticket|night|dose|unit|minute|mile|seat)\b)"
+)
+
+# Killed or wounded right after the noun makes them casualties.
+_CASUALTY_AFTER = re.compile(
+    # "... and two militants were killed", "among 7 killed": skip a short clause.
+    r"(?:,?\s(?:and|among)\s(?:[\w'-]+\s){1,4}?(?=(?:were|have|are|killed|dead)\b))?"
+    r"\s?(?:were|have|has|had|been|are|was|being|reportedly|also|reported|confirmed|feared"
+    r"|believed|to|later|\s)*"
+    r"\s(?:killed|dead|died|wounded|injured|hurt|slain|massacred|missing|executed)\b"
+)
+_CASUALTY_BEFORE = re.compile(
+    r"(?:kill(?:s|ed|ing)?|wound(?:s|ed|ing)?|injur(?:es|ed|ing)|claimed\sthe\slives\sof"
+    r"|deaths?\sof|bodies\sof|corpses\sof|remains\sof|massacre(?:d)?|left|toll\sof|toll\sto"
+    r"|lost|(?:kill|wound|injur|dead|died)[\w\s,-]{0,40}including)"
+    r"\s(?:at\sleast\s|some\s|about\s|nearly\s|more\sthan\s|over\s|around\s)?$",
+    re.IGNORECASE,
+)
+# Numbers that are dates, not counts: "March 3", "in 2005".
+_DATE_BEFORE = re.compile(
+    r"(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s$"
+)
+_RATIO_BEFORE = re.compile(r"\d\s(?:in|out\sof)\s$")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR_BEFORE = re.compile(
+    r"(?:\b(?:in|since|until|by|from|during|of|year|early|late|mid)\s)$", re.IGNORECASE
+)
+# A single missile or warship counts only when it is being fired or launched.
+_LAUNCH_BEFORE = re.compile(
+    r"(?:fire[sd]?|firing|launch(?:es|ed|ing)?|test-fire[sd]?|test-firing|test\sfired"
+    r"|shot|shoots|sent|deploy(?:s|ed|ing)?)\s$"
+)
+
+# Cheap prefilter: one Aho-Corasick pass over the lowercased field finds the
+# keywords every figure contains; the regexes run only near them (a regex
+# alternation of keywords, or a full scan, is far slower).
+# Every counted phrase ends in one of these (people killed or hurt are found
+# through "killed", "dead", ...); every sum of money holds a currency keyword.
+_COUNTED_KEYS = """troop soldier servicem service member personnel peacekeep peace-keep marine
+    paratroop reservist commando sailor airmen mercenar fighter militia guardsmen conscript
+    special forces -strong adviser advisor instructor missile rocket projectile icbm slbm
+    interceptor warhead aircraft jets plane bomber helicopter chopper gunship drone uav
+    _ship warship vessel frigate destroyer submarine corvette carrier gunboat boats
+    minesweeper cruiser kill dead died death lives_of wound injur slain missing executed"""
+_MONEY_KEYS = """$ € £ ¥ dollar euros pound sterling yen yuan renminbi rouble ruble
+    illion_won bn_won riyal shekel usd eur_ gbp"""
+_KEYWORDS = ahocorasick.Automaton()
+for _key in _COUNTED_KEYS.split():
+    _KEYWORDS.add_word(_key.replace("_", " "), "counted")  # "_ship": not "leadership"
+for _key in _MONEY_KEYS.split():
+    _KEYWORDS.add_word(_key.replace("_", " "), "money")
+_KEYWORDS.make_automaton()
+
+
+# How far a phrase can reach around the keyword it contains: a quantity with
+# its modifiers stands before the noun; "killing 12 soldiers" has the keyword
+# before the number.
+_REACH_BEFORE = {"counted": 120, "money": 60}
+_REACH_AFTER = {"counted": 80, "money": 40}
+
+
+def _windows(content: str) -> dict[str, list[tuple[int, int]]]:
+    """Merged character ranges around the keywords, per regex to run there.
+
+    The regexes then scan only these ranges instead of the whole field.
+    """
+    windows: dict[str, list[tuple[int, int]]] = {}
+    size = len(content)
+    for end_index, kind in _KEYWORDS.iter(content.lower()):
+        start = max(0, end_index - _REACH_BEFORE[kind])
+        end = content.find(" ", min(size, end_index + _REACH_AFTER[kind]))
+        end = size if end < 0 else end
+        ranges = windows.setdefault(kind, [])
+        if ranges and start <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
+        else:
+            ranges.append((start, end))
+    return windows
+
+
+@dataclass(frozen=True, slots=True)
+class _Quantity:
+    value: float
+    low: float | None
+    high: float | None
+    approximate: bool
+
+
+def extract_figures(title: str, text: str) -> list[Figure]:
+    """Figures in the title, then in the text, each in order of position."""
+    figures: list[Figure] = []
+    for field, content in (("title", title), ("text", text)):
+        if content and (windows := _windows(content)):
+            figures.extend(_figures_in(field, content, windows))
+    return figures
+
+
+def _figures_in(
+    field: TextField, content: str, windows: dict[str, list[tuple[int, int]]]
+) -> list[Figure]:
+    found: list[tuple[int, int, Figure]] = []
+    for start, end in windows.get("money", ()):
+        for match in _MONEY.finditer(content, start, end):
+            figure = _money(match, field, content)
+            if figure is not None:
+                found.append((match.start(), match.end(), figure))
+    taken = [(s, e) for s, e, _ in found]
+    matches = (
+        match
+        for start, end in windows.get("counted", ())
+        for match in _COUNTED.finditer(content, start, end)
+    )
+    for match in matches:
+        start, end = match.span()
+        if any(s < end and start < e for s, e in taken):
+            continue
+        figure = _counted(match, field, content)
+        if figure is not None:
+            found.append((start, end, figure))
+    found.sort(key=lambda item: item[0])
+    return [figure for _, _, figure in found]
+
+
+def _counted(match: re.Match[str], field: TextField, content: str) -> Figure | None:
+    groups = match.groupdict()
+    start, end = match.span()
+    before = content[max(0, start - 40) : start]
+    if _looks_like_date_or_year(groups, before):
+        return None
+    quantity = _quantity(groups)
+    if quantity is None:
+        return None
+    if (groups["num"] or "").lower() in ("a", "an") and not groups["singular"]:
+        return None  # "a" counts one thing only: "fired a ballistic missile"
+    if quantity.value == 1 and content.startswith(" of ", match.end("num") if groups["num"] else 0):
+        return None  # "one of the soldiers" picks one out, it does not count them
+    if _RATIO_BEFORE.search(before):
+        return None  # "1 in 5 sailors"
+    if groups["bare_dead"]:
+        kind = "casualties"
+    elif groups["strong"]:
+        kind = "troops"
+    elif groups["singular"]:
+        if quantity.value != 1 or not _LAUNCH_BEFORE.search(before):
+            return None  # "2005 missile crisis", "a missile defence system"
+        kind = (
+            "ships"
+            if groups["singular"] in ("warship", "submarine", "aircraft carrier")
+            else "missiles"
+        )
+    elif groups["troops"]:
+        kind = "troops"
+        if groups["troops"] == "fighters" and re.search(r"[A-Z]+-?\d", groups["mods"] or ""):
+            kind = "aircraft"  # "24 F-16 fighters"
+    elif groups["missiles"]:
+        kind = "missiles"
+    elif groups["aircraft"]:
+        kind = "aircraft"
+    elif groups["ships"]:
+        kind = "ships"
+    elif groups["victims"]:
+        kind = "victims"
+    else:
+        return None
+    if kind in ("troops", "victims") and (
+        _CASUALTY_AFTER.match(content, end) or _CASUALTY_BEFORE.search(before)
+    ):
+        kind = "casualties"
+    if kind == "victims":
+        return None  # counted people who were not hurt: nothing a watchlist compares
+    return _figure(kind, quantity, None, match, field)
+
+
+def _money(match: re.Match[str], field: TextField, content: str) -> Figure | None:
+    groups = match.groupdict()
+    if groups["sym"]:
+        unit = _CURRENCY_SYMBOLS[groups["sym"].strip()]
+        low = _parse_number(groups["amount"])
+        high = _parse_number(groups["amount_hi"]) if groups["amount_hi"] else None
+    else:
+        word = " ".join(groups["word"].lower().split())
+        unit = _CURRENCY_WORDS[word]
+        low, high = _parse_number(groups["amount_w"]), None
+        if groups["amount_w_lo"]:
+            low, high = _parse_number(groups["amount_w_lo"]), low
+    if low is None or _PER_UNIT.match(content, match.end()):
+        return None  # "$50 a barrel" is a price, not an amount
+    if high is not None:
+        low_text, high_text = groups["amount"] or groups["amount_w_lo"], groups["amount_hi"]
+        if _scale_of(low_text) is None and (scale := _scale_of(high_text or groups["amount_w"])):
+            low *= scale  # "$1-2 billion": the scale applies to both ends
+        if high < low:
+            return None
+        quantity = _Quantity((low + high) / 2, low, high, False)
+    else:
+        quantity = _Quantity(low, None, None, False)
+    quantity = _apply_approx(quantity, groups["approx"])
+    return _figure("money", quantity, unit, match, field)
+
+
+def _figure(
+    kind: str, quantity: _Quantity, unit: str | None, match: re.Match[str], field: TextField
+) -> Figure:
+    start, end = match.span()
+    phrase = match.group(0)
+    return Figure(
+        kind=kind,
+        value=quantity.value,
+        low=quantity.low,
+        high=quantity.high,
+        unit=unit,
+        approximate=quantity.approximate,
+        text=phrase,
+        span=Span(field=field, start=start, end=end, text=phrase),
+    )
+
+
+def _looks_like_date_or_year(groups: dict, before: str) -> bool:
+    number = groups["num"] or groups["lo"]
+    if number is None:
+        return False
+    if _DATE_BEFORE.search(before):
+        return True
+    return bool(_YEAR.fullmatch(number) and _YEAR_BEFORE.search(before))
+
+
+def _quantity(groups: dict) -> _Quantity | None:
+    if groups["vague"]:
+        low, high, value = _VAGUE[" ".join(groups["vague"].lower().split())]
+        quantity = _Quantity(value, low, high, True)
+    elif groups["few"]:
+        low, high, value = _FEW[" ".join(groups["few"].lower().split())]
+        scale = _SCALES[groups["fewscale"].lower()]
+        quantity = _Quantity(value * scale, low * scale, high * scale, True)
+    elif groups["lo"]:
+        if groups["lo"].lower() in ("a", "an"):
+            return None
+        low, high = _parse_number(groups["lo"]), _parse_number(groups["hi"])
+        if low is None or high is None:
+            return None
+        if _scale_of(groups["lo"]) is None and (scale := _scale_of(groups["hi"])):
+            low *= scale  # "10 to 12 thousand"
+        if high <= low:
+            return None  # "1-0" scores, "2-1" votes
+        quantity = _Quantity((low + high) / 2, low, high, False)
+    else:
+        value = _parse_number(groups["num"])
+        if value is None or value == 0:
+            return None
+        quantity = _Quantity(value, None, None, False)
+    return _apply_approx(quantity, groups.get("approx"))
+
+
+def _apply_approx(quantity: _Quantity, approx: str | None) -> _Quantity:
+    if not approx:
+        return quantity
+    approx = " ".join(approx.lower().split())
+    value, low, high = quantity.value, quantity.low, quantity.high
+    if approx in ("at least", "more than", "over", "upwards of", "no fewer than"):
+        low = low if low is not None else value
+    elif approx in ("up to", "fewer than", "less than", "as many as", "close to"):
+        high = high if high is not None else value
+    elif approx in ("an additional", "another", "a further"):
+        return quantity  # "another 3,000 troops" is exact, just more of them
+    return _Quantity(value, low, high, True)
+
+
+def _scale_of(text: str | None) -> float | None:
+    if not text:
+        return None
+    tail = re.search(r"([a-z]+)$", text.strip().lower())
+    return _SCALES.get(tail.group(1)) if tail else None
+
+
+def _parse_number(text: str | None) -> float | None:
+    """'30,000' -> 30000; '1.2 billion' -> 1.2e9; 'twenty-five' -> 25; 'a dozen' -> 12."""
+    if not text:
+        return None
+    text = " ".join(text.lower().replace("-", " ").split())
+    if text in ("a dozen", "one dozen", "dozen"):
+        return 12.0
+    if text in ("a hundred", "a thousand"):
+        return _SCALES[text[2:]]
+    if text in ("a single", "a", "an"):
+        return 1.0
+    digits = re.match(r"(\d[\d,]*(?:\.\d+)?)\s?([a-z]*)$", text)
+    if digits:
+        value = float(digits.group(1).replace(",", ""))
+        scale = digits.group(2)
+        if scale:
+            if scale not in _SCALES:
+                return None
+            value *= _SCALES[scale]
+        return value
+    words = re.match(
+        r"([a-z]+)(?:[- ]([a-z]+))?(?:\s(hundred|thousand|million|billion|trillion))?$", text
+    )
+    if not words:
+        return None
+    first, second, scale = words.groups()
+    if first in _TENS:
+        value = _TENS[first] + (_UNITS.get(second, 0) if second else 0)
+    elif first in _UNITS and (second is None or second in _SCALES):
+        value = _UNITS[first]
+        scale = scale or second
+    else:
+        return None
+    return float(value * (_SCALES[scale] if scale else 1))

@@ -1,0 +1,53 @@
+"""Ingest worker: serves POST /v1/articles and publishes to the articles stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import uvicorn
+
+from services.ingest.api import create_api
+from shared.logging import get_logger
+from shared.settings import Settings
+from shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
+
+log = get_logger("watchfloor.ingest")
+
+
+def ingest_parts(runtime: Runtime) -> WorkerParts:
+    settings = runtime.settings
+    state: dict[str, object] = {}
+
+    async def start() -> None:
+        api = create_api(settings, runtime.redis)
+        config = uvicorn.Config(
+            api, host=settings.http_host, port=settings.http_port,
+            log_config=None, access_log=False, lifespan="off",
+        )
+        server = uvicorn.Server(config)
+        server.install_signal_handlers = lambda: None  # FastStream owns the signals
+        task = asyncio.create_task(server.serve(), name="ingest-api")
+        while not server.started:
+            if task.done():
+                task.result()  # surfaces a bind error with its message
+                raise RuntimeError("ingest API stopped during start-up")
+            await asyncio.sleep(0.02)
+        host, port = server.servers[0].sockets[0].getsockname()[:2]
+        runtime.info["ingest_url"] = f"http://{host}:{port}"
+        log.info("ingest_api_listening", url=runtime.info["ingest_url"])
+        state.update(server=server, task=task)
+
+    async def stop() -> None:
+        server = state.get("server")
+        task = state.get("task")
+        if isinstance(server, uvicorn.Server) and isinstance(task, asyncio.Task):
+            server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return WorkerParts(name="ingest", on_start=[start], on_stop=[stop])
+
+
+def create_app(settings: Settings) -> WorkerApp:
+    return create_worker_app(settings, [ingest_parts])

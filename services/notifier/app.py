@@ -1,0 +1,126 @@
+"""Notifier worker: classified stream -> watchlist alerts -> deliveries -> webhooks.
+
+Two consumers in one process: ``notifier`` turns classified articles into
+alerts and one delivery entry per target; ``delivery`` sends them. Retries
+wait in a Redis schedule and a periodic job moves due ones back onto the
+deliveries stream: no handler ever sleeps on a retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+
+from structlog.contextvars import bound_contextvars
+
+from services.notifier.delivery import DeliveryPipeline, fan_out
+from services.notifier.matching import WatchlistMatcher
+from services.notifier.retry import RetrySchedule
+from services.notifier.targets import make_http_client
+from services.notifier.watchlists import Watchlist, load_watchlists
+from shared.keys import DELIVERY_GROUP, NOTIFIER_GROUP
+from shared.logging import get_logger
+from shared.schemas import TAG_IDS, ClassifiedArticle, Delivery
+from shared.settings import Settings
+from shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
+from shared.streams.publish import publish
+from shared.streams.worker import Periodic, Runtime, WorkerApp, WorkerParts, create_worker_app
+
+log = get_logger("watchfloor.notifier")
+ALERT_HISTORY_MAXLEN = 100_000
+
+
+def load_configured_watchlists(settings: Settings, env: Mapping[str, str],
+                               known_tags: frozenset[str] | None = None) -> list[Watchlist]:
+    if settings.watchlists_file is None:
+        log.warning("no_watchlists_configured", hint="set WATCHFLOOR_WATCHLISTS_FILE")
+        return []
+    tags = known_tags or frozenset(TAG_IDS) | _taxonomy_tags(settings)
+    watchlists = load_watchlists(settings.watchlists_file, env=env, known_tags=tags)
+    log.info("watchlists_loaded", count=len(watchlists), file=str(settings.watchlists_file))
+    return watchlists
+
+
+def _taxonomy_tags(settings: Settings) -> frozenset[str]:
+    """Tags of a custom taxonomy are valid in watchlists too."""
+    if settings.taxonomy_file is None:
+        return frozenset()
+    from services.classifier.taxonomy import load_taxonomy
+
+    return frozenset(tag.id for tag in load_taxonomy(settings.taxonomy_file).tags)
+
+
+def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) -> WorkerParts:
+    settings, keys = runtime.settings, runtime.keys
+    if watchlists is None:
+        watchlists = load_configured_watchlists(settings, runtime.env)
+    matcher = WatchlistMatcher(watchlists)
+    state: dict[str, DeliveryPipeline] = {}
+    client = make_http_client(settings)
+    limit = asyncio.Semaphore(settings.delivery_concurrency)
+
+    async def match(batch: list[Incoming[ClassifiedArticle]]) -> list[ItemFailure]:
+        now = time.time()
+        alerts = []
+        failures: list[ItemFailure] = []
+        for item in batch:
+            with bound_contextvars(article_id=item.message.article.id):
+                try:
+                    found = matcher.match(item.message)
+                except Exception as exc:  # a bad event or rule: retrying will not help
+                    log.error("watchlist_matching_failed", error=repr(exc))
+                    failures.append(ItemFailure(item.entry_id, f"matching error: {exc!r}"))
+                    continue
+                for alert in found:
+                    log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
+                             tags=[t.tag for t in alert.tags])
+                alerts += found
+        deliveries = fan_out(alerts, watchlists, now=now)
+        redis = runtime.redis
+        async with redis.pipeline(transaction=False) as pipe:
+            for alert in alerts:
+                pipe.xadd(keys.alerts, {"__data__": alert.model_dump_json()},
+                          maxlen=ALERT_HISTORY_MAXLEN, approximate=True)
+            pipe.hincrby(keys.metrics, "alerts", len(alerts))
+            await pipe.execute()
+        await publish(redis, keys.deliveries, deliveries)
+        return failures
+
+    async def deliver(batch: list[Incoming[Delivery]]) -> list[ItemFailure]:
+        pipeline = state["pipeline"]
+
+        async def one(item: Incoming[Delivery]) -> None:
+            async with limit:
+                await pipeline.process(item.message, time.time())
+
+        # Redis errors propagate: the batch stays pending and is reclaimed.
+        await asyncio.gather(*(one(item) for item in batch))
+        return []
+
+    async def start() -> None:
+        state["pipeline"] = DeliveryPipeline(runtime.redis, keys, settings, watchlists, client)
+        state["retries"] = RetrySchedule(runtime.redis, keys, settings)  # type: ignore[assignment]
+
+    async def stop() -> None:
+        await client.aclose()
+
+    async def move_due_retries() -> None:
+        retries: RetrySchedule = state["retries"]  # type: ignore[assignment]
+        while await retries.move_due(time.time(), limit=500) == 500:
+            pass
+
+    return WorkerParts(
+        name="notifier",
+        consumers=[
+            StreamConsumer(keys.classified, NOTIFIER_GROUP, ClassifiedArticle, match),
+            StreamConsumer(keys.deliveries, DELIVERY_GROUP, Delivery, deliver),
+        ],
+        on_start=[start],
+        on_stop=[stop],
+        periodic=[Periodic("retry_mover", settings.retry_poll_interval_s, move_due_retries)],
+    )
+
+
+def create_app(settings: Settings, env: Mapping[str, str] | None = None) -> WorkerApp:
+    return create_worker_app(settings, [notifier_parts], env=env)

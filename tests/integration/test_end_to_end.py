@@ -1,0 +1,131 @@
+"""The whole path on a real Redis and a real HTTP receiver: articles in through
+the HTTP API and through a file, signed alerts out, each exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.classifier.app import classifier_parts
+from services.cli.main import main as cli_main
+from services.ingest.app import ingest_parts
+from services.notifier.app import notifier_parts
+from shared.streams.worker import create_worker_app
+from tests.integration.helpers import running, wait_until
+
+pytestmark = pytest.mark.integration
+
+MISSILE_SECRET = "whsec_" + "bWlzc2lsZS1zZWNyZXQtZm9yLXRlc3RzLW9ubHk="
+DPRK_SECRET = "whsec_" + "ZHByay1ydXNzaWEtc2VjcmV0LWZvci10ZXN0cw=="
+
+WATCHLISTS = f"""
+watchlists:
+  - id: all-missile-tests
+    name: Every missile test
+    match: {{tags_any: [missile_test], min_confidence: 0.5}}
+    targets:
+      - {{type: webhook, url: "${{RECEIVER}}/missiles", secret: "{MISSILE_SECRET}"}}
+  - id: dprk-russia
+    name: North Korea and Russia
+    match:
+      tags_any: [missile_test, troop_deployment, treaty_reaffirmation]
+      actors_any: [KP, RU]
+    targets:
+      - {{type: webhook, url: "${{RECEIVER}}/dprk", secret: "{DPRK_SECRET}"}}
+"""
+
+MISSILE = {
+    "title": "North Korea test-fires ballistic missile into the sea",
+    "text": "North Korea test-fired a short-range ballistic missile off its east coast "
+            "on Monday, the South Korean military said.",
+    "url": "https://news.example.org/e2e/missile?utm_source=feed",
+}
+ROCKETS = {
+    "title": "Rockets beat Lakers in overtime thriller",
+    "text": "The Houston Rockets won 121-118 after a late three-pointer.",
+    "url": "https://news.example.org/e2e/rockets",
+}
+TROOPS = {
+    "title": "Russia sends thousands of troops to the border",
+    "text": "Russia has deployed about 8,000 troops to its western border, "
+            "officials in Moscow said on Friday.",
+    "url": "https://news.example.org/e2e/troops",
+}
+
+
+@pytest.fixture
+def pipeline_settings(settings, receiver, tmp_path: Path):
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(WATCHLISTS)
+    receiver.secrets = {"/missiles": MISSILE_SECRET, "/dprk": DPRK_SECRET}
+    return settings.model_copy(update={"watchlists_file": watchlists})
+
+
+def make_pipeline(settings, receiver):
+    return create_worker_app(
+        settings, [ingest_parts, classifier_parts, notifier_parts],
+        env={"RECEIVER": receiver.url("")},
+    )
+
+
+async def test_articles_in_by_api_and_file_come_out_as_signed_alerts_once(
+    pipeline_settings, receiver, redis_client, keys, tmp_path
+):
+    app = make_pipeline(pipeline_settings, receiver)
+    async with running(app):
+        api = app.runtime.info["ingest_url"]
+        async with httpx.AsyncClient(base_url=api) as http:
+            first = await http.post("/v1/articles", json=[MISSILE, ROCKETS])
+            assert first.status_code == 202, first.text
+            assert first.json()["new"] == 2
+            again = await http.post("/v1/articles", json=MISSILE)  # same article again
+            assert again.json()["duplicate"] == 1
+
+        feed = tmp_path / "articles.jsonl"
+        feed.write_text(json.dumps(TROOPS) + "\n")
+        code = await asyncio.to_thread(
+            cli_main, ["ingest", str(feed), "--redis-url", pipeline_settings.redis_url,
+                       "--prefix", pipeline_settings.key_prefix])
+        assert code == 0
+
+        # missile -> both watchlists; troops -> dprk-russia; rockets -> nothing
+        assert await asyncio.to_thread(receiver.wait_for, 3, 20), [r.path for r in receiver.requests]
+
+        async def quiet() -> bool:  # nothing left to deliver or retry
+            return (await redis_client.zcard(keys.retry_schedule) == 0
+                    and (await redis_client.xpending(keys.deliveries, "delivery"))["pending"] == 0)
+        await wait_until(quiet, what="deliveries settled")
+        await asyncio.sleep(1.0)  # room for a duplicate to show up
+
+    got = receiver.delivered()
+    assert len(got) == 3
+    assert all(r.verified for r in got), "every signature verifies with standardwebhooks"
+    assert len({r.headers["webhook-id"] for r in got}) == 3
+    by_path: dict[str, list[str]] = {}
+    for r in got:
+        by_path.setdefault(r.path, []).append(r.json()["data"]["article"]["title"])
+    assert by_path["/missiles"] == [MISSILE["title"]]
+    assert sorted(by_path["/dprk"]) == sorted([MISSILE["title"], TROOPS["title"]])
+    missile_alert = next(r.json()["data"] for r in got if r.path == "/missiles")
+    tag = missile_alert["tags"][0]
+    assert tag["tag"] == "missile_test" and "test-fire" in tag["evidence"]
+    assert "KP" in {a["id"] for a in missile_alert["actors"]}
+
+
+async def test_bad_input_on_the_api_is_refused_clearly_and_loses_nothing(
+    pipeline_settings, receiver, redis_client, keys
+):
+    app = make_pipeline(pipeline_settings, receiver)
+    async with running(app):
+        async with httpx.AsyncClient(base_url=app.runtime.info["ingest_url"]) as http:
+            bad = await http.post("/v1/articles", json=[MISSILE, {"text": "no title"}])
+            assert bad.status_code == 422
+            problems = bad.json()["error"]["problems"]
+            assert problems[0]["index"] == 1 and problems[0]["field"] == "title"
+            good = await http.post("/v1/articles", json=MISSILE)
+            assert good.status_code == 202 and good.json()["new"] == 1
+        assert await asyncio.to_thread(receiver.wait_for, 2, 20)

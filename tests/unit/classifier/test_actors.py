@@ -1,0 +1,123 @@
+"""Actors from sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.classifier.actors import ActorExtractor
+from services.classifier.gazetteer import Gazetteer
+
+
+@pytest.fixture(scope="module")
+def extractor() -> ActorExtractor:
+    return ActorExtractor(Gazetteer.load())
+
+
+def ids(extractor: ActorExtractor, title: str, text: str = "") -> list[str]:
+    return [actor.id for actor in extractor.extract(title, text)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("North Korean state media praised the new rocket unit.", "KP"),
+        ("Pyongyang said the drills were a rehearsal for invasion.", "KP"),
+        ("Moscow rejected the proposal on Tuesday.", "RU"),
+        ("Washington is weighing a reply to the launch.", "US"),
+        ("Seoul called an emergency security meeting.", "KR"),
+        ("The Kremlin denied any plan to move troops.", "RU"),
+        ("Officials in Kyiv and in Kiev said the same thing.", "UA"),
+    ],
+)
+def test_names_capitals_and_adjectives_give_countries(extractor, sentence, expected) -> None:
+    assert ids(extractor, sentence) == [expected]
+
+
+def test_person_brings_their_country(extractor) -> None:
+    actors = extractor.extract("Kim Jong Un oversees a test", "The leader watched from a hill.")
+    assert [(a.id, a.kind) for a in actors] == [("kim-jong-un", "person"), ("KP", "country")]
+    person, country = actors
+    assert person.country == "KP" and person.mentions == ["Kim Jong Un"]
+    assert country.mentions == ["Kim Jong Un"]
+
+
+def test_organisations(extractor) -> None:
+    actors = extractor.extract(
+        "NATO and the UN back IAEA visit",
+        "The United Nations and Nato asked the International Atomic Energy Agency to go.",
+    )
+    assert [(a.id, a.kind) for a in actors] == [
+        ("NATO", "organisation"),
+        ("UN", "organisation"),
+        ("IAEA", "organisation"),
+    ]
+    assert actors[0].mentions == ["NATO", "Nato"]
+
+
+def test_word_boundaries(extractor) -> None:
+    assert ids(extractor, "A woman from the coast spoke to reporters.") == []
+    assert ids(extractor, "Oman hosted the talks.") == ["OM"]
+    actors = extractor.extract("Iranian officials said Iran would respond.", "")
+    assert [(a.id, a.mentions) for a in actors] == [("IR", ["Iranian", "Iran"])]
+
+
+def test_longest_name_wins(extractor) -> None:
+    assert ids(
+        extractor, "South Sudan and Sudan met; North Korean and South Korean envoys too."
+    ) == [
+        "SS",
+        "SD",
+        "KP",
+        "KR",
+    ]
+    assert ids(extractor, "The Washington Post reported it.") == []
+
+
+def test_ambiguous_names_need_context(extractor) -> None:
+    assert ids(extractor, "Chad Smith scored twice for the visitors.") == []
+    assert ids(extractor, "Troops from Chad crossed the border.") == ["TD"]
+    assert ids(extractor, "Michael Jordan and Jordan Henderson played golf.") == []
+    assert ids(extractor, "Jordan closed its border with Syria.") == ["JO", "SY"]
+    assert ids(extractor, "They roasted a turkey for dinner.") == []
+    assert ids(extractor, "A storm hit Georgia overnight.") == []
+    assert ids(extractor, "Georgia accused separatists; Tbilisi wants talks.") == ["GE"]
+
+
+def test_weak_surname_needs_full_name_or_title(extractor) -> None:
+    assert ids(extractor, "Johnson scored a late goal.") == []
+    assert ids(extractor, "Mr Johnson told MPs the plan stands.") == ["boris-johnson", "GB"]
+    assert "boris-johnson" in ids(extractor, "Boris Johnson spoke.", "Johnson said later.")
+
+
+def test_guarded_surname_is_not_part_of_another_name(extractor) -> None:
+    assert ids(extractor, "Reggie Bush ran for two touchdowns.") == []
+    assert ids(extractor, "President Bush met Tony Blair.") == [
+        "george-w-bush",
+        "US",
+        "tony-blair",
+        "GB",
+    ]
+
+
+def test_dollar_amount_is_not_an_actor(extractor) -> None:
+    assert ids(extractor, "A US$500m contract was signed.") == []
+
+
+def test_find_gives_offsets_into_text(extractor) -> None:
+    text = "Talks stalled. Putin met Erdogan in Ankara."
+    found = extractor.find(text)
+    assert [(text[s:e], a.id) for s, e, a in found] == [
+        ("Putin", "vladimir-putin"),
+        ("Erdogan", "recep-tayyip-erdogan"),
+        ("Ankara", "TR"),
+    ]
+    assert found[0][2].country == "RU"
+
+
+def test_title_case_headline_keeps_capitals(extractor) -> None:
+    assert ids(extractor, "Seoul Warns Pyongyang Over New Missile Test") == ["KR", "KP"]
+
+
+def test_lone_surname_of_a_relative_is_not_the_leader(extractor) -> None:
+    assert ids(extractor, "Melania Trump opened an office.") == []
+    assert ids(extractor, "Trump said he would run again.") == ["donald-trump", "US"]
