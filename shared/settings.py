@@ -7,12 +7,14 @@ file. Nothing else in the code reads ``os.environ``.
 from __future__ import annotations
 
 import os
+import json
 import socket
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -49,7 +51,10 @@ class Settings(BaseSettings):
     # Notifier
     watchlists_file: Path | None = None
     webhook_timeout_s: float = Field(5.0, gt=0)
-    retry_schedule_s: list[float] = Field(default_factory=lambda: [1, 5, 30, 120, 600, 1800])
+    # seconds between attempts; env form "1,5,30" (or a JSON list)
+    retry_schedule_s: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [1, 5, 30, 120, 600, 1800]
+    )
     delivered_ttl_s: int = Field(7 * 24 * 3600, ge=60)
     delivery_concurrency: int = Field(32, ge=1)
     retry_poll_interval_s: float = Field(0.2, gt=0)
@@ -61,8 +66,11 @@ class Settings(BaseSettings):
     @field_validator("retry_schedule_s", mode="before")
     @classmethod
     def _split_schedule(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
-            return [float(v) for v in value.split(",") if v.strip()]
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [v.strip() for v in text.split(",") if v.strip()]
         return value
 
     @property

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from shared.logging import configure_logging, get_logger
 from shared.redis_server import LocalRedisServer
@@ -38,7 +40,24 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
     if getattr(args, "prefix", None):
         values["key_prefix"] = args.prefix
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except (ValidationError, SettingsError) as exc:
+        raise SettingsProblem(describe_settings_error(exc)) from None
+
+
+class SettingsProblem(Exception):
+    """Settings from the environment, .env or flags are invalid (exit code 2)."""
+
+
+def describe_settings_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        problems = [
+            f"WATCHFLOOR_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        return "invalid settings: " + "; ".join(problems)
+    return f"invalid settings: {exc}"
 
 
 def parts_builder(name: str) -> Callable[..., Any]:

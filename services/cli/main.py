@@ -47,8 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from services.cli.common import SettingsProblem
+
     try:
         return int(args.func(args) or 0)
+    except SettingsProblem as exc:
+        print(f"watchfloor: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -129,3 +129,29 @@ async def test_bad_input_on_the_api_is_refused_clearly_and_loses_nothing(
             good = await http.post("/v1/articles", json=MISSILE)
             assert good.status_code == 202 and good.json()["new"] == 1
         assert await asyncio.to_thread(receiver.wait_for, 2, 20)
+
+
+async def test_failing_receiver_is_retried_on_schedule_and_410_is_given_up(
+    pipeline_settings, receiver, redis_client, keys
+):
+    receiver.plan("/missiles", [503, 503])  # then 200
+    receiver.plan("/dprk", [410])
+    app = make_pipeline(pipeline_settings, receiver)
+    async with running(app):
+        async with httpx.AsyncClient(base_url=app.runtime.info["ingest_url"]) as http:
+            assert (await http.post("/v1/articles", json=MISSILE)).status_code == 202
+
+        assert await asyncio.to_thread(receiver.wait_for, 1, 20, "/missiles")
+
+        async def failure_recorded() -> bool:
+            return await redis_client.xlen(keys.failed_deliveries) == 1
+        await wait_until(failure_recorded, what="410 recorded")
+        await asyncio.sleep(1.0)  # the schedule is 0.2s, 0.4s: a wrong retry would show
+
+    missiles = [r for r in receiver.requests if r.path == "/missiles"]
+    assert [r.status for r in missiles] == [503, 503, 200]
+    assert len({r.headers["webhook-id"] for r in missiles}) == 1  # same id on every attempt
+    assert [r.status for r in receiver.requests if r.path == "/dprk"] == [410]  # never retried
+    (_, failure), = await redis_client.xrange(keys.failed_deliveries)
+    assert b"410" in failure[b"reason"]
+    assert await redis_client.zcard(keys.retry_schedule) == 0

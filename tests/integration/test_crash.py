@@ -1,0 +1,76 @@
+"""A classifier process is SIGKILLed while it holds pending entries: its work
+is reclaimed by the other copy, every article still reaches the notifier, and
+the receiver gets each alert exactly once."""
+
+from __future__ import annotations
+
+import collections
+import time
+
+import pytest
+import redis
+
+from shared.keys import CLASSIFIER_GROUP
+from tests.integration.faults import (
+    SECRET,
+    delivered_article_ids,
+    missile_article,
+    publish_articles,
+    write_watchlists,
+)
+from tests.integration.processes import WorkerProcess, worker_env
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ARTICLES = 600
+
+
+def test_killed_classifier_loses_nothing_and_duplicates_nothing(
+    redis_url, key_prefix, keys, receiver, tmp_path
+):
+    receiver.secrets = {"/alerts": SECRET}
+    client = redis.Redis.from_url(redis_url)
+    extra = {"watchlists_file": str(write_watchlists(tmp_path)), "batch_size": "25"}
+    env = lambda name: {**worker_env(redis_url, key_prefix, name, **extra),  # noqa: E731
+                        "RECEIVER": receiver.url("")}
+    # long articles, so a batch takes long enough to be caught holding entries
+    publish_articles(client, keys.articles, [missile_article(i, 60) for i in range(ARTICLES)])
+
+    victim = WorkerProcess("classifier", env("crash-victim"), tmp_path, "-victim")
+    survivor = WorkerProcess("classifier", env("crash-survivor"), tmp_path, "-survivor")
+    notifier = WorkerProcess("notifier", env("crash-notifier"), tmp_path)
+    procs = [victim, survivor, notifier]
+    try:
+        for proc in procs:
+            proc.start()
+
+        held: list = []
+        deadline = time.monotonic() + 60
+        while not held and time.monotonic() < deadline:
+            try:
+                held = client.xpending_range(keys.articles, CLASSIFIER_GROUP, "-", "+", 1000,
+                                             consumername="crash-victim")
+            except redis.ResponseError:  # group not created yet
+                held = []
+            if not victim.alive():
+                break
+            time.sleep(0.005)
+        assert held, "the victim never held pending entries:\n" + victim.log_tail()
+        victim.kill()
+        held_ids = {e["message_id"] for e in held}
+
+        assert receiver.wait_for(ARTICLES, timeout=90), (
+            f"{len(receiver.delivered())}/{ARTICLES} delivered\n" + survivor.log_tail())
+        time.sleep(2)  # room for a duplicate to show up
+
+        counts = collections.Counter(delivered_article_ids(receiver))
+        assert len(counts) == ARTICLES
+        assert max(counts.values()) == 1, [a for a, n in counts.items() if n > 1][:5]
+        assert all(r.verified for r in receiver.delivered())
+        still_pending = client.xpending_range(keys.articles, CLASSIFIER_GROUP, "-", "+", 1000)
+        assert not {e["message_id"] for e in still_pending} & held_ids
+        assert client.xlen(keys.dead_letters) == 0
+    finally:
+        for proc in procs:
+            proc.stop()
+        client.close()
