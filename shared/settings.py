@@ -6,8 +6,8 @@ file. Nothing else in the code reads ``os.environ``.
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import socket
 from pathlib import Path
 from typing import Annotated

@@ -11,14 +11,14 @@ from shared.streams.codec import encode
 
 SECRET = "whsec_" + "ZmF1bHQtdGVzdHMtc2VjcmV0LWtleS0xMjM0NTY="
 
-CATCH_ALL_MISSILES = """
+CATCH_ALL_MISSILES = f"""
 watchlists:
   - id: missiles
     name: Missile tests
-    match: {tags_any: [missile_test]}
+    match: {{tags_any: [missile_test]}}
     targets:
-      - {type: webhook, url: "${RECEIVER}/alerts", secret: "%s"}
-""" % SECRET
+      - {{type: webhook, url: "${{RECEIVER}}/alerts", secret: "{SECRET}"}}
+"""
 
 _FILLER = (
     "Officials in several capitals said they were following the situation closely "
