@@ -1,0 +1,164 @@
+"""``watchfloor demo``: the whole pipeline on the sample articles, end to end."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from services.cli.common import embedded_redis_if_needed, parts_builder, settings_from_args
+from services.receiver import WebhookReceiver
+from shared.logging import configure_logging
+from shared.settings import Settings
+
+DEMO_PREFIX = "watchfloor-demo"
+REPO_SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+MUST_SHOW = ("sample-dprk-russia", {"missile_test", "troop_deployment", "treaty_reaffirmation"},
+             {"KP", "RU"})
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "demo",
+        help="run the whole pipeline on the sample articles and show the alerts",
+        description=(
+            "Start an embedded Redis (unless WATCHFLOOR_REDIS_URL is set), the three "
+            "workers and a local webhook receiver; post the sample articles to the "
+            "ingest API; print every alert the receiver got, then a summary. Keys live "
+            f"under the prefix '{DEMO_PREFIX}', cleared at start."
+        ),
+    )
+    parser.add_argument("--redis-url", help="use this Redis instead of an embedded one")
+    parser.add_argument("--samples", type=Path, default=REPO_SAMPLES,
+                        help="folder with articles.jsonl and watchlists.yaml (default: samples/)")
+    parser.add_argument("--timeout", type=float, default=45.0, help="seconds to wait for alerts")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    articles_file, watchlists_file = args.samples / "articles.jsonl", args.samples / "watchlists.yaml"
+    for path in (articles_file, watchlists_file):
+        if not path.is_file():
+            print(f"watchfloor demo: error: {path} not found (use --samples DIR)", file=sys.stderr)
+            return 2
+    settings = settings_from_args(
+        args, key_prefix=DEMO_PREFIX, watchlists_file=watchlists_file, http_port=0,
+        log_level="WARNING", log_format="console", batch_size=50,
+        retry_schedule_s=[0.5, 1, 2],
+    )
+    configure_logging(settings.log_level, settings.log_format)
+    started = time.monotonic()
+    with embedded_redis_if_needed(settings) as settings, WebhookReceiver() as receiver:
+        return asyncio.run(_demo(settings, receiver, articles_file, args.timeout, started))
+
+
+async def _clear_prefix(settings: Settings) -> None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(settings.resolved_redis_url)
+    async for key in client.scan_iter(match=f"{DEMO_PREFIX}:*", count=1000):
+        await client.delete(key)
+    await client.aclose()
+
+
+async def _demo(settings: Settings, receiver: WebhookReceiver, articles_file: Path,
+                timeout: float, started: float) -> int:
+    from services.notifier.app import load_configured_watchlists
+    from shared.streams.worker import create_worker_app
+
+    await _clear_prefix(settings)
+    env = {"WATCHFLOOR_DEMO_RECEIVER": receiver.url("")}
+    watchlists = load_configured_watchlists(settings, env)
+    receiver.secrets = {
+        httpx.URL(t.url).path: t.secret.get_secret_value()
+        for w in watchlists for t in w.targets if t.type == "webhook"
+    }
+    app = create_worker_app(settings, [parts_builder(n) for n in ("ingest", "classifier", "notifier")],
+                            env=env)
+    task = asyncio.create_task(app.run())
+    try:
+        while "ingest_url" not in app.runtime.info:
+            if task.done():
+                task.result()
+                return 1
+            await asyncio.sleep(0.05)
+        articles = [json.loads(line) for line in articles_file.read_text().splitlines() if line.strip()]
+        print(f"Posting {len(articles)} sample articles to {app.runtime.info['ingest_url']}/v1/articles")
+        async with httpx.AsyncClient(base_url=app.runtime.info["ingest_url"], timeout=30) as http:
+            reply = (await http.post("/v1/articles", json=articles)).json()
+        print(f"  ingest: {reply['new']} new, {reply['duplicate']} duplicate\n")
+        await _wait_until_settled(app, reply["new"], timeout)
+    finally:
+        app.exit()
+        await asyncio.wait_for(task, 30)
+    return _report(receiver, articles, reply, time.monotonic() - started, app)
+
+
+async def _wait_until_settled(app: Any, new: int, timeout: float) -> None:
+    """Until every article is classified and nothing is left to deliver."""
+    redis, keys = app.runtime.redis, app.runtime.keys
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        classified = int(await redis.hget(keys.metrics, "classified") or 0)
+        busy = await redis.zcard(keys.retry_schedule)
+        for stream, group in keys.consumed_streams().items():
+            info = {g["name"].decode(): g for g in await redis.xinfo_groups(stream)}
+            group_info = info.get(group)
+            if group_info is None or int(group_info["pending"]):
+                busy += 1
+            else:
+                busy += len(await redis.xrange(stream, min=f"({group_info['last-delivered-id'].decode()}", count=1))
+        if classified >= new and not busy:
+            return
+        await asyncio.sleep(0.1)
+    print(f"warning: pipeline not settled after {timeout:.0f}s", file=sys.stderr)
+
+
+def _report(receiver: WebhookReceiver, articles: list[dict[str, Any]], reply: dict[str, Any],
+            elapsed: float, app: Any) -> int:
+    got = receiver.delivered()
+    source_ids = {a.get("url"): a.get("id") for a in articles}
+    shown = None
+    for request in sorted(got, key=lambda r: (r.json()["data"]["watchlist"]["id"], r.received_at)):
+        data = request.json()["data"]
+        article = data["article"]
+        print(f"[{data['watchlist']['id']}] {article['title']}")
+        for t in data["tags"]:
+            print(f"  {t['tag']:<21} {t['confidence']:.2f} {t['modality']:<9} \"{t['evidence']}\"")
+        print("  actors  : " + (", ".join(f"{a['id']} {a['name']}" for a in data["actors"]) or "-"))
+        if data["figures"]:
+            print("  figures : " + ", ".join(
+                f"{f['kind']} {f['value']:,.0f}" + (f" ({f['low']:,.0f}-{f['high']:,.0f})" if f["low"] is not None and f["high"] is not None and f["low"] != f["high"] else "")
+                for f in data["figures"]))
+        print(f"  signature {'verified' if request.verified else 'INVALID'}, webhook-id {request.headers.get('webhook-id')}\n")
+        if source_ids.get(article["url"]) == MUST_SHOW[0]:
+            shown = data
+    verified = sum(1 for r in got if r.verified)
+    watchlists = len({r.json()["data"]["watchlist"]["id"] for r in got})
+    ok = bool(got) and verified == len(got)
+    check = _must_show_check(shown)
+    print(check)
+    print(f"demo: {len(articles)} articles posted ({reply['new']} new, {reply['duplicate']} duplicate) "
+          f"-> {len(got)} alerts delivered to {watchlists} watchlists, "
+          f"{verified}/{len(got)} signatures verified, in {elapsed:.1f}s")
+    return 0 if ok and check.startswith("check: ok") else 1
+
+
+def _must_show_check(data: dict[str, Any] | None) -> str:
+    sample, tags, actors = MUST_SHOW
+    if data is None:
+        return f"check: FAILED - no alert for {sample}"
+    got_tags = {t["tag"] for t in data["tags"]}
+    got_actors = {a["id"] for a in data["actors"]}
+    troops = [f for f in data["figures"] if f["kind"] == "troops"]
+    missing = sorted(tags - got_tags) + sorted(actors - got_actors) + ([] if troops else ["troop figure"])
+    if missing:
+        return f"check: FAILED - {sample} is missing {', '.join(missing)}"
+    return (f"check: ok - {sample} tagged {', '.join(sorted(got_tags))}; actors include "
+            f"{', '.join(sorted(actors))}; troops {troops[0]['value']:,.0f}")
