@@ -25,7 +25,7 @@ from services.classifier.taxonomy import Taxonomy
 # so offsets in the normalised text are offsets in the original.
 _NORMALISE = str.maketrans({"-": " ", "‐": " ", "‑": " ", "–": " ", "—": " ", "’": "'", "‘": "'"})
 
-TITLE_BONUS = 0.04  # a headline states the story's main event
+TITLE_BONUS = 0.06  # a headline states the story's main event
 PER_EXTRA_SENTENCE = 0.03  # more sentences showing the tag, more certainty
 MAX_CONFIDENCE = 0.99
 
@@ -37,11 +37,12 @@ def normalise(text: str) -> str:
     return lowered.translate(_NORMALISE)
 
 
-def _near(hits: list[tuple[int, int, int]], rule: _CompiledRule) -> bool:
-    """Whether a ``near`` term lies within ``near_chars`` of a trigger term."""
+def _near(hits: list[tuple[int, int, int]], rule: _CompiledRule, bit: int) -> bool:
+    """Whether a term of ``bit`` (``near`` or ``without_near``) lies within
+    ``near_chars`` of a trigger term."""
     triggers = [h for h in hits if h[2] & rule.trigger]
     for start, end, bits in hits:
-        if bits & rule.near:
+        if bits & bit:
             for t_start, t_end, _ in triggers:
                 if (start, end) != (t_start, t_end) and max(
                     start - t_end, t_start - end, 0
@@ -89,6 +90,7 @@ class _CompiledRule:
     near_chars: int
     veto: int  # bits that must not be in the sentence
     veto_in_item: int  # bits that must not be anywhere in the item
+    veto_near: int  # bit of terms that must not be close to a trigger, 0 for none
     shown: int  # bits whose words are reported as triggers
 
 
@@ -122,6 +124,7 @@ class TagMatcher:
                         near_chars=rule.near_chars,
                         veto=tag_veto | self._bit(rule.without),
                         veto_in_item=tag_veto_item | self._bit(rule.without_in_item),
+                        veto_near=self._bit(rule.without_near),
                         shown=shown,
                     )
                 )
@@ -190,7 +193,13 @@ class TagMatcher:
                     and not mask & rule.veto
                     and not item_mask & rule.veto_in_item
                     and all(mask & g for g in rule.groups)
-                    and (not rule.near or (mask & rule.near and _near(sentence_hits[index], rule)))
+                    and (
+                        not rule.near
+                        or (mask & rule.near and _near(sentence_hits[index], rule, rule.near))
+                    )
+                    and not (
+                        mask & rule.veto_near and _near(sentence_hits[index], rule, rule.veto_near)
+                    )
                 ):
                     current = fired.get(rule.tag)
                     if current is None or rule.confidence > current.confidence:
@@ -268,10 +277,13 @@ class TagMatcher:
         first = min((h[0] for h in hits if h[2] & rule.trigger), default=sentence_start)
         cues = []
         if self._cue_mask:
-            for start, _end, bits in hits:
+            for start, end, bits in hits:
                 if bits & self._cue_mask:
-                    cues.extend((m, p, start) for bit, m, p in self._cue_bits if bits & bit)
-        modality = decide_modality(cues, first, combined[sentence_start:first])
+                    cues.extend((m, p, start, end) for bit, m, p in self._cue_bits if bits & bit)
+        sentence_end = sentence_start + (sentence.end - sentence.start)
+        modality = decide_modality(
+            cues, first, combined[sentence_start:sentence_end], sentence_start
+        )
         confidence = rule.confidence * CONFIDENCE_FACTOR[modality]
         if sentence.field == "title":
             confidence += TITLE_BONUS

@@ -21,6 +21,7 @@ Shape (see taxonomy.yaml for the documented default)::
             near: [...]                    # one of these within near_chars (default 40) of a trigger
             with: [[...], "@lexicon"]      # each group must also occur, same sentence
             without: [...]                 # none of these in the sentence
+            without_near: [...]            # none of these within near_chars of the trigger
 
 A term is a phrase matched on lowercased text with hyphens read as spaces; a
 trailing ``*`` matches any word ending ("deploy*" matches "deployed"); a term
@@ -37,7 +38,7 @@ import yaml
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 MODALITIES = ("denied", "hypothetical", "planned", "reported")  # priority order
-CUE_POSITIONS = ("before", "any")
+CUE_POSITIONS = ("before", "any", "attribution")
 _TAG_ID = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
 _RULE_KEYS = {
     "id",
@@ -48,6 +49,7 @@ _RULE_KEYS = {
     "with",
     "without",
     "without_in_item",
+    "without_near",
 }
 DEFAULT_NEAR_CHARS = 40
 _TAG_KEYS = {"description", "rules", "without", "without_in_item"}
@@ -85,6 +87,7 @@ class Rule:
     with_groups: tuple[tuple[str, ...], ...] = ()
     without: tuple[str, ...] = ()
     without_in_item: tuple[str, ...] = ()
+    without_near: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,9 @@ class Taxonomy:
         for tag in self.tags:
             terms.update(tag.without, tag.without_in_item)
             for rule in tag.rules:
-                terms.update(rule.trigger, rule.near, rule.without, rule.without_in_item)
+                terms.update(
+                    rule.trigger, rule.near, rule.without, rule.without_in_item, rule.without_near
+                )
                 for group in rule.with_groups:
                     terms.update(group)
         return len(terms)
@@ -346,8 +351,11 @@ class _Validator:
             near_chars = int(
                 self.number(fields["near_chars"], f"{where} near_chars", 1, 1000) or near_chars
             )
-            if "near" not in fields:
-                self.error(fields["near_chars"], f"{where}: near_chars needs a 'near' list")
+            if "near" not in fields and "without_near" not in fields:
+                self.error(
+                    fields["near_chars"],
+                    f"{where}: near_chars needs a 'near' or 'without_near' list",
+                )
         if confidence is None or not trigger:
             return None
         return Rule(
@@ -362,5 +370,8 @@ class _Validator:
             else (),
             without_in_item=self.terms(fields["without_in_item"], f"{where} without_in_item")
             if "without_in_item" in fields
+            else (),
+            without_near=self.terms(fields["without_near"], f"{where} without_near")
+            if "without_near" in fields
             else (),
         )

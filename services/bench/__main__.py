@@ -1,0 +1,186 @@
+"""Push N articles through the running pipeline to a local receiver; print one JSON line.
+
+    python -m services.bench [--articles 10000] [--redis-url URL] [--pool FILE]
+
+The three workers run as separate processes (``watchfloor worker ...``), on
+WATCHFLOOR_REDIS_URL or on a private redis-server. Articles are the project's
+samples, varied so none is a duplicate, posted to the ingest API in batches.
+Throughput is articles/s from the first POST to the last webhook received;
+latency is ingest (the article's ``ingested_at``) to webhook received.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from services.classifier.benchmark import long_articles, measure_classify_rate
+from services.classifier.engine import Classifier
+from services.receiver import WebhookReceiver
+from shared.redis_server import LocalRedisServer, free_port
+from shared.schemas import TAG_IDS
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "articles.jsonl"
+DEFAULT_POOL = Path(__file__).resolve().parents[3] / "shared" / "data" / "news_pool.jsonl"
+BATCH = 500
+
+WATCHLIST = """
+watchlists:
+  - id: everything
+    name: Every tagged article
+    match: {tags_any: %s, min_confidence: 0}
+    targets:
+      - {type: webhook, url: "%s", secret: "whsec_YmVuY2htYXJrLW9ubHktc2VjcmV0LWtleS0xMjM="}
+"""
+
+
+def varied_articles(n: int) -> list[dict[str, Any]]:
+    base = [json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip()]
+    out = []
+    for i in range(n):
+        src = base[i % len(base)]
+        out.append({
+            "title": src["title"],
+            "text": f"{src['text']} (Bulletin {i}.)",
+            "url": f"https://bench.example.org/{i}/{src['id']}",
+            "source": "bench",
+        })
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def post_all(url: str, articles: list[dict[str, Any]]) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        sem = asyncio.Semaphore(2)
+
+        async def post(chunk: list[dict[str, Any]]) -> None:
+            async with sem:
+                reply = await http.post("/v1/articles", json=chunk)
+                reply.raise_for_status()
+
+        await asyncio.gather(*(post(articles[i:i + BATCH]) for i in range(0, len(articles), BATCH)))
+
+
+def wait_for_api(url: str, procs: list[Any], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if any(p.poll() is not None for p in procs):
+            raise SystemExit("a worker exited during start-up")
+        time.sleep(0.1)
+    raise SystemExit("ingest API did not start")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    import subprocess
+
+    articles = varied_articles(args.articles)
+    classifier = Classifier.from_files()
+    expected = sum(1 for a in articles if classifier.classify(a["title"], a["text"]).tags)
+    offline = measure_classify_rate(articles, classifier, repeat=1)
+    long = measure_classify_rate(long_articles(articles, count=300), classifier, repeat=1)
+    result: dict[str, Any] = {"articles": len(articles), "expected_alerts": expected}
+
+    with tempfile.TemporaryDirectory(prefix="watchfloor-bench-") as tmp, WebhookReceiver() as receiver:
+        server = None
+        redis_url = args.redis_url or os.environ.get("WATCHFLOOR_REDIS_URL")
+        if not redis_url:
+            server = LocalRedisServer(Path(tmp) / "redis", persist=False).start()
+            redis_url = server.url
+        watchlists = Path(tmp) / "watchlists.yaml"
+        watchlists.write_text(WATCHLIST % (json.dumps(list(TAG_IDS)), receiver.url("/bench")))
+        port = free_port()
+        env = {**os.environ, "WATCHFLOOR_REDIS_URL": redis_url,
+               "WATCHFLOOR_KEY_PREFIX": f"bench-{int(time.time())}",
+               "WATCHFLOOR_WATCHLISTS_FILE": str(watchlists), "WATCHFLOOR_HTTP_PORT": str(port),
+               "WATCHFLOOR_LOG_LEVEL": "WARNING", "WATCHFLOOR_LOG_FORMAT": "json",
+               "WATCHFLOOR_MAX_BATCH_ARTICLES": str(BATCH)}
+        procs = [
+            subprocess.Popen([sys.executable, "-m", "services.cli.main", "worker", name],
+                             env=env, stdout=subprocess.DEVNULL,
+                             stderr=open(Path(tmp) / f"{name}.log", "wb"))  # noqa: SIM115 - lives as long as the worker
+            for name in ("ingest", "classifier", "notifier")
+        ]
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_for_api(url, procs)
+            time.sleep(1.0)  # consumers subscribed
+            started = time.time()
+            asyncio.run(post_all(url, articles))
+            posted = time.time()
+            if not receiver.wait_for(expected, timeout=args.timeout):
+                print(f"warning: {len(receiver.delivered())}/{expected} alerts arrived in time",
+                      file=sys.stderr)
+            got = receiver.delivered()
+            last = max(r.received_at for r in got) if got else time.time()
+            latencies = [
+                (r.received_at - datetime.fromisoformat(
+                    r.json()["data"]["article"]["ingested_at"].replace("Z", "+00:00")).timestamp())
+                * 1000 for r in got
+            ]
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(30)
+            if server:
+                server.stop()
+
+    result.update({
+        "alerts_received": len(got),
+        "ingest_seconds": round(posted - started, 3),
+        "throughput_articles_per_s": round(len(articles) / (last - started), 1),
+        "latency_ms": {
+            "p50": round(percentile(latencies, 0.50), 1) if latencies else None,
+            "p95": round(percentile(latencies, 0.95), 1) if latencies else None,
+            "p99": round(percentile(latencies, 0.99), 1) if latencies else None,
+            "mean": round(statistics.fmean(latencies), 1) if latencies else None,
+        },
+        "offline_classify_items_per_s": offline["items_per_s"],
+        "offline_classify_mean_words": offline["mean_words"],
+        "offline_classify_long_items_per_s": long["items_per_s"],
+        "offline_classify_long_mean_words": long["mean_words"],
+    })
+    pool = Path(args.pool) if args.pool else DEFAULT_POOL
+    if pool.is_file():
+        items = [json.loads(line) for line in pool.read_text().splitlines() if line.strip()]
+        rate = measure_classify_rate(items, classifier, repeat=3)
+        result["offline_classify_pool_items_per_s"] = rate["items_per_s"]
+        result["offline_classify_pool_items"] = rate["items"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=10_000, help="how many (default 10000)")
+    parser.add_argument("--redis-url", help="default: $WATCHFLOOR_REDIS_URL or a private server")
+    parser.add_argument("--pool", help="JSONL of real items for the offline classify rate "
+                                       "(default: ../shared/data/news_pool.jsonl if present)")
+    parser.add_argument("--timeout", type=float, default=300.0)
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
