@@ -11,6 +11,8 @@ import pytest
 import redis
 
 from shared.keys import CLASSIFIER_GROUP
+from shared.schemas import Article, ClassifiedArticle
+from shared.streams.codec import decode
 from tests.integration.faults import (
     SECRET,
     delivered_article_ids,
@@ -72,5 +74,50 @@ def test_killed_classifier_loses_nothing_and_duplicates_nothing(
         assert client.xlen(keys.dead_letters) == 0
     finally:
         for proc in procs:
+            proc.stop()
+        client.close()
+
+
+def test_sigterm_stops_cleanly_and_the_rest_is_finished_by_a_new_copy(
+    redis_url, key_prefix, keys, receiver, tmp_path
+):
+    receiver.secrets = {"/alerts": SECRET}
+    client = redis.Redis.from_url(redis_url)
+    extra = {"watchlists_file": str(write_watchlists(tmp_path)), "batch_size": "25"}
+    env = lambda name: {**worker_env(redis_url, key_prefix, name, **extra),  # noqa: E731
+                        "RECEIVER": receiver.url("")}
+    total = 400
+    publish_articles(client, keys.articles, [missile_article(i, 60) for i in range(total)])
+    first = WorkerProcess("classifier", env("term-first"), tmp_path, "-first")
+    second = WorkerProcess("classifier", env("term-second"), tmp_path, "-second")
+    notifier = WorkerProcess("notifier", env("term-notifier"), tmp_path)
+    try:
+        first.start()
+        notifier.start()
+        deadline = time.monotonic() + 60
+        while client.xlen(keys.classified) < 50 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert first.stop(timeout=20) == 0, first.log_tail()  # SIGTERM
+        assert "worker_stopped" in first.log_path.read_text()
+        # every entry the first copy acknowledged was classified: nothing half-done
+        group = client.xinfo_groups(keys.articles)[0]
+        pending = {e["message_id"] for e in client.xpending_range(
+            keys.articles, CLASSIFIER_GROUP, "-", "+", 1000)}
+        acked = {
+            decode(fields, Article).id
+            for entry_id, fields in client.xrange(keys.articles, "-", group["last-delivered-id"])
+            if entry_id not in pending
+        }
+        classified = {decode(f, ClassifiedArticle).article.id for _, f in client.xrange(keys.classified)}
+        assert len(acked) >= 50
+        assert acked <= classified
+
+        second.start()
+        assert receiver.wait_for(total, timeout=90), second.log_tail()
+        time.sleep(1.5)
+        counts = collections.Counter(delivered_article_ids(receiver))
+        assert len(counts) == total and max(counts.values()) == 1
+    finally:
+        for proc in (first, second, notifier):
             proc.stop()
         client.close()
