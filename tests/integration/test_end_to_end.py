@@ -88,7 +88,7 @@ async def test_articles_in_by_api_and_file_come_out_as_signed_alerts_once(
         feed = tmp_path / "articles.jsonl"
         feed.write_text(json.dumps(TROOPS) + "\n")
         code = await asyncio.to_thread(
-            cli_main, ["ingest", str(feed), "--redis-url", pipeline_settings.redis_url,
+            cli_main, ["ingest", str(feed), "--redis-url", pipeline_settings.resolved_redis_url,
                        "--prefix", pipeline_settings.key_prefix])
         assert code == 0
 

@@ -1,0 +1,40 @@
+"""Errors a user can trigger from the command line get a clear message and exit 2."""
+
+from __future__ import annotations
+
+from services.cli.main import main
+from shared.redis_server import free_port
+
+
+def free_port_url(password: str | None = None) -> str:
+    """A Redis URL on a loopback port nothing listens on."""
+    auth = f":{password}@" if password else ""
+    return f"redis://{auth}127.0.0.1:{free_port()}/0"
+
+
+def test_invalid_setting_names_the_variable(monkeypatch, capsys):
+    monkeypatch.setenv("WATCHFLOOR_BATCH_SIZE", "0")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "WATCHFLOOR_BATCH_SIZE" in err and "greater than or equal to 1" in err
+
+
+def test_unreachable_redis_is_named_without_its_password(capsys):
+    url = free_port_url(password="s3cret")
+    assert main(["status", "--redis-url", url]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach Redis at" in err
+    assert "s3cret" not in err and "***" in err
+
+
+def test_worker_refuses_to_start_without_redis(capsys):
+    assert main(["worker", "classifier", "--redis-url", free_port_url()]) == 2
+    assert "cannot reach Redis" in capsys.readouterr().err
+
+
+def test_unknown_worker_name_is_refused(capsys):
+    try:
+        main(["worker", "publisher"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert "invalid choice: 'publisher'" in capsys.readouterr().err
