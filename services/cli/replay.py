@@ -16,9 +16,15 @@ from shared.streams.deadletter import replay_dead_letters
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "replay",
-        help="re-queue dead letters on the stream they came from",
-        description="Move up to --limit dead letters, oldest first, back onto their original stream.",
+        help="re-queue dead letters (or failed deliveries) after a fix",
+        description=(
+            "Move up to --limit dead letters, oldest first, back onto their original "
+            "stream. With --deliveries, re-send failed webhook deliveries instead "
+            "(after the receiving end was fixed)."
+        ),
     )
+    parser.add_argument("--deliveries", action="store_true",
+                        help="replay failed deliveries instead of dead letters")
     add_settings_flags(parser)
     parser.add_argument("--limit", type=int, default=100, help="how many (default 100)")
     parser.set_defaults(func=_run)
@@ -34,9 +40,15 @@ def _run(args: argparse.Namespace) -> int:
     async def go() -> int:
         client = aioredis.from_url(settings.resolved_redis_url)
         try:
-            return await replay_dead_letters(client, Keys(settings.key_prefix), limit=args.limit)
+            keys = Keys(settings.key_prefix)
+            if args.deliveries:
+                from services.notifier.replay import replay_failed_deliveries
+
+                return await replay_failed_deliveries(client, keys, limit=args.limit)
+            return await replay_dead_letters(client, keys, limit=args.limit)
         finally:
             await client.aclose()
 
-    print(f"replayed {asyncio.run(go())} dead letter(s)")
+    what = "failed deliveries" if args.deliveries else "dead letter(s)"
+    print(f"replayed {asyncio.run(go())} {what}")
     return 0

@@ -6,7 +6,9 @@ import argparse
 import json
 import sys
 
-import redis
+import asyncio
+
+import redis.asyncio as aioredis
 
 from services.cli.common import add_settings_flags, check_redis, settings_from_args
 from shared.keys import Keys
@@ -34,8 +36,13 @@ def _run(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    client = redis.Redis.from_url(settings.resolved_redis_url)
-    status = pipeline_status(client, Keys(settings.key_prefix))
-    client.close()
+    async def collect() -> dict:
+        client = aioredis.from_url(settings.resolved_redis_url)
+        try:
+            return await pipeline_status(client, Keys(settings.key_prefix))
+        finally:
+            await client.aclose()
+
+    status = asyncio.run(collect())
     print(json.dumps(status, indent=2) if args.json else format_status(status))
     return 0

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -38,6 +38,9 @@ from shared.keys import Keys
 from shared.logging import get_logger
 from shared.schemas import Article
 from shared.settings import Settings, redact_url
+from shared.streams.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from shared.streams.metrics import render_metrics
+from shared.streams.status import pipeline_status
 
 log = get_logger("watchfloor.ingest.api")
 
@@ -240,6 +243,17 @@ def create_api(
         return IngestResponse(
             accepted=len(outcomes), new=new, duplicate=len(outcomes) - new, results=results
         )
+
+    @app.get("/metrics", summary="Prometheus metrics of the whole pipeline")
+    async def metrics() -> Response:
+        try:
+            status = await pipeline_status(redis, Keys(settings.key_prefix))
+        except (RedisError, OSError) as exc:
+            return JSONResponse(
+                {"status": "unavailable", "redis": f"{redis_url}: {exc or type(exc).__name__}"},
+                status_code=503,
+            )
+        return Response(render_metrics(status), media_type=METRICS_CONTENT_TYPE)
 
     @app.get("/healthz", summary="200 when Redis answers, else 503")
     async def healthz() -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from redis import Redis
+from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.keys import Keys
@@ -16,32 +16,32 @@ def _text(value: Any) -> Any:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _lag(redis: Redis, stream: str, group: dict[str, Any]) -> int | None:
+async def _lag(redis: Redis, stream: str, group: dict[str, Any]) -> int | None:
     lag = group.get("lag")
     if lag is not None:
         return int(lag)
     # Redis < 7 has no lag field: count entries after last-delivered-id.
     last = _text(group["last-delivered-id"])
-    entries = redis.xrange(stream, min=f"({last}", count=LAG_COUNT_LIMIT)
+    entries = await redis.xrange(stream, min=f"({last}", count=LAG_COUNT_LIMIT)
     return len(entries)
 
 
-def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
+async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
     streams: dict[str, Any] = {}
     consumed = keys.consumed_streams()
     for stream in (keys.articles, keys.classified, keys.deliveries, keys.alerts):
-        info: dict[str, Any] = {"length": redis.xlen(stream), "groups": []}
+        info: dict[str, Any] = {"length": await redis.xlen(stream), "groups": []}
         if stream in consumed:
             try:
-                groups = redis.xinfo_groups(stream)
+                groups = await redis.xinfo_groups(stream)
             except ResponseError:
                 groups = []
             for group in groups:
                 name = _text(group["name"])
-                consumers = redis.xinfo_consumers(stream, name)
+                consumers = await redis.xinfo_consumers(stream, name)
                 info["groups"].append({
                     "name": name,
-                    "lag": _lag(redis, stream, group),
+                    "lag": await _lag(redis, stream, group),
                     "pending": int(group["pending"]),
                     "consumers": [
                         {"name": _text(c["name"]), "pending": int(c["pending"]),
@@ -50,14 +50,14 @@ def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
                     ],
                 })
         streams[stream] = info
-    metrics = {_text(k): int(v) for k, v in redis.hgetall(keys.metrics).items()}
+    metrics = {_text(k): int(v) for k, v in (await redis.hgetall(keys.metrics)).items()}
     return {
         "prefix": keys.prefix,
         "streams": streams,
-        "dead_letters": redis.xlen(keys.dead_letters),
-        "retries_scheduled": redis.zcard(keys.retry_schedule),
-        "failed_deliveries": redis.xlen(keys.failed_deliveries),
-        "delivered": redis.xlen(keys.delivered_log),
+        "dead_letters": await redis.xlen(keys.dead_letters),
+        "retries_scheduled": await redis.zcard(keys.retry_schedule),
+        "failed_deliveries": await redis.xlen(keys.failed_deliveries),
+        "delivered": await redis.xlen(keys.delivered_log),
         "metrics": metrics,
     }
 

@@ -155,3 +155,23 @@ async def test_failing_receiver_is_retried_on_schedule_and_410_is_given_up(
     (_, failure), = await redis_client.xrange(keys.failed_deliveries)
     assert b"410" in failure[b"reason"]
     assert await redis_client.zcard(keys.retry_schedule) == 0
+
+
+async def test_failed_delivery_is_sent_again_after_replay(pipeline_settings, receiver, redis_client, keys):
+    receiver.plan("/missiles", [410])
+    app = make_pipeline(pipeline_settings, receiver)
+    async with running(app):
+        async with httpx.AsyncClient(base_url=app.runtime.info["ingest_url"]) as http:
+            assert (await http.post("/v1/articles", json=MISSILE)).status_code == 202
+
+        async def failed() -> bool:
+            return await redis_client.xlen(keys.failed_deliveries) == 1
+        await wait_until(failed, what="410 recorded")
+
+        code = await asyncio.to_thread(
+            cli_main, ["replay", "--deliveries", "--redis-url", pipeline_settings.resolved_redis_url,
+                       "--prefix", pipeline_settings.key_prefix])
+        assert code == 0
+        assert await asyncio.to_thread(receiver.wait_for, 1, 20, "/missiles")
+    assert [r.status for r in receiver.requests if r.path == "/missiles"] == [410, 200]
+    assert await redis_client.xlen(keys.failed_deliveries) == 0

@@ -1,0 +1,28 @@
+"""Send failed deliveries again, after the receiving end was fixed."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from shared.keys import Keys
+from shared.schemas import Delivery
+from shared.streams.codec import encode
+
+
+async def replay_failed_deliveries(redis: Redis, keys: Keys, *, limit: int = 100) -> int:
+    """Move up to ``limit`` failed deliveries, oldest first, back onto the
+    deliveries stream with a fresh retry schedule. Same delivery id, so a
+    receiver that did get one after all can still tell it is a repeat."""
+    replayed = 0
+    for entry_id, fields in await redis.xrange(keys.failed_deliveries, count=limit):
+        try:
+            delivery = Delivery.model_validate_json(fields[b"payload"])
+        except (KeyError, ValidationError):
+            continue  # not ours to guess at; it stays for an operator to read
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(keys.deliveries, encode(delivery.model_copy(update={"attempt": 1})))
+            pipe.xdel(keys.failed_deliveries, entry_id)
+            await pipe.execute()
+        replayed += 1
+    return replayed
