@@ -79,3 +79,13 @@ async def redis_client(redis_url: str, key_prefix: str) -> AsyncIterator[aioredi
 def receiver() -> Iterator[WebhookReceiver]:
     with WebhookReceiver() as rcv:
         yield rcv
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    """CLI commands configure structlog to write to the (captured) stderr of the
+    test that ran them; later tests must not log to that closed stream."""
+    yield
+    import structlog
+
+    structlog.reset_defaults()

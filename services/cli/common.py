@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
 
 from shared.logging import configure_logging, get_logger
@@ -88,7 +88,7 @@ def embedded_redis_if_needed(settings: Settings) -> Iterator[Settings]:
     get_logger("watchfloor").info("embedded_redis_started", url=server.url,
                                   data_dir=str(server.data_dir))
     try:
-        yield settings.model_copy(update={"redis_url": server.url})
+        yield settings.model_copy(update={"redis_url": SecretStr(server.url)})
     finally:
         server.stop()
 
