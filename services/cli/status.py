@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
-
-import asyncio
 
 import redis.asyncio as aioredis
 
