@@ -1,8 +1,10 @@
-"""``watchfloor ingest FILE...``: publish articles from JSON / JSON-lines files.
+"""``watchfloor ingest FILE...``: publish articles from JSON / JSON-lines
+files, RSS/Atom feeds (``--feed``) and HTML pages (``--page``).
 
 Exit codes: 0 all articles ingested (new or duplicate); 1 some were
-rejected (the rest were still ingested); 2 a file could not be read or
-Redis could not be reached (nothing more was done after that).
+rejected (the rest were still ingested); 2 a file, feed or page could not be
+read or fetched, or Redis could not be reached (nothing more was done after
+that).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from redis.exceptions import RedisError
 from services.cli.common import add_settings_flags, settings_from_args
 from services.ingest.feeds import FeedUnavailable, read_feed
 from services.ingest.files import FileArticle, FileItem, Rejection, read_articles
+from services.ingest.pages import PageUnavailable, read_page
 from services.ingest.publisher import ArticlePublisher
 from shared.keys import Keys
 from shared.logging import configure_logging
@@ -43,25 +46,33 @@ optionally "text", "url" (http or https), "source", "published_at" (ISO
 one article per line (JSON lines, .jsonl), or a JSON document: one article,
 an array of them, or {"articles": [...]}.
 
-Prints a line per file and a summary: how many were new, duplicate or
-rejected, and why each rejected article was refused (file:line: reason).
-Running the same files again is safe: everything comes back as duplicate."""
+--feed reads every entry of an RSS or Atom feed (URL or saved file). --page
+reads one news article from an HTML page (URL or saved file): its main text
+without menus, adverts or comments, its title, publication date, site name
+and canonical URL. A page without an article in it is rejected.
+
+Prints a line per file, feed or page and a summary: how many were new,
+duplicate or rejected, and why each rejected article was refused
+(file:line: reason, or page: reason). Running the same sources again is
+safe: everything comes back as duplicate."""
 
 _EPILOG = """\
 exit status:
   0  every article was ingested (new or duplicate)
   1  some articles were rejected; the others were ingested
-  2  a file or feed is missing or unreadable, or Redis cannot be reached
+  2  a file, feed or page is missing or unreadable (for a URL: unreachable,
+     an HTTP error, not HTML, or too large), or Redis cannot be reached
 
 example:
   watchfloor ingest articles.jsonl more/*.json --redis-url redis://localhost:6379/0
-  watchfloor ingest --feed https://news.example/rss.xml --feed saved-feed.xml"""
+  watchfloor ingest --feed https://news.example/rss.xml --feed saved-feed.xml
+  watchfloor ingest --page https://news.example/2024/05/story.html --page saved.html"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "ingest",
-        help="publish articles from JSON / JSON-lines files",
+        help="publish articles from JSON / JSON-lines files, feeds and HTML pages",
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -73,6 +84,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="URL_OR_FILE",
         help="an RSS or Atom feed to read too (repeatable; needs the feedparser package)",
+    )
+    parser.add_argument(
+        "--page",
+        action="append",
+        default=[],
+        metavar="URL_OR_FILE",
+        help="an HTML page whose article to read too (repeatable)",
     )
     add_settings_flags(parser)
     parser.add_argument(
@@ -108,8 +126,8 @@ def _error(message: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if not args.files and not args.feed:
-        return _error("nothing to ingest: name at least one FILE or --feed")
+    if not args.files and not args.feed and not args.page:
+        return _error("nothing to ingest: name at least one FILE, --feed or --page")
     if args.batch_size < 1:
         return _error("--batch-size must be at least 1")
     try:
@@ -124,10 +142,16 @@ def _run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _error(f"cannot read {path}: {exc.strerror or exc}")
     configure_logging(settings.log_level, settings.log_format)
-    return asyncio.run(_ingest(settings, args.files, args.feed, args.batch_size))
+    return asyncio.run(_ingest(settings, args.files, args.feed, args.page, args.batch_size))
 
 
-async def _ingest(settings: Settings, paths: list[Path], feeds: list[str], batch_size: int) -> int:
+def _page_items(location: str) -> list[FileItem]:
+    return [read_page(location)]
+
+
+async def _ingest(
+    settings: Settings, paths: list[Path], feeds: list[str], pages: list[str], batch_size: int
+) -> int:
     url = settings.resolved_redis_url
     client = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
     try:
@@ -137,16 +161,18 @@ async def _ingest(settings: Settings, paths: list[Path], feeds: list[str], batch
             return _error(f"cannot reach Redis at {redact_url(url)}: {exc}")
         publisher = ArticlePublisher(client, Keys(settings.key_prefix), settings)
         total = _Tally()
-        # (label, reader) per source, files first. Feeds are fetched with a
-        # blocking client: fine here, nothing else runs on this loop.
+        # (label, reader) per source: files, then feeds, then pages. Feeds and
+        # pages are fetched with a blocking client: fine here, nothing else
+        # runs on this loop.
         sources: list[tuple[str, Callable[[], Iterable[FileItem]]]] = [
             *((str(p), partial(read_articles, p)) for p in paths),
             *((f, partial(read_feed, f)) for f in feeds),
+            *((p, partial(_page_items, p)) for p in pages),
         ]
         for label, read in sources:
             try:
                 tally = await _ingest_items(read(), publisher, batch_size)
-            except FeedUnavailable as exc:
+            except (FeedUnavailable, PageUnavailable) as exc:
                 return _error(str(exc))
             except RedisError as exc:
                 return _error(

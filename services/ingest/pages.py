@@ -1,0 +1,260 @@
+"""Articles from HTML pages, given as a URL or a local file.
+
+The main article of the page is found with trafilatura (boilerplate such as
+navigation, adverts, related links, comments and footers is left out): its
+title, text, publication date, site name as source and the page's canonical
+URL (``<link rel="canonical">``, else ``og:url``, else the address the page
+was fetched from) become an input article, which then goes through
+``prepare_article`` like any other, so a page is judged and deduplicated
+exactly as files, feeds and HTTP posts are.
+
+A page that cannot be fetched or read raises ``PageUnavailable``; a page
+read fine but without an article in it (no title or no text) comes back as a
+``Rejection`` naming the page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+
+from services.ingest.files import FileArticle, FileItem, Rejection
+from services.ingest.normalise import InvalidURL, canonical_url, normalise_line
+from services.ingest.prepare import prepare_article
+from services.ingest.problems import ArticleRejected
+
+MAX_PAGE_BYTES = 5 << 20
+MAX_REDIRECTS = 5
+USER_AGENT = "Watchfloor/0.1 (+news alerting)"
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+# htmldate's format for trafilatura's date: keep the time and offset when the
+# page gives them (a date alone comes back as midnight, taken as UTC).
+_DATE_PARAMS = {
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+    "original_date": True,  # when published, not when last modified
+    "extensive_search": False,  # only dates the markup states, no guesses from the prose
+}
+# Page furniture dropped before extraction: on a short article, trafilatura's
+# fallback extractors would otherwise keep menu entries ("Home") as text.
+_PRUNE_XPATH = [
+    "//nav",
+    "//footer",
+    "//aside",
+    "//*[@role='navigation' or @role='contentinfo' or @role='complementary']",
+]
+
+
+class PageUnavailable(Exception):
+    """The page could not be fetched or read, or is not an HTML page."""
+
+    def __init__(self, location: str, reason: str) -> None:
+        verb = "fetch" if _is_url(location) else "read"
+        super().__init__(f"cannot {verb} page {location}: {reason}")
+        self.location = location
+        self.reason = reason
+
+
+def _is_url(location: str) -> bool:
+    return location.lower().startswith(("http://", "https://"))
+
+
+# --- fetching ----------------------------------------------------------------
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def fetch_page(
+    url: str, *, timeout_s: float, client: httpx.Client | None = None
+) -> tuple[bytes | str, str]:
+    """The HTML at ``url`` and the address it was finally served from.
+
+    The body comes back as text when the response names its charset, else as
+    bytes for the extractor to decode from the page's own declaration.
+    Raises ``PageUnavailable`` on any failure: network error, HTTP error
+    status, too many redirects, a content type that is not HTML, or a body
+    over ``MAX_PAGE_BYTES``.
+    """
+    own_client = client is None
+    client = client or httpx.Client(
+        timeout=timeout_s,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT},
+    )
+    try:
+        with client.stream("GET", url) as response:
+            if response.status_code >= 400:
+                reason = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+                raise PageUnavailable(url, reason)
+            content_type = response.headers.get("content-type")
+            # No Content-Type at all: let the extractor judge the body.
+            if content_type is not None and _media_type(content_type) not in HTML_TYPES:
+                raise PageUnavailable(
+                    url, f"not an HTML page (content type {_media_type(content_type) or '?'})"
+                )
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_PAGE_BYTES:
+                raise PageUnavailable(url, f"page is larger than {MAX_PAGE_BYTES >> 20} MiB")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_PAGE_BYTES:
+                    raise PageUnavailable(url, f"page is larger than {MAX_PAGE_BYTES >> 20} MiB")
+            final_url = str(response.url)
+            charset = response.charset_encoding
+    except httpx.TooManyRedirects:
+        raise PageUnavailable(url, f"more than {MAX_REDIRECTS} redirects") from None
+    except httpx.TimeoutException:
+        raise PageUnavailable(url, f"no response within {timeout_s:g} s") from None
+    except httpx.HTTPError as exc:
+        raise PageUnavailable(url, str(exc) or type(exc).__name__) from None
+    except httpx.InvalidURL as exc:
+        raise PageUnavailable(url, f"invalid URL: {exc}") from None
+    finally:
+        if own_client:
+            client.close()
+    if charset:
+        try:
+            return bytes(body).decode(charset, errors="replace"), final_url
+        except LookupError:
+            pass  # an unknown charset name: let the extractor work it out
+    return bytes(body), final_url
+
+
+def _read_file(location: str) -> bytes:
+    try:
+        with open(location, "rb") as handle:
+            content = handle.read(MAX_PAGE_BYTES + 1)
+    except OSError as exc:
+        raise PageUnavailable(location, exc.strerror or str(exc)) from None
+    if len(content) > MAX_PAGE_BYTES:
+        raise PageUnavailable(location, f"page is larger than {MAX_PAGE_BYTES >> 20} MiB")
+    return content
+
+
+# --- extraction --------------------------------------------------------------
+
+
+def _page_url(tree: Any, base_url: str | None) -> str | None:
+    """The page's canonical URL: ``<link rel=canonical>``, else ``og:url``,
+    else ``base_url``. Relative links are resolved against ``base_url``;
+    a candidate that is not a valid http(s) URL is skipped."""
+    candidates: list[str] = []
+    for link in tree.iterfind(".//link[@rel][@href]"):
+        if "canonical" in link.get("rel", "").lower().split():
+            candidates.append(link.get("href", ""))
+    for meta in tree.iterfind(".//meta[@content]"):
+        if (meta.get("property") or meta.get("name") or "").strip().lower() == "og:url":
+            candidates.append(meta.get("content", ""))
+    for candidate in candidates:
+        candidate = candidate.strip()
+        if not candidate:
+            continue
+        if base_url:
+            candidate = urljoin(base_url, candidate)
+        try:
+            canonical_url(candidate)
+        except InvalidURL:
+            continue
+        return candidate
+    return base_url
+
+
+# Where a page states its headline. trafilatura falls back to the first <h2>
+# when there is none of these, which on a news page is a "Most read" box or
+# the comments heading, not a title.
+_TITLE_XPATH = (
+    "//title[normalize-space()] | //h1[normalize-space()]"
+    " | //meta[@property='og:title' or @name='og:title' or @name='twitter:title'"
+    " or @property='twitter:title' or @name='title' or @itemprop='headline']"
+    "[normalize-space(@content)]"
+    " | //*[@itemprop='headline'][normalize-space()]"
+)
+
+
+def _published_at(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _body_text(text: str | None, title: str) -> str:
+    """One paragraph per extracted line, without a leading repeat of the title."""
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    if lines and normalise_line(lines[0]) == title:
+        lines = lines[1:]
+    return "\n\n".join(lines)
+
+
+def page_to_raw(content: bytes | str, *, base_url: str | None) -> dict[str, Any] | None:
+    """The input-article fields of one HTML page (before validation), or
+    None when the content is not an HTML document at all."""
+    import trafilatura  # imported here: it is slow to load, and only pages need it
+
+    tree = trafilatura.load_html(content)
+    if tree is None:
+        return None
+    url = _page_url(tree, base_url)
+    has_title = bool(tree.xpath(_TITLE_XPATH))
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        favor_precision=True,  # a stray menu or advert in the text misleads the classifier
+        include_comments=False,
+        include_images=False,
+        include_links=False,
+        with_metadata=True,
+        date_extraction_params=_DATE_PARAMS,
+        prune_xpath=_PRUNE_XPATH,
+    )
+    if document is None:  # nothing that reads like an article
+        return {"title": "", "text": "", "url": url}
+    title = normalise_line(document.title) if has_title else ""
+    return {
+        "title": title,
+        "text": _body_text(document.text, title),
+        "url": url,
+        "source": document.sitename or None,
+        "published_at": _published_at(document.date),
+    }
+
+
+def parse_page(
+    content: bytes | str,
+    location: str,
+    *,
+    base_url: str | None = None,
+    now: datetime | None = None,
+) -> FileItem:
+    """The article in an HTML document; ``location`` (URL or path) names it in
+    a rejection, ``base_url`` is where it was fetched from (None for a file)."""
+    if not content.strip():
+        return Rejection(location, "the page is empty")
+    raw = page_to_raw(content, base_url=base_url)
+    if raw is None:
+        return Rejection(location, "not an HTML page: no HTML document could be parsed")
+    if not raw["text"]:
+        return Rejection(location, "no article found on the page: no main text could be extracted")
+    if not raw["title"]:
+        return Rejection(location, "no article found on the page: it has text but no title")
+    try:
+        return FileArticle(location, prepare_article(raw, now=now))
+    except ArticleRejected as exc:
+        return Rejection(location, str(exc))
+
+
+def read_page(location: str, *, timeout_s: float = 10.0) -> FileItem:
+    """The article of the page at an http(s) URL or in a local HTML file."""
+    if _is_url(location):
+        content, final_url = fetch_page(location, timeout_s=timeout_s)
+        return parse_page(content, location, base_url=final_url)
+    return parse_page(_read_file(location), location)
