@@ -8,9 +8,9 @@ deliveries stream: no handler ever sleeps on a retry.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from structlog.contextvars import bound_contextvars
 
@@ -56,9 +56,7 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
     if watchlists is None:
         watchlists = load_configured_watchlists(settings, runtime.env)
     matcher = WatchlistMatcher(watchlists)
-    state: dict[str, DeliveryPipeline] = {}
-    client = make_http_client(settings)
-    limit = asyncio.Semaphore(settings.delivery_concurrency)
+    state: dict[str, Any] = {}
 
     async def match(batch: list[Incoming[ClassifiedArticle]]) -> list[ItemFailure]:
         now = time.time()
@@ -88,25 +86,26 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         return failures
 
     async def deliver(batch: list[Incoming[Delivery]]) -> list[ItemFailure]:
-        pipeline = state["pipeline"]
-
-        async def one(item: Incoming[Delivery]) -> None:
-            async with limit:
-                await pipeline.process(item.message, time.time())
-
-        # Redis errors propagate: the batch stays pending and is reclaimed.
-        await asyncio.gather(*(one(item) for item in batch))
+        pipeline: DeliveryPipeline = state["pipeline"]
+        # Two Redis round trips for the batch, sends concurrent (at most
+        # delivery_concurrency). Redis errors propagate: the batch stays
+        # pending and is reclaimed.
+        await pipeline.process_batch([item.message for item in batch], time.time())
         return []
 
     async def start() -> None:
+        # The aiohttp session belongs to the running event loop: made here.
+        state["client"] = client = make_http_client(settings)
         state["pipeline"] = DeliveryPipeline(runtime.redis, keys, settings, watchlists, client)
-        state["retries"] = RetrySchedule(runtime.redis, keys, settings)  # type: ignore[assignment]
+        state["retries"] = RetrySchedule(runtime.redis, keys, settings)
 
     async def stop() -> None:
-        await client.aclose()
+        client = state.pop("client", None)
+        if client is not None:
+            await client.close()
 
     async def move_due_retries() -> None:
-        retries: RetrySchedule = state["retries"]  # type: ignore[assignment]
+        retries: RetrySchedule = state["retries"]
         while await retries.move_due(time.time(), limit=500) == 500:
             pass
 

@@ -10,11 +10,17 @@
   deliveries given up, with reason and payload, for inspection and replay.
 - ``metrics``          counters: ``delivered``, ``delivery_retried``,
   ``delivery_failed`` and per reason (``delivery_failed:http_410``).
+
+A batch of deliveries costs two round trips: ``claim`` takes the leases and
+reads the markers of the whole batch in one pipeline, and the outcomes are
+written with the ``queue_*`` methods into one MULTI/EXEC (``transaction``),
+lease releases last. The one-delivery methods remain for single use.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,15 +30,19 @@ from shared.settings import Settings
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+    from redis.asyncio.client import Pipeline
 
 DELIVERED_LOG_MAXLEN = 10_000
 
-# Delete the lease only if it still holds our token.
+# Delete each lease only if it still holds our token. KEYS: leases; ARGV: tokens.
 _RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+local freed = 0
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[i] then
+    freed = freed + redis.call('DEL', key)
+  end
 end
-return 0
+return freed
 """
 
 
@@ -42,12 +52,88 @@ class Lease:
     token: str
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What ``claim`` found for one delivery id. ``lease`` is ours when not
+    None (also when ``delivered``: it must be released all the same)."""
+
+    delivered: bool
+    lease: Lease | None
+
+
 class DeliveryState:
     def __init__(self, redis: aioredis.Redis, keys: Keys, settings: Settings) -> None:
         self._redis = redis
         self._keys = keys
         self._settings = settings
-        self._release = redis.register_script(_RELEASE)
+
+    # Batches -------------------------------------------------------------------
+
+    async def claim(self, delivery_ids: Sequence[str], ttl_s: int) -> list[Claim]:
+        """For each id: SET NX a lease, then (same round trip) read all delivered
+        markers. The markers are read after the leases are taken, so a copy
+        that delivered and let go of its lease before our SET NX is seen."""
+        if not delivery_ids:
+            return []
+        tokens = [secrets.token_hex(8) for _ in delivery_ids]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for delivery_id, token in zip(delivery_ids, tokens, strict=True):
+                pipe.set(self._keys.sending(delivery_id), token, nx=True, ex=ttl_s)
+            pipe.mget([self._keys.delivered(d) for d in delivery_ids])
+            *taken, markers = await pipe.execute()
+        return [
+            Claim(marker is not None, Lease(delivery_id, token) if ok else None)
+            for delivery_id, token, ok, marker in zip(
+                delivery_ids, tokens, taken, markers, strict=True
+            )
+        ]
+
+    def transaction(self) -> Pipeline:
+        """A MULTI/EXEC pipeline to queue outcomes into (``async with``, then execute)."""
+        return self._redis.pipeline(transaction=True)
+
+    def queue_delivered(
+        self, pipe: Pipeline, delivery: Delivery, *, reason: str, now: float
+    ) -> None:
+        """Marker and log entry (the ``delivered`` counter: ``queue_counts``)."""
+        fields = _summary(delivery) | {"status": reason, "delivered_at": repr(now)}
+        pipe.set(self._keys.delivered(delivery.id), repr(now), ex=self._settings.delivered_ttl_s)
+        pipe.xadd(self._keys.delivered_log, fields, maxlen=DELIVERED_LOG_MAXLEN, approximate=True)
+
+    def queue_failure(self, pipe: Pipeline, delivery: Delivery, *, reason: str, now: float) -> None:
+        """A failed_deliveries entry (counters: ``queue_counts``). ``reason`` is
+        e.g. "exhausted: http_503"."""
+        fields = _summary(delivery) | {
+            "reason": reason,
+            "attempts": str(delivery.attempt),
+            "failed_at": repr(now),
+            "payload": delivery.model_dump_json(),
+        }
+        # Not trimmed to a small bound: these wait for an operator. The
+        # stream_maxlen cap only stops runaway growth.
+        pipe.xadd(
+            self._keys.failed_deliveries,
+            fields,
+            maxlen=self._settings.stream_maxlen,
+            approximate=True,
+        )
+
+    def queue_counts(self, pipe: Pipeline, counts: Mapping[str, int]) -> None:
+        for name, amount in counts.items():
+            if amount:
+                pipe.hincrby(self._keys.metrics, name, amount)
+
+    def queue_release(self, pipe: Pipeline, leases: Iterable[Lease]) -> None:
+        leases = list(leases)
+        if leases:
+            pipe.eval(
+                _RELEASE,
+                len(leases),
+                *(self._keys.sending(lease.delivery_id) for lease in leases),
+                *(lease.token for lease in leases),
+            )
+
+    # One delivery ----------------------------------------------------------------
 
     async def is_delivered(self, delivery_id: str) -> bool:
         return bool(await self._redis.exists(self._keys.delivered(delivery_id)))
@@ -59,19 +145,15 @@ class DeliveryState:
         return Lease(delivery_id, token) if taken else None
 
     async def release_lease(self, lease: Lease) -> None:
-        await self._release(keys=[self._keys.sending(lease.delivery_id)], args=[lease.token])
+        async with self._redis.pipeline(transaction=False) as pipe:
+            self.queue_release(pipe, [lease])
+            await pipe.execute()
 
     async def mark_delivered(self, delivery: Delivery, *, reason: str, now: float) -> None:
         """Marker, log entry and counter in one transaction."""
-        fields = _summary(delivery) | {"status": reason, "delivered_at": repr(now)}
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(
-                self._keys.delivered(delivery.id), repr(now), ex=self._settings.delivered_ttl_s
-            )
-            pipe.xadd(
-                self._keys.delivered_log, fields, maxlen=DELIVERED_LOG_MAXLEN, approximate=True
-            )
-            pipe.hincrby(self._keys.metrics, "delivered", 1)
+        async with self.transaction() as pipe:
+            self.queue_delivered(pipe, delivery, reason=reason, now=now)
+            self.queue_counts(pipe, {"delivered": 1})
             await pipe.execute()
 
     async def record_failure(
@@ -79,30 +161,23 @@ class DeliveryState:
     ) -> None:
         """Give up on ``delivery``. ``reason`` is e.g. "exhausted: http_503";
         ``label`` the bare metric label ("http_503")."""
-        fields = _summary(delivery) | {
-            "reason": reason,
-            "attempts": str(delivery.attempt),
-            "failed_at": repr(now),
-            "payload": delivery.model_dump_json(),
-        }
-        async with self._redis.pipeline(transaction=True) as pipe:
-            # Not trimmed to a small bound: these wait for an operator. The
-            # stream_maxlen cap only stops runaway growth.
-            pipe.xadd(
-                self._keys.failed_deliveries,
-                fields,
-                maxlen=self._settings.stream_maxlen,
-                approximate=True,
-            )
-            pipe.hincrby(self._keys.metrics, "delivery_failed", 1)
-            pipe.hincrby(self._keys.metrics, f"delivery_failed:{label}", 1)
+        async with self.transaction() as pipe:
+            self.queue_failure(pipe, delivery, reason=reason, now=now)
+            self.queue_counts(pipe, failure_counts(label))
             await pipe.execute()
 
     async def count_retry(self, label: str) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hincrby(self._keys.metrics, "delivery_retried", 1)
-            pipe.hincrby(self._keys.metrics, f"delivery_retried:{label}", 1)
+            self.queue_counts(pipe, retry_counts(label))
             await pipe.execute()
+
+
+def failure_counts(label: str) -> dict[str, int]:
+    return {"delivery_failed": 1, f"delivery_failed:{label}": 1}
+
+
+def retry_counts(label: str) -> dict[str, int]:
+    return {"delivery_retried": 1, f"delivery_retried:{label}": 1}
 
 
 def _summary(delivery: Delivery) -> dict[str, str]:

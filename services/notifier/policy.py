@@ -8,15 +8,16 @@ answer                                 verdict     reason (metric label)
 other 1xx/3xx/4xx (redirects are not   give_up     ``http_410`` ...
 followed: a signed POST must not be
 sent somewhere else silently)
-timeout (connect, read, write, pool)   retry       ``timeout``
-connection refused / DNS failure       retry       ``connect_error``
-connection dropped mid-request         retry       ``network_error``
-other transport failure                retry       ``transport_error``
+timeout (connect, read, total)         retry       ``timeout``
+connection refused / DNS / TLS failure retry       ``connect_error``
+connection dropped, malformed answer   retry       ``network_error``
+other transport failure (e.g. proxy)   retry       ``transport_error``
 bad URL / unsupported scheme           give_up     ``invalid_url``
 =====================================  ==========  =====================
 
 A ``Retry-After`` on 429 and 503 is honoured (seconds or HTTP date), capped so
-a receiver cannot park a delivery for days.
+a receiver cannot park a delivery for days. Transport failures are aiohttp's
+(the delivery client is an ``aiohttp.ClientSession``, see ``targets``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
-import httpx
+import aiohttp
 
 MAX_RETRY_AFTER_S = 3600.0
 _RETRYABLE_STATUS = frozenset({408, 429})
@@ -82,23 +83,29 @@ def classify_status(
     return DeliveryResult(Verdict.GIVE_UP, reason, status)
 
 
-def classify_response(response: httpx.Response, *, now: float) -> DeliveryResult:
-    return classify_status(response.status_code, response.headers, now=now)
+def classify_response(response: aiohttp.ClientResponse, *, now: float) -> DeliveryResult:
+    """The answer's status and (case-insensitive) headers through ``classify_status``."""
+    return classify_status(response.status, response.headers, now=now)
 
 
-#: What a sender catches around a request: httpx transport failures, plus
-#: InvalidURL, which httpx raises outside its HTTPError tree.
-SEND_ERRORS = (httpx.HTTPError, httpx.InvalidURL)
+#: What a sender catches around a request: aiohttp's transport failures, plus
+#: the timeouts (``ClientTimeout`` raises the built-in TimeoutError).
+SEND_ERRORS = (aiohttp.ClientError, TimeoutError)
 
 
-def classify_exception(exc: httpx.HTTPError | httpx.InvalidURL) -> DeliveryResult:
-    """Transport failures. Order matters: the httpx classes form a tree."""
-    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+def classify_exception(exc: BaseException) -> DeliveryResult:
+    """Transport failures. Order matters: the aiohttp classes form a tree
+    (a connect timeout is a ClientConnectionError and a TimeoutError)."""
+    if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
         return DeliveryResult(Verdict.GIVE_UP, "invalid_url")
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, TimeoutError):
         return DeliveryResult(Verdict.RETRY, "timeout")
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        return DeliveryResult(Verdict.RETRY, "transport_error")
+    if isinstance(exc, aiohttp.ClientConnectorError):
         return DeliveryResult(Verdict.RETRY, "connect_error")
-    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+    if isinstance(
+        exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError | aiohttp.ClientResponseError
+    ):
         return DeliveryResult(Verdict.RETRY, "network_error")
     return DeliveryResult(Verdict.RETRY, "transport_error")

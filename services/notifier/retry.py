@@ -26,6 +26,7 @@ from shared.streams.codec import DATA_FIELD
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+    from redis.asyncio.client import Pipeline
 
 
 def next_due(
@@ -85,16 +86,23 @@ class RetrySchedule:
     ) -> bool:
         """Store ``delivery`` to be re-published at ``due_at``. False if ``only_if_absent``
         and this delivery is already waiting (then the waiting one is kept)."""
-        payload = delivery.model_dump_json()
         async with self._redis.pipeline(transaction=True) as pipe:
-            if only_if_absent:
-                pipe.hsetnx(self._keys.retry_payloads, delivery.id, payload)
-                pipe.zadd(self._keys.retry_schedule, {delivery.id: due_at}, nx=True)
-            else:
-                pipe.hset(self._keys.retry_payloads, delivery.id, payload)
-                pipe.zadd(self._keys.retry_schedule, {delivery.id: due_at})
+            self.queue(pipe, delivery, due_at, only_if_absent=only_if_absent)
             stored, _ = await pipe.execute()
         return bool(stored) or not only_if_absent
+
+    def queue(
+        self, pipe: Pipeline, delivery: Delivery, due_at: float, *, only_if_absent: bool = False
+    ) -> None:
+        """``schedule`` as two commands queued on ``pipe`` (a MULTI/EXEC one, so
+        payload and due time are stored together)."""
+        payload = delivery.model_dump_json()
+        if only_if_absent:
+            pipe.hsetnx(self._keys.retry_payloads, delivery.id, payload)
+            pipe.zadd(self._keys.retry_schedule, {delivery.id: due_at}, nx=True)
+        else:
+            pipe.hset(self._keys.retry_payloads, delivery.id, payload)
+            pipe.zadd(self._keys.retry_schedule, {delivery.id: due_at})
 
     async def move_due(self, now: float, limit: int = 100) -> int:
         """Publish up to ``limit`` due deliveries to the deliveries stream; how many moved."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from types import SimpleNamespace
 
-import httpx
+import aiohttp
 import pytest
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from services.notifier.policy import (
     MAX_RETRY_AFTER_S,
@@ -59,8 +61,11 @@ def test_retry_after_ignored_on_other_statuses() -> None:
 def test_retry_after_headers_are_case_insensitive_on_responses() -> None:
     from services.notifier.policy import classify_response
 
-    response = httpx.Response(429, headers={"Retry-After": "7"})
-    assert classify_response(response, now=NOW).retry_after == 7.0
+    # What an aiohttp.ClientResponse carries: .status and case-insensitive headers.
+    response = SimpleNamespace(
+        status=429, headers=CIMultiDictProxy(CIMultiDict({"Retry-After": "7"}))
+    )
+    assert classify_response(response, now=NOW).retry_after == 7.0  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -86,21 +91,29 @@ def test_parse_retry_after_custom_cap() -> None:
     assert parse_retry_after("600", now=NOW, cap=60) == 60
 
 
-_REQUEST = httpx.Request("POST", "https://hooks.example.test/")
+_KEY = SimpleNamespace(host="hooks.example.test", port=443, ssl=True)
+_REFUSED = OSError(111, "Connection refused")
 
 
 @pytest.mark.parametrize(
     ("exc", "verdict", "reason"),
     [
-        (httpx.ConnectTimeout("t", request=_REQUEST), Verdict.RETRY, "timeout"),
-        (httpx.ReadTimeout("t", request=_REQUEST), Verdict.RETRY, "timeout"),
-        (httpx.PoolTimeout("t", request=_REQUEST), Verdict.RETRY, "timeout"),
-        (httpx.ConnectError("refused", request=_REQUEST), Verdict.RETRY, "connect_error"),
-        (httpx.ReadError("reset", request=_REQUEST), Verdict.RETRY, "network_error"),
-        (httpx.RemoteProtocolError("eof", request=_REQUEST), Verdict.RETRY, "network_error"),
-        (httpx.ProxyError("proxy", request=_REQUEST), Verdict.RETRY, "transport_error"),
-        (httpx.UnsupportedProtocol("ftp", request=_REQUEST), Verdict.GIVE_UP, "invalid_url"),
-        (httpx.InvalidURL("bad"), Verdict.GIVE_UP, "invalid_url"),
+        (TimeoutError(), Verdict.RETRY, "timeout"),  # ClientTimeout.total
+        (aiohttp.ConnectionTimeoutError("t"), Verdict.RETRY, "timeout"),
+        (aiohttp.SocketTimeoutError("t"), Verdict.RETRY, "timeout"),
+        (aiohttp.ServerTimeoutError("t"), Verdict.RETRY, "timeout"),
+        (aiohttp.ClientConnectorError(_KEY, _REFUSED), Verdict.RETRY, "connect_error"),
+        (aiohttp.ClientConnectorDNSError(_KEY, OSError(-2, "nx")), Verdict.RETRY, "connect_error"),
+        (aiohttp.ClientConnectorSSLError(_KEY, OSError(1, "tls")), Verdict.RETRY, "connect_error"),
+        (aiohttp.ServerDisconnectedError(), Verdict.RETRY, "network_error"),
+        (aiohttp.ClientOSError(104, "reset"), Verdict.RETRY, "network_error"),
+        (aiohttp.ClientPayloadError("eof"), Verdict.RETRY, "network_error"),
+        (aiohttp.ClientResponseError(None, (), message="bad"), Verdict.RETRY, "network_error"),
+        (aiohttp.ClientProxyConnectionError(_KEY, _REFUSED), Verdict.RETRY, "transport_error"),
+        (aiohttp.ClientError("other"), Verdict.RETRY, "transport_error"),
+        (aiohttp.NonHttpUrlClientError("ftp://x/"), Verdict.GIVE_UP, "invalid_url"),
+        (aiohttp.InvalidUrlClientError("http://"), Verdict.GIVE_UP, "invalid_url"),
+        (aiohttp.InvalidURL("bad"), Verdict.GIVE_UP, "invalid_url"),
     ],
 )
 def test_exception_table(exc: Exception, verdict: Verdict, reason: str) -> None:
