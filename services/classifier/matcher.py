@@ -11,6 +11,7 @@ arithmetic, no per-rule regex scan.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -25,9 +26,18 @@ from services.classifier.taxonomy import Taxonomy
 # so offsets in the normalised text are offsets in the original.
 _NORMALISE = str.maketrans({"-": " ", "‐": " ", "‑": " ", "–": " ", "—": " ", "’": "'", "‘": "'"})
 
+_WORD = re.compile(r"[a-z0-9']+")
+
 TITLE_BONUS = 0.06  # a headline states the story's main event
 PER_EXTRA_SENTENCE = 0.03  # more sentences showing the tag, more certainty
 MAX_CONFIDENCE = 0.99
+# History or capability ("has carried out six nuclear tests", "capable of
+# carrying nuclear weapons", "... in recent years") is not an event: such a
+# sentence alone stays below the emit threshold, does not add support, and
+# is not preferred as evidence over a sentence stating the event.
+BACKGROUND_FACTOR = 0.5
+# A "before" background cue governs a rule's term at most this many words on.
+BACKGROUND_WINDOW_WORDS = 3
 
 
 def normalise(text: str) -> str:
@@ -77,6 +87,7 @@ class TagHit:
     modality: str
     sentence: Sentence
     triggers: tuple[TriggerHit, ...]
+    background: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +142,8 @@ class TagMatcher:
         for modality, positions in taxonomy.modality_cues.items():
             for position, terms in positions.items():
                 self._cue_bits.append((self._bit(terms), modality, position))
+        self._bg_before = self._bit(taxonomy.background_cues.get("before", ()))
+        self._bg_any = self._bit(taxonomy.background_cues.get("any", ()))
         self._cue_mask = 0
         for bit, _, _ in self._cue_bits:
             self._cue_mask |= bit
@@ -205,7 +218,6 @@ class TagMatcher:
                     if current is None or rule.confidence > current.confidence:
                         fired[rule.tag] = rule
             for tag, rule in fired.items():
-                support[tag] = support.get(tag, 0) + 1
                 candidate = self._tag_hit(
                     rule,
                     sentences[index],
@@ -216,11 +228,13 @@ class TagMatcher:
                     text,
                     body_offset,
                 )
+                if not candidate.background:
+                    support[tag] = support.get(tag, 0) + 1
                 if tag not in best or candidate.confidence > best[tag].confidence:
                     best[tag] = candidate
         out = []
         for tag, hit in sorted(best.items()):
-            bonus = PER_EXTRA_SENTENCE * min(support[tag] - 1, 3)
+            bonus = PER_EXTRA_SENTENCE * min(max(support.get(tag, 0) - 1, 0), 3)
             confidence = round(min(MAX_CONFIDENCE, hit.confidence + bonus), 3)
             if confidence >= self.taxonomy.emit_threshold:
                 out.append(
@@ -287,4 +301,31 @@ class TagMatcher:
         confidence = rule.confidence * CONFIDENCE_FACTOR[modality]
         if sentence.field == "title":
             confidence += TITLE_BONUS
-        return TagHit(rule.tag, rule.id, confidence, modality, sentence, tuple(triggers))
+        background = self._is_background(rule, hits, combined)
+        if background:
+            confidence *= BACKGROUND_FACTOR
+        return TagHit(
+            rule.tag, rule.id, confidence, modality, sentence, tuple(triggers), background
+        )
+
+    def _is_background(
+        self, rule: _CompiledRule, hits: list[tuple[int, int, int]], combined: str
+    ) -> bool:
+        """Whether the sentence gives history or capability rather than an
+        event: an ``any`` background cue anywhere in it, or a ``before`` cue
+        shortly before one of the rule's terms ("capable of carrying nuclear
+        weapons")."""
+        if not (self._bg_any or self._bg_before):
+            return False
+        for _start, end, bits in hits:
+            if bits & self._bg_any:
+                return True
+            if bits & self._bg_before:
+                for t_start, _, t_bits in hits:
+                    if (
+                        t_bits & rule.shown
+                        and t_start >= end
+                        and len(_WORD.findall(combined[end:t_start])) <= BACKGROUND_WINDOW_WORDS
+                    ):
+                        return True
+        return False

@@ -9,6 +9,7 @@ Shape (see taxonomy.yaml for the documented default)::
     emit_threshold: 0.5
     lexicons: {name: [term, ...]}          # reusable term lists, used as "@name"
     modality: {denied: {before: [...], any: [...]}, ...}
+    background: {before: [...], any: [...]}  # history/capability, not an event
     tags:
       tag_id:
         description: ...
@@ -53,7 +54,8 @@ _RULE_KEYS = {
 }
 DEFAULT_NEAR_CHARS = 40
 _TAG_KEYS = {"description", "rules", "without", "without_in_item"}
-_TOP_KEYS = {"version", "emit_threshold", "lexicons", "modality", "tags"}
+_TOP_KEYS = {"version", "emit_threshold", "lexicons", "modality", "background", "tags"}
+BACKGROUND_POSITIONS = ("before", "any")
 
 
 class TaxonomyError(ValueError):
@@ -105,6 +107,9 @@ class Taxonomy:
     tags: tuple[TagDefinition, ...]
     # modality -> position ("before" the trigger, or "any" place in the sentence) -> terms
     modality_cues: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # position ("before" the trigger, or "any" place in the sentence) -> terms of
+    # generic background (history, capability) that is not a specific event
+    background_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     emit_threshold: float = 0.5
     source: str = "<memory>"
 
@@ -259,6 +264,10 @@ class _Validator:
             for name, value in self.mapping(top["lexicons"], "lexicons", set()).items():
                 self.lexicons[name] = self.terms(value, f"lexicon {name!r}", allow_refs=False)
         cues = self.modality(top["modality"]) if "modality" in top else {}
+        background: dict[str, tuple[str, ...]] = {}
+        if "background" in top:
+            positions = self.mapping(top["background"], "background", set(BACKGROUND_POSITIONS))
+            background = {pos: self.terms(v, f"background.{pos}") for pos, v in positions.items()}
         tags: list[TagDefinition] = []
         if "tags" not in top:
             self.error(root, "missing required key 'tags'")
@@ -275,6 +284,7 @@ class _Validator:
             version=version or "",
             tags=tuple(sorted(tags, key=lambda t: t.id)),
             modality_cues=cues,
+            background_cues=background,
             emit_threshold=threshold,
             source=self.source,
         )

@@ -8,9 +8,9 @@ import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from pydantic import SecretStr, ValidationError
@@ -19,6 +19,8 @@ from pydantic_settings import SettingsError
 from shared.logging import configure_logging, get_logger
 from shared.redis_server import LocalRedisServer
 from shared.settings import Settings, redact_url
+
+T = TypeVar("T")
 
 # worker name -> "module:function" building its WorkerParts from a Runtime
 WORKER_PARTS = {
@@ -105,3 +107,27 @@ def run_workers(settings: Settings, names: list[str]) -> int:
     asyncio.run(app.run())
     return 0
 
+
+
+class RedisUnavailable(Exception):
+    """Redis did not answer (exit code 2); the message names the redacted URL."""
+
+
+def run_on_redis(settings: Settings, work: Callable[[Any, Any], Awaitable[T]]) -> T:
+    """Run ``work(redis, keys)`` on one async connection, closed afterwards."""
+    problem = check_redis(settings)
+    if problem:
+        raise RedisUnavailable(problem)
+
+    async def go() -> T:
+        import redis.asyncio as aioredis
+
+        from shared.keys import Keys
+
+        client = aioredis.from_url(settings.resolved_redis_url)
+        try:
+            return await work(client, Keys(settings.key_prefix))
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())

@@ -47,11 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from services.cli.common import SettingsProblem
+    from services.cli.common import RedisUnavailable, SettingsProblem
 
     try:
         return int(args.func(args) or 0)
-    except SettingsProblem as exc:
+    except (SettingsProblem, RedisUnavailable) as exc:
         print(f"watchfloor: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
 
-import redis.asyncio as aioredis
-
-from services.cli.common import add_settings_flags, check_redis, settings_from_args
-from shared.keys import Keys
+from services.cli.common import add_settings_flags, run_on_redis, settings_from_args
 from shared.streams.deadletter import replay_dead_letters
 
 
@@ -31,24 +26,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
-    problem = check_redis(settings)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
+    async def replay(redis, keys) -> int:  # type: ignore[no-untyped-def]
+        if args.deliveries:
+            from services.notifier.replay import replay_failed_deliveries
 
-    async def go() -> int:
-        client = aioredis.from_url(settings.resolved_redis_url)
-        try:
-            keys = Keys(settings.key_prefix)
-            if args.deliveries:
-                from services.notifier.replay import replay_failed_deliveries
+            return await replay_failed_deliveries(redis, keys, limit=args.limit)
+        return await replay_dead_letters(redis, keys, limit=args.limit)
 
-                return await replay_failed_deliveries(client, keys, limit=args.limit)
-            return await replay_dead_letters(client, keys, limit=args.limit)
-        finally:
-            await client.aclose()
-
+    count = run_on_redis(settings_from_args(args), replay)
     what = "failed deliveries" if args.deliveries else "dead letter(s)"
-    print(f"replayed {asyncio.run(go())} {what}")
+    print(f"replayed {count} {what}")
     return 0

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import sys
 
-import redis.asyncio as aioredis
-
-from services.cli.common import add_settings_flags, check_redis, settings_from_args
-from shared.keys import Keys
+from services.cli.common import add_settings_flags, run_on_redis, settings_from_args
 from shared.streams.status import format_status, pipeline_status
 
 
@@ -30,18 +25,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
-    problem = check_redis(settings)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
-    async def collect() -> dict:
-        client = aioredis.from_url(settings.resolved_redis_url)
-        try:
-            return await pipeline_status(client, Keys(settings.key_prefix))
-        finally:
-            await client.aclose()
-
-    status = asyncio.run(collect())
+    status = run_on_redis(settings_from_args(args), pipeline_status)
     print(json.dumps(status, indent=2) if args.json else format_status(status))
     return 0
