@@ -64,6 +64,19 @@ class Keys:
         """Short lease so two copies never send the same delivery at once."""
         return f"{self.prefix}:sending:{delivery_id}"
 
+    # Story clustering (near-duplicates) and the per-story alert throttle
+    def story_band(self, band: str) -> str:
+        """The first article whose signature fell into this LSH bucket."""
+        return f"{self.prefix}:story:band:{band}"
+
+    def story_article(self, article_id: str) -> str:
+        """An indexed article: its story id and shingle ids."""
+        return f"{self.prefix}:story:article:{article_id}"
+
+    def story_alerts(self, watchlist_id: str, story_id: str) -> str:
+        """Hash: alert id -> throttle decision, for one (watchlist, story)."""
+        return f"{self.prefix}:story-alerts:{watchlist_id}:{story_id}"
+
     @property
     def retry_schedule(self) -> str:
         """Sorted set: delivery id -> due time (unix seconds)."""

@@ -50,6 +50,9 @@ class Article(_Message):
     source_id: str | None = Field(None, description="the source's own id for the item")
     published_at: datetime | None = None
     ingested_at: datetime = Field(default_factory=utcnow)
+    story_id: str | None = Field(
+        None, description="id of the first article of the same story; None = its own story"
+    )
 
 
 class Span(_Message):

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     http_port: int = 8080
     dedupe_ttl_s: int = Field(30 * 24 * 3600, ge=60)
     max_batch_articles: int = Field(1000, ge=1)
+    # Near-duplicate stories: versions of one story (another outlet, a
+    # reworded headline) share a story id, and a watchlist is alerted once
+    # per story unless a later version adds a tag.
+    story_clustering: bool = True
+    story_window_s: int = Field(72 * 3600, ge=60)
+    story_similarity: float = Field(0.7, gt=0, le=1)
+    story_alert_window_s: int = Field(24 * 3600, ge=0)  # 0: alert on every version
 
     # Classifier
     taxonomy_file: Path | None = None  # default: the packaged taxonomy

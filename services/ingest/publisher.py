@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 from redis.asyncio import Redis
 
 from services.ingest.identity import content_hash
+from services.ingest.stories import StoryIndex, StoryParams
 from shared.keys import Keys
 from shared.logging import get_logger
 from shared.schemas import Article
@@ -81,6 +82,11 @@ class ArticlePublisher:
         self._keys = keys
         self._ttl_s = settings.dedupe_ttl_s
         self._script = redis.register_script(_DEDUPE_AND_PUBLISH)
+        self._stories = (
+            StoryIndex(redis, keys, StoryParams(window_s=settings.story_window_s,
+                                                threshold=settings.story_similarity))
+            if settings.story_clustering else None
+        )
 
     async def publish(self, articles: list[Article]) -> list[IngestOutcome]:
         """One round trip for the whole list; outcomes in the same order.
@@ -91,6 +97,8 @@ class ArticlePublisher:
         """
         if not articles:
             return []
+        if self._stories is not None:
+            articles = await self._stories.assign(articles)
         pipe = self._redis.pipeline(transaction=False)
         for article in articles:
             await self._script(

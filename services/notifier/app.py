@@ -17,6 +17,7 @@ from structlog.contextvars import bound_contextvars
 from services.notifier.delivery import DeliveryPipeline, fan_out
 from services.notifier.matching import WatchlistMatcher
 from services.notifier.retry import RetrySchedule
+from services.notifier.story_throttle import StoryThrottle
 from services.notifier.targets import make_http_client
 from services.notifier.watchlists import Watchlist, load_watchlists
 from shared.keys import DELIVERY_GROUP, NOTIFIER_GROUP
@@ -56,6 +57,10 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
     if watchlists is None:
         watchlists = load_configured_watchlists(settings, runtime.env)
     matcher = WatchlistMatcher(watchlists)
+    throttle = (
+        StoryThrottle(runtime.redis, keys, window_s=settings.story_alert_window_s)
+        if settings.story_alert_window_s else None
+    )
     state: dict[str, Any] = {}
 
     async def match(batch: list[Incoming[ClassifiedArticle]]) -> list[ItemFailure]:
@@ -70,10 +75,21 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
                     log.error("watchlist_matching_failed", error=repr(exc))
                     failures.append(ItemFailure(item.entry_id, f"matching error: {exc!r}"))
                     continue
-                for alert in found:
-                    log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
-                             tags=[t.tag for t in alert.tags])
                 alerts += found
+        if throttle is not None:
+            sent = await throttle.filter(alerts)
+            kept = {a.id for a in sent}
+            for alert in alerts:
+                if alert.id not in kept:
+                    log.info("alert_throttled", watchlist_id=alert.watchlist_id, alert_id=alert.id,
+                             article_id=alert.article.id, story_id=alert.article.story_id)
+            throttled = len(alerts) - len(sent)
+            alerts = sent
+        else:
+            throttled = 0
+        for alert in alerts:
+            log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
+                     article_id=alert.article.id, tags=[t.tag for t in alert.tags])
         deliveries = fan_out(alerts, watchlists, now=now)
         redis = runtime.redis
         async with redis.pipeline(transaction=False) as pipe:
@@ -81,6 +97,8 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
                 pipe.xadd(keys.alerts, {"__data__": alert.model_dump_json()},
                           maxlen=ALERT_HISTORY_MAXLEN, approximate=True)
             pipe.hincrby(keys.metrics, "alerts", len(alerts))
+            if throttled:
+                pipe.hincrby(keys.metrics, "alerts_throttled", throttled)
             await pipe.execute()
         await publish(redis, keys.deliveries, deliveries)
         return failures

@@ -42,6 +42,7 @@ def webhook_body(alert: Alert, *, now: float) -> dict[str, Any]:
                 "source": article.source,
                 "published_at": _iso(article.published_at),
                 "ingested_at": _iso(article.ingested_at),
+                "story_id": article.story_id or article.id,
             },
             "tags": [
                 {

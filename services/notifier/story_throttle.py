@@ -61,9 +61,7 @@ def story_of(alert: Alert) -> str:
 
 
 def story_alerts_key(keys: Keys, watchlist_id: str, story_id: str) -> str:
-    """Hash: alert id -> its Decision, for one (watchlist, story). (To move to
-    shared/keys.py.)"""
-    return f"{keys.prefix}:story-alerts:{watchlist_id}:{story_id}"
+    return keys.story_alerts(watchlist_id, story_id)
 
 
 def _text(raw: bytes | str) -> str:

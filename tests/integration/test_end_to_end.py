@@ -175,3 +175,29 @@ async def test_failed_delivery_is_sent_again_after_replay(pipeline_settings, rec
         assert await asyncio.to_thread(receiver.wait_for, 1, 20, "/missiles")
     assert [r.status for r in receiver.requests if r.path == "/missiles"] == [410, 200]
     assert await redis_client.xlen(keys.failed_deliveries) == 0
+
+
+async def test_versions_of_one_story_alert_once(pipeline_settings, receiver, redis_client, keys):
+    wire = dict(MISSILE, url="https://wire.example.org/dprk-missile")
+    outlet = {  # the same wire story, re-run by another outlet with a new headline
+        "title": "North Korea test-fires ballistic missile into the sea, Seoul says",
+        "text": MISSILE["text"],
+        "url": "https://outlet.example.net/world/asia/dprk-launch",
+    }
+    app = make_pipeline(pipeline_settings, receiver)
+    async with running(app):
+        async with httpx.AsyncClient(base_url=app.runtime.info["ingest_url"]) as http:
+            first = (await http.post("/v1/articles", json=wire)).json()
+            second = (await http.post("/v1/articles", json=outlet)).json()
+        assert first["new"] == 1 and second["new"] == 1  # both kept: not exact duplicates
+        assert await asyncio.to_thread(receiver.wait_for, 2, 20)
+
+        async def throttled() -> bool:
+            return int(await redis_client.hget(keys.metrics, "alerts_throttled") or 0) == 2
+        await wait_until(throttled, what="second version throttled on both watchlists")
+        await asyncio.sleep(0.5)
+
+    got = receiver.delivered()
+    assert len(got) == 2  # one per watchlist, for the first version only
+    stories = {r.json()["data"]["article"]["story_id"] for r in got}
+    assert stories == {first["results"][0]["id"]}

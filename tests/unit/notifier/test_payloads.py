@@ -26,6 +26,7 @@ def test_webhook_body_shape() -> None:
         "source": "Example Wire",
         "published_at": "2031-03-04T04:00:00Z",
         "ingested_at": alert.article.ingested_at.isoformat().replace("+00:00", "Z"),
+        "story_id": alert.article.story_id or alert.article.id,
     }
     assert data["tags"] == [
         {

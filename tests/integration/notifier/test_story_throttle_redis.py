@@ -1,0 +1,79 @@
+"""StoryThrottle against a real Redis."""
+
+from __future__ import annotations
+
+import pytest
+import redis.asyncio as aioredis
+
+from services.notifier.matching import alert_id
+from services.notifier.story_throttle import StoryThrottle, story_alerts_key
+from shared.keys import Keys
+from shared.schemas import Alert
+from tests.unit.notifier.factories import make_alert, tag
+
+pytestmark = pytest.mark.integration
+
+
+def alert(article_id: str, story_id: str | None, tags: list[str], watchlist: str = "wl-a") -> Alert:
+    base = make_alert(article_id=article_id, tags=[tag(t) for t in tags])
+    article = base.article.model_copy(update={"story_id": story_id})
+    return base.model_copy(
+        update={
+            "id": alert_id(watchlist, article_id),
+            "watchlist_id": watchlist,
+            "article": article,
+        }
+    )
+
+
+@pytest.fixture
+def throttle(redis_client: aioredis.Redis, keys: Keys) -> StoryThrottle:
+    return StoryThrottle(redis_client, keys, window_s=3600)
+
+
+async def test_one_alert_per_story_unless_it_brings_a_new_tag(throttle: StoryThrottle) -> None:
+    first = alert("art-1", None, ["missile_test"])
+    assert await throttle.filter([first]) == [first]
+
+    repeat = alert("art-2", "art-1", ["missile_test"])
+    news = alert("art-3", "art-1", ["missile_test", "troop_deployment"])
+    repeat_of_news = alert("art-4", "art-1", ["troop_deployment"])
+    assert await throttle.filter([repeat, news, repeat_of_news]) == [news]
+
+
+async def test_other_watchlists_and_stories_are_independent(throttle: StoryThrottle) -> None:
+    alerts = [
+        alert("art-1", None, ["sanctions"]),
+        alert("art-2", "art-1", ["sanctions"], watchlist="wl-b"),  # another watchlist
+        alert("art-3", None, ["sanctions"]),  # another story
+        alert("art-4", "art-1", ["sanctions"]),  # the only repeat
+    ]
+    assert await throttle.filter(alerts) == alerts[:3]
+
+
+async def test_a_redelivered_batch_gets_the_same_answer(throttle: StoryThrottle) -> None:
+    batch = [alert("art-1", None, ["missile_test"]), alert("art-2", "art-1", ["missile_test"])]
+    kept = await throttle.filter(batch)
+    assert kept == batch[:1]
+    assert await throttle.filter(batch) == kept  # the first one is not dropped on retry
+
+
+async def test_history_expires_with_the_window(
+    throttle: StoryThrottle, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    await throttle.filter([alert("art-1", None, ["missile_test"])])
+    key = story_alerts_key(keys, "wl-a", "art-1")
+    assert key.startswith(f"{keys.prefix}:")
+    ttl = await redis_client.ttl(key)
+    assert 0 < ttl <= 3600
+
+    await throttle.filter([alert("art-2", "art-1", ["missile_test"])])
+    assert await redis_client.ttl(key) <= ttl  # later alerts do not extend it
+
+    await redis_client.delete(key)  # what the window's end does
+    later = alert("art-5", "art-1", ["missile_test"])
+    assert await throttle.filter([later]) == [later]
+
+
+async def test_empty_batch(throttle: StoryThrottle) -> None:
+    assert await throttle.filter([]) == []

@@ -1,0 +1,136 @@
+"""Story signatures and similarity: pure parts of services.ingest.stories.
+
+All example text is invented for these tests.
+"""
+
+from __future__ import annotations
+
+from services.ingest.stories import (
+    BANDS,
+    StoryFingerprint,
+    decode_record,
+    encode_record,
+    figures_conflict,
+    jaccard,
+    shingles,
+    signature,
+    similarity,
+    story_words,
+)
+
+WIRE_TITLE = "Coastal guard seizes cargo ship carrying drone parts"
+WIRE_TEXT = (
+    "The coastal guard of Eastland seized a cargo ship on Tuesday that was carrying "
+    "drone engines and guidance kits bound for a buyer in the northern provinces, "
+    "officials said. The vessel had left a southern port four days earlier and was "
+    "stopped after a tip from customs inspectors, who said the crates were labelled "
+    "as farm machinery. Crew members were questioned and the cargo was moved to a "
+    "naval depot for inspection, a spokeswoman for the guard told reporters."
+)
+# Another outlet: dateline, reworded headline, one sentence added at the end.
+OUTLET_TITLE = "Eastland guard seizes ship with drone parts"
+OUTLET_TEXT = (
+    "PORT ALMA - " + WIRE_TEXT + " The ministry said it would publish the findings next week."
+)
+# A different story that opens with the same boilerplate paragraph.
+BOILERPLATE = (
+    "Editor's note: sign up for the Harbour Watch newsletter, a weekly digest of what "
+    "you need to know about shipping, ports and the people who run them."
+)
+
+
+def fingerprint(title: str, text: str) -> StoryFingerprint:
+    sig = signature(title, text)
+    assert sig is not None
+    return sig.fingerprint
+
+
+def test_words_are_normalised() -> None:
+    words = story_words("U.S. Navy's DRILL", "Shi'ite groups; 60,000 troops")
+    assert words == ["us", "navys", "drill", "shiite", "groups", "60000", "troops"]
+
+
+def test_only_the_head_of_the_text_counts() -> None:
+    words = story_words("Title", "one two three four five", max_text_words=2)
+    assert words == ["title", "one", "two"]
+
+
+def test_shingles_are_word_pairs_and_short_texts_are_one_shingle() -> None:
+    assert shingles(["a", "b", "c"]) == {"a b", "b c"}
+    assert shingles(["alone"]) == {"alone"}
+    assert shingles([]) == set()
+
+
+def test_no_signature_without_words() -> None:
+    assert signature("", "") is None
+    assert signature("--", "!!") is None
+
+
+def test_signature_is_stable_and_has_one_bucket_per_band() -> None:
+    first = signature(WIRE_TITLE, WIRE_TEXT)
+    again = signature(WIRE_TITLE, WIRE_TEXT)
+    assert first is not None and first == again
+    assert len(first.bands) == BANDS
+    assert len({b.split(":")[0] for b in first.bands}) == BANDS
+
+
+def test_case_and_punctuation_changes_give_the_same_signature() -> None:
+    assert signature(WIRE_TITLE.upper(), WIRE_TEXT.replace(",", "")) == signature(
+        WIRE_TITLE, WIRE_TEXT
+    )
+
+
+def test_wire_versions_are_the_same_story() -> None:
+    wire, outlet = signature(WIRE_TITLE, WIRE_TEXT), signature(OUTLET_TITLE, OUTLET_TEXT)
+    assert wire is not None and outlet is not None
+    assert similarity(wire.fingerprint, outlet.fingerprint) >= 0.7
+    # ...and LSH makes them candidates: they share a bucket.
+    assert set(wire.bands) & set(outlet.bands)
+
+
+def test_a_shared_boilerplate_lead_is_not_the_same_story() -> None:
+    # Headlines of usual length (10-14 words). Known limit: a very short
+    # headline over a long blurb and no other text can still reach 0.7.
+    a = fingerprint(
+        "Port workers end their strike after a late-night pay deal with the operators", BOILERPLATE
+    )
+    b = fingerprint(
+        "A new crane at the east terminal doubles the container traffic in a month", BOILERPLATE
+    )
+    assert similarity(a, b) < 0.7
+
+
+def test_unrelated_stories_are_far_apart() -> None:
+    other = fingerprint(
+        "Farmers expect record grain harvest",
+        "Farmers in the river valley expect a record harvest after a mild spring.",
+    )
+    assert similarity(fingerprint(WIRE_TITLE, WIRE_TEXT), other) < 0.1
+
+
+def test_a_new_report_from_the_same_template_is_a_new_story() -> None:
+    template = (
+        "As of {day}, {n} ships have been inspected at the strait since March, the agency said."
+    )
+    monday = fingerprint("Daily count of inspected ships", template.format(day="Monday", n=412))
+    tuesday = fingerprint("Daily count of inspected ships", template.format(day="Tuesday", n=431))
+    assert jaccard(monday.shingle_ids, tuesday.shingle_ids) >= 0.7  # text alone: "same"
+    assert similarity(monday, tuesday) == 0.0  # but each reports figures the other lacks
+
+
+def test_figures_conflict_only_when_both_sides_have_their_own() -> None:
+    assert figures_conflict(frozenset({"412"}), frozenset({"431"}))
+    assert not figures_conflict(frozenset({"60000", "70000"}), frozenset({"70000"}))
+    assert not figures_conflict(frozenset(), frozenset({"12"}))
+
+
+def test_jaccard_edges() -> None:
+    assert jaccard(frozenset(), frozenset({1})) == 0.0
+    assert jaccard(frozenset({1, 2}), frozenset({2, 3})) == 1 / 3
+
+
+def test_record_round_trip() -> None:
+    fp = fingerprint(WIRE_TITLE, WIRE_TEXT + " Four ships and 12 crates.")
+    assert decode_record(encode_record("u-abc", fp)) == ("u-abc", fp)
+    no_figures = StoryFingerprint(frozenset({0, 2**32 - 1}), frozenset())
+    assert decode_record(encode_record("c-1", no_figures)) == ("c-1", no_figures)

@@ -1,0 +1,62 @@
+"""The story throttle's pure parts: decisions and their encoding."""
+
+from __future__ import annotations
+
+from services.notifier.story_throttle import Decision, decide, story_of
+from tests.unit.notifier.factories import make_alert
+
+MISSILE = frozenset({"missile_test"})
+MISSILE_AND_TROOPS = frozenset({"missile_test", "troop_deployment"})
+
+
+def sent(tags: frozenset[str]) -> Decision:
+    return Decision(send=True, tags=tags)
+
+
+def dropped(tags: frozenset[str]) -> Decision:
+    return Decision(send=False, tags=tags)
+
+
+def test_first_alert_of_a_story_is_sent() -> None:
+    assert decide("al-1", MISSILE, {}) == sent(MISSILE)
+
+
+def test_a_repeat_with_no_new_tag_is_dropped() -> None:
+    assert decide("al-2", MISSILE, {"al-1": sent(MISSILE_AND_TROOPS)}) == dropped(MISSILE)
+
+
+def test_a_version_with_a_new_tag_is_sent() -> None:
+    assert decide("al-2", MISSILE_AND_TROOPS, {"al-1": sent(MISSILE)}) == sent(MISSILE_AND_TROOPS)
+
+
+def test_new_means_new_to_every_alert_sent_so_far() -> None:
+    history = {"al-1": sent(MISSILE), "al-2": sent(frozenset({"troop_deployment"}))}
+    assert not decide("al-3", MISSILE_AND_TROOPS, history).send
+
+
+def test_tags_of_dropped_alerts_do_not_count_as_sent() -> None:
+    history = {"al-1": sent(MISSILE), "al-2": dropped(MISSILE_AND_TROOPS)}
+    assert decide("al-3", MISSILE_AND_TROOPS, history).send
+
+
+def test_a_story_whose_alerts_were_all_dropped_sends_again() -> None:
+    # Cannot arise from decide() alone, but keeps the rule "first sent alert passes".
+    assert decide("al-2", MISSILE, {"al-1": dropped(MISSILE)}).send
+
+
+def test_a_redelivered_alert_gets_its_first_answer() -> None:
+    assert decide("al-1", MISSILE, {"al-1": sent(MISSILE), "al-2": sent(MISSILE)}) == sent(MISSILE)
+    assert decide("al-2", MISSILE_AND_TROOPS, {"al-2": dropped(MISSILE)}) == dropped(MISSILE)
+
+
+def test_decision_encoding_round_trips() -> None:
+    for decision in (sent(MISSILE_AND_TROOPS), dropped(MISSILE), sent(frozenset())):
+        assert Decision.decode(decision.encode()) == decision
+    assert sent(MISSILE_AND_TROOPS).encode() == "send:missile_test,troop_deployment"
+
+
+def test_story_of_an_alert() -> None:
+    alert = make_alert(article_id="art-7")
+    assert story_of(alert) == "art-7"  # its own story
+    article = alert.article.model_copy(update={"story_id": "art-1"})
+    assert story_of(alert.model_copy(update={"article": article})) == "art-1"
