@@ -45,10 +45,10 @@ watchlists:
 """
 
 
-def varied_articles(n: int) -> list[dict[str, Any]]:
+def varied_articles(n: int, offset: int = 0) -> list[dict[str, Any]]:
     base = [json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip()]
     out = []
-    for i in range(n):
+    for i in range(offset, offset + n):
         src = base[i % len(base)]
         out.append({
             "title": src["title"],
@@ -88,6 +88,48 @@ def wait_for_api(url: str, procs: list[Any], timeout: float = 30) -> None:
             raise SystemExit("a worker exited during start-up")
         time.sleep(0.1)
     raise SystemExit("ingest API did not start")
+
+
+def latencies_ms(requests: list[Any]) -> list[float]:
+    """Ingest (the article's ingested_at) to webhook received, per alert."""
+    return [
+        (r.received_at - datetime.fromisoformat(
+            r.json()["data"]["article"]["ingested_at"].replace("Z", "+00:00")).timestamp()) * 1000
+        for r in requests
+    ]
+
+
+def summarize(latencies: list[float]) -> dict[str, float | None]:
+    if not latencies:
+        return {"p50": None, "p95": None, "p99": None, "mean": None}
+    return {
+        "p50": round(percentile(latencies, 0.50), 1),
+        "p95": round(percentile(latencies, 0.95), 1),
+        "p99": round(percentile(latencies, 0.99), 1),
+        "mean": round(statistics.fmean(latencies), 1),
+    }
+
+
+def run_paced(url: str, receiver: WebhookReceiver, classifier: Classifier,
+              args: argparse.Namespace) -> dict[str, Any]:
+    """Latency without a backlog: articles posted one by one at a steady rate."""
+    articles = varied_articles(args.paced_articles, offset=args.articles)
+    expected = sum(1 for a in articles if classifier.classify(a["title"], a["text"]).tags)
+    before = len(receiver.delivered())
+
+    async def post_paced() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            interval = 1.0 / args.paced_rate
+            start = time.monotonic()
+            for i, article in enumerate(articles):
+                await asyncio.sleep(max(0.0, start + i * interval - time.monotonic()))
+                (await http.post("/v1/articles", json=article)).raise_for_status()
+
+    asyncio.run(post_paced())
+    receiver.wait_for(before + expected, timeout=60)
+    got = receiver.delivered()[before:]
+    return {"articles": len(articles), "rate_per_s": args.paced_rate, "alerts_received": len(got),
+            "latency_ms": summarize(latencies_ms(got))}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -132,11 +174,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                       file=sys.stderr)
             got = receiver.delivered()
             last = max(r.received_at for r in got) if got else time.time()
-            latencies = [
-                (r.received_at - datetime.fromisoformat(
-                    r.json()["data"]["article"]["ingested_at"].replace("Z", "+00:00")).timestamp())
-                * 1000 for r in got
-            ]
+            latencies = latencies_ms(got)
+            paced = run_paced(url, receiver, classifier, args) if args.paced_articles else None
         finally:
             for proc in procs:
                 proc.terminate()
@@ -149,12 +188,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "alerts_received": len(got),
         "ingest_seconds": round(posted - started, 3),
         "throughput_articles_per_s": round(len(articles) / (last - started), 1),
-        "latency_ms": {
-            "p50": round(percentile(latencies, 0.50), 1) if latencies else None,
-            "p95": round(percentile(latencies, 0.95), 1) if latencies else None,
-            "p99": round(percentile(latencies, 0.99), 1) if latencies else None,
-            "mean": round(statistics.fmean(latencies), 1) if latencies else None,
-        },
+        "latency_ms": summarize(latencies),
+        "paced": paced,
         "offline_classify_items_per_s": offline["items_per_s"],
         "offline_classify_mean_words": offline["mean_words"],
         "offline_classify_long_items_per_s": long["items_per_s"],
@@ -177,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool", help="JSONL of real items for the offline classify rate "
                                        "(default: ../shared/data/news_pool.jsonl if present)")
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--paced-articles", type=int, default=1000,
+                        help="then this many posted one by one at --paced-rate (0: skip)")
+    parser.add_argument("--paced-rate", type=float, default=100.0, help="articles/s (default 100)")
     args = parser.parse_args(argv)
     print(json.dumps(run(args)))
     return 0
