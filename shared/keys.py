@@ -88,6 +88,16 @@ class Keys:
         return f"{self.prefix}:retry:payload"
 
     @property
+    def watchlists(self) -> str:
+        """Hash: watchlist id -> watchlist JSON (those managed through the API)."""
+        return f"{self.prefix}:watchlists"
+
+    @property
+    def watchlists_version(self) -> str:
+        """Counter bumped on every watchlist change: notifiers reload when it moves."""
+        return f"{self.prefix}:watchlists:version"
+
+    @property
     def metrics(self) -> str:
         """Hash of counters (ingested, duplicates, alerts, delivered, ...)."""
         return f"{self.prefix}:metrics"

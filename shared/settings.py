@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     story_similarity: float = Field(0.7, gt=0, le=1)
     story_alert_window_s: int = Field(24 * 3600, ge=0)  # 0: alert on every version
 
+    # API: a bearer token required on /v1/watchlists (and on POST /v1/articles
+    # when api_token_for_ingest). None: no authentication (local use only).
+    api_token: SecretStr | None = None
+    api_token_for_ingest: bool = False
+
     # Classifier
     taxonomy_file: Path | None = None  # default: the packaged taxonomy
     gazetteer_file: Path | None = None  # default: the packaged gazetteer
@@ -65,6 +70,7 @@ class Settings(BaseSettings):
     delivered_ttl_s: int = Field(7 * 24 * 3600, ge=60)
     delivery_concurrency: int = Field(32, ge=1)
     retry_poll_interval_s: float = Field(0.2, gt=0)
+    watchlists_refresh_s: float = Field(2.0, gt=0)  # how soon API changes reach notifiers
 
     # Logging
     log_level: str = "INFO"
