@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from services.classifier.modality import CONFIDENCE_FACTOR, decide_modality
+from services.classifier.modality import CONFIDENCE_FACTOR, NEGATION_FACTOR, decide
 from services.classifier.sentences import Sentence, split_sentences
 from services.classifier.taxonomy import Taxonomy
 
@@ -88,6 +88,7 @@ class TagHit:
     sentence: Sentence
     triggers: tuple[TriggerHit, ...]
     background: bool = False
+    negated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +229,8 @@ class TagMatcher:
                     text,
                     body_offset,
                 )
-                if not candidate.background:
+                # a negated event ("isn't sending troops") is no support either
+                if not candidate.background and not candidate.negated:
                     support[tag] = support.get(tag, 0) + 1
                 if tag not in best or candidate.confidence > best[tag].confidence:
                     best[tag] = candidate
@@ -295,17 +297,20 @@ class TagMatcher:
                 if bits & self._cue_mask:
                     cues.extend((m, p, start, end) for bit, m, p in self._cue_bits if bits & bit)
         sentence_end = sentence_start + (sentence.end - sentence.start)
-        modality = decide_modality(
+        modality, negated = decide(
             cues, first, combined[sentence_start:sentence_end], sentence_start
         )
-        confidence = rule.confidence * CONFIDENCE_FACTOR[modality]
-        if sentence.field == "title":
-            confidence += TITLE_BONUS
+        if negated:
+            confidence = rule.confidence * NEGATION_FACTOR
+        else:
+            confidence = rule.confidence * CONFIDENCE_FACTOR[modality]
+            if sentence.field == "title":
+                confidence += TITLE_BONUS
         background = self._is_background(rule, hits, combined)
         if background:
             confidence *= BACKGROUND_FACTOR
         return TagHit(
-            rule.tag, rule.id, confidence, modality, sentence, tuple(triggers), background
+            rule.tag, rule.id, confidence, modality, sentence, tuple(triggers), background, negated
         )
 
     def _is_background(

@@ -1,7 +1,7 @@
 """Decide how a sentence presents an event: asserted, reported, planned,
 denied or hypothetical.
 
-Cue words come from the taxonomy (``modality:`` section), in three kinds:
+Cue words come from the taxonomy (``modality:`` section), in four kinds:
 
 - ``before``: counts only when it comes shortly before the first trigger word,
   within ``BEFORE_WINDOW_WORDS`` words, so it governs the trigger's clause
@@ -14,6 +14,11 @@ Cue words come from the taxonomy (``modality:`` section), in three kinds:
   and "..., it said" are not. The test is deliberately simple: the word right
   after the verb (before the trigger) or right before it (after the trigger)
   must not be a pronoun.
+- ``negation``: "not", "isn't", "won't", "no plans to", "ruled out" at most
+  ``NEGATION_WINDOW_WORDS`` words before the first trigger ("the US isn't
+  sending troops"). The event is not happening: the modality is the cue's
+  (denied) and the engine scores it with ``NEGATION_FACTOR``, under the emit
+  threshold, unlike a denial of a report, which stays visible.
 
 When several modalities are cued, the first in MODALITIES wins: a denial
 outweighs a plan.
@@ -31,6 +36,10 @@ _INFINITIVE_BEFORE = re.compile(r"(?<!according )(?<!response )(?<!due )\bto\s+$
 _WORD = re.compile(r"[a-z0-9']+")
 # A cue further from the trigger than this many words governs another clause.
 BEFORE_WINDOW_WORDS = 8
+# A negation ("isn't sending", "has no plans to send", "ruled out sending")
+# governs only the words right after it: a "not" eight words before a trigger
+# is usually in another clause ("not only ..., Seoul said it fired").
+NEGATION_WINDOW_WORDS = 2
 # Saying verbs with one of these as subject (after) or object (before) are the
 # actor speaking for itself.
 _SELF = frozenset(["it", "its", "they", "their", "he", "she", "we", "i", "that", "which", "who"])
@@ -43,6 +52,12 @@ CONFIDENCE_FACTOR = {
     "hypothetical": 0.65,
     "denied": 0.55,
 }
+# A negated event ("the US isn't sending troops") did not happen: it stays under
+# the emit threshold (0.5) even for the strongest rule, and the engine adds no
+# headline or support bonus to it. A denial ("Tehran denies testing a missile
+# after US officials report a launch") keeps the milder "denied" factor: the
+# event is in dispute, which a watch officer still needs to see.
+NEGATION_FACTOR = 0.45
 
 
 def decide_modality(
@@ -54,8 +69,20 @@ def decide_modality(
     """``cue_hits`` holds (modality, position, start, end) for each cue in the
     sentence; starts, ends and ``first_trigger_start`` are offsets in the same
     coordinates, and ``sentence`` (normalised text) begins at ``sentence_start``."""
+    return decide(cue_hits, first_trigger_start, sentence, sentence_start)[0]
+
+
+def decide(
+    cue_hits: list[tuple[str, str, int, int]],
+    first_trigger_start: int,
+    sentence: str,
+    sentence_start: int = 0,
+) -> tuple[str, bool]:
+    """The modality, and whether a ``negation`` cue ("not", "won't", "ruled
+    out") governs the trigger: then the modality is the cue's (denied)."""
     trigger = first_trigger_start - sentence_start
     found = set()
+    negated = False
     for modality, position, start, end in cue_hits:
         start -= sentence_start
         end -= sentence_start
@@ -68,14 +95,21 @@ def decide_modality(
                 and len(_WORD.findall(sentence[end:trigger])) <= BEFORE_WINDOW_WORDS
             ):
                 found.add(modality)
+        elif position == "negation":
+            if (
+                end <= trigger
+                and len(_WORD.findall(sentence[end:trigger])) <= NEGATION_WINDOW_WORDS
+            ):
+                found.add(modality)
+                negated = True
         elif position == "attribution" and _third_party(sentence, start, end, trigger):
             found.add(modality)
     for modality in MODALITIES:
         if modality in found:
-            return modality
+            return modality, negated and modality == "denied"
     if _INFINITIVE_BEFORE.search(sentence[max(trigger - 40, 0) : trigger]):
-        return "planned"
-    return "asserted"
+        return "planned", False
+    return "asserted", False
 
 
 def _third_party(sentence: str, start: int, end: int, trigger: int) -> bool:

@@ -5,7 +5,7 @@ the loaded dict, so every error can name the file and line it comes from.
 
 Shape (see taxonomy.yaml for the documented default)::
 
-    version: taxonomy-2026.11.1
+    version: taxonomy-2026.11.2
     emit_threshold: 0.5
     lexicons: {name: [term, ...]}          # reusable term lists, used as "@name"
     modality: {denied: {before: [...], any: [...]}, ...}
@@ -39,7 +39,7 @@ import yaml
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 MODALITIES = ("denied", "hypothetical", "planned", "reported")  # priority order
-CUE_POSITIONS = ("before", "any", "attribution")
+CUE_POSITIONS = ("before", "any", "attribution", "negation")
 _TAG_ID = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
 _RULE_KEYS = {
     "id",

@@ -7,7 +7,9 @@ import pytest
     ("title", "modality"),
     [
         ("Government denies testing ballistic missile", "denied"),
-        ("North Korea did not test a missile, Seoul says", "denied"),
+        # a denial of a report still emits; a plain negation ("did not test") does not,
+        # see test_negation_and_loose_triggers.py
+        ("Pyongyang denied it had tested a missile, Seoul says", "denied"),
         ("North Korea plans to test a ballistic missile next week", "planned"),
         ("Country X threatens to test-fire long-range missile", "planned"),
         ("If Pyongyang tests a missile, talks will end", "hypothetical"),
@@ -55,7 +57,7 @@ def test_result_is_sorted_pure_and_versioned(classifier):
     first = classifier.classify(title, "")
     assert first == classifier.classify(title, "")
     assert [t.tag for t in first.tags] == sorted(t.tag for t in first.tags)
-    assert first.classifier_version == classifier.version == "taxonomy-2026.11.1"
+    assert first.classifier_version == classifier.version == "taxonomy-2026.11.2"
     assert all(0.0 <= t.confidence <= 1.0 for t in first.tags)
 
 
