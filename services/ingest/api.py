@@ -12,6 +12,11 @@
 
 - ``GET /healthz``: 200 when Redis answers a ping, else 503.
 
+- ``/v1/watchlists``: watchlist management, see
+  ``services.notifier.watchlist_api``. With ``api_token`` set it needs
+  ``Authorization: Bearer <token>``; so does ``POST /v1/articles`` when
+  ``api_token_for_ingest`` is also set.
+
 Every error has the same shape:
 ``{"error": {"message": ..., "problems": [{"index", "field", "message"}]}}``.
 """
@@ -20,9 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -34,9 +40,16 @@ from services.ingest.prepare import prepare_article
 from services.ingest.problems import ArticleRejected, json_type_name
 from services.ingest.publisher import ArticlePublisher, ArticleSink
 from services.ingest.raw import RawArticle
+from services.notifier.watchlist_api import (
+    WatchlistStorage,
+    create_watchlist_router,
+    require_token,
+)
+from services.notifier.watchlist_store import WatchlistStore
+from services.notifier.watchlists import Watchlist
 from shared.keys import Keys
 from shared.logging import get_logger
-from shared.schemas import Article
+from shared.schemas import TAG_IDS, Article
 from shared.settings import Settings, redact_url
 from shared.streams.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from shared.streams.metrics import render_metrics
@@ -208,14 +221,29 @@ def _install_error_handlers(app: FastAPI, redis_url: str) -> None:
 
 
 def create_api(
-    settings: Settings, redis: Redis, *, publisher: ArticleSink | None = None
+    settings: Settings,
+    redis: Redis,
+    *,
+    publisher: ArticleSink | None = None,
+    watchlist_store: WatchlistStorage | None = None,
+    file_watchlists: Sequence[Watchlist] = (),
 ) -> FastAPI:
     """The ingest HTTP app. ``publisher`` defaults to an ``ArticlePublisher``
-    on ``redis``; tests pass a fake. ``redis`` is also what /healthz pings."""
-    sink = publisher or ArticlePublisher(redis, Keys(settings.key_prefix), settings)
+    on ``redis``; tests pass a fake. ``redis`` is also what /healthz pings.
+
+    ``watchlist_store`` defaults to a ``WatchlistStore`` on ``redis`` that
+    knows the built-in tags only: pass one with a custom taxonomy's tags too.
+    ``file_watchlists`` (those of WATCHFLOOR_WATCHLISTS_FILE) are listed and
+    read-only through the API."""
+    keys = Keys(settings.key_prefix)
+    sink = publisher or ArticlePublisher(redis, keys, settings)
+    store = watchlist_store
+    if store is None:
+        store = WatchlistStore(redis, keys, known_tags=TAG_IDS)
     redis_url = redact_url(settings.resolved_redis_url)
     app = FastAPI(title="Watchfloor ingest", version="1")
     _install_error_handlers(app, redis_url)
+    ingest_auth = [Depends(require_token(settings))] if settings.api_token_for_ingest else []
 
     @app.post(
         "/v1/articles",
@@ -224,6 +252,7 @@ def create_api(
         response_model_exclude_none=True,
         openapi_extra=_request_body_doc(),
         summary="Ingest one article or a batch",
+        dependencies=ingest_auth,
     )
     async def post_articles(request: Request) -> IngestResponse:
         items, is_batch = _parse_items(await _read_body(request), settings.max_batch_articles)
@@ -266,6 +295,9 @@ def create_api(
             )
         return JSONResponse({"status": "ok"})
 
+    app.include_router(
+        create_watchlist_router(store, settings=settings, file_watchlists=file_watchlists)
+    )
     return app
 
 

@@ -8,6 +8,8 @@ import contextlib
 import uvicorn
 
 from services.ingest.api import create_api
+from services.notifier.app import load_configured_watchlists, watchlist_tags
+from services.notifier.watchlist_store import WatchlistStore
 from shared.logging import get_logger
 from shared.settings import Settings
 from shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
@@ -20,7 +22,12 @@ def ingest_parts(runtime: Runtime) -> WorkerParts:
     state: dict[str, object] = {}
 
     async def start() -> None:
-        api = create_api(settings, runtime.redis)
+        api = create_api(
+            settings, runtime.redis,
+            watchlist_store=WatchlistStore(runtime.redis, runtime.keys,
+                                           known_tags=watchlist_tags(settings)),
+            file_watchlists=load_configured_watchlists(settings, runtime.env),
+        )
         config = uvicorn.Config(
             api, host=settings.http_host, port=settings.http_port,
             log_config=None, access_log=False, lifespan="off",

@@ -14,11 +14,12 @@ from typing import Any
 
 from structlog.contextvars import bound_contextvars
 
+from services.notifier.active_watchlists import ActiveWatchlists
 from services.notifier.delivery import DeliveryPipeline, fan_out
-from services.notifier.matching import WatchlistMatcher
 from services.notifier.retry import RetrySchedule
 from services.notifier.story_throttle import StoryThrottle
 from services.notifier.targets import make_http_client
+from services.notifier.watchlist_store import WatchlistStore
 from services.notifier.watchlists import Watchlist, load_watchlists
 from shared.keys import DELIVERY_GROUP, NOTIFIER_GROUP
 from shared.logging import get_logger
@@ -32,13 +33,12 @@ log = get_logger("watchfloor.notifier")
 ALERT_HISTORY_MAXLEN = 100_000
 
 
-def load_configured_watchlists(settings: Settings, env: Mapping[str, str],
-                               known_tags: frozenset[str] | None = None) -> list[Watchlist]:
+def load_configured_watchlists(settings: Settings, env: Mapping[str, str]) -> list[Watchlist]:
     if settings.watchlists_file is None:
-        log.warning("no_watchlists_configured", hint="set WATCHFLOOR_WATCHLISTS_FILE")
+        log.info("no_watchlists_file", hint="set WATCHFLOOR_WATCHLISTS_FILE or use /v1/watchlists")
         return []
-    tags = known_tags or frozenset(TAG_IDS) | _taxonomy_tags(settings)
-    watchlists = load_watchlists(settings.watchlists_file, env=env, known_tags=tags)
+    watchlists = load_watchlists(settings.watchlists_file, env=env,
+                                 known_tags=watchlist_tags(settings))
     log.info("watchlists_loaded", count=len(watchlists), file=str(settings.watchlists_file))
     return watchlists
 
@@ -52,16 +52,30 @@ def _taxonomy_tags(settings: Settings) -> frozenset[str]:
     return frozenset(tag.id for tag in load_taxonomy(settings.taxonomy_file).tags)
 
 
+def watchlist_tags(settings: Settings) -> frozenset[str]:
+    """Tags a watchlist may name: the eight, plus a custom taxonomy's."""
+    return frozenset(TAG_IDS) | _taxonomy_tags(settings)
+
+
 def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) -> WorkerParts:
     settings, keys = runtime.settings, runtime.keys
     if watchlists is None:
         watchlists = load_configured_watchlists(settings, runtime.env)
-    matcher = WatchlistMatcher(watchlists)
+    state: dict[str, Any] = {}
+
+    def rebuild_pipeline(current: list[Watchlist]) -> None:
+        if "client" in state:
+            state["pipeline"] = DeliveryPipeline(runtime.redis, keys, settings, current,
+                                                 state["client"])
+
+    active = ActiveWatchlists(
+        watchlists, WatchlistStore(runtime.redis, keys, known_tags=watchlist_tags(settings)),
+        on_change=rebuild_pipeline,
+    )
     throttle = (
         StoryThrottle(runtime.redis, keys, window_s=settings.story_alert_window_s)
         if settings.story_alert_window_s else None
     )
-    state: dict[str, Any] = {}
 
     async def match(batch: list[Incoming[ClassifiedArticle]]) -> list[ItemFailure]:
         now = time.time()
@@ -70,7 +84,7 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         for item in batch:
             with bound_contextvars(article_id=item.message.article.id):
                 try:
-                    found = matcher.match(item.message)
+                    found = active.matcher.match(item.message)
                 except Exception as exc:  # a bad event or rule: retrying will not help
                     log.error("watchlist_matching_failed", error=repr(exc))
                     failures.append(ItemFailure(item.entry_id, f"matching error: {exc!r}"))
@@ -90,7 +104,7 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         for alert in alerts:
             log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
                      article_id=alert.article.id, tags=[t.tag for t in alert.tags])
-        deliveries = fan_out(alerts, watchlists, now=now)
+        deliveries = fan_out(alerts, active.watchlists, now=now)
         redis = runtime.redis
         async with redis.pipeline(transaction=False) as pipe:
             for alert in alerts:
@@ -113,9 +127,10 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
 
     async def start() -> None:
         # The aiohttp session belongs to the running event loop: made here.
-        state["client"] = client = make_http_client(settings)
-        state["pipeline"] = DeliveryPipeline(runtime.redis, keys, settings, watchlists, client)
+        state["client"] = make_http_client(settings)
+        rebuild_pipeline(active.watchlists)
         state["retries"] = RetrySchedule(runtime.redis, keys, settings)
+        await active.refresh()
 
     async def stop() -> None:
         client = state.pop("client", None)
@@ -135,7 +150,10 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         ],
         on_start=[start],
         on_stop=[stop],
-        periodic=[Periodic("retry_mover", settings.retry_poll_interval_s, move_due_retries)],
+        periodic=[
+            Periodic("retry_mover", settings.retry_poll_interval_s, move_due_retries),
+            Periodic("watchlists_reload", settings.watchlists_refresh_s, active.refresh),
+        ],
     )
 
 

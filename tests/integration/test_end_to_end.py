@@ -201,3 +201,31 @@ async def test_versions_of_one_story_alert_once(pipeline_settings, receiver, red
     assert len(got) == 2  # one per watchlist, for the first version only
     stories = {r.json()["data"]["article"]["story_id"] for r in got}
     assert stories == {first["results"][0]["id"]}
+
+
+async def test_watchlist_added_through_the_api_starts_alerting(
+    pipeline_settings, receiver, redis_client, keys
+):
+    secret = "whsec_" + "YXBpLW1hbmFnZWQtd2F0Y2hsaXN0LXNlY3JldC0x"
+    receiver.secrets["/troops"] = secret
+    settings = pipeline_settings.model_copy(update={"watchlists_refresh_s": 0.2})
+    app = make_pipeline(settings, receiver)
+    async with running(app):
+        async with httpx.AsyncClient(base_url=app.runtime.info["ingest_url"]) as http:
+            created = await http.put("/v1/watchlists/troop-moves", json={
+                "name": "Troop movements",
+                "match": {"tags_any": ["troop_deployment"]},
+                "targets": [{"type": "webhook", "url": receiver.url("/troops"), "secret": secret}],
+            })
+            assert created.status_code == 201, created.text
+            assert secret not in created.text
+            listed = (await http.get("/v1/watchlists")).json()["watchlists"]
+            assert {w["id"]: w["source"] for w in listed} == {
+                "all-missile-tests": "file", "dprk-russia": "file", "troop-moves": "api"}
+            await asyncio.sleep(0.6)  # the notifier reloads every 0.2 s
+            assert (await http.post("/v1/articles", json=TROOPS)).status_code == 202
+
+        assert await asyncio.to_thread(receiver.wait_for, 1, 20, "/troops")
+    (request,) = receiver.delivered("/troops")
+    assert request.verified
+    assert request.json()["data"]["watchlist"]["id"] == "troop-moves"

@@ -1,0 +1,310 @@
+"""HTTP API for watchlists: watch officers manage them without editing the file.
+
+Routes (mounted by ``services.ingest.api.create_api``):
+
+- ``GET /v1/watchlists`` -> 200 ``{"watchlists": [...], "version": n}``: the
+  file-defined ones (``"source": "file"``) then the API-managed ones
+  (``"source": "api"``), each redacted.
+- ``GET /v1/watchlists/{id}`` -> 200 the watchlist, 404 unknown.
+- ``PUT /v1/watchlists/{id}`` -> 201 created / 200 replaced, with the stored
+  watchlist (redacted). The body is one watchlist as in the YAML file, in
+  JSON; its ``id`` is the path's or omitted. 409 when the id is defined in
+  the file (read-only here), 422 with one problem per field, 400 not JSON,
+  413 too large.
+- ``DELETE /v1/watchlists/{id}`` -> 204; 404 unknown; 409 file-defined.
+
+Responses never carry a secret: a webhook target shows its URL (without a
+userinfo password) and ``"secret_set": true``; a Slack target, whose URL is
+the credential, shows ``"url_set": true`` only. Problems name the field and
+never echo a value.
+
+When ``settings.api_token`` is set every route here needs
+``Authorization: Bearer <token>`` (401 otherwise). ``require_token`` is the
+same check as a reusable dependency.
+
+Errors have the ingest API's shape:
+``{"error": {"message": ..., "problems": [{"field", "message"}]}}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Security
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+
+from services.notifier.watchlists import (
+    SlackTarget,
+    Watchlist,
+    WebhookTarget,
+    _field_loc,
+    _message,
+)
+from shared.logging import get_logger
+from shared.settings import Settings, redact_url
+
+log = get_logger("watchfloor.notifier.watchlist_api")
+
+MAX_WATCHLIST_BYTES = 1 << 20
+
+
+class WatchlistStorage(Protocol):
+    """What the API needs from a store (``WatchlistStore`` or a test fake)."""
+
+    known_tags: frozenset[str]
+
+    async def list(self) -> list[Watchlist]: ...
+    async def get(self, watchlist_id: str) -> Watchlist | None: ...
+    async def put(self, watchlist: Watchlist) -> bool: ...
+    async def delete(self, watchlist_id: str) -> bool: ...
+    async def version(self) -> int: ...
+
+
+# --- authentication -----------------------------------------------------------
+
+
+def require_token(settings: Settings) -> Callable[..., Awaitable[None]]:
+    """A dependency requiring ``Authorization: Bearer <settings.api_token>``.
+
+    With no token configured it lets every request through (local use).
+    Decided once, here: settings are built once at start-up.
+    """
+    token = settings.api_token
+    if token is None:
+
+        async def no_token_configured() -> None:
+            return None
+
+        return no_token_configured
+
+    expected = token.get_secret_value().encode()
+    bearer = HTTPBearer(
+        auto_error=False,
+        description="The API token (WATCHFLOOR_API_TOKEN).",
+    )
+
+    async def check_token(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = Security(bearer),  # noqa: B008
+    ) -> None:
+        if credentials is None:
+            if request.headers.get("authorization"):
+                reason = "the Authorization header must use the Bearer scheme"
+            else:
+                reason = "this endpoint needs an API token: send 'Authorization: Bearer <token>'"
+            _refuse(request, reason, error=None)
+        elif not hmac.compare_digest(credentials.credentials.encode(), expected):
+            _refuse(request, "the API token is not valid", error="invalid_token")
+
+    return check_token
+
+
+def _refuse(request: Request, reason: str, *, error: str | None) -> None:
+    log.warning("api_unauthorized", method=request.method, path=request.url.path, reason=reason)
+    challenge = 'Bearer realm="watchfloor"' + (f', error="{error}"' if error else "")
+    raise HTTPException(401, detail=reason, headers={"WWW-Authenticate": challenge})
+
+
+# --- presentation ---------------------------------------------------------------
+
+
+def redact_watchlist(watchlist: Watchlist, source: str) -> dict[str, Any]:
+    """The watchlist as shown by the API: everything but credentials.
+
+    Targets are shown field by field (an allow-list), so a target type added
+    later shows nothing but its type until someone decides what is safe.
+    """
+    targets: list[dict[str, Any]] = []
+    for target in watchlist.targets:
+        if isinstance(target, WebhookTarget):
+            targets.append({"type": target.type, "url": redact_url(target.url), "secret_set": True})
+        elif isinstance(target, SlackTarget):
+            targets.append({"type": target.type, "url_set": True})
+        else:
+            targets.append({"type": getattr(target, "type", "unknown")})
+    return {
+        "id": watchlist.id,
+        "name": watchlist.name,
+        "match": watchlist.match.model_dump(mode="json"),
+        "targets": targets,
+        "source": source,
+    }
+
+
+def _error(
+    status: int,
+    message: str,
+    problems: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    error: dict[str, Any] = {"message": message}
+    if problems:
+        error["problems"] = problems
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+def _field_name(loc: Sequence[str | int]) -> str | None:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or None
+
+
+def _validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
+    problems = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = _field_loc(err["loc"])
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc = [*loc, "type"]
+        problems.append({"field": _field_name(loc), "message": _message(err)})
+    return problems
+
+
+class _StorageErrorRoute(APIRoute):
+    """Redis down: 503 with a message about watchlists, nothing changed."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RedisError as exc:
+                log.warning("watchlist_storage_unavailable", error=str(exc))
+                return _error(
+                    503,
+                    "watchlist storage is unavailable, nothing was changed: retry later",
+                    headers={"Retry-After": "5"},
+                )
+
+        return handle
+
+
+# --- routes -----------------------------------------------------------------------
+
+
+def create_watchlist_router(
+    store: WatchlistStorage,
+    *,
+    settings: Settings,
+    file_watchlists: Sequence[Watchlist] = (),
+) -> APIRouter:
+    """Routes under /v1/watchlists. ``file_watchlists`` are listed and read-only."""
+    from_file = {w.id: w for w in file_watchlists}
+    router = APIRouter(
+        prefix="/v1/watchlists",
+        tags=["watchlists"],
+        dependencies=[Depends(require_token(settings))],
+        route_class=_StorageErrorRoute,
+    )
+
+    def file_conflict(watchlist_id: str, action: str) -> JSONResponse:
+        return _error(
+            409,
+            f"watchlist {watchlist_id!r} is defined in the watchlists file and cannot be "
+            f"{action} through the API: edit the file instead",
+        )
+
+    @router.get("", summary="All watchlists: file-defined and API-managed (no secrets)")
+    async def list_watchlists() -> JSONResponse:
+        stored = await store.list()
+        version = await store.version()
+        shown = [redact_watchlist(w, "file") for w in from_file.values()]
+        # An id in both (the file gained it later) is the file's: it wins.
+        shown += [redact_watchlist(w, "api") for w in stored if w.id not in from_file]
+        return JSONResponse({"watchlists": shown, "version": version})
+
+    @router.get("/{watchlist_id}", summary="One watchlist (no secrets)")
+    async def get_watchlist(watchlist_id: str) -> JSONResponse:
+        if watchlist_id in from_file:
+            return JSONResponse(redact_watchlist(from_file[watchlist_id], "file"))
+        watchlist = await store.get(watchlist_id)
+        if watchlist is None:
+            return _error(404, f"no watchlist {watchlist_id!r}")
+        return JSONResponse(redact_watchlist(watchlist, "api"))
+
+    @router.put(
+        "/{watchlist_id}",
+        summary="Create or replace an API-managed watchlist",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": Watchlist.model_json_schema()}},
+            }
+        },
+        responses={201: {"description": "Created"}, 409: {"description": "Defined in the file"}},
+    )
+    async def put_watchlist(watchlist_id: str, request: Request) -> JSONResponse:
+        if watchlist_id in from_file:
+            return file_conflict(watchlist_id, "replaced")
+        data = await _read_json_object(request)
+        if isinstance(data, JSONResponse):
+            return data
+        body_id = data.setdefault("id", watchlist_id)
+        if body_id != watchlist_id:
+            return _error(
+                422,
+                "the watchlist is invalid: id differs from the id in the path",
+                [{"field": "id", "message": f"must be {watchlist_id!r} (the path's) or omitted"}],
+            )
+        try:
+            watchlist = Watchlist.model_validate(
+                data, context={"known_tags": frozenset(store.known_tags)}
+            )
+        except ValidationError as exc:
+            problems = _validation_problems(exc)
+            first = problems[0]
+            where = f"{first['field']}: " if first["field"] else ""
+            return _error(422, f"the watchlist is invalid: {where}{first['message']}", problems)
+        created = await store.put(watchlist)
+        log.info("watchlist_saved", watchlist_id=watchlist.id, created=created)
+        headers = {"Location": f"/v1/watchlists/{watchlist.id}"} if created else None
+        return JSONResponse(
+            redact_watchlist(watchlist, "api"), status_code=201 if created else 200, headers=headers
+        )
+
+    @router.delete(
+        "/{watchlist_id}",
+        status_code=204,
+        summary="Delete an API-managed watchlist",
+        responses={404: {"description": "Unknown"}, 409: {"description": "Defined in the file"}},
+    )
+    async def delete_watchlist(watchlist_id: str) -> Response:
+        if watchlist_id in from_file:
+            return file_conflict(watchlist_id, "deleted")
+        if not await store.delete(watchlist_id):
+            return _error(404, f"no watchlist {watchlist_id!r}")
+        log.info("watchlist_deleted", watchlist_id=watchlist_id)
+        return Response(status_code=204)
+
+    return router
+
+
+async def _read_json_object(request: Request) -> dict[str, Any] | JSONResponse:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_WATCHLIST_BYTES:
+            return _error(413, f"a watchlist is at most {MAX_WATCHLIST_BYTES >> 10} KiB")
+    if not body.strip():
+        return _error(400, "request body is empty: send the watchlist as a JSON object")
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return _error(400, "request body is not UTF-8 text")
+    except json.JSONDecodeError as exc:
+        # exc.msg and the position only: the document itself may hold secrets.
+        return _error(
+            400,
+            f"request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+        )
+    if not isinstance(data, dict):
+        return _error(400, "request body must be a JSON object (one watchlist)")
+    return data

@@ -1,0 +1,141 @@
+"""Watchlists managed through the API, kept in Redis.
+
+One hash (``keys.watchlists``) maps a watchlist id to its full JSON, secrets
+included: the notifier needs them to sign and deliver, and Redis is already
+the one shared, trusted state (DESIGN.md). Every change also bumps
+``keys.watchlists_version`` in the same MULTI, so a notifier that polls the
+counter reloads exactly when something changed and never sees a change
+without its bump.
+
+Reading re-validates every entry (with the known tags of the moment): an
+entry that no longer validates (hand-edited, written by an older version, a
+tag dropped from the taxonomy) is skipped with a warning naming its id, so it
+never stops the notifier. The warning names the fields, never the values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+from redis.asyncio import Redis
+
+from services.notifier.watchlists import Watchlist
+from shared.keys import Keys
+from shared.logging import get_logger
+
+log = get_logger("watchfloor.notifier.watchlist_store")
+
+
+class StoredWatchlistInvalid(ValueError):
+    """A stored entry is unusable. ``problems`` name fields, never values."""
+
+    def __init__(self, watchlist_id: str, problems: list[str]) -> None:
+        self.watchlist_id = watchlist_id
+        self.problems = problems
+        super().__init__(f"watchlist {watchlist_id!r}: " + "; ".join(problems))
+
+
+def dump_watchlist(watchlist: Watchlist) -> str:
+    """The watchlist as JSON *with* its secrets (``SecretStr`` masks them by default)."""
+
+    def reveal(value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        raise TypeError(f"cannot serialise {type(value).__name__}")
+
+    return json.dumps(
+        watchlist.model_dump(mode="python"), default=reveal, separators=(",", ":"), sort_keys=True
+    )
+
+
+def load_watchlist(
+    watchlist_id: str, raw: bytes | str, *, known_tags: Collection[str]
+) -> Watchlist:
+    """Parse and re-validate one stored entry; ``StoredWatchlistInvalid`` if unusable."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoredWatchlistInvalid(
+            watchlist_id, [f"not valid JSON ({type(exc).__name__})"]
+        ) from None
+    try:
+        watchlist = Watchlist.model_validate(data, context={"known_tags": frozenset(known_tags)})
+    except ValidationError as exc:
+        # Locations and messages only: pydantic's str(exc) would echo input
+        # values, and those can be secrets.
+        problems = [
+            ".".join(str(p) for p in err["loc"]) + ": " + err["msg"] if err["loc"] else err["msg"]
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        raise StoredWatchlistInvalid(watchlist_id, problems) from None
+    if watchlist.id != watchlist_id:
+        raise StoredWatchlistInvalid(watchlist_id, ["id in the entry differs from its key"])
+    return watchlist
+
+
+class WatchlistStore:
+    """CRUD on the API-managed watchlists. ``known_tags`` validates on read."""
+
+    def __init__(self, redis: Redis, keys: Keys, *, known_tags: Collection[str]) -> None:
+        self._redis = redis
+        self._keys = keys
+        self.known_tags: frozenset[str] = frozenset(known_tags)
+
+    async def list(self) -> list[Watchlist]:
+        """Every valid stored watchlist, sorted by id; invalid entries are skipped."""
+        entries = await self._redis.hgetall(self._keys.watchlists)
+        watchlists = []
+        for key, raw in entries.items():
+            watchlist = self._load(_text(key), raw)
+            if watchlist is not None:
+                watchlists.append(watchlist)
+        return sorted(watchlists, key=lambda w: w.id)
+
+    async def get(self, watchlist_id: str) -> Watchlist | None:
+        """The watchlist, or None when absent or invalid (the latter logged)."""
+        raw = await self._redis.hget(self._keys.watchlists, watchlist_id)
+        return None if raw is None else self._load(watchlist_id, raw)
+
+    async def put(self, watchlist: Watchlist) -> bool:
+        """Create or replace; True if it was created."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._keys.watchlists, watchlist.id, dump_watchlist(watchlist))
+            pipe.incr(self._keys.watchlists_version)
+            added, _ = await pipe.execute()
+        return bool(added)
+
+    async def delete(self, watchlist_id: str) -> bool:
+        """Remove; True if it existed.
+
+        The version is bumped in the same MULTI even when nothing was there:
+        a needless reload is harmless, a missed one is not.
+        """
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self._keys.watchlists, watchlist_id)
+            pipe.incr(self._keys.watchlists_version)
+            removed, _ = await pipe.execute()
+        return bool(removed)
+
+    async def version(self) -> int:
+        """The change counter: 0 before the first change."""
+        raw = await self._redis.get(self._keys.watchlists_version)
+        return int(raw) if raw is not None else 0
+
+    def _load(self, watchlist_id: str, raw: bytes | str) -> Watchlist | None:
+        try:
+            return load_watchlist(watchlist_id, raw, known_tags=self.known_tags)
+        except StoredWatchlistInvalid as exc:
+            log.warning(
+                "stored_watchlist_skipped",
+                watchlist_id=watchlist_id,
+                key=self._keys.watchlists,
+                problems=exc.problems,
+            )
+            return None
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

@@ -1,0 +1,132 @@
+"""WatchlistStore on a real Redis: secrets kept, version bumped, bad entries skipped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+from structlog.testing import capture_logs
+
+from services.notifier.watchlist_store import WatchlistStore, dump_watchlist
+from services.notifier.watchlists import SlackTarget, Watchlist, WebhookTarget
+from shared.keys import Keys
+from shared.schemas import TAG_IDS
+
+pytestmark = pytest.mark.integration
+
+# Generated once (os.urandom) for these tests; they protect nothing.
+HOOK_SECRET = "whsec_6gtcshWFHleZeRmC8LFtANB5p7DDsOkx0796RjCDuPo="  # 32 bytes
+SLACK_URL = "https://hooks.slack.com/services/T0WF00003/B0WF00004/estuaryLantern9k"
+CUSTOM_TAG = "port_closure"
+
+
+def watchlist(watchlist_id: str = "north-sea", **overrides: Any) -> Watchlist:
+    data: dict[str, Any] = {
+        "id": watchlist_id,
+        "name": "North Sea, offshore infrastructure",
+        "match": {"tags_any": ["sanctions", CUSTOM_TAG], "keywords_any": ["pipeline"]},
+        "targets": [
+            {"type": "webhook", "url": "https://hooks.example.net/ns", "secret": HOOK_SECRET},
+            {"type": "slack", "url": SLACK_URL},
+        ],
+    }
+    data.update(overrides)
+    return Watchlist.model_validate(data)
+
+
+@pytest.fixture
+def store(redis_client: aioredis.Redis, keys: Keys) -> WatchlistStore:
+    return WatchlistStore(redis_client, keys, known_tags=(*TAG_IDS, CUSTOM_TAG))
+
+
+async def test_round_trip_keeps_secrets_and_bumps_the_version(
+    store: WatchlistStore, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    assert await store.version() == 0
+    assert await store.list() == []
+    assert await store.get("north-sea") is None
+
+    original = watchlist()
+    assert await store.put(original) is True
+    assert await store.version() == 1
+
+    # Stored with the real secrets (the notifier signs with them)...
+    raw = json.loads(await redis_client.hget(keys.watchlists, "north-sea"))
+    assert raw["targets"][0]["secret"] == HOOK_SECRET
+    assert raw["targets"][1]["url"] == SLACK_URL
+    # ...and read back equal, secrets included.
+    loaded = await store.get("north-sea")
+    assert loaded == original
+    assert isinstance(loaded.targets[0], WebhookTarget)
+    assert loaded.targets[0].secret.get_secret_value() == HOOK_SECRET
+    assert isinstance(loaded.targets[1], SlackTarget)
+    assert loaded.targets[1].url.get_secret_value() == SLACK_URL
+
+    assert await store.put(watchlist(name="North Sea (renamed)")) is False
+    assert await store.version() == 2
+    assert (await store.get("north-sea")).name == "North Sea (renamed)"  # type: ignore[union-attr]
+
+    await store.put(watchlist("english-channel", targets=[]))
+    assert [w.id for w in await store.list()] == ["english-channel", "north-sea"]
+
+    assert await store.delete("north-sea") is True
+    assert await store.version() == 4
+    assert await store.delete("north-sea") is False
+    assert [w.id for w in await store.list()] == ["english-channel"]
+
+
+def test_dump_reveals_secrets_only_for_storage() -> None:
+    text = dump_watchlist(watchlist())
+    assert HOOK_SECRET in text and SLACK_URL in text
+    assert "**********" not in text
+    # The default dump still masks them.
+    assert HOOK_SECRET not in watchlist().model_dump_json()
+
+
+async def test_corrupt_entries_are_skipped_and_named(
+    store: WatchlistStore, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    await store.put(watchlist())
+    good = json.loads(dump_watchlist(watchlist("bad-secret")))
+    good["targets"][0]["secret"] = "whsec_estuaryLantern9k!!"  # not base64
+    mismatched = json.loads(dump_watchlist(watchlist("other-id")))
+    await redis_client.hset(
+        keys.watchlists,
+        mapping={
+            "not-json": b'{"id": "not-json", estuaryLantern9k',
+            "bad-secret": json.dumps(good),
+            "wrong-key": json.dumps(mismatched),
+        },
+    )
+    with capture_logs() as logs:
+        listed = await store.list()
+        assert await store.get("bad-secret") is None
+    assert [w.id for w in listed] == ["north-sea"]
+    skipped = [e for e in logs if e["event"] == "stored_watchlist_skipped"]
+    assert sorted(e["watchlist_id"] for e in skipped) == [
+        "bad-secret",
+        "bad-secret",
+        "not-json",
+        "wrong-key",
+    ]
+    assert all(e["log_level"] == "warning" for e in skipped)
+    assert "estuaryLantern9k" not in repr(logs)
+    by_id = {e["watchlist_id"]: e["problems"] for e in skipped}
+    assert any("targets.0.webhook.secret" in p for p in by_id["bad-secret"])
+    assert by_id["wrong-key"] == ["id in the entry differs from its key"]
+
+
+async def test_entries_are_revalidated_with_the_tags_known_now(
+    store: WatchlistStore, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    await store.put(watchlist())
+    await store.put(watchlist("plain", match={"tags_any": ["sanctions"]}))
+    # The custom taxonomy is gone: its tag no longer validates.
+    builtin_only = WatchlistStore(redis_client, keys, known_tags=TAG_IDS)
+    with capture_logs() as logs:
+        assert [w.id for w in await builtin_only.list()] == ["plain"]
+    (entry,) = logs
+    assert entry["watchlist_id"] == "north-sea"
+    assert "unknown tag 'port_closure'" in entry["problems"][0]
