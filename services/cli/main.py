@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "worker",
     "up",
     "status",
+    "alerts",
     "demo",
     "replay",
 )
