@@ -90,6 +90,17 @@ def wait_for_api(url: str, procs: list[Any], timeout: float = 30) -> None:
     raise SystemExit("ingest API did not start")
 
 
+def peak_rss_mb(pid: int) -> float | None:
+    """Peak resident memory of a process (Linux), in MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
 def latencies_ms(requests: list[Any]) -> list[float]:
     """Ingest (the article's ingested_at) to webhook received, per alert."""
     return [
@@ -176,6 +187,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             last = max(r.received_at for r in got) if got else time.time()
             latencies = latencies_ms(got)
             paced = run_paced(url, receiver, classifier, args) if args.paced_articles else None
+            memory = {name: peak_rss_mb(proc.pid)
+                      for name, proc in zip(("ingest", "classifier", "notifier"), procs, strict=True)}
         finally:
             for proc in procs:
                 proc.terminate()
@@ -190,6 +203,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "throughput_articles_per_s": round(len(articles) / (last - started), 1),
         "latency_ms": summarize(latencies),
         "paced": paced,
+        "worker_peak_rss_mb": memory,
         "offline_classify_items_per_s": offline["items_per_s"],
         "offline_classify_mean_words": offline["mean_words"],
         "offline_classify_long_items_per_s": long["items_per_s"],
