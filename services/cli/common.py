@@ -97,16 +97,25 @@ def embedded_redis_if_needed(settings: Settings) -> Iterator[Settings]:
 
 def run_workers(settings: Settings, names: list[str]) -> int:
     configure_logging(settings.log_level, settings.log_format)
-    problem = check_redis(settings)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
     from shared.streams.worker import create_worker_app
 
+    # Configuration first (watchlists, taxonomy, gazetteer): a mistake there is
+    # reported as such, whatever the state of Redis.
     app = create_worker_app(settings, [parts_builder(n) for n in names], env=dict(os.environ))
+    problem = check_redis(settings)
+    if problem:
+        raise RedisUnavailable(problem)
     asyncio.run(app.run())
     return 0
 
+
+def config_errors() -> tuple[type[Exception], ...]:
+    """Errors in a file the user gave (watchlists, taxonomy, gazetteer): exit 2."""
+    from services.classifier.gazetteer import GazetteerError
+    from services.classifier.taxonomy import TaxonomyError
+    from services.notifier.watchlists import WatchlistError
+
+    return (GazetteerError, TaxonomyError, WatchlistError)
 
 
 class RedisUnavailable(Exception):

@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"watchfloor eval: labeled file not found: {args.labeled}", file=sys.stderr)
         return 2
     try:
-        classifier = build_classifier(args.taxonomy, with_actors=False)  # tags only
+        # the shipped classifier: actors take part in tagging (domestic visits)
+        classifier = build_classifier(args.taxonomy)
         items = read_labeled(args.labeled)
     except (TaxonomyError, ValueError) as exc:
         print(f"watchfloor eval: {exc}", file=sys.stderr)

@@ -48,11 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from services.cli.common import RedisUnavailable, SettingsProblem
+    from services.cli.common import RedisUnavailable, SettingsProblem, config_errors
 
     try:
         return int(args.func(args) or 0)
-    except (SettingsProblem, RedisUnavailable) as exc:
+    except (SettingsProblem, RedisUnavailable, *config_errors()) as exc:
         print(f"watchfloor: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -38,3 +38,29 @@ def test_unknown_worker_name_is_refused(capsys):
     except SystemExit as exc:
         assert exc.code == 2
     assert "invalid choice: 'publisher'" in capsys.readouterr().err
+
+
+def test_missing_watchlists_file_is_named(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("WATCHFLOOR_WATCHLISTS_FILE", str(tmp_path / "nope.yaml"))
+    assert main(["worker", "notifier", "--redis-url", free_port_url()]) == 2
+    err = capsys.readouterr().err
+    assert "nope.yaml: cannot read" in err and "Traceback" not in err
+
+
+def test_unknown_tag_in_watchlists_names_file_line_and_known_tags(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "watchlists.yaml"
+    path.write_text("watchlists:\n  - id: x\n    name: y\n    match: {tags_any: [missle_test]}\n")
+    monkeypatch.setenv("WATCHFLOOR_WATCHLISTS_FILE", str(path))
+    assert main(["worker", "notifier", "--redis-url", free_port_url()]) == 2
+    err = capsys.readouterr().err
+    assert "watchlist 'x' (line 4)" in err and "unknown tag 'missle_test'" in err
+    assert "missile_test" in err
+
+
+def test_broken_taxonomy_is_reported_with_its_line(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("version: x\ntags: {}\n")
+    monkeypatch.setenv("WATCHFLOOR_TAXONOMY_FILE", str(path))
+    assert main(["worker", "classifier", "--redis-url", free_port_url()]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2:" in err and "at least one tag" in err
