@@ -59,12 +59,44 @@ class Classifier:
     def classify(self, title: str, text: str) -> Classification:
         title = title or ""
         text = text or ""
-        tags = [_tag_match(hit) for hit in self._matcher.match(title, text)]
+        hits = self._matcher.match(title, text)
+        if (
+            self._actors is not None
+            and any(h.tag == DIPLOMATIC_VISIT for h in hits)
+            and self._domestic_visit(title, text)
+        ):
+            hits = [h for h in hits if h.tag != DIPLOMATIC_VISIT]
+        tags = [_tag_match(hit) for hit in hits]
         actors: list[Actor] = self._actors.extract(title, text) if self._actors else []
         figures = _figures(title, text)
         return Classification(
             tags=tags, actors=actors, figures=figures, classifier_version=self.version
         )
+
+    def _domestic_visit(self, title: str, text: str) -> bool:
+        """Whether a "visit" stays inside one state: every state the item
+        names (people count as the state they act for) is the same one, a
+        city of it is named, and no foreign counterpart or summit appears
+        ("the president visits a hospital in his capital", "the queen tours
+        a ship in a port city"). Without a named place nothing is decided:
+        the place visited may simply be missing from the gazetteer."""
+        assert self._actors is not None
+        joined = f"{title}\n{text}"
+        states: set[str] = set()
+        places: set[str] = set()
+        for start, end, actor in self._actors.find(joined):
+            if actor.kind == "organisation":
+                return False  # NATO, the EU, the UN: an international setting
+            state = actor.id if actor.kind == "country" else actor.country
+            if state is None:
+                continue
+            states.add(state)
+            if actor.kind == "country" and joined[start:end] in self._actors.gazetteer.places:
+                places.add(state)
+        if len(states) != 1 or places != states:
+            return False
+        lowered = joined.lower()
+        return not any(cue in lowered for cue in _FOREIGN_CUES)
 
     def classify_article(self, article: Article) -> Classification:
         return self.classify(article.title, article.text)
@@ -72,6 +104,23 @@ class Classifier:
     def tag_hits(self, title: str, text: str) -> list[TagHit]:
         """Tags only, with the rule that produced each (for eval and debugging)."""
         return self._matcher.match(title or "", text or "")
+
+
+DIPLOMATIC_VISIT = "diplomatic_visit"
+# a foreign side is present even when the gazetteer names only one state
+_FOREIGN_CUES = (
+    "counterpart",
+    "summit",
+    "foreign leader",
+    "world leaders",
+    "foreign minister",
+    "delegation",
+    "ambassador",
+    "envoy",
+    "visiting",
+    "abroad",
+    "overseas",
+)
 
 
 def _figures(title: str, text: str) -> list[Figure]:

@@ -66,6 +66,8 @@ class Gazetteer:
     entities: dict[tuple[str, str], Entity] = field(default_factory=dict)
     surfaces: dict[str, Surface] = field(default_factory=dict)
     source: str = "<memory>"
+    # capitals and other cities of a country: places, not the state acting
+    places: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path | None = None) -> Gazetteer:
@@ -85,7 +87,12 @@ class Gazetteer:
             raise GazetteerError(f"{source}:{line}: not valid YAML: {exc}") from exc
         builder = _Builder(source)
         builder.build(root)
-        return cls(entities=builder.entities, surfaces=builder.surfaces, source=source)
+        return cls(
+            entities=builder.entities,
+            surfaces=builder.surfaces,
+            source=source,
+            places=frozenset(builder.places),
+        )
 
     def country(self, code: str) -> Entity | None:
         return self.entities.get(("country", code))
@@ -110,6 +117,7 @@ class _Builder:
         self.entities: dict[tuple[str, str], Entity] = {}
         self.surfaces: dict[str, Surface] = {}
         self._surface_lines: dict[str, int] = {}
+        self.places: set[str] = set()
 
     def error(self, node: Node | None, problem: str) -> GazetteerError:
         line = node.start_mark.line + 1 if node is not None else 1
@@ -179,7 +187,7 @@ class _Builder:
 
     # -- entries ------------------------------------------------------------
 
-    _NAME_LISTS = ("aliases", "adjectives", "capitals", "seats", "guarded", "weak")
+    _NAME_LISTS = ("aliases", "adjectives", "capitals", "cities", "seats", "guarded", "weak")
 
     def country(self, node: Node) -> None:
         fields = self.entry(node, {"code", "name", *self._NAME_LISTS}, ("code", "name"))
@@ -248,7 +256,9 @@ class _Builder:
             lone_surname = entity.kind == "person" and " " not in text
             self.add_surface(text, entity, "guarded" if lone_surname else "strong", n)
         # Capitals are cities first: "Paris Hilton", "Washington Post".
-        for text, n in self.strings(fields, "capitals") + guarded:
+        cities = self.strings(fields, "capitals") + self.strings(fields, "cities")
+        self.places.update(text for text, _ in cities)
+        for text, n in cities + guarded:
             self.add_surface(text, entity, "guarded", n)
         for text, n in weak:
             self.add_surface(text, entity, "weak", n)

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import importlib
 import os
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
