@@ -97,6 +97,20 @@ class Keys:
         """Counter bumped on every watchlist change: notifiers reload when it moves."""
         return f"{self.prefix}:watchlists:version"
 
+    # Feed polling (services/ingest/feed_poller.py)
+    @property
+    def feeds(self) -> str:
+        """Set of the ids of feeds that have been polled (see ``feed_state``)."""
+        return f"{self.prefix}:feeds"
+
+    def feed_state(self, feed_id: str) -> str:
+        """Hash: one feed's validators, last outcome and next poll time."""
+        return f"{self.prefix}:feed:{feed_id}"
+
+    def feed_lease(self, feed_id: str) -> str:
+        """Short lease so two ingest copies never poll the same feed at once."""
+        return f"{self.prefix}:feed-lease:{feed_id}"
+
     @property
     def metrics(self) -> str:
         """Hash of counters (ingested, duplicates, alerts, delivered, ...)."""

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     story_window_s: int = Field(72 * 3600, ge=60)
     story_similarity: float = Field(0.7, gt=0, le=1)
     story_alert_window_s: int = Field(24 * 3600, ge=0)  # 0: alert on every version
+    # Feeds polled by the ingest worker (YAML: feeds: [{url, name, interval_s}]);
+    # interval_s is each feed's default poll interval, timeout_s per request step.
+    feeds_file: Path | None = None
+    feed_interval_s: float = Field(300, ge=30)
+    feed_timeout_s: float = Field(10, gt=0)
 
     # API: a bearer token required on /v1/watchlists (and on POST /v1/articles
     # when api_token_for_ingest). None: no authentication (local use only).

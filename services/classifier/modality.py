@@ -49,7 +49,7 @@ CONFIDENCE_FACTOR = {
     "asserted": 1.0,
     "reported": 0.9,
     "planned": 0.93,
-    "hypothetical": 0.65,
+    "hypothetical": 0.6,
     "denied": 0.55,
 }
 # A negated event ("the US isn't sending troops") did not happen: it stays under
@@ -89,6 +89,8 @@ def decide(
         if position == "any":
             found.add(modality)
         elif position == "before":
+            if modality == "denied" and _expectation(sentence, end):
+                continue
             # "<=": a cue that is itself the trigger ("threatened" sanctions) counts
             if (
                 start <= trigger
@@ -110,6 +112,16 @@ def decide(
     if _INFINITIVE_BEFORE.search(sentence[max(trigger - 40, 0) : trigger]):
         return "planned", False
     return "asserted", False
+
+
+# "did not expect the disclosure that scientists enriched uranium to upset
+# talks": what is negated is an expectation about the event, not the event
+_EXPECTATION = frozenset(["expect", "expected", "expecting", "anticipate", "foresee"])
+
+
+def _expectation(sentence: str, end: int) -> bool:
+    words = _WORD.findall(sentence[end : end + 20])
+    return bool(words) and words[0] in _EXPECTATION and "that" not in words[:2]
 
 
 def _third_party(sentence: str, start: int, end: int, trigger: int) -> bool:

@@ -112,9 +112,10 @@ def config_errors() -> tuple[type[Exception], ...]:
     """Errors in a file the user gave (watchlists, taxonomy, gazetteer): exit 2."""
     from services.classifier.gazetteer import GazetteerError
     from services.classifier.taxonomy import TaxonomyError
+    from services.ingest.feed_sources import FeedConfigError
     from services.notifier.watchlists import WatchlistError
 
-    return (GazetteerError, TaxonomyError, WatchlistError)
+    return (GazetteerError, TaxonomyError, WatchlistError, FeedConfigError)
 
 
 class RedisUnavailable(Exception):

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from services.cli.common import add_settings_flags, run_on_redis, settings_from_args
+from services.ingest.feed_poller import feed_states
 from shared.streams.status import format_status, pipeline_status
 
 
@@ -25,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    status = run_on_redis(settings_from_args(args), pipeline_status)
+    async def collect(redis, keys) -> dict:  # type: ignore[no-untyped-def]
+        status = await pipeline_status(redis, keys)
+        status["feeds"] = await feed_states(redis, keys)
+        return status
+
+    status = run_on_redis(settings_from_args(args), collect)
     print(json.dumps(status, indent=2) if args.json else format_status(status))
     return 0

@@ -1,4 +1,8 @@
-"""Ingest worker: serves POST /v1/articles and publishes to the articles stream."""
+"""Ingest worker: serves POST /v1/articles and publishes to the articles stream.
+
+With ``WATCHFLOOR_FEEDS_FILE`` set it also polls those RSS/Atom feeds
+(``services.ingest.feed_poller``), as a periodic job next to the API.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ import contextlib
 import uvicorn
 
 from services.ingest.api import create_api
+from services.ingest.feed_poller import FeedPoller, load_configured_feeds
+from services.ingest.publisher import ArticlePublisher
 from services.notifier.app import load_configured_watchlists, watchlist_tags
 from services.notifier.watchlist_store import WatchlistStore
 from shared.logging import get_logger
 from shared.settings import Settings
-from shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
+from shared.streams.worker import Periodic, Runtime, WorkerApp, WorkerParts, create_worker_app
 
 log = get_logger("watchfloor.ingest")
 
@@ -53,7 +59,35 @@ def ingest_parts(runtime: Runtime) -> WorkerParts:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    return WorkerParts(name="ingest", on_start=[start], on_stop=[stop])
+    parts = WorkerParts(name="ingest", on_start=[start], on_stop=[stop])
+    if settings.feeds_file is not None:
+        _add_feed_poller(parts, runtime)
+    return parts
+
+
+def _add_feed_poller(parts: WorkerParts, runtime: Runtime) -> None:
+    """Poll the feeds file's feeds every few seconds (each at its own interval)."""
+    settings = runtime.settings
+    # Read now, so a bad feeds file stops the worker before it starts.
+    feeds = load_configured_feeds(settings, runtime.env)
+    pollers: list[FeedPoller] = []
+
+    async def start_poller() -> None:
+        publisher = ArticlePublisher(runtime.redis, runtime.keys, settings)
+        pollers.append(FeedPoller(runtime.redis, runtime.keys, settings, publisher, feeds=feeds))
+        log.info("feed_poller_started", feeds=len(feeds), file=str(settings.feeds_file))
+
+    async def poll() -> None:
+        for poller in pollers:
+            await poller.poll_due()
+
+    async def stop_poller() -> None:
+        while pollers:
+            await pollers.pop().aclose()
+
+    parts.on_start.append(start_poller)
+    parts.on_stop.append(stop_poller)
+    parts.periodic.append(Periodic("feed_poller", 5.0, poll))
 
 
 def create_app(settings: Settings) -> WorkerApp:

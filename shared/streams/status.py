@@ -85,6 +85,12 @@ def format_status(status: dict[str, Any]) -> str:
         f"failed deliveries:   {status['failed_deliveries']}",
         f"delivered (history): {status['delivered']}",
     ]
+    for feed in status.get("feeds", []):
+        lines.append(
+            f"feed {feed.get('name') or feed.get('url')}: {feed.get('last_status') or 'not polled yet'}"
+            + (f", {feed['consecutive_failures']} failure(s): {feed.get('last_error')}"
+               if int(feed.get("consecutive_failures") or 0) else "")
+        )
     if status["metrics"]:
         lines.append("counters:            " + ", ".join(
             f"{k}={v}" for k, v in sorted(status["metrics"].items())))

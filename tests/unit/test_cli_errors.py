@@ -64,3 +64,12 @@ def test_broken_taxonomy_is_reported_with_its_line(monkeypatch, capsys, tmp_path
     assert main(["worker", "classifier", "--redis-url", free_port_url()]) == 2
     err = capsys.readouterr().err
     assert f"{path}:2:" in err and "at least one tag" in err
+
+
+def test_broken_feeds_file_is_reported(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "feeds.yaml"
+    path.write_text("feeds:\n  - url: ftp://example.org/feed\n")
+    monkeypatch.setenv("WATCHFLOOR_FEEDS_FILE", str(path))
+    assert main(["worker", "ingest", "--redis-url", free_port_url()]) == 2
+    err = capsys.readouterr().err
+    assert "feeds.yaml" in err and "line 2" in err and "http(s)" in err

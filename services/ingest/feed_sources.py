@@ -1,0 +1,257 @@
+"""The feeds the ingest worker polls: the YAML file named by ``WATCHFLOOR_FEEDS_FILE``.
+
+::
+
+    feeds:
+      - url: https://courier.example/world.rss
+        name: The Courier          # optional; the articles' source
+        interval_s: 120            # optional; default settings.feed_interval_s
+      - url: "https://reader:${WIRE_TOKEN}@wire.example/feed.atom"
+
+``${VAR}`` in a string value is replaced from the ``env`` mapping the caller
+passes (the process environment in production), so credentials need not sit
+in the file; ``$${`` writes a literal ``${``.
+
+Every problem is reported at once, each naming the file, the feed, the line
+and the field, and never a URL in full: it may carry credentials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import yaml
+
+MIN_INTERVAL_S = 30.0
+FIELDS = ("url", "name", "interval_s")
+
+_ENV_REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Query parameters whose values are treated as credentials in logs and status.
+_SECRET_PARAMS = re.compile(r"(?i)(token|key|secret|pass|auth|sig|session|credential)")
+
+
+class FeedConfigError(ValueError):
+    """The feeds file is unusable. ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """One configured feed. ``url`` may hold credentials: show ``display_url``."""
+
+    url: str
+    interval_s: float
+    name: str | None = None
+
+    @property
+    def feed_id(self) -> str:
+        """Stable id of the feed in Redis keys (a hash: the URL may hold secrets)."""
+        return feed_id(self.url)
+
+    @property
+    def display_url(self) -> str:
+        return redact_feed_url(self.url)
+
+
+def feed_id(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:20]
+
+
+def redact_feed_url(url: str) -> str:
+    """``url`` without userinfo, and with credential-like query values masked."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "<unparseable url>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"***@{host}" + (f":{port}" if port else "")
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(_SECRET_PARAMS.search(k) for k, _ in pairs):
+            query = urlencode(
+                [(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in pairs], safe="*"
+            )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+# --- loading ----------------------------------------------------------------
+
+
+def load_feeds(
+    path: Path | str, *, default_interval_s: float, env: Mapping[str, str] | None = None
+) -> list[FeedSource]:
+    """Read and validate the feeds file; raise ``FeedConfigError`` on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise FeedConfigError([f"{path}: cannot read: {reason}"]) from None
+    return parse_feeds(
+        text, source=str(path), default_interval_s=default_interval_s, env=env or {}
+    )
+
+
+def parse_feeds(
+    text: str,
+    *,
+    source: str = "<feeds>",
+    default_interval_s: float,
+    env: Mapping[str, str] | None = None,
+) -> list[FeedSource]:
+    env = env or {}
+    try:
+        # Composed once for line numbers, constructed once for values.
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise FeedConfigError([f"{source}{where}: {problem}"]) from None
+
+    items = data.get("feeds") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise FeedConfigError([f"{source}: expected a top-level 'feeds:' list"])
+    if isinstance(data, dict):
+        extra = [k for k in data if k != "feeds"]
+        if extra:
+            line = _line(root, [str(extra[0])])
+            raise FeedConfigError(
+                [f"{source} (line {line}): {extra[0]} is not a known top-level key (only feeds)"]
+            )
+
+    problems: list[str] = []
+    feeds: list[FeedSource] = []
+    first_line_of: dict[str, int | None] = {}
+    for index, item in enumerate(items):
+
+        def report(field: str | None, message: str, index: int = index) -> None:
+            loc: list[str | int] = ["feeds", index] + ([field] if field else [])
+            line = _line(root, loc)
+            where = f" (line {line})" if line else ""
+            subject = f"{field} {message}" if field else message
+            problems.append(f"{source}: feed #{index + 1}{where}: {subject}")
+
+        feed = _validate_one(item, env, default_interval_s, report)
+        if feed is None:
+            continue
+        if feed.url in first_line_of:
+            report("url", f"is a duplicate (first used at line {first_line_of[feed.url]})")
+            continue
+        first_line_of[feed.url] = _line(root, ["feeds", index])
+        feeds.append(feed)
+
+    if problems:
+        raise FeedConfigError(problems)
+    return feeds
+
+
+def _validate_one(
+    item: Any, env: Mapping[str, str], default_interval_s: float, report: Any
+) -> FeedSource | None:
+    if not isinstance(item, dict):
+        report(None, "must be a mapping with url (and optionally name, interval_s)")
+        return None
+    ok = True
+    for key in item:
+        if key not in FIELDS:
+            report(str(key), f"is not a known field (allowed: {', '.join(FIELDS)})")
+            ok = False
+
+    url = item.get("url")
+    if url is None:
+        report("url", "is required")
+        ok = False
+    elif not isinstance(url, str):
+        report("url", "must be a string")
+        ok = False
+    else:
+        url = _expand(url, env, "url", report)
+        if url is None:
+            ok = False
+        elif not _is_http_url(url):
+            # The value is not echoed: a URL can carry a token.
+            report("url", "must be an http(s) URL with a host")
+            ok = False
+
+    name = item.get("name")
+    if name is not None:
+        if not isinstance(name, str) or not name.strip():
+            report("name", "must be a non-empty string")
+            ok = False
+        else:
+            name = _expand(name, env, "name", report)
+            if name is None:
+                ok = False
+            else:
+                name = name.strip()
+
+    interval = item.get("interval_s", default_interval_s)
+    if isinstance(interval, bool) or not isinstance(interval, int | float):
+        report("interval_s", "must be a number of seconds")
+        ok = False
+    elif not math.isfinite(interval) or interval < MIN_INTERVAL_S:
+        report("interval_s", f"must be at least {MIN_INTERVAL_S:g} seconds")
+        ok = False
+
+    if not ok:
+        return None
+    return FeedSource(url=url, name=name or None, interval_s=float(interval))
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _expand(value: str, env: Mapping[str, str], field: str, report: Any) -> str | None:
+    missing: list[str] = []
+
+    def substitute(m: re.Match[str]) -> str:
+        if m.group(1) is None:  # "$${" escape
+            return "${"
+        if m.group(1) not in env:
+            missing.append(m.group(1))
+            return ""
+        return env[m.group(1)]
+
+    result = _ENV_REF.sub(substitute, value)
+    for var in missing:
+        report(field, f"refers to environment variable {var}, which is not set")
+    return None if missing else result
+
+
+def _line(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
+    """Line (1-based) of the deepest node on ``loc`` that exists."""
+    best: int | None = None
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            break
+        best = node.start_mark.line + 1
+    return best
