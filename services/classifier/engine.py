@@ -6,6 +6,7 @@ environment. ``from_settings`` is the one place that reads files.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,11 @@ class Classifier:
             if actor.kind == "country" and joined[start:end] in self._actors.gazetteer.places:
                 places.add(state)
         lowered = joined.lower()
+        if len(states) <= 1 and (
+            any(cue in lowered for cue in _DOMESTIC_COUNTERPART_CUES) or _OWN_LEADER.search(lowered)
+        ):
+            # "talks with the country's prime minister", "to meet Army chiefs"
+            return not any(cue in lowered for cue in _FOREIGN_CUES)
         if len(states) != 1:
             return False
         # a region of the state ("a visit to the restive province") stands in
@@ -133,6 +139,26 @@ _FOREIGN_CUES = (
     "state visit",
     "abroad",
     "overseas",
+)
+# the other side of the meeting is of the same state: its own government or
+# its own military ("holding talks with the country's prime minister", "the
+# defence secretary to meet Army chiefs")
+_OWN_LEADER = re.compile(
+    r"\b(?:the country's|his own|her own|its own)(?: [a-z-]+)? "
+    r"(?:prime minister|president|premier|leader|government)"
+)
+_DOMESTIC_COUNTERPART_CUES = (
+    "army chiefs",
+    "military chiefs",
+    "service chiefs",
+    "defence chiefs",
+    "defense chiefs",
+    "military commanders",
+    "army commanders",
+    "party leaders",
+    "regional leaders",
+    "state governors",
+    "provincial governors",
 )
 # the place visited is a part of the one state named: "a visit to the restive
 # region", "toured the flooded province"

@@ -61,6 +61,54 @@ def _near(hits: list[tuple[int, int, int]], rule: _CompiledRule, bit: int) -> bo
     return False
 
 
+_CONDITIONAL_WORDS = ("if", "unless")
+# a conditional governs at most this many words after it, within its clause
+CONDITIONAL_WINDOW_WORDS = 3
+_CLAUSE_END = re.compile(r",\s|[;:()]|\s\s\s")
+
+
+def _unconditional_mask(hits: list[tuple[int, int, int]], conditional: int, combined: str) -> int:
+    """The sentence's bits without the terms inside an "if"/"unless" clause:
+    "the US would defend the Philippines if attacked" is a commitment, and
+    "attacked" in it vetoes nothing. The conditional words themselves stay
+    (a veto term "if a deal" begins with one)."""
+    cues = [(start, end) for start, end, bits in hits if bits & conditional]
+    mask = 0
+    for start, _end, bits in hits:
+        inside = False
+        for _c_start, c_end in cues:
+            if c_end <= start:
+                gap = combined[c_end:start]
+                if len(_WORD.findall(gap)) <= CONDITIONAL_WINDOW_WORDS and not _CLAUSE_END.search(
+                    gap
+                ):
+                    inside = True
+                    break
+        if not inside:
+            mask |= bits
+    return mask
+
+
+def _governing_trigger(hits: list[tuple[int, int, int]], rule: _CompiledRule, default: int) -> int:
+    """Where the event's trigger starts, for its modality: the first trigger
+    word, or for a rule with ``near`` terms the first one close to such a
+    term. A stray trigger elsewhere in the sentence ("Kim will not give up
+    his arsenal, but may trade cuts for relief from sanctions": "will" is a
+    sanction-action word) has its own clause and its own modality."""
+    triggers = [h for h in hits if h[2] & rule.trigger]
+    if not triggers:
+        return default
+    if rule.near:
+        nears = [h for h in hits if h[2] & rule.near]
+        for t_start, t_end, _ in triggers:
+            for start, end, _ in nears:
+                if (start, end) != (t_start, t_end) and max(
+                    start - t_end, t_start - end, 0
+                ) <= rule.near_chars:
+                    return t_start
+    return triggers[0][0]
+
+
 def _build_automaton(terms: dict[str, list[int]]) -> ahocorasick.Automaton | None:
     if not terms:
         return None
@@ -104,6 +152,7 @@ class _CompiledRule:
     veto_in_item: int  # bits that must not be anywhere in the item
     veto_near: int  # bit of terms that must not be close to a trigger, 0 for none
     shown: int  # bits whose words are reported as triggers
+    hypothetical_counts: bool = False  # score a hypothetical event as planned
 
 
 class TagMatcher:
@@ -138,11 +187,14 @@ class TagMatcher:
                         veto_in_item=tag_veto_item | self._bit(rule.without_in_item),
                         veto_near=self._bit(rule.without_near),
                         shown=shown,
+                        hypothetical_counts=tag.hypothetical_counts,
                     )
                 )
         for modality, positions in taxonomy.modality_cues.items():
             for position, terms in positions.items():
                 self._cue_bits.append((self._bit(terms), modality, position))
+        # "if"/"unless": a veto word in the clause they open is no fact
+        self._conditional = self._bit(_CONDITIONAL_WORDS)
         self._bg_before = self._bit(taxonomy.background_cues.get("before", ()))
         self._bg_any = self._bit(taxonomy.background_cues.get("any", ()))
         self._cue_mask = 0
@@ -200,11 +252,14 @@ class TagMatcher:
         for index, mask in enumerate(masks):
             if not mask & self._any_trigger:
                 continue
+            veto_mask = mask
+            if mask & self._conditional:
+                veto_mask = _unconditional_mask(sentence_hits[index], self._conditional, combined)
             fired: dict[str, _CompiledRule] = {}
             for rule in self.rules:
                 if (
                     mask & rule.trigger
-                    and not mask & rule.veto
+                    and not veto_mask & rule.veto
                     and not item_mask & rule.veto_in_item
                     and all(mask & g for g in rule.groups)
                     and (
@@ -290,7 +345,7 @@ class TagMatcher:
                 s, e = start - field_offset, end - field_offset
                 triggers.append(TriggerHit(sentence.field, s, e, source[s:e]))
         triggers.sort(key=lambda t: (t.start, t.end))
-        first = min((h[0] for h in hits if h[2] & rule.trigger), default=sentence_start)
+        first = _governing_trigger(hits, rule, sentence_start)
         cues = []
         if self._cue_mask:
             for start, end, bits in hits:
@@ -300,6 +355,8 @@ class TagMatcher:
         modality, negated = decide(
             cues, first, combined[sentence_start:sentence_end], sentence_start
         )
+        if modality == "hypothetical" and rule.hypothetical_counts:
+            modality = "planned"
         if negated:
             confidence = rule.confidence * NEGATION_FACTOR
         else:

@@ -95,7 +95,10 @@ def decide(
             if (
                 start <= trigger
                 and len(_WORD.findall(sentence[end:trigger])) <= BEFORE_WINDOW_WORDS
+                and _governs(sentence, start, end, trigger)
             ):
+                if modality == "hypothetical" and _reported_future(sentence, start, end):
+                    modality = "planned"
                 found.add(modality)
         elif position == "negation":
             if (
@@ -112,6 +115,43 @@ def decide(
     if _INFINITIVE_BEFORE.search(sentence[max(trigger - 40, 0) : trigger]):
         return "planned", False
     return "asserted", False
+
+
+# "would" after a verb of saying, believing or deciding is the future of
+# reported speech: "remained confident Pyongyang would attend talks", "Moscow
+# announced it would withdraw troops". Without one it is a conditional's
+# consequence: "a move that would enable full mobilisation".
+_REPORTED_FUTURE = re.compile(
+    r"\b(?:said|says|say|saying|announced|announces|announcing|confirmed|confirms|"
+    r"confident|expected|expects|told|tells|assured|assures|insisted|insists|agreed|"
+    r"agrees|promised|promises|pledged|pledges|vowed|vows|decided|declared|declares|"
+    r"stated|indicated|indicates|believes|believed)\b(?:\W+[a-z0-9']+){0,8}?\W*$"
+)
+
+
+def _reported_future(sentence: str, start: int, end: int) -> bool:
+    if sentence[start:end] != "would":
+        return False
+    return bool(_REPORTED_FUTURE.search(sentence[max(start - 120, 0) : start]))
+
+
+# A clause ends at one of these: a cue before it governs nothing after it.
+# (the sentence is normalised: a dash between words reads as spaces)
+_CLAUSE_END = re.compile(r",\s|[;:()]|\s\s\s")
+# Conditionals open a clause of their own ("..., if attacked in the South China
+# Sea, ..."): it governs only itself, unless it leads its sentence or clause
+# ("If Russia invades, Nato would send troops"), when it governs the main clause.
+_CONDITIONAL = frozenset(["if", "unless"])
+_CLAUSE_START = re.compile(r"(^|[,;:(]|\s\s\s|\bbut|\band|\bthat)\s*$")
+
+
+def _governs(sentence: str, start: int, end: int, trigger: int) -> bool:
+    """Whether a ``before`` cue at [start, end) governs the clause of a
+    trigger at ``trigger``: no clause boundary lies between them, or the cue
+    is a conditional leading its clause."""
+    if end >= trigger or not _CLAUSE_END.search(sentence, end, trigger):
+        return True
+    return sentence[start:end] in _CONDITIONAL and bool(_CLAUSE_START.search(sentence[:start]))
 
 
 # "did not expect the disclosure that scientists enriched uranium to upset

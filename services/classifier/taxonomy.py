@@ -15,6 +15,7 @@ Shape (see taxonomy.yaml for the documented default)::
         description: ...
         without: [...]                     # vetoes every rule of the tag, same sentence
         without_in_item: [...]             # vetoes the tag if anywhere in the item
+        hypothetical_counts: true          # a possible/called-for event is the event
         rules:
           - id: rule-name
             confidence: 0.8
@@ -53,7 +54,7 @@ _RULE_KEYS = {
     "without_near",
 }
 DEFAULT_NEAR_CHARS = 40
-_TAG_KEYS = {"description", "rules", "without", "without_in_item"}
+_TAG_KEYS = {"description", "rules", "without", "without_in_item", "hypothetical_counts"}
 _TOP_KEYS = {"version", "emit_threshold", "lexicons", "modality", "background", "tags"}
 BACKGROUND_POSITIONS = ("before", "any")
 
@@ -99,6 +100,9 @@ class TagDefinition:
     rules: tuple[Rule, ...]
     without: tuple[str, ...] = ()
     without_in_item: tuple[str, ...] = ()
+    # the tag covers threats and calls ("sanctions threatened"): a hypothetical
+    # event ("a mission that could see Sudan hit with sanctions") scores as planned
+    hypothetical_counts: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,12 @@ class _Validator:
             self.error(node, f"{what} must be a non-empty string{got}")
             return None
         return node.value.strip()
+
+    def flag(self, node: yaml.Node, what: str) -> bool:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
+            self.error(node, f"{what} must be true or false")
+            return False
+        return node.value.lower() in ("true", "yes", "on")
 
     def number(self, node: yaml.Node, what: str, low: float, high: float) -> float | None:
         try:
@@ -333,6 +343,11 @@ class _Validator:
             without_in_item=self.terms(fields["without_in_item"], f"tag {tag_id!r} without_in_item")
             if "without_in_item" in fields
             else (),
+            hypothetical_counts=self.flag(
+                fields["hypothetical_counts"], f"tag {tag_id!r} hypothetical_counts"
+            )
+            if "hypothetical_counts" in fields
+            else False,
         )
 
     def rule(self, tag_id: str, index: int, node: yaml.Node) -> Rule | None:
