@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,7 @@ class WorkerApp(FastStream):
         self.runtime = runtime
         self.parts = parts
         self.stopping = False
+        self._started = False
         self._recover = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._subscribers: list[Any] = []
@@ -111,14 +113,29 @@ class WorkerApp(FastStream):
         return [(c.stream, c.group) for p in self.parts for c in p.consumers]
 
     def exit(self) -> None:
-        # Called on SIGINT/SIGTERM, and by a subscriber that hit NOGROUP after
-        # stopping itself: only the first is a reason to stop.
-        if not self.stopping and any(not s.running for s in self._subscribers):
+        # Called by a subscriber that hit NOGROUP after stopping itself, and by
+        # whoever wants the app to stop. Only a running app can lose a group:
+        # before start-up completes every subscriber is stopped, and a stop
+        # asked for then must not be taken for a lost group.
+        if self._started and not self.stopping and any(not s.running for s in self._subscribers):
             log.error("consumer_group_lost", action="recreating")
             self._recover.set()
             return
+        self.stop_now()
+
+    def stop_now(self) -> None:
+        """Stop, whatever state the subscribers are in (SIGINT/SIGTERM)."""
         self.stopping = True
         super().exit()
+
+    def _own_signals(self) -> None:
+        # FastStream sends signals to exit(), which cannot tell them from a
+        # lost group while a subscriber is down (e.g. Redis still restarting):
+        # SIGTERM would then be swallowed until the group is back.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.stop_now)
 
     async def ensure_groups(self) -> None:
         for stream, group in self.consumed:
@@ -126,6 +143,7 @@ class WorkerApp(FastStream):
                 log.info("consumer_group_created", stream=stream, group=group)
 
     async def _on_startup(self) -> None:
+        self._own_signals()
         settings = self.runtime.settings
         log.info("worker_starting", parts=[p.name for p in self.parts],
                  redis=redact_url(settings.resolved_redis_url),
@@ -141,6 +159,7 @@ class WorkerApp(FastStream):
         for part in self.parts:
             for job in part.periodic:
                 self._tasks.append(asyncio.create_task(self._every(job), name=job.name))
+        self._started = True
         log.info("worker_started", parts=[p.name for p in self.parts])
 
     async def _on_shutdown(self) -> None:
@@ -150,11 +169,13 @@ class WorkerApp(FastStream):
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+    async def _after_shutdown(self) -> None:
+        # FastStream runs on_shutdown before the broker lets in-flight handlers
+        # finish; what they use (HTTP clients, the API) is closed only now.
         for part in self.parts:
             for hook in part.on_stop:
                 await hook()
-
-    async def _after_shutdown(self) -> None:
         await self.runtime.close()
         log.info("worker_stopped")
 

@@ -222,7 +222,13 @@ async def test_watchlist_added_through_the_api_starts_alerting(
             listed = (await http.get("/v1/watchlists")).json()["watchlists"]
             assert {w["id"]: w["source"] for w in listed} == {
                 "all-missile-tests": "file", "dprk-russia": "file", "troop-moves": "api"}
-            await asyncio.sleep(0.6)  # the notifier reloads every 0.2 s
+            # The notifier reloads every 0.2 s; wait for it rather than guess.
+            reload = next(j for p in app.parts for j in p.periodic if j.name == "watchlists_reload")
+            active = reload.run.__self__  # the notifier's ActiveWatchlists
+
+            async def picked_up() -> bool:
+                return "troop-moves" in {w.id for w in active.watchlists}
+            await wait_until(picked_up, what="the notifier to load the new watchlist")
             assert (await http.post("/v1/articles", json=TROOPS)).status_code == 202
 
         assert await asyncio.to_thread(receiver.wait_for, 1, 20, "/troops")

@@ -180,16 +180,18 @@ async def test_cancelled_batch_still_records_what_was_sent(
     watchlist = batch_watchlist(receiver, ["/hook"])
     fast, slow = fan_out(alerts_for(2), [watchlist], now=time.time())
 
+    fast_answered = asyncio.Event()
+
     async def send(delivery, target, http, now) -> DeliveryResult:
         if delivery.id == slow.id:
             await asyncio.sleep(30)
-        return await targets.send(delivery, target, http, now)
+        result = await targets.send(delivery, target, http, now)
+        fast_answered.set()  # its outcome is queued before this task yields again
+        return result
 
     pipeline = DeliveryPipeline(redis_client, keys, settings, [watchlist], client, send=send)
     task = asyncio.create_task(pipeline.process_batch([fast, slow], time.time()))
-    while not receiver.requests:
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.1)
+    await asyncio.wait_for(fast_answered.wait(), 20)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

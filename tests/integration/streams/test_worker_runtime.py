@@ -4,7 +4,9 @@ these tests are about the plumbing only."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 
 import pytest
 
@@ -12,7 +14,8 @@ from services.classifier.app import classifier_parts
 from shared.keys import CLASSIFIER_GROUP
 from shared.schemas import Article, Classification, ClassifiedArticle
 from shared.streams.codec import decode, encode
-from shared.streams.worker import create_worker_app
+from shared.streams.consumer import StreamConsumer
+from shared.streams.worker import WorkerParts, create_worker_app
 from tests.integration.helpers import running, wait_until
 
 pytestmark = pytest.mark.integration
@@ -114,3 +117,50 @@ async def test_worker_recreates_a_lost_group_and_keeps_consuming(settings, keys,
             return "after" in await classified_ids(redis_client, keys)
         await wait_until(second, timeout=15, what="article after the group was lost")
         assert not app.stopping
+
+
+async def test_a_stop_asked_for_during_start_up_is_not_taken_for_a_lost_group(settings):
+    app = make_app(settings)
+    app.exit()  # e.g. SIGTERM while the worker is still starting: no subscriber runs yet
+    await asyncio.wait_for(app.run(), 20)
+    assert app.stopping
+
+
+async def test_sigterm_stops_a_worker_whose_group_is_still_lost(settings, monkeypatch):
+    app = make_app(settings)
+    async with running(app):
+        async def redis_still_down() -> None:
+            raise ConnectionError("Redis is restarting")
+
+        monkeypatch.setattr(app, "maintain_once", redis_still_down)
+        reader = app._subscribers[0]
+        await reader.stop()
+        app.exit()  # what the subscriber does on NOGROUP: recover, do not stop
+        assert not app.stopping
+        loop = asyncio.get_running_loop()
+        loop._signal_handlers[signal.SIGTERM]._run()  # SIGTERM, without signalling pytest
+        assert app.stopping
+
+
+async def test_in_flight_handlers_finish_before_the_parts_are_stopped(settings, keys, redis_client):
+    started, closed, seen_closed = asyncio.Event(), [], []
+
+    async def slow(batch):
+        started.set()
+        await asyncio.sleep(0.3)
+        seen_closed.append(bool(closed))  # e.g. the notifier's HTTP client
+        return []
+
+    async def close() -> None:
+        closed.append(True)
+
+    def part(runtime):
+        return WorkerParts("slow", consumers=[StreamConsumer(keys.articles, "slow", Article, slow)],
+                           on_stop=[close])
+
+    await redis_client.xadd(keys.articles, encode(Article(id="a1", title="in flight")))
+    app = create_worker_app(settings, [part])
+    async with running(app):
+        await asyncio.wait_for(started.wait(), 10)
+    assert seen_closed == [False] and closed == [True]
+    assert (await redis_client.xpending(keys.articles, "slow"))["pending"] == 0
