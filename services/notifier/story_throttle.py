@@ -68,6 +68,16 @@ def _text(raw: bytes | str) -> str:
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
+_EXPIRE_IF_UNSET = """
+for _, key in ipairs(KEYS) do
+  if redis.call('TTL', key) == -1 then
+    redis.call('EXPIRE', key, ARGV[1])
+  end
+end
+return 0
+"""
+
+
 class StoryThrottle:
     """``await throttle.filter(alerts)``: the alerts to fan out, in order."""
 
@@ -75,6 +85,7 @@ class StoryThrottle:
         self._redis = redis
         self._keys = keys
         self._window_s = window_s
+        self._expire_if_unset = redis.register_script(_EXPIRE_IF_UNSET)
 
     async def filter(self, alerts: list[Alert]) -> list[Alert]:
         """Two round trips per batch: read the histories, record the decisions."""
@@ -122,6 +133,10 @@ class StoryThrottle:
         for key, alert_id, decision in recorded:
             # NX on the field: a decision taken meanwhile by another copy stands.
             pipe.hsetnx(key, alert_id, decision.encode())
-        for key in new_histories:
-            pipe.expire(key, self._window_s)
         await pipe.execute()
+        # The window runs from a story's first alert, so only a history without
+        # an expiry gets one — decided in Redis: a key that expired between our
+        # read and the write above must not be left without a TTL (EXPIRE NX
+        # would do this, but needs Redis 7).
+        touched = sorted({key for key, _, _ in recorded} | new_histories)
+        await self._expire_if_unset(keys=touched, args=[self._window_s])

@@ -77,3 +77,17 @@ async def test_history_expires_with_the_window(
 
 async def test_empty_batch(throttle: StoryThrottle) -> None:
     assert await throttle.filter([]) == []
+
+
+async def test_a_history_left_without_expiry_gets_one(
+    throttle: StoryThrottle, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    # As if the key expired between the throttle's read and its write: the
+    # write re-created it without a TTL. The next write must give it one.
+    key = story_alerts_key(keys, "wl-a", "art-1")
+    await redis_client.hset(key, "al_stale", "sent")
+    assert await redis_client.ttl(key) == -1
+
+    await throttle.filter([alert("art-2", "art-1", ["missile_test"])])
+
+    assert 0 < await redis_client.ttl(key) <= 3600
