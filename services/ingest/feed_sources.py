@@ -27,12 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import yaml
+from shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 MIN_INTERVAL_S = 30.0
 FIELDS = ("url", "name", "interval_s")
 
-_ENV_REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Query parameters whose values are treated as credentials in logs and status.
 _SECRET_PARAMS = re.compile(r"(?i)(token|key|secret|pass|auth|sig|session|credential)")
 
@@ -115,14 +114,9 @@ def parse_feeds(
 ) -> list[FeedSource]:
     env = env or {}
     try:
-        # Composed once for line numbers, constructed once for values.
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise FeedConfigError([f"{source}{where}: {problem}"]) from None
+        root, data = parse_yaml(text, source)
+    except YamlSyntaxError as exc:
+        raise FeedConfigError([str(exc)]) from None
 
     items = data.get("feeds") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -130,7 +124,7 @@ def parse_feeds(
     if isinstance(data, dict):
         extra = [k for k in data if k != "feeds"]
         if extra:
-            line = _line(root, [str(extra[0])])
+            line = line_of(root, [str(extra[0])])
             raise FeedConfigError(
                 [f"{source} (line {line}): {extra[0]} is not a known top-level key (only feeds)"]
             )
@@ -142,7 +136,7 @@ def parse_feeds(
 
         def report(field: str | None, message: str, index: int = index) -> None:
             loc: list[str | int] = ["feeds", index] + ([field] if field else [])
-            line = _line(root, loc)
+            line = line_of(root, loc)
             where = f" (line {line})" if line else ""
             subject = f"{field} {message}" if field else message
             problems.append(f"{source}: feed #{index + 1}{where}: {subject}")
@@ -153,7 +147,7 @@ def parse_feeds(
         if feed.url in first_line_of:
             report("url", f"is a duplicate (first used at line {first_line_of[feed.url]})")
             continue
-        first_line_of[feed.url] = _line(root, ["feeds", index])
+        first_line_of[feed.url] = line_of(root, ["feeds", index])
         feeds.append(feed)
 
     if problems:
@@ -224,34 +218,7 @@ def _is_http_url(url: str) -> bool:
 
 
 def _expand(value: str, env: Mapping[str, str], field: str, report: Any) -> str | None:
-    missing: list[str] = []
-
-    def substitute(m: re.Match[str]) -> str:
-        if m.group(1) is None:  # "$${" escape
-            return "${"
-        if m.group(1) not in env:
-            missing.append(m.group(1))
-            return ""
-        return env[m.group(1)]
-
-    result = _ENV_REF.sub(substitute, value)
+    result, missing = expand_env(value, env)
     for var in missing:
         report(field, f"refers to environment variable {var}, which is not set")
     return None if missing else result
-
-
-def _line(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
-    """Line (1-based) of the deepest node on ``loc`` that exists."""
-    best: int | None = None
-    node = root
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            node = node.value[part] if part < len(node.value) else None
-        else:
-            node = None
-        if node is None:
-            break
-        best = node.start_mark.line + 1
-    return best

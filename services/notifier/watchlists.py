@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,12 +41,12 @@ from pydantic import (
 )
 
 from shared.schemas import TAG_IDS, Modality
+from shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 WEBHOOK_SECRET_PREFIX = "whsec_"
 # Standard Webhooks: "secret keys SHOULD be between 24 and 64 bytes".
 MIN_SECRET_BYTES = 24
 
-_ENV_REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class WatchlistError(ValueError):
@@ -186,14 +185,9 @@ def parse_watchlists(
     known_tags: Collection[str] = TAG_IDS,
 ) -> list[Watchlist]:
     try:
-        # Composed once for line numbers, constructed once for values.
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise WatchlistError([f"{source}{where}: {problem}"]) from None
+        root, data = parse_yaml(text, source)
+    except YamlSyntaxError as exc:
+        raise WatchlistError([str(exc)]) from None
 
     items = data.get("watchlists") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -211,7 +205,7 @@ def parse_watchlists(
         if watchlist.id in first_line_of:
             report(["id"], f"is a duplicate (first used at line {first_line_of[watchlist.id]})")
             continue
-        first_line_of[watchlist.id] = _line(root, ["watchlists", index])
+        first_line_of[watchlist.id] = line_of(root, ["watchlists", index])
         watchlists.append(watchlist)
 
     if problems:
@@ -230,7 +224,7 @@ class _Reporter:
     label: str
 
     def __call__(self, loc: Sequence[str | int], message: str) -> None:
-        line = _line(self.root, ["watchlists", self.index, *loc])
+        line = line_of(self.root, ["watchlists", self.index, *loc])
         where = f" (line {line})" if line else ""
         self.problems.append(f"{self.source}: {self.label}{where}: {_join(loc, message)}")
 
@@ -268,17 +262,7 @@ def _expand(
     the file's other problems in the same pass.
     """
     if isinstance(value, str):
-        missing: list[str] = []
-
-        def substitute(m: re.Match[str]) -> str:
-            if m.group(1) is None:  # "$${" escape
-                return "${"
-            if m.group(1) not in env:
-                missing.append(m.group(1))
-                return ""
-            return env[m.group(1)]
-
-        result = _ENV_REF.sub(substitute, value)
+        result, missing = expand_env(value, env)
         for name in missing:
             report(loc, f"refers to environment variable {name}, which is not set")
         return result, ({loc} if missing else set())
@@ -348,29 +332,3 @@ def _join(loc: Sequence[str | int], message: str) -> str:
     # messages ("Input should be ...") read better after a colon.
     joiner = " " if message.startswith(("must ", "is ", "refers ")) else ": "
     return f"{field}{joiner}{message}"
-
-
-# --- helpers: YAML line numbers ---------------------------------------------
-
-
-def _node_at(root: yaml.Node | None, loc: Sequence[str | int]) -> yaml.Node | None:
-    node = root
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            node = node.value[part] if part < len(node.value) else None
-        else:
-            return None
-        if node is None:
-            return None
-    return node
-
-
-def _line(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
-    """Line of the deepest node on ``loc`` that exists (1-based)."""
-    for depth in range(len(loc), 0, -1):
-        node = _node_at(root, loc[:depth])
-        if node is not None:
-            return node.start_mark.line + 1
-    return None

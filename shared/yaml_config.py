@@ -1,0 +1,65 @@
+"""Reading the YAML configuration files users write (watchlists, feeds).
+
+What they share: one parse giving both values and line numbers, a syntax
+error reported with its line, the line of any field for error messages, and
+``${VAR}`` expansion from an environment mapping handed in (``$${`` writes a
+literal ``${``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+_ENV_REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class YamlSyntaxError(ValueError):
+    """The text is not valid YAML; the message names the source and line."""
+
+
+def parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    """(node tree for line numbers, plain values)."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise YamlSyntaxError(f"{source}{where}: {problem}") from None
+
+
+def line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
+    """Line (1-based) of the deepest node on ``loc`` that exists."""
+    best: int | None = None
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            break
+        best = node.start_mark.line + 1
+    return best
+
+
+def expand_env(value: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
+    """``value`` with ``${VAR}`` replaced, and the names that were not set
+    (replaced by nothing, so validation can go on and find other problems)."""
+    missing: list[str] = []
+
+    def substitute(m: re.Match[str]) -> str:
+        if m.group(1) is None:  # "$${" escape
+            return "${"
+        if m.group(1) not in env:
+            missing.append(m.group(1))
+            return ""
+        return env[m.group(1)]
+
+    return _ENV_REF.sub(substitute, value), missing

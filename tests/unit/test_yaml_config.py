@@ -1,0 +1,26 @@
+"""The YAML helpers behind the watchlists and feeds files."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
+
+
+def test_env_references_are_expanded_and_missing_ones_named():
+    assert expand_env("${HOST}/hook", {"HOST": "https://a"}) == ("https://a/hook", [])
+    assert expand_env("$${HOST} stays", {}) == ("${HOST} stays", [])
+    assert expand_env("${A}-${B}", {"A": "x"}) == ("x-", ["B"])
+
+
+def test_line_of_finds_the_deepest_existing_node():
+    root, data = parse_yaml("items:\n  - id: a\n  - id: b\n    url: x\n", "f.yaml")
+    assert data["items"][1]["url"] == "x"
+    assert line_of(root, ["items", 1, "url"]) == 4
+    assert line_of(root, ["items", 1, "missing"]) == 3  # falls back to the item
+    assert line_of(root, ["nothing"]) is None
+
+
+def test_syntax_error_names_source_and_line():
+    with pytest.raises(YamlSyntaxError, match=r"^f\.yaml \(line 2\): "):
+        parse_yaml("a: [1, 2\nb: c\n", "f.yaml")
