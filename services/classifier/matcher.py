@@ -40,6 +40,31 @@ BACKGROUND_FACTOR = 0.5
 BACKGROUND_WINDOW_WORDS = 3
 
 
+# Initialisms also written with dots: "U.N.", "U.S.". A term with the bare
+# form ("with the UN", "US made") matches the dotted one too.
+_DOTTED = {"us": "u.s", "un": "u.n", "uk": "u.k", "eu": "e.u"}
+
+
+def dotted_variants(stem: str) -> list[str]:
+    """The term and its spellings with dotted initialisms: "with the UN" ->
+    "with the U.N"; "us made" -> "u.s. made" and "u.s made" (the dot after
+    the last letter is part of the word: "U.S.-made"). A final initialism
+    needs no trailing dot: "u.s" matches "U.S." on a word boundary."""
+    words = stem.split(" ")
+    spots = [i for i, w in enumerate(words) if w.lower() in _DOTTED]
+    if not spots:
+        return [stem]
+    variants = [words]
+    for i in spots:
+        word = words[i]
+        dotted = _DOTTED[word.lower()]
+        if word.isupper():
+            dotted = dotted.upper()
+        forms = [dotted] if i == len(words) - 1 else [dotted + ".", dotted]
+        variants = [v[:i] + [f] + v[i + 1 :] for v in variants for f in [word, *forms]]
+    return [" ".join(v) for v in variants]
+
+
 def normalise(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters lowercase to two ("İ")
@@ -216,12 +241,12 @@ class TagMatcher:
         self._list_bits[terms] = bit
         for term in terms:
             prefix = term.endswith("*")
-            stem = term.rstrip("*").strip()
-            if stem.lower() == stem:
-                masks = self._terms.setdefault(normalise(stem), [0, 0])
-            else:
-                masks = self._cased_terms.setdefault(stem.translate(_NORMALISE), [0, 0])
-            masks[1 if prefix else 0] |= bit
+            for stem in dotted_variants(term.rstrip("*").strip()):
+                if stem.lower() == stem:
+                    masks = self._terms.setdefault(normalise(stem), [0, 0])
+                else:
+                    masks = self._cased_terms.setdefault(stem.translate(_NORMALISE), [0, 0])
+                masks[1 if prefix else 0] |= bit
         return bit
 
     def match(self, title: str, text: str) -> list[TagHit]:

@@ -125,6 +125,55 @@ class Taxonomy:
     def rule_count(self) -> int:
         return sum(len(t.rules) for t in self.tags)
 
+    def term_lists(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Every term list of the taxonomy, named for messages (lexicons are
+        expanded into the lists that use them)."""
+        lists: list[tuple[str, tuple[str, ...]]] = []
+        for tag in self.tags:
+            lists += [(f"tag {tag.id} without", tag.without)]
+            lists += [(f"tag {tag.id} without_in_item", tag.without_in_item)]
+            for rule in tag.rules:
+                where = f"tag {tag.id} rule {rule.id}"
+                lists += [
+                    (f"{where} trigger", rule.trigger),
+                    (f"{where} near", rule.near),
+                    (f"{where} without", rule.without),
+                    (f"{where} without_in_item", rule.without_in_item),
+                    (f"{where} without_near", rule.without_near),
+                ]
+                lists += [(f"{where} with-group", group) for group in rule.with_groups]
+        for modality, positions in self.modality_cues.items():
+            lists += [(f"modality {modality}.{pos}", terms) for pos, terms in positions.items()]
+        lists += [(f"background.{pos}", terms) for pos, terms in self.background_cues.items()]
+        return [(name, terms) for name, terms in lists if terms]
+
+    def warnings(self) -> list[str]:
+        """Likely mistakes that are not errors. A wildcard stem that keeps a
+        final "e" misses the forms that drop it: "modernize*" matches
+        "modernized" but not "modernizing" or "modernization". Write the stem
+        without the "e" ("moderniz*"), or list the "-ing" form next to it
+        where the shorter stem would catch other words ("secure*, securing":
+        "secur*" is also "security")."""
+        out: list[str] = []
+        seen: set[str] = set()
+        for name, terms in self.term_lists():
+            stems = [t.rstrip("*").strip() for t in terms if t.endswith("*")]
+            whole = {t for t in terms if not t.endswith("*")}
+            for term in terms:
+                stem = term.rstrip("*").strip()
+                if not term.endswith("*") or not stem.endswith("e") or stem.endswith("ee"):
+                    continue
+                ing = stem[:-1] + "ing"
+                if ing in whole or any(ing.startswith(s) for s in stems if s != stem):
+                    continue
+                if term not in seen:
+                    seen.add(term)
+                    out.append(
+                        f"{name}: {term!r} misses {ing!r} (write {stem[:-1] + '*'!r}, "
+                        f"or add {ing!r} to the list)"
+                    )
+        return out
+
     def term_count(self) -> int:
         terms: set[str] = set()
         for tag in self.tags:

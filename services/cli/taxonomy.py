@@ -45,6 +45,8 @@ def run_check(args: argparse.Namespace) -> int:
     except TaxonomyError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    for warning in taxonomy.warnings():
+        print(f"warning: {args.file}: {warning}", file=sys.stderr)
     print(
         f"OK {args.file}: version {taxonomy.version}, {len(taxonomy.tags)} tags, "
         f"{taxonomy.rule_count} rules, {taxonomy.term_count()} terms"
