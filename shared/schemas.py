@@ -142,5 +142,8 @@ class Delivery(_Message):
     id: str
     alert: Alert
     target_index: int = Field(ge=0)
+    target_key: str | None = Field(
+        None, description="hash of the target's type and URL: finds it again if targets move"
+    )
     attempt: int = Field(1, ge=1)
     first_attempt_at: datetime = Field(default_factory=utcnow)

@@ -95,22 +95,31 @@ def delivery_id(alert_id: str, target_index: int) -> str:
     return f"msg_{digest[:24]}"
 
 
+def target_key(target: Target) -> str:
+    """Names a target by what it is, not where it stands in the list, so a
+    waiting retry still finds it after the watchlist's targets are edited.
+    A hash: the URL (a credential for Slack) never travels in a stream."""
+    url = target.url.get_secret_value() if hasattr(target.url, "get_secret_value") else target.url
+    return hashlib.sha256(f"{target.type}\x1f{url}".encode()).hexdigest()[:16]
+
+
 def fan_out(
     alerts: Iterable[Alert], watchlists: Sequence[Watchlist], *, now: float
 ) -> list[Delivery]:
     """One Delivery per (alert, target of its watchlist). Pure."""
-    target_counts = {w.id: len(w.targets) for w in watchlists}
+    targets = {w.id: w.targets for w in watchlists}
     created = datetime.fromtimestamp(now, UTC)
     return [
         Delivery(
             id=delivery_id(alert.id, index),
             alert=alert,
             target_index=index,
+            target_key=target_key(target),
             attempt=1,
             first_attempt_at=created,
         )
         for alert in alerts
-        for index in range(target_counts.get(alert.watchlist_id, 0))
+        for index, target in enumerate(targets.get(alert.watchlist_id, ()))
     ]
 
 
@@ -233,7 +242,11 @@ class DeliveryPipeline:
 
     def _resolve(self, delivery: Delivery) -> Target | None:
         watchlist = self._watchlists.get(delivery.alert.watchlist_id)
-        if watchlist is None or delivery.target_index >= len(watchlist.targets):
+        if watchlist is None:
+            return None
+        if delivery.target_key is not None:  # the target itself, wherever it now stands
+            return next((t for t in watchlist.targets if target_key(t) == delivery.target_key), None)
+        if delivery.target_index >= len(watchlist.targets):
             return None
         return watchlist.targets[delivery.target_index]
 

@@ -198,7 +198,7 @@ async def test_unknown_target_is_a_permanent_failure(
     redis_client, keys, settings, receiver, client
 ) -> None:
     watchlist = watchlist_for(receiver)
-    delivery = first_delivery(watchlist).model_copy(update={"target_index": 5})
+    delivery = first_delivery(watchlist).model_copy(update={"target_index": 5, "target_key": "0" * 16})
     pipeline = pipeline_for(redis_client, keys, settings, [watchlist], client)
 
     outcome = await pipeline.process(delivery, time.time())
@@ -268,3 +268,20 @@ async def test_logs_carry_ids_and_never_secrets(
     assert event["delivery_id"] == delivery.id
     assert event["watchlist_id"] == "wl-test" and event["article_id"] == "art-001"
     assert SECRET not in str(logs) and receiver.url("/hook") not in str(logs)
+
+
+async def test_a_waiting_delivery_finds_its_target_after_the_targets_are_reordered(
+    redis_client, keys, settings, receiver, client
+) -> None:
+    watchlist = watchlist_for(receiver, "/first", slack_path="/second")
+    slack_delivery = fan_out([make_alert()], [watchlist], now=time.time())[1]
+    # The watchlist is edited while the delivery waits: its targets swap places.
+    edited = watchlist.model_copy(update={"targets": list(reversed(watchlist.targets))})
+
+    outcome = await pipeline_for(redis_client, keys, settings, [edited], client).process(
+        slack_delivery, time.time()
+    )
+
+    assert outcome.kind == OutcomeKind.DELIVERED
+    assert [r.path for r in receiver.requests] == ["/second"]
+    assert slack_delivery.model_dump_json().find(receiver.url("/second")) == -1  # URL not carried

@@ -58,7 +58,7 @@ async def test_a_mixed_batch_gets_one_outcome_each_in_order(
     )
     ok, gone, busy = fan_out([make_alert()], [watchlist], now=time.time())
     done = fan_out([make_alert(article_id="art-done")], [watchlist], now=time.time())[0]
-    unknown = ok.model_copy(update={"target_index": 9})
+    unknown = ok.model_copy(update={"target_index": 9, "target_key": "0" * 16})
     await redis_client.set(keys.delivered(done.id), "1")
     await redis_client.set(keys.sending(busy.id), "other-copy", ex=30)
     retry = fan_out([make_alert(article_id="art-retry")], [watchlist], now=time.time())[0]
