@@ -254,6 +254,7 @@ def create_watchlist_router(
                 "the watchlist is invalid: id differs from the id in the path",
                 [{"field": "id", "message": f"must be {watchlist_id!r} (the path's) or omitted"}],
             )
+        data = carry_over_secrets(data, await store.get(watchlist_id))
         try:
             watchlist = Watchlist.model_validate(
                 data, context={"known_tags": frozenset(store.known_tags)}
@@ -308,3 +309,37 @@ async def _read_json_object(request: Request) -> dict[str, Any] | JSONResponse:
     if not isinstance(data, dict):
         return _error(400, "request body must be a JSON object (one watchlist)")
     return data
+
+
+def carry_over_secrets(data: dict[str, Any], existing: Watchlist | None) -> dict[str, Any]:
+    """Let a client PUT back what it read: responses never show secrets, so a
+    webhook target without ``secret`` keeps the stored secret of the target
+    with the same URL, and a Slack target without ``url`` keeps the stored URL
+    of the Slack target in the same place among the Slack targets. Markers
+    from responses (``secret_set``, ``url_set``) are dropped."""
+    targets = data.get("targets")
+    if not isinstance(targets, list):
+        return data
+    old_webhooks = {}
+    old_slacks = []
+    for target in existing.targets if existing else ():
+        if target.type == "webhook":
+            old_webhooks[target.url] = target.secret.get_secret_value()
+        else:
+            old_slacks.append(target.url.get_secret_value())
+    new_targets = []
+    slack_seen = 0
+    for target in targets:
+        if not isinstance(target, dict):
+            new_targets.append(target)
+            continue
+        target = {k: v for k, v in target.items() if k not in ("secret_set", "url_set")}
+        if target.get("type") == "webhook" and "secret" not in target:
+            if target.get("url") in old_webhooks:
+                target["secret"] = old_webhooks[target["url"]]
+        elif target.get("type") == "slack":
+            if "url" not in target and slack_seen < len(old_slacks):
+                target["url"] = old_slacks[slack_seen]
+            slack_seen += 1
+        new_targets.append(target)
+    return {**data, "targets": new_targets}

@@ -486,3 +486,29 @@ def test_openapi_lists_the_routes(secured: TestClient) -> None:
     schema = secured.get("/openapi.json").json()
     assert set(schema["paths"]["/v1/watchlists/{watchlist_id}"]) == {"get", "put", "delete"}
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
+
+
+def test_what_was_read_can_be_put_back_and_keeps_its_secrets(
+    client: TestClient, store: MemoryStore
+) -> None:
+    assert client.put("/v1/watchlists/baltic-ports", json=harbour_watchlist()).status_code == 201
+    read = client.get("/v1/watchlists/baltic-ports").json()
+    read.pop("source")
+    read["match"]["min_confidence"] = 0.8  # an officer tightens the watchlist
+
+    replaced = client.put("/v1/watchlists/baltic-ports", json=read)
+
+    assert replaced.status_code == 200, replaced.text
+    saved = store.items["baltic-ports"]
+    assert saved.match.min_confidence == 0.8
+    assert saved.targets[0].secret.get_secret_value() == HOOK_SECRET  # type: ignore[union-attr]
+    assert saved.targets[1].url.get_secret_value() == SLACK_URL  # type: ignore[union-attr]
+
+
+def test_a_new_webhook_url_without_a_secret_is_refused(client: TestClient) -> None:
+    assert client.put("/v1/watchlists/baltic-ports", json=harbour_watchlist()).status_code == 201
+    body = harbour_watchlist()
+    body["targets"][0] = {"type": "webhook", "url": "https://elsewhere.example.org/hook"}
+    refused = client.put("/v1/watchlists/baltic-ports", json=body)
+    assert refused.status_code == 422
+    assert "targets[0].secret" in problems_of(refused)
