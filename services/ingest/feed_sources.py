@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from shared.urls import redact_credentials
 from shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 MIN_INTERVAL_S = 30.0
 FIELDS = ("url", "name", "interval_s")
 
-# Query parameters whose values are treated as credentials in logs and status.
-_SECRET_PARAMS = re.compile(r"(?i)(token|key|secret|pass|auth|sig|session|credential)")
 
 
 class FeedConfigError(ValueError):
@@ -66,25 +64,7 @@ def feed_id(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:20]
 
 
-def redact_feed_url(url: str) -> str:
-    """``url`` without userinfo, and with credential-like query values masked."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return "<unparseable url>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = f"***@{host}" + (f":{port}" if port else "")
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_SECRET_PARAMS.search(k) for k, _ in pairs):
-            query = urlencode(
-                [(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in pairs], safe="*"
-            )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+redact_feed_url = redact_credentials  # the feed poller's name for it
 
 
 # --- loading ----------------------------------------------------------------

@@ -48,7 +48,8 @@ from services.notifier.watchlists import (
     _message,
 )
 from shared.logging import get_logger
-from shared.settings import Settings, redact_url
+from shared.settings import Settings
+from shared.urls import redact_credentials
 
 log = get_logger("watchfloor.notifier.watchlist_api")
 
@@ -124,7 +125,9 @@ def redact_watchlist(watchlist: Watchlist, source: str) -> dict[str, Any]:
     targets: list[dict[str, Any]] = []
     for target in watchlist.targets:
         if isinstance(target, WebhookTarget):
-            targets.append({"type": target.type, "url": redact_url(target.url), "secret_set": True})
+            targets.append(
+                {"type": target.type, "url": redact_credentials(target.url), "secret_set": True}
+            )
         elif isinstance(target, SlackTarget):
             targets.append({"type": target.type, "url_set": True})
         else:
@@ -313,18 +316,19 @@ async def _read_json_object(request: Request) -> dict[str, Any] | JSONResponse:
 
 def carry_over_secrets(data: dict[str, Any], existing: Watchlist | None) -> dict[str, Any]:
     """Let a client PUT back what it read: responses never show secrets, so a
-    webhook target without ``secret`` keeps the stored secret of the target
-    with the same URL, and a Slack target without ``url`` keeps the stored URL
+    webhook target without ``secret`` keeps the stored secret (and real URL)
+    of the target with the same URL as stored or as shown, and a Slack target without ``url`` keeps the stored URL
     of the Slack target in the same place among the Slack targets. Markers
     from responses (``secret_set``, ``url_set``) are dropped."""
     targets = data.get("targets")
     if not isinstance(targets, list):
         return data
-    old_webhooks = {}
+    old_webhooks: dict[str, tuple[str, str]] = {}  # shown or real URL -> (real URL, secret)
     old_slacks = []
     for target in existing.targets if existing else ():
         if target.type == "webhook":
-            old_webhooks[target.url] = target.secret.get_secret_value()
+            kept = (target.url, target.secret.get_secret_value())
+            old_webhooks[target.url] = old_webhooks[redact_credentials(target.url)] = kept
         else:
             old_slacks.append(target.url.get_secret_value())
     new_targets = []
@@ -335,8 +339,8 @@ def carry_over_secrets(data: dict[str, Any], existing: Watchlist | None) -> dict
             continue
         target = {k: v for k, v in target.items() if k not in ("secret_set", "url_set")}
         if target.get("type") == "webhook" and "secret" not in target:
-            if target.get("url") in old_webhooks:
-                target["secret"] = old_webhooks[target["url"]]
+            if target.get("url") in old_webhooks:  # also the masked URL a response showed
+                target["url"], target["secret"] = old_webhooks[target["url"]]
         elif target.get("type") == "slack":
             if "url" not in target and slack_seen < len(old_slacks):
                 target["url"] = old_slacks[slack_seen]

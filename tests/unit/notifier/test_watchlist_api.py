@@ -394,9 +394,32 @@ def test_redaction_hides_a_password_in_a_webhook_url() -> None:
     )
     shown = redact_watchlist(watchlist, "api")
     assert shown["targets"] == [
-        {"type": "webhook", "url": "https://ops:***@hooks.example.org/x", "secret_set": True}
+        {"type": "webhook", "url": "https://***@hooks.example.org/x", "secret_set": True}
     ]
     assert "harbourwatch7Q2x" not in str(shown)
+
+
+def test_redaction_hides_a_token_in_a_webhook_query() -> None:
+    url = "https://hooks.example.org/x?channel=ops&token=harbourwatch7Q2x"
+    watchlist = Watchlist.model_validate(
+        harbour_watchlist(targets=[{"type": "webhook", "url": url, "secret": OTHER_SECRET}])
+    )
+    (shown,) = redact_watchlist(watchlist, "api")["targets"]
+    assert shown["url"] == "https://hooks.example.org/x?channel=ops&token=***"
+
+
+def test_a_masked_url_put_back_keeps_the_real_url_and_secret(
+    client: TestClient, store: MemoryStore
+) -> None:
+    url = "https://hooks.example.org/x?token=harbourwatch7Q2x"
+    body = harbour_watchlist(targets=[{"type": "webhook", "url": url, "secret": OTHER_SECRET}])
+    assert client.put("/v1/watchlists/baltic-ports", json=body).status_code == 201
+    read = client.get("/v1/watchlists/baltic-ports").json()
+    read.pop("source")
+    assert client.put("/v1/watchlists/baltic-ports", json=read).status_code == 200
+    (target,) = store.items["baltic-ports"].targets
+    assert target.url == url
+    assert target.secret.get_secret_value() == OTHER_SECRET  # type: ignore[union-attr]
 
 
 # --- the API token ------------------------------------------------------------
