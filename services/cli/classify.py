@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from services.classifier.engine import Classifier
 from services.classifier.taxonomy import TaxonomyError
+from shared.progress import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,9 +82,11 @@ def run(args: argparse.Namespace) -> int:
 def classify_stream(classifier: Classifier, lines: Iterable[str], out: IO[str]) -> dict[str, Any]:
     started = time.perf_counter()
     items = tagged = errors = 0
+    progress = Progress("classified")
     for result in classify_lines(classifier, lines):
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
         items += 1
+        progress.add()
         if "error" in result:
             errors += 1
         elif result["tags"]:

@@ -28,6 +28,7 @@ from services.ingest.pages import PageUnavailable, read_page
 from services.ingest.publisher import ArticlePublisher
 from shared.keys import Keys
 from shared.logging import configure_logging
+from shared.progress import Progress
 from shared.schemas import Article
 from shared.settings import Settings, redact_url
 
@@ -200,9 +201,11 @@ async def _ingest_items(
 ) -> _Tally:
     tally = _Tally()
     batch: list[Article] = []
+    progress = Progress("ingested")
 
     async def flush() -> None:
         outcomes = await publisher.publish(batch)
+        progress.add(len(outcomes))
         tally.new += sum(1 for o in outcomes if o.status == "new")
         tally.duplicate += sum(1 for o in outcomes if o.status == "duplicate")
         batch.clear()
