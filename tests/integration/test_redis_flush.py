@@ -54,3 +54,36 @@ def test_workers_survive_flushall_and_keep_consuming(receiver, tmp_path):
             for proc in procs:
                 proc.stop()
             client.close()
+
+
+def test_workers_survive_a_redis_restart_without_persistence(receiver, tmp_path):
+    receiver.secrets = {"/alerts": SECRET}
+    server = LocalRedisServer(tmp_path / "redis", persist=False).start()
+    keys = Keys("restarttest")
+    extra = {"watchlists_file": str(write_watchlists(tmp_path))}
+    procs = [
+        WorkerProcess(name, {**worker_env(server.url, keys.prefix, f"restart-{name}", **extra),
+                             "RECEIVER": receiver.url("")}, tmp_path)
+        for name in ("classifier", "notifier")
+    ]
+    try:
+        for proc in procs:
+            proc.start()
+        client = redis.Redis.from_url(server.url)
+        publish_articles(client, keys.articles, [missile_article(i) for i in range(3)])
+        assert receiver.wait_for(3, timeout=30), procs[0].log_tail()
+        client.close()
+
+        server.stop()  # everything in Redis is gone; workers see connection errors
+        time.sleep(1.0)
+        server = LocalRedisServer(tmp_path / "redis", port=server.port, persist=False).start()
+        client = redis.Redis.from_url(server.url)
+        publish_articles(client, keys.articles, [missile_article(i) for i in range(3, 6)])
+
+        assert receiver.wait_for(6, timeout=60), "\n".join(p.log_tail() for p in procs)
+        assert all(p.alive() for p in procs), "a worker exited after the restart"
+        client.close()
+    finally:
+        for proc in procs:
+            proc.stop()
+        server.stop()
