@@ -14,7 +14,7 @@ import uvicorn
 from services.ingest.api import create_api
 from services.ingest.feed_poller import FeedPoller, load_configured_feeds
 from services.ingest.publisher import ArticlePublisher
-from services.notifier.app import load_configured_watchlists, watchlist_tags
+from services.notifier.app import open_watchlists_file, watchlist_tags
 from services.notifier.watchlist_store import WatchlistStore
 from shared.logging import get_logger
 from shared.settings import Settings
@@ -26,13 +26,15 @@ log = get_logger("watchfloor.ingest")
 def ingest_parts(runtime: Runtime) -> WorkerParts:
     settings = runtime.settings
     state: dict[str, object] = {}
+    # Read now, so a broken watchlists file stops the worker before it starts.
+    watchlists_file = open_watchlists_file(settings, runtime.env)
 
     async def start() -> None:
         api = create_api(
             settings, runtime.redis,
             watchlist_store=WatchlistStore(runtime.redis, runtime.keys,
                                            known_tags=watchlist_tags(settings)),
-            file_watchlists=load_configured_watchlists(settings, runtime.env),
+            file_watchlists=(lambda: watchlists_file.current) if watchlists_file else (),
         )
         config = uvicorn.Config(
             api, host=settings.http_host, port=settings.http_port,
@@ -60,6 +62,12 @@ def ingest_parts(runtime: Runtime) -> WorkerParts:
                 await task
 
     parts = WorkerParts(name="ingest", on_start=[start], on_stop=[stop])
+    if watchlists_file is not None:
+        # the API lists the file's watchlists: keep its view current
+        parts.periodic.append(Periodic(
+            "watchlists_file_reload", settings.watchlists_refresh_s,
+            lambda: asyncio.to_thread(watchlists_file.reload_if_changed),
+        ))
     if settings.feeds_file is not None:
         _add_feed_poller(parts, runtime)
     return parts

@@ -10,41 +10,51 @@ from redis.exceptions import RedisError
 from services.notifier.matching import WatchlistMatcher
 from services.notifier.watchlist_store import WatchlistStore
 from services.notifier.watchlists import Watchlist
+from services.notifier.watchlists_file import WatchlistsFile
 from shared.logging import get_logger
 
 log = get_logger("watchfloor.notifier")
 
 
 class ActiveWatchlists:
-    def __init__(self, file_watchlists: Sequence[Watchlist], store: WatchlistStore | None,
+    """``file`` is the watchlists file (re-read when it changes), or a fixed list."""
+
+    def __init__(self, file: WatchlistsFile | Sequence[Watchlist], store: WatchlistStore | None,
                  on_change: Callable[[list[Watchlist]], None] | None = None) -> None:
-        self._file = list(file_watchlists)
+        self._file = file
         self._store = store
         self._on_change = on_change
         self._version: int | None = None
-        self.watchlists: list[Watchlist] = list(file_watchlists)
+        self._stored: list[Watchlist] = []
+        self.watchlists: list[Watchlist] = self._from_file()
         self.matcher = WatchlistMatcher(self.watchlists)
 
+    def _from_file(self) -> list[Watchlist]:
+        return list(self._file.current if isinstance(self._file, WatchlistsFile) else self._file)
+
     async def refresh(self) -> bool:
-        """Reload if the stored watchlists changed; True if the set changed.
-        On a Redis error the current set stays in force."""
-        if self._store is None:
+        """Reload what changed (the file, the stored watchlists); True if the
+        set changed. On an error the current set stays in force."""
+        file_changed = isinstance(self._file, WatchlistsFile) and self._file.reload_if_changed()
+        version = self._version
+        if self._store is not None:
+            try:
+                # version first: a change landing between the two reads is seen next time
+                version = await self._store.version()
+                if version != self._version:
+                    self._stored = await self._store.list()
+            except (RedisError, OSError) as exc:
+                log.warning("watchlists_reload_failed", error=repr(exc))
+                version = self._version
+        if not file_changed and version == self._version:
             return False
-        try:
-            # version first: a change landing between the two reads is seen next time
-            version = await self._store.version()
-            if version == self._version:
-                return False
-            stored = await self._store.list()
-        except (RedisError, OSError) as exc:
-            log.warning("watchlists_reload_failed", error=repr(exc))
-            return False
-        file_ids = {w.id for w in self._file}  # the file wins on a shared id
-        self.watchlists = self._file + [w for w in stored if w.id not in file_ids]
+        from_file = self._from_file()
+        file_ids = {w.id for w in from_file}  # the file wins on a shared id
+        self.watchlists = from_file + [w for w in self._stored if w.id not in file_ids]
         self.matcher = WatchlistMatcher(self.watchlists)
         self._version = version
         if self._on_change is not None:
             self._on_change(self.watchlists)
-        log.info("watchlists_loaded", count=len(self.watchlists), from_file=len(self._file),
-                 from_api=len(self.watchlists) - len(self._file), version=version)
+        log.info("watchlists_loaded", count=len(self.watchlists), from_file=len(from_file),
+                 from_api=len(self.watchlists) - len(from_file), version=version)
         return True

@@ -9,7 +9,7 @@ deliveries stream: no handler ever sleeps on a retry.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from structlog.contextvars import bound_contextvars
@@ -21,6 +21,7 @@ from services.notifier.story_throttle import StoryThrottle
 from services.notifier.targets import make_http_client
 from services.notifier.watchlist_store import WatchlistStore
 from services.notifier.watchlists import Watchlist, load_watchlists
+from services.notifier.watchlists_file import WatchlistsFile
 from shared.keys import DELIVERY_GROUP, NOTIFIER_GROUP
 from shared.logging import get_logger
 from shared.schemas import TAG_IDS, ClassifiedArticle, Delivery
@@ -31,6 +32,14 @@ from shared.streams.worker import Periodic, Runtime, WorkerApp, WorkerParts, cre
 
 log = get_logger("watchfloor.notifier")
 ALERT_HISTORY_MAXLEN = 100_000
+
+
+def open_watchlists_file(settings: Settings, env: Mapping[str, str]) -> WatchlistsFile | None:
+    """The configured watchlists file (re-read on change), or None."""
+    if settings.watchlists_file is None:
+        log.info("no_watchlists_file", hint="set WATCHFLOOR_WATCHLISTS_FILE or use /v1/watchlists")
+        return None
+    return WatchlistsFile(settings.watchlists_file, env=env, known_tags=watchlist_tags(settings))
 
 
 def load_configured_watchlists(settings: Settings, env: Mapping[str, str]) -> list[Watchlist]:
@@ -59,8 +68,9 @@ def watchlist_tags(settings: Settings) -> frozenset[str]:
 
 def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) -> WorkerParts:
     settings, keys = runtime.settings, runtime.keys
-    if watchlists is None:
-        watchlists = load_configured_watchlists(settings, runtime.env)
+    file: WatchlistsFile | Sequence[Watchlist] | None = watchlists
+    if file is None:
+        file = open_watchlists_file(settings, runtime.env) or []
     state: dict[str, Any] = {}
 
     def rebuild_pipeline(current: list[Watchlist]) -> None:
@@ -69,7 +79,7 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
                                                  state["client"])
 
     active = ActiveWatchlists(
-        watchlists, WatchlistStore(runtime.redis, keys, known_tags=watchlist_tags(settings)),
+        file, WatchlistStore(runtime.redis, keys, known_tags=watchlist_tags(settings)),
         on_change=rebuild_pipeline,
     )
     throttle = (

@@ -197,10 +197,16 @@ def create_watchlist_router(
     store: WatchlistStorage,
     *,
     settings: Settings,
-    file_watchlists: Sequence[Watchlist] = (),
+    file_watchlists: Sequence[Watchlist] | Callable[[], Sequence[Watchlist]] = (),
 ) -> APIRouter:
-    """Routes under /v1/watchlists. ``file_watchlists`` are listed and read-only."""
-    from_file = {w.id: w for w in file_watchlists}
+    """Routes under /v1/watchlists. ``file_watchlists`` (a list, or a function
+    giving the current ones: the file is re-read when it changes) are listed
+    and read-only."""
+
+    def file_view() -> dict[str, Watchlist]:
+        current = file_watchlists() if callable(file_watchlists) else file_watchlists
+        return {w.id: w for w in current}
+
     router = APIRouter(
         prefix="/v1/watchlists",
         tags=["watchlists"],
@@ -219,6 +225,7 @@ def create_watchlist_router(
     async def list_watchlists() -> JSONResponse:
         stored = await store.list()
         version = await store.version()
+        from_file = file_view()
         shown = [redact_watchlist(w, "file") for w in from_file.values()]
         # An id in both (the file gained it later) is the file's: it wins.
         shown += [redact_watchlist(w, "api") for w in stored if w.id not in from_file]
@@ -226,6 +233,7 @@ def create_watchlist_router(
 
     @router.get("/{watchlist_id}", summary="One watchlist (no secrets)")
     async def get_watchlist(watchlist_id: str) -> JSONResponse:
+        from_file = file_view()
         if watchlist_id in from_file:
             return JSONResponse(redact_watchlist(from_file[watchlist_id], "file"))
         watchlist = await store.get(watchlist_id)
@@ -245,7 +253,7 @@ def create_watchlist_router(
         responses={201: {"description": "Created"}, 409: {"description": "Defined in the file"}},
     )
     async def put_watchlist(watchlist_id: str, request: Request) -> JSONResponse:
-        if watchlist_id in from_file:
+        if watchlist_id in file_view():
             return file_conflict(watchlist_id, "replaced")
         data = await _read_json_object(request)
         if isinstance(data, JSONResponse):
@@ -281,7 +289,7 @@ def create_watchlist_router(
         responses={404: {"description": "Unknown"}, 409: {"description": "Defined in the file"}},
     )
     async def delete_watchlist(watchlist_id: str) -> Response:
-        if watchlist_id in from_file:
+        if watchlist_id in file_view():
             return file_conflict(watchlist_id, "deleted")
         if not await store.delete(watchlist_id):
             return _error(404, f"no watchlist {watchlist_id!r}")

@@ -235,3 +235,31 @@ async def test_watchlist_added_through_the_api_starts_alerting(
     (request,) = receiver.delivered("/troops")
     assert request.verified
     assert request.json()["data"]["watchlist"]["id"] == "troop-moves"
+
+
+async def test_an_edited_watchlists_file_takes_effect_without_a_restart(
+    pipeline_settings, receiver, redis_client, keys
+):
+    secret = "whsec_" + "ZmlsZS1lZGl0ZWQtd2F0Y2hsaXN0LXNlY3JldC0x"
+    receiver.secrets["/troops"] = secret
+    settings = pipeline_settings.model_copy(update={"watchlists_refresh_s": 0.2})
+    app = make_pipeline(settings, receiver)
+    async with running(app):
+        path = settings.watchlists_file
+        path.write_text(path.read_text() + (
+            "  - id: troop-moves\n    name: Troop movements\n"
+            "    match: {tags_any: [troop_deployment]}\n"
+            f"    targets: [{{type: webhook, url: \"${{RECEIVER}}/troops\", secret: \"{secret}\"}}]\n"
+        ))
+        reload = next(j for p in app.parts for j in p.periodic if j.name == "watchlists_reload")
+        active = reload.run.__self__  # the notifier's ActiveWatchlists
+
+        async with httpx.AsyncClient(base_url=app.runtime.info["ingest_url"]) as http:
+            async def reloaded() -> bool:  # by the notifier, and in the API's listing
+                listed = (await http.get("/v1/watchlists")).json()["watchlists"]
+                return ("troop-moves" in {w.id for w in active.watchlists}
+                        and {w["id"]: w["source"] for w in listed}.get("troop-moves") == "file")
+            await wait_until(reloaded, what="the edited file reloaded")
+            assert (await http.post("/v1/articles", json=TROOPS)).status_code == 202
+        assert await asyncio.to_thread(receiver.wait_for, 1, 20, "/troops")
+    assert receiver.delivered("/troops")[0].verified
