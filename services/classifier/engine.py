@@ -111,10 +111,6 @@ class Classifier:
     def classify_article(self, article: Article) -> Classification:
         return self.classify(article.title, article.text)
 
-    def tag_hits(self, title: str, text: str) -> list[TagHit]:
-        """Tags only, with the rule that produced each (for eval and debugging)."""
-        return self._matcher.match(title or "", text or "")
-
 
 DIPLOMATIC_VISIT = "diplomatic_visit"
 # a foreign side is present even when the gazetteer names only one state

@@ -133,44 +133,6 @@ class DeliveryState:
                 *(lease.token for lease in leases),
             )
 
-    # One delivery ----------------------------------------------------------------
-
-    async def is_delivered(self, delivery_id: str) -> bool:
-        return bool(await self._redis.exists(self._keys.delivered(delivery_id)))
-
-    async def acquire_lease(self, delivery_id: str, ttl_s: int) -> Lease | None:
-        """The lease, or None when another copy holds it."""
-        token = secrets.token_hex(8)
-        taken = await self._redis.set(self._keys.sending(delivery_id), token, nx=True, ex=ttl_s)
-        return Lease(delivery_id, token) if taken else None
-
-    async def release_lease(self, lease: Lease) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            self.queue_release(pipe, [lease])
-            await pipe.execute()
-
-    async def mark_delivered(self, delivery: Delivery, *, reason: str, now: float) -> None:
-        """Marker, log entry and counter in one transaction."""
-        async with self.transaction() as pipe:
-            self.queue_delivered(pipe, delivery, reason=reason, now=now)
-            self.queue_counts(pipe, {"delivered": 1})
-            await pipe.execute()
-
-    async def record_failure(
-        self, delivery: Delivery, *, reason: str, label: str, now: float
-    ) -> None:
-        """Give up on ``delivery``. ``reason`` is e.g. "exhausted: http_503";
-        ``label`` the bare metric label ("http_503")."""
-        async with self.transaction() as pipe:
-            self.queue_failure(pipe, delivery, reason=reason, now=now)
-            self.queue_counts(pipe, failure_counts(label))
-            await pipe.execute()
-
-    async def count_retry(self, label: str) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            self.queue_counts(pipe, retry_counts(label))
-            await pipe.execute()
-
 
 def failure_counts(label: str) -> dict[str, int]:
     return {"delivery_failed": 1, f"delivery_failed:{label}": 1}
