@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-import structlog
 
 from services.cli.main import main
 from shared.keys import Keys
@@ -17,30 +15,6 @@ from shared.schemas import Article
 from shared.streams.codec import decode
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def reset_logging() -> Iterator[None]:
-    # The command configures structlog to write to the (captured, then
-    # closed) stderr of this test; later tests must not inherit that.
-    yield
-    structlog.reset_defaults()
-
-
-@pytest.fixture
-def sync_redis(redis_url: str, redis_client: object) -> Iterator[redis.Redis]:
-    # redis_client is requested for its clean-up of the test's keys.
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def run(redis_url: str, key_prefix: str):
-    def run_ingest(*args: str | Path) -> int:
-        return main(["ingest", *map(str, args), "--redis-url", redis_url, "--prefix", key_prefix])
-
-    return run_ingest
 
 
 def titles_in_stream(client: redis.Redis, keys: Keys) -> list[str]:

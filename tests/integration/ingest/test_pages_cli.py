@@ -123,22 +123,6 @@ def site() -> Iterator[str]:
         thread.join(timeout=5)
 
 
-@pytest.fixture
-def sync_redis(redis_url: str, redis_client: object) -> Iterator[redis.Redis]:
-    # redis_client is requested for its clean-up of the test's keys.
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def run(redis_url: str, key_prefix: str):
-    def run_ingest(*args: str | Path) -> int:
-        return main(["ingest", *map(str, args), "--redis-url", redis_url, "--prefix", key_prefix])
-
-    return run_ingest
-
-
 def stream_articles(client: redis.Redis, keys: Keys) -> list[Article]:
     return [decode(fields, Article) for _, fields in client.xrange(keys.articles)]  # type: ignore[misc]
 

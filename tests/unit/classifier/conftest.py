@@ -13,6 +13,12 @@ def classifier() -> Classifier:
 
 
 @pytest.fixture(scope="session")
+def full_classifier() -> Classifier:
+    # with the gazetteer: the shipped classifier, actors take part in tagging
+    return Classifier.from_files()
+
+
+@pytest.fixture(scope="session")
 def tags_of(classifier):
     def tags(title: str, text: str = "") -> list[str]:
         return classifier.classify(title, text).tag_ids

@@ -6,17 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.engine import Classifier
-
-
-@pytest.fixture(scope="module")
-def full_classifier() -> Classifier:
-    # with the gazetteer: the shipped classifier, actors take part in tagging
-    return Classifier.from_files()
-
-
-def _tags(classifier: Classifier, title: str, text: str = "") -> list[str]:
-    return classifier.classify(title, text).tag_ids
+from tests.unit.classifier.support import tags as _tags
 
 
 @pytest.mark.parametrize(

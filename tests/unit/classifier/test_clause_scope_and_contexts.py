@@ -9,15 +9,7 @@ import pytest
 
 from services.classifier.engine import Classifier
 from services.classifier.taxonomy import TaxonomyError, parse_taxonomy
-
-
-@pytest.fixture(scope="module")
-def full_classifier() -> Classifier:
-    return Classifier.from_files()
-
-
-def _tags(classifier: Classifier, title: str, text: str = "") -> list[str]:
-    return classifier.classify(title, text).tag_ids
+from tests.unit.classifier.support import tags as _tags
 
 
 def _modality(classifier: Classifier, tag: str, title: str, text: str = "") -> str:

@@ -8,18 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.engine import Classifier
 from services.classifier.modality import decide
-
-
-@pytest.fixture(scope="module")
-def full_classifier() -> Classifier:
-    return Classifier.from_files()
-
-
-def _tags(classifier: Classifier, title: str, text: str = "") -> list[str]:
-    return classifier.classify(title, text).tag_ids
-
+from tests.unit.classifier.support import tags as _tags
 
 # ---- diplomatic_visit -------------------------------------------------------
 

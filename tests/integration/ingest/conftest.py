@@ -1,0 +1,27 @@
+"""Fixtures for the ingest CLI tests on a real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from services.cli.main import main
+
+
+@pytest.fixture
+def sync_redis(redis_url: str, redis_client: object) -> Iterator[redis.Redis]:
+    # redis_client is requested for its clean-up of the test's keys.
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def run(redis_url: str, key_prefix: str):
+    def run_ingest(*args: str | Path) -> int:
+        return main(["ingest", *map(str, args), "--redis-url", redis_url, "--prefix", key_prefix])
+
+    return run_ingest
