@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m services.bench
+	$(BIN)/python -m watchfloor.services.bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

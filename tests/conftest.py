@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from services.receiver import WebhookReceiver
-from shared.keys import Keys
-from shared.redis_server import LocalRedisServer
-from shared.settings import Settings
+from watchfloor.services.receiver import WebhookReceiver
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_server import LocalRedisServer
+from watchfloor.shared.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Push N articles through the running pipeline to a local receiver; print one JSON line.
 
-    python -m services.bench [--articles 10000] [--redis-url URL] [--pool FILE]
+    python -m watchfloor.services.bench [--articles 10000] [--redis-url URL] [--pool FILE]
 
 The three workers run as separate processes (``watchfloor worker ...``), on
 WATCHFLOOR_REDIS_URL or on a private redis-server. Articles are the project's
@@ -25,11 +25,11 @@ from typing import Any
 
 import httpx
 
-from services.classifier.benchmark import long_articles, measure_classify_rate
-from services.classifier.engine import Classifier
-from services.receiver import WebhookReceiver
-from shared.redis_server import LocalRedisServer, free_port
-from shared.schemas import TAG_IDS
+from watchfloor.services.classifier.benchmark import long_articles, measure_classify_rate
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.receiver import WebhookReceiver
+from watchfloor.shared.redis_server import LocalRedisServer, free_port
+from watchfloor.shared.schemas import TAG_IDS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "articles.jsonl"
 DEFAULT_POOL = Path(__file__).resolve().parents[3] / "shared" / "data" / "news_pool.jsonl"
@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                "WATCHFLOOR_LOG_LEVEL": "WARNING", "WATCHFLOOR_LOG_FORMAT": "json",
                "WATCHFLOOR_MAX_BATCH_ARTICLES": str(BATCH)}
         procs = [
-            subprocess.Popen([sys.executable, "-m", "services.cli.main", "worker", name],
+            subprocess.Popen([sys.executable, "-m", "watchfloor.services.cli.main", "worker", name],
                              env=env, stdout=subprocess.DEVNULL,
                              stderr=open(Path(tmp) / f"{name}.log", "wb"))  # noqa: SIM115 - lives as long as the worker
             for name in ("ingest", "classifier", "notifier")
@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m watchfloor.services.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=10_000, help="how many (default 10000)")
     parser.add_argument("--redis-url", help="default: $WATCHFLOOR_REDIS_URL or a private server")

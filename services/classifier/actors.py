@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from services.classifier.gazetteer import Entity, Gazetteer, Surface
-from shared.schemas import Actor
+from watchfloor.services.classifier.gazetteer import Entity, Gazetteer, Surface
+from watchfloor.shared.schemas import Actor
 
 
 def _word_set(words: str) -> frozenset[str]:

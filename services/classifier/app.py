@@ -6,20 +6,20 @@ from typing import Any
 
 from structlog.contextvars import bound_contextvars
 
-from shared.keys import CLASSIFIER_GROUP
-from shared.logging import get_logger
-from shared.schemas import Article, ClassifiedArticle
-from shared.settings import Settings
-from shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
-from shared.streams.publish import publish
-from shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
+from watchfloor.shared.keys import CLASSIFIER_GROUP
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.schemas import Article, ClassifiedArticle
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
+from watchfloor.shared.streams.publish import publish
+from watchfloor.shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
 
 log = get_logger("watchfloor.classifier")
 
 
 def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
     if classifier is None:
-        from services.classifier.engine import Classifier
+        from watchfloor.services.classifier.engine import Classifier
 
         classifier = Classifier.from_settings(runtime.settings)
     keys = runtime.keys

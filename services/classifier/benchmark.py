@@ -1,4 +1,4 @@
-"""Classification speed, one core: ``python -m services.classifier.benchmark POOL.jsonl``.
+"""Classification speed, one core: ``python -m watchfloor.services.classifier.benchmark POOL.jsonl``.
 
 ``measure_classify_rate`` is what ``make bench`` calls.
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from services.classifier.engine import Classifier
+from watchfloor.services.classifier.engine import Classifier
 
 
 def measure_classify_rate(
@@ -73,7 +73,7 @@ def _default_classifier() -> Classifier:
 
 def main(argv: list[str]) -> int:
     if not argv:
-        print("usage: python -m services.classifier.benchmark POOL.jsonl", file=sys.stderr)
+        print("usage: python -m watchfloor.services.classifier.benchmark POOL.jsonl", file=sys.stderr)
         return 2
     path = Path(argv[0])
     if not path.is_file():

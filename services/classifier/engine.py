@@ -10,16 +10,16 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from services.classifier.matcher import TagHit, TagMatcher
-from services.classifier.taxonomy import Taxonomy, load_taxonomy
-from shared.schemas import Actor, Article, Classification, Figure, Span, TagMatch
+from watchfloor.services.classifier.matcher import TagHit, TagMatcher
+from watchfloor.services.classifier.taxonomy import Taxonomy, load_taxonomy
+from watchfloor.shared.schemas import Actor, Article, Classification, Figure, Span, TagMatch
 
 if TYPE_CHECKING:
-    from shared.settings import Settings
+    from watchfloor.shared.settings import Settings
 
 
 def _extract_figures(title: str, text: str) -> list[Figure]:
-    from services.classifier.figures import extract_figures
+    from watchfloor.services.classifier.figures import extract_figures
 
     return extract_figures(title, text)
 
@@ -30,7 +30,7 @@ class Classifier:
         self._matcher = TagMatcher(taxonomy)
         self._actors = None
         if gazetteer is not None:
-            from services.classifier.actors import ActorExtractor
+            from watchfloor.services.classifier.actors import ActorExtractor
 
             self._actors = ActorExtractor(gazetteer)
 
@@ -48,7 +48,7 @@ class Classifier:
         taxonomy = load_taxonomy(taxonomy_file)
         gazetteer = None
         if with_gazetteer:
-            from services.classifier.gazetteer import Gazetteer
+            from watchfloor.services.classifier.gazetteer import Gazetteer
 
             gazetteer = Gazetteer.load(gazetteer_file)
         return cls(taxonomy, gazetteer)

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.classifier.engine import Classifier
-from shared.schemas import Classification
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.shared.schemas import Classification
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from shared.schemas import Figure, Span, TextField
+from watchfloor.shared.schemas import Figure, Span, TextField
 
 # --- numbers ---------------------------------------------------------------
 

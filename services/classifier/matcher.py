@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from services.classifier.modality import CONFIDENCE_FACTOR, NEGATION_FACTOR, decide
-from services.classifier.sentences import Sentence, split_sentences
-from services.classifier.taxonomy import Taxonomy
+from watchfloor.services.classifier.modality import CONFIDENCE_FACTOR, NEGATION_FACTOR, decide
+from watchfloor.services.classifier.sentences import Sentence, split_sentences
+from watchfloor.services.classifier.taxonomy import Taxonomy
 
 # Read hyphens and dashes as spaces and typographic quotes as plain ones, so
 # "test-fired" matches the term "test fire*". Every mapping keeps the length,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from services.classifier.taxonomy import MODALITIES
+from watchfloor.services.classifier.taxonomy import MODALITIES
 
 # "to deploy", "to send": an infinitive right before the trigger marks a plan
 # ("Japan to send troops", "agreed to sign"), unless it is "according to".

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from shared.schemas import TextField
+from watchfloor.shared.schemas import TextField
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets)
 # before whitespace and a character that can start a sentence.

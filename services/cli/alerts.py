@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from services.cli.common import add_settings_flags, run_on_redis, settings_from_args
-from shared.schemas import Alert
-from shared.streams.codec import decode
+from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
+from watchfloor.shared.schemas import Alert
+from watchfloor.shared.streams.codec import decode
 
 
 def register(sub: argparse._SubParsersAction) -> None:

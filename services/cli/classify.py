@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from services.classifier.engine import Classifier
-from services.classifier.taxonomy import TaxonomyError
-from shared.progress import Progress
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.taxonomy import TaxonomyError
+from watchfloor.shared.progress import Progress
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +39,7 @@ def build_classifier(taxonomy: Path | None = None, with_actors: bool = True) -> 
     Raises TaxonomyError for a bad taxonomy. A gazetteer that cannot be loaded
     costs the actors only, with a warning: tags do not depend on it.
     """
-    from shared.settings import Settings
+    from watchfloor.shared.settings import Settings
 
     settings = Settings()
     taxonomy_file = taxonomy or settings.taxonomy_file

@@ -15,17 +15,17 @@ import redis
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
 
-from shared.logging import configure_logging, get_logger
-from shared.redis_server import LocalRedisServer
-from shared.settings import Settings, redact_url
+from watchfloor.shared.logging import configure_logging, get_logger
+from watchfloor.shared.redis_server import LocalRedisServer
+from watchfloor.shared.settings import Settings, redact_url
 
 T = TypeVar("T")
 
 # worker name -> "module:function" building its WorkerParts from a Runtime
 WORKER_PARTS = {
-    "ingest": "services.ingest.app:ingest_parts",
-    "classifier": "services.classifier.app:classifier_parts",
-    "notifier": "services.notifier.app:notifier_parts",
+    "ingest": "watchfloor.services.ingest.app:ingest_parts",
+    "classifier": "watchfloor.services.classifier.app:classifier_parts",
+    "notifier": "watchfloor.services.notifier.app:notifier_parts",
 }
 
 
@@ -96,7 +96,7 @@ def embedded_redis_if_needed(settings: Settings) -> Iterator[Settings]:
 
 def run_workers(settings: Settings, names: list[str]) -> int:
     configure_logging(settings.log_level, settings.log_format)
-    from shared.streams.worker import create_worker_app
+    from watchfloor.shared.streams.worker import create_worker_app
 
     # Configuration first (watchlists, taxonomy, gazetteer): a mistake there is
     # reported as such, whatever the state of Redis.
@@ -110,10 +110,10 @@ def run_workers(settings: Settings, names: list[str]) -> int:
 
 def config_errors() -> tuple[type[Exception], ...]:
     """Errors in a file the user gave (watchlists, taxonomy, gazetteer): exit 2."""
-    from services.classifier.gazetteer import GazetteerError
-    from services.classifier.taxonomy import TaxonomyError
-    from services.ingest.feed_sources import FeedConfigError
-    from services.notifier.watchlists import WatchlistError
+    from watchfloor.services.classifier.gazetteer import GazetteerError
+    from watchfloor.services.classifier.taxonomy import TaxonomyError
+    from watchfloor.services.ingest.feed_sources import FeedConfigError
+    from watchfloor.services.notifier.watchlists import WatchlistError
 
     return (GazetteerError, TaxonomyError, WatchlistError, FeedConfigError)
 
@@ -131,7 +131,7 @@ def run_on_redis(settings: Settings, work: Callable[[Any, Any], Awaitable[T]]) -
     async def go() -> T:
         import redis.asyncio as aioredis
 
-        from shared.keys import Keys
+        from watchfloor.shared.keys import Keys
 
         client = aioredis.from_url(settings.resolved_redis_url)
         try:

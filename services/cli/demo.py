@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 
-from services.cli.common import embedded_redis_if_needed, parts_builder, settings_from_args
-from services.receiver import WebhookReceiver
-from shared.logging import configure_logging
-from shared.settings import Settings
+from watchfloor.services.cli.common import embedded_redis_if_needed, parts_builder, settings_from_args
+from watchfloor.services.receiver import WebhookReceiver
+from watchfloor.shared.logging import configure_logging
+from watchfloor.shared.settings import Settings
 
 DEMO_PREFIX = "watchfloor-demo"
 REPO_SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -69,8 +69,8 @@ async def _clear_prefix(settings: Settings) -> None:
 
 async def _demo(settings: Settings, receiver: WebhookReceiver, articles_file: Path,
                 timeout: float, started: float) -> int:
-    from services.notifier.app import load_configured_watchlists
-    from shared.streams.worker import create_worker_app
+    from watchfloor.services.notifier.app import load_configured_watchlists
+    from watchfloor.shared.streams.worker import create_worker_app
 
     await _clear_prefix(settings)
     env = {"WATCHFLOOR_DEMO_RECEIVER": receiver.url("")}

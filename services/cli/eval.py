@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from services.classifier.evaluation import EvalReport, evaluate, read_labeled
-from services.classifier.taxonomy import TaxonomyError
+from watchfloor.services.classifier.evaluation import EvalReport, evaluate, read_labeled
+from watchfloor.services.classifier.taxonomy import TaxonomyError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.cli.classify import build_classifier
+    from watchfloor.services.cli.classify import build_classifier
 
     if not args.labeled.is_file():
         print(f"watchfloor eval: labeled file not found: {args.labeled}", file=sys.stderr)

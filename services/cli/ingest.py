@@ -21,16 +21,16 @@ import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from services.cli.common import add_settings_flags, settings_from_args
-from services.ingest.feeds import FeedUnavailable, read_feed
-from services.ingest.files import FileArticle, FileItem, Rejection, read_articles
-from services.ingest.pages import PageUnavailable, read_page
-from services.ingest.publisher import ArticlePublisher
-from shared.keys import Keys
-from shared.logging import configure_logging
-from shared.progress import Progress
-from shared.schemas import Article
-from shared.settings import Settings, redact_url
+from watchfloor.services.cli.common import add_settings_flags, settings_from_args
+from watchfloor.services.ingest.feeds import FeedUnavailable, read_feed
+from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection, read_articles
+from watchfloor.services.ingest.pages import PageUnavailable, read_page
+from watchfloor.services.ingest.publisher import ArticlePublisher
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import configure_logging
+from watchfloor.shared.progress import Progress
+from watchfloor.shared.schemas import Article
+from watchfloor.shared.settings import Settings, redact_url
 
 DEFAULT_BATCH_SIZE = 500
 SHOWN_REJECTIONS = 20

@@ -33,9 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"services.cli.{name}")
+            module = importlib.import_module(f"watchfloor.services.cli.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"services.cli.{name}":
+            if exc.name == f"watchfloor.services.cli.{name}":
                 continue  # command not built yet
             raise
         module.register(sub)
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from services.cli.common import RedisUnavailable, SettingsProblem, config_errors
+    from watchfloor.services.cli.common import RedisUnavailable, SettingsProblem, config_errors
 
     try:
         return int(args.func(args) or 0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from services.cli.common import add_settings_flags, run_on_redis, settings_from_args
-from shared.streams.deadletter import replay_dead_letters
+from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
+from watchfloor.shared.streams.deadletter import replay_dead_letters
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     async def replay(redis, keys) -> int:  # type: ignore[no-untyped-def]
         if args.deliveries:
-            from services.notifier.replay import replay_failed_deliveries
+            from watchfloor.services.notifier.replay import replay_failed_deliveries
 
             return await replay_failed_deliveries(redis, keys, limit=args.limit)
         return await replay_dead_letters(redis, keys, limit=args.limit)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from services.cli.common import add_settings_flags, run_on_redis, settings_from_args
-from services.ingest.feed_poller import feed_states
-from shared.streams.status import format_status, pipeline_status
+from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
+from watchfloor.services.ingest.feed_poller import feed_states
+from watchfloor.shared.streams.status import format_status, pipeline_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:

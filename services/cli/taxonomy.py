@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from services.classifier.taxonomy import (
+from watchfloor.services.classifier.taxonomy import (
     DEFAULT_TAXONOMY_PATH,
     TaxonomyError,
     TaxonomyErrors,

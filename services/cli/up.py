@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from services.cli.common import (
+from watchfloor.services.cli.common import (
     WORKER_PARTS,
     add_settings_flags,
     embedded_redis_if_needed,

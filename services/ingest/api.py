@@ -36,24 +36,24 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.ingest.prepare import prepare_article
-from services.ingest.problems import ArticleRejected, json_type_name
-from services.ingest.publisher import ArticlePublisher, ArticleSink
-from services.ingest.raw import RawArticle
-from services.notifier.watchlist_api import (
+from watchfloor.services.ingest.prepare import prepare_article
+from watchfloor.services.ingest.problems import ArticleRejected, json_type_name
+from watchfloor.services.ingest.publisher import ArticlePublisher, ArticleSink
+from watchfloor.services.ingest.raw import RawArticle
+from watchfloor.services.notifier.watchlist_api import (
     WatchlistStorage,
     create_watchlist_router,
     require_token,
 )
-from services.notifier.watchlist_store import WatchlistStore
-from services.notifier.watchlists import Watchlist
-from shared.keys import Keys
-from shared.logging import get_logger
-from shared.schemas import TAG_IDS, Article
-from shared.settings import Settings, redact_url
-from shared.streams.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from shared.streams.metrics import render_metrics
-from shared.streams.status import pipeline_status
+from watchfloor.services.notifier.watchlist_store import WatchlistStore
+from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.schemas import TAG_IDS, Article
+from watchfloor.shared.settings import Settings, redact_url
+from watchfloor.shared.streams.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from watchfloor.shared.streams.metrics import render_metrics
+from watchfloor.shared.streams.status import pipeline_status
 
 log = get_logger("watchfloor.ingest.api")
 

@@ -11,14 +11,14 @@ import contextlib
 
 import uvicorn
 
-from services.ingest.api import create_api
-from services.ingest.feed_poller import FeedPoller, load_configured_feeds
-from services.ingest.publisher import ArticlePublisher
-from services.notifier.app import open_watchlists_file, watchlist_tags
-from services.notifier.watchlist_store import WatchlistStore
-from shared.logging import get_logger
-from shared.settings import Settings
-from shared.streams.worker import Periodic, Runtime, WorkerApp, WorkerParts, create_worker_app
+from watchfloor.services.ingest.api import create_api
+from watchfloor.services.ingest.feed_poller import FeedPoller, load_configured_feeds
+from watchfloor.services.ingest.publisher import ArticlePublisher
+from watchfloor.services.notifier.app import open_watchlists_file, watchlist_tags
+from watchfloor.services.notifier.watchlist_store import WatchlistStore
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.worker import Periodic, Runtime, WorkerApp, WorkerParts, create_worker_app
 
 log = get_logger("watchfloor.ingest")
 

@@ -42,15 +42,15 @@ from typing import Any, Literal
 import httpx
 from redis.asyncio import Redis
 
-from services.ingest.feed_sources import FeedSource, load_feeds, redact_feed_url
-from services.ingest.feeds import MAX_FEED_BYTES, FeedUnavailable, _feedparser, entry_to_raw
-from services.ingest.files import FileArticle, FileItem, Rejection
-from services.ingest.prepare import prepare_article
-from services.ingest.problems import ArticleRejected
-from services.ingest.publisher import ArticleSink
-from shared.keys import Keys
-from shared.logging import get_logger
-from shared.settings import Settings
+from watchfloor.services.ingest.feed_sources import FeedSource, load_feeds, redact_feed_url
+from watchfloor.services.ingest.feeds import MAX_FEED_BYTES, FeedUnavailable, _feedparser, entry_to_raw
+from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
+from watchfloor.services.ingest.prepare import prepare_article
+from watchfloor.services.ingest.problems import ArticleRejected
+from watchfloor.services.ingest.publisher import ArticleSink
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.settings import Settings
 
 log = get_logger("watchfloor.ingest.feeds")
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from shared.urls import redact_credentials
-from shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
+from watchfloor.shared.urls import redact_credentials
+from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 MIN_INTERVAL_S = 30.0
 FIELDS = ("url", "name", "interval_s")

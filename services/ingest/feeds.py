@@ -16,10 +16,10 @@ from typing import Any
 
 import httpx
 
-from services.ingest.files import FileArticle, FileItem, Rejection
-from services.ingest.html_text import html_to_text, looks_like_html
-from services.ingest.prepare import prepare_article
-from services.ingest.problems import ArticleRejected
+from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
+from watchfloor.services.ingest.html_text import html_to_text, looks_like_html
+from watchfloor.services.ingest.prepare import prepare_article
+from watchfloor.services.ingest.problems import ArticleRejected
 
 MAX_FEED_BYTES = 20 << 20
 USER_AGENT = "watchfloor-ingest/0.1"

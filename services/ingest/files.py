@@ -27,9 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from services.ingest.prepare import prepare_article
-from services.ingest.problems import ArticleRejected
-from shared.schemas import Article
+from watchfloor.services.ingest.prepare import prepare_article
+from watchfloor.services.ingest.problems import ArticleRejected
+from watchfloor.shared.schemas import Article
 
 LINE_SUFFIXES = frozenset({".jsonl", ".ndjson", ".jsonlines"})
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from services.ingest.normalise import normalise_text
+from watchfloor.services.ingest.normalise import normalise_text
 
 _BLOCKS = frozenset(
     {

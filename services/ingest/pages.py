@@ -21,10 +21,10 @@ from urllib.parse import urljoin
 
 import httpx
 
-from services.ingest.files import FileArticle, FileItem, Rejection
-from services.ingest.normalise import InvalidURL, canonical_url, normalise_line
-from services.ingest.prepare import prepare_article
-from services.ingest.problems import ArticleRejected
+from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
+from watchfloor.services.ingest.normalise import InvalidURL, canonical_url, normalise_line
+from watchfloor.services.ingest.prepare import prepare_article
+from watchfloor.services.ingest.problems import ArticleRejected
 
 MAX_PAGE_BYTES = 5 << 20
 MAX_REDIRECTS = 5

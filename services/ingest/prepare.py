@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.ingest.identity import article_id
-from services.ingest.normalise import (
+from watchfloor.services.ingest.identity import article_id
+from watchfloor.services.ingest.normalise import (
     InvalidURL,
     as_utc,
     canonical_url,
@@ -18,9 +18,9 @@ from services.ingest.normalise import (
     normalise_optional,
     normalise_text,
 )
-from services.ingest.problems import ArticleRejected, Problem
-from services.ingest.raw import RawArticle, parse_raw_article
-from shared.schemas import Article, utcnow
+from watchfloor.services.ingest.problems import ArticleRejected, Problem
+from watchfloor.services.ingest.raw import RawArticle, parse_raw_article
+from watchfloor.shared.schemas import Article, utcnow
 
 
 def article_from_raw(raw: RawArticle, *, now: datetime | None = None) -> Article:

@@ -18,13 +18,13 @@ from typing import Literal, Protocol
 
 from redis.asyncio import Redis
 
-from services.ingest.identity import content_hash
-from services.ingest.stories import StoryIndex, StoryParams
-from shared.keys import Keys
-from shared.logging import get_logger
-from shared.schemas import Article
-from shared.settings import Settings
-from shared.streams.codec import DATA_FIELD, encode
+from watchfloor.services.ingest.identity import content_hash
+from watchfloor.services.ingest.stories import StoryIndex, StoryParams
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.schemas import Article
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.codec import DATA_FIELD, encode
 
 log = get_logger("watchfloor.ingest")
 

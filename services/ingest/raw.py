@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from services.ingest.problems import (
+from watchfloor.services.ingest.problems import (
     ArticleRejected,
     Problem,
     json_type_name,

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from shared.keys import Keys
-from shared.schemas import Article
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Article
 
 SHINGLE_WORDS = 2
 BANDS = 16

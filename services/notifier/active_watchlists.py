@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 
 from redis.exceptions import RedisError
 
-from services.notifier.matching import WatchlistMatcher
-from services.notifier.watchlist_store import WatchlistStore
-from services.notifier.watchlists import Watchlist
-from services.notifier.watchlists_file import WatchlistsFile
-from shared.logging import get_logger
+from watchfloor.services.notifier.matching import WatchlistMatcher
+from watchfloor.services.notifier.watchlist_store import WatchlistStore
+from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.services.notifier.watchlists_file import WatchlistsFile
+from watchfloor.shared.logging import get_logger
 
 log = get_logger("watchfloor.notifier")
 

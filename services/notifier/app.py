@@ -14,21 +14,21 @@ from typing import Any
 
 from structlog.contextvars import bound_contextvars
 
-from services.notifier.active_watchlists import ActiveWatchlists
-from services.notifier.delivery import DeliveryPipeline, fan_out
-from services.notifier.retry import RetrySchedule
-from services.notifier.story_throttle import StoryThrottle
-from services.notifier.targets import make_http_client
-from services.notifier.watchlist_store import WatchlistStore
-from services.notifier.watchlists import Watchlist, load_watchlists
-from services.notifier.watchlists_file import WatchlistsFile
-from shared.keys import DELIVERY_GROUP, NOTIFIER_GROUP
-from shared.logging import get_logger
-from shared.schemas import TAG_IDS, ClassifiedArticle, Delivery
-from shared.settings import Settings
-from shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
-from shared.streams.publish import publish
-from shared.streams.worker import Periodic, Runtime, WorkerApp, WorkerParts, create_worker_app
+from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
+from watchfloor.services.notifier.delivery import DeliveryPipeline, fan_out
+from watchfloor.services.notifier.retry import RetrySchedule
+from watchfloor.services.notifier.story_throttle import StoryThrottle
+from watchfloor.services.notifier.targets import make_http_client
+from watchfloor.services.notifier.watchlist_store import WatchlistStore
+from watchfloor.services.notifier.watchlists import Watchlist, load_watchlists
+from watchfloor.services.notifier.watchlists_file import WatchlistsFile
+from watchfloor.shared.keys import DELIVERY_GROUP, NOTIFIER_GROUP
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.schemas import TAG_IDS, ClassifiedArticle, Delivery
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
+from watchfloor.shared.streams.publish import publish
+from watchfloor.shared.streams.worker import Periodic, Runtime, WorkerApp, WorkerParts, create_worker_app
 
 log = get_logger("watchfloor.notifier")
 ALERT_HISTORY_MAXLEN = 100_000
@@ -56,7 +56,7 @@ def _taxonomy_tags(settings: Settings) -> frozenset[str]:
     """Tags of a custom taxonomy are valid in watchlists too."""
     if settings.taxonomy_file is None:
         return frozenset()
-    from services.classifier.taxonomy import load_taxonomy
+    from watchfloor.services.classifier.taxonomy import load_taxonomy
 
     return frozenset(tag.id for tag in load_taxonomy(settings.taxonomy_file).tags)
 

@@ -44,20 +44,20 @@ from typing import TYPE_CHECKING, cast
 
 import aiohttp
 
-from services.notifier import targets as target_senders
-from services.notifier.delivery_state import (
+from watchfloor.services.notifier import targets as target_senders
+from watchfloor.services.notifier.delivery_state import (
     DeliveryState,
     Lease,
     failure_counts,
     retry_counts,
 )
-from services.notifier.policy import DeliveryResult, Verdict
-from services.notifier.retry import RetrySchedule, next_due
-from services.notifier.watchlists import Target, Watchlist
-from shared.keys import Keys
-from shared.logging import get_logger
-from shared.schemas import Alert, Delivery
-from shared.settings import Settings
+from watchfloor.services.notifier.policy import DeliveryResult, Verdict
+from watchfloor.services.notifier.retry import RetrySchedule, next_due
+from watchfloor.services.notifier.watchlists import Target, Watchlist
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.schemas import Alert, Delivery
+from watchfloor.shared.settings import Settings
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis

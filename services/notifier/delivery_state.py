@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shared.keys import Keys
-from shared.schemas import Delivery
-from shared.settings import Settings
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Delivery
+from watchfloor.shared.settings import Settings
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis

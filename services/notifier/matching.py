@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifier.watchlists import MatchRule, Watchlist
-from shared.schemas import Actor, Alert, ClassifiedArticle, TagMatch
+from watchfloor.services.notifier.watchlists import MatchRule, Watchlist
+from watchfloor.shared.schemas import Actor, Alert, ClassifiedArticle, TagMatch
 
 
 def alert_id(watchlist_id: str, article_id: str) -> str:

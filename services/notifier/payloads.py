@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.schemas import Alert, TagMatch
+from watchfloor.shared.schemas import Alert, TagMatch
 
 WEBHOOK_EVENT_TYPE = "watchfloor.alert"
 WEBHOOK_VERSION = 1

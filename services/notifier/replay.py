@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from shared.keys import Keys
-from shared.schemas import Delivery
-from shared.streams.codec import encode
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Delivery
+from watchfloor.shared.streams.codec import encode
 
 
 async def replay_failed_deliveries(redis: Redis, keys: Keys, *, limit: int = 100) -> int:

@@ -19,10 +19,10 @@ import random
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from shared.keys import Keys
-from shared.schemas import Delivery
-from shared.settings import Settings
-from shared.streams.codec import DATA_FIELD
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Delivery
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.codec import DATA_FIELD
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis

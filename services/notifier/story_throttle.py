@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from shared.keys import Keys
-from shared.schemas import Alert
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Alert
 
 DEFAULT_WINDOW_S = 24 * 3600
 

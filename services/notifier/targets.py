@@ -23,16 +23,16 @@ from typing import Any
 import aiohttp
 from standardwebhooks.webhooks import Webhook
 
-from services.notifier.payloads import slack_body, to_json, webhook_body
-from services.notifier.policy import (
+from watchfloor.services.notifier.payloads import slack_body, to_json, webhook_body
+from watchfloor.services.notifier.policy import (
     SEND_ERRORS,
     DeliveryResult,
     classify_exception,
     classify_response,
 )
-from services.notifier.watchlists import SlackTarget, Target, WebhookTarget
-from shared.schemas import Delivery
-from shared.settings import Settings
+from watchfloor.services.notifier.watchlists import SlackTarget, Target, WebhookTarget
+from watchfloor.shared.schemas import Delivery
+from watchfloor.shared.settings import Settings
 
 USER_AGENT = "watchfloor-notifier/1"
 #: At most this much of an answer's body is read (and dropped), so that its

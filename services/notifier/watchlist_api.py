@@ -40,16 +40,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from services.notifier.watchlists import (
+from watchfloor.services.notifier.watchlists import (
     SlackTarget,
     Watchlist,
     WebhookTarget,
     _field_loc,
     _message,
 )
-from shared.logging import get_logger
-from shared.settings import Settings
-from shared.urls import redact_credentials
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.urls import redact_credentials
 
 log = get_logger("watchfloor.notifier.watchlist_api")
 

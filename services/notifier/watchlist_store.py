@@ -22,9 +22,9 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
 
-from services.notifier.watchlists import Watchlist
-from shared.keys import Keys
-from shared.logging import get_logger
+from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import get_logger
 
 log = get_logger("watchfloor.notifier.watchlist_store")
 

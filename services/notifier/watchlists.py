@@ -40,8 +40,8 @@ from pydantic import (
     field_validator,
 )
 
-from shared.schemas import TAG_IDS, Modality
-from shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
+from watchfloor.shared.schemas import TAG_IDS, Modality
+from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 WEBHOOK_SECRET_PREFIX = "whsec_"
 # Standard Webhooks: "secret keys SHOULD be between 24 and 64 bytes".

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from services.notifier.watchlists import Watchlist, WatchlistError, load_watchlists
-from shared.logging import get_logger
+from watchfloor.services.notifier.watchlists import Watchlist, WatchlistError, load_watchlists
+from watchfloor.shared.logging import get_logger
 
 log = get_logger("watchfloor.notifier")
 

@@ -1,5 +1,5 @@
 """A local webhook receiver for the demo, benchmarks and tests."""
 
-from services.receiver.server import ReceivedRequest, WebhookReceiver
+from watchfloor.services.receiver.server import ReceivedRequest, WebhookReceiver
 
 __all__ = ["ReceivedRequest", "WebhookReceiver"]

@@ -25,11 +25,11 @@ from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from shared.keys import Keys
-from shared.logging import get_logger
-from shared.settings import Settings
-from shared.streams.codec import MalformedEntry, decode, raw_fields_text
-from shared.streams.deadletter import DeadLetter, add_dead_letters
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.codec import MalformedEntry, decode, raw_fields_text
+from watchfloor.shared.streams.deadletter import DeadLetter, add_dead_letters
 
 M = TypeVar("M", bound=BaseModel)
 log = get_logger("watchfloor.streams")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from shared.keys import Keys
+from watchfloor.shared.keys import Keys
 
 DEAD_LETTER_MAXLEN = 100_000
 

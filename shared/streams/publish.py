@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
-from shared.streams.codec import encode
+from watchfloor.shared.streams.codec import encode
 
 
 async def publish(redis: Redis, stream: str, messages: Sequence[BaseModel]) -> list[str]:

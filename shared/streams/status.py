@@ -7,7 +7,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.keys import Keys
+from watchfloor.shared.keys import Keys
 
 LAG_COUNT_LIMIT = 100_000
 

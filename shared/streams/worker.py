@@ -24,11 +24,11 @@ import redis.asyncio as aioredis
 from faststream import FastStream
 from faststream.redis import RedisBroker
 
-from shared.keys import Keys
-from shared.logging import FastStreamLogger, get_logger
-from shared.settings import Settings, redact_url
-from shared.streams.consumer import StreamConsumer, attach_consumer
-from shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import FastStreamLogger, get_logger
+from watchfloor.shared.settings import Settings, redact_url
+from watchfloor.shared.streams.consumer import StreamConsumer, attach_consumer
+from watchfloor.shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
 
 log = get_logger("watchfloor.worker")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import redis
 
-from shared.schemas import Article
-from shared.streams.codec import encode
+from watchfloor.shared.schemas import Article
+from watchfloor.shared.streams.codec import encode
 
 SECRET = "whsec_" + "ZmF1bHQtdGVzdHMtc2VjcmV0LWtleS0xMjM0NTY="
 

@@ -7,7 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from shared.streams.worker import WorkerApp
+from watchfloor.shared.streams.worker import WorkerApp
 
 
 @contextlib.asynccontextmanager

@@ -19,7 +19,7 @@ class WorkerProcess:
     def start(self) -> WorkerProcess:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "services.cli.main", "worker", self.name],
+            [sys.executable, "-m", "watchfloor.services.cli.main", "worker", self.name],
             env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         return self

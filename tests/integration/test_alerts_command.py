@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from services.cli.main import main
-from shared.schemas import Alert, Article, TagMatch
+from watchfloor.services.cli.main import main
+from watchfloor.shared.schemas import Alert, Article, TagMatch
 
 pytestmark = pytest.mark.integration
 

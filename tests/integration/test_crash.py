@@ -10,9 +10,9 @@ import time
 import pytest
 import redis
 
-from shared.keys import CLASSIFIER_GROUP
-from shared.schemas import Article, ClassifiedArticle
-from shared.streams.codec import decode
+from watchfloor.shared.keys import CLASSIFIER_GROUP
+from watchfloor.shared.schemas import Article, ClassifiedArticle
+from watchfloor.shared.streams.codec import decode
 from tests.integration.faults import (
     SECRET,
     delivered_article_ids,

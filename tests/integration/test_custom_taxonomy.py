@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from services.classifier.app import classifier_parts
-from services.classifier.taxonomy import DEFAULT_TAXONOMY_PATH
-from services.notifier.app import notifier_parts
-from shared.schemas import Article
-from shared.streams.codec import encode
-from shared.streams.worker import create_worker_app
+from watchfloor.services.classifier.app import classifier_parts
+from watchfloor.services.classifier.taxonomy import DEFAULT_TAXONOMY_PATH
+from watchfloor.services.notifier.app import notifier_parts
+from watchfloor.shared.schemas import Article
+from watchfloor.shared.streams.codec import encode
+from watchfloor.shared.streams.worker import create_worker_app
 from tests.integration.helpers import running
 
 pytestmark = pytest.mark.integration

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.cli.main import main
+from watchfloor.services.cli.main import main
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

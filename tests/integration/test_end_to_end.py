@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.classifier.app import classifier_parts
-from services.cli.main import main as cli_main
-from services.ingest.app import ingest_parts
-from services.notifier.app import notifier_parts
-from shared.streams.worker import create_worker_app
+from watchfloor.services.classifier.app import classifier_parts
+from watchfloor.services.cli.main import main as cli_main
+from watchfloor.services.ingest.app import ingest_parts
+from watchfloor.services.notifier.app import notifier_parts
+from watchfloor.shared.streams.worker import create_worker_app
 from tests.integration.helpers import running, wait_until
 
 pytestmark = pytest.mark.integration

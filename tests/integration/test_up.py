@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from shared.redis_server import free_port
+from watchfloor.shared.redis_server import free_port
 from tests.integration.faults import SECRET, write_watchlists
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -29,7 +29,7 @@ def test_up_runs_everything_in_one_process_and_stops_cleanly(receiver, tmp_path)
         "RECEIVER": receiver.url(""),
     })
     log = (tmp_path / "up.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli.main", "up"],
+    proc = subprocess.Popen([sys.executable, "-m", "watchfloor.services.cli.main", "up"],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         api = f"http://127.0.0.1:{port}"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.cli.main import main
-from shared.redis_server import free_port
+from watchfloor.services.cli.main import main
+from watchfloor.shared.redis_server import free_port
 
 
 def free_port_url(password: str | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from shared.progress import Progress
+from watchfloor.shared.progress import Progress
 
 
 def test_quick_work_prints_nothing_and_long_work_prints_at_intervals():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.settings import Settings, redact_url
+from watchfloor.shared.settings import Settings, redact_url
 
 
 def test_retry_schedule_from_a_comma_list_or_json():

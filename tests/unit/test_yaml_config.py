@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
+from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 
 def test_env_references_are_expanded_and_missing_ones_named():

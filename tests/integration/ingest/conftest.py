@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from services.cli.main import main
+from watchfloor.services.cli.main import main
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import redis
 import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 
-from services.ingest.api import create_api
-from shared.keys import Keys
-from shared.settings import Settings
+from watchfloor.services.ingest.api import create_api
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from services.cli.main import main
-from shared.keys import Keys
-from shared.schemas import Article
-from shared.streams.codec import decode
+from watchfloor.services.cli.main import main
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Article
+from watchfloor.shared.streams.codec import decode
 
 pytestmark = pytest.mark.integration
 

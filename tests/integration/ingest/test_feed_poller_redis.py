@@ -14,13 +14,13 @@ import pytest
 import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 
-from services.ingest.feed_poller import FeedPoller, feed_states
-from services.ingest.feed_sources import FeedSource
-from services.ingest.publisher import ArticlePublisher
-from shared.keys import Keys
-from shared.schemas import Article
-from shared.settings import Settings
-from shared.streams.codec import decode
+from watchfloor.services.ingest.feed_poller import FeedPoller, feed_states
+from watchfloor.services.ingest.feed_sources import FeedSource
+from watchfloor.services.ingest.publisher import ArticlePublisher
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Article
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.codec import decode
 
 pytestmark = pytest.mark.integration
 
@@ -322,8 +322,8 @@ async def test_the_ingest_worker_polls_the_feeds_file(
     feed_server: FeedServer, feed_settings: Settings, redis_client: aioredis.Redis, keys: Keys,
     tmp_path: Path,
 ) -> None:
-    from services.ingest.app import ingest_parts
-    from shared.streams.worker import create_worker_app
+    from watchfloor.services.ingest.app import ingest_parts
+    from watchfloor.shared.streams.worker import create_worker_app
     from tests.integration.helpers import running, wait_until
 
     feed_server.publish("/gazette.rss", ITEMS[:2], "v1")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
-from services.ingest.identity import content_hash
-from services.ingest.prepare import prepare_article
-from services.ingest.publisher import ArticlePublisher, IngestOutcome
-from shared.keys import Keys
-from shared.schemas import Article
-from shared.settings import Settings
-from shared.streams.codec import decode
+from watchfloor.services.ingest.identity import content_hash
+from watchfloor.services.ingest.prepare import prepare_article
+from watchfloor.services.ingest.publisher import ArticlePublisher, IngestOutcome
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Article
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.codec import decode
 
 pytestmark = pytest.mark.integration
 

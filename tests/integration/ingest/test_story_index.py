@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
-from services.ingest.stories import StoryIndex, StoryParams, story_article_key
-from shared.keys import Keys
-from shared.schemas import Article
+from watchfloor.services.ingest.stories import StoryIndex, StoryParams, story_article_key
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Article
 
 pytestmark = pytest.mark.integration
 

@@ -9,18 +9,18 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio.client import Pipeline, Redis
 
-from services.notifier import targets
-from services.notifier.delivery import (
+from watchfloor.services.notifier import targets
+from watchfloor.services.notifier.delivery import (
     MIN_LEASE_S,
     DeliveryOutcome,
     DeliveryPipeline,
     OutcomeKind,
     fan_out,
 )
-from services.notifier.policy import DeliveryResult, Verdict
-from services.notifier.retry import RetrySchedule
-from services.notifier.targets import make_http_client
-from shared.schemas import Delivery
+from watchfloor.services.notifier.policy import DeliveryResult, Verdict
+from watchfloor.services.notifier.retry import RetrySchedule
+from watchfloor.services.notifier.targets import make_http_client
+from watchfloor.shared.schemas import Delivery
 from tests.unit.notifier.factories import make_alert, make_secret, make_watchlist
 
 SECRET = make_secret(5)

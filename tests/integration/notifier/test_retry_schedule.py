@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from services.notifier.delivery import fan_out
-from services.notifier.retry import RetrySchedule
-from shared.schemas import Delivery
-from shared.streams.codec import decode
+from watchfloor.services.notifier.delivery import fan_out
+from watchfloor.services.notifier.retry import RetrySchedule
+from watchfloor.shared.schemas import Delivery
+from watchfloor.shared.streams.codec import decode
 from tests.unit.notifier.factories import make_alert, make_watchlist
 
 NOW = 1_900_000_000.0

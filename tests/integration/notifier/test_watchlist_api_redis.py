@@ -10,12 +10,12 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from services.ingest.api import create_api
-from services.notifier.watchlist_store import WatchlistStore
-from services.notifier.watchlists import Watchlist
-from shared.keys import Keys
-from shared.schemas import TAG_IDS
-from shared.settings import Settings
+from watchfloor.services.ingest.api import create_api
+from watchfloor.services.notifier.watchlist_store import WatchlistStore
+from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import TAG_IDS
+from watchfloor.shared.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -9,10 +9,10 @@ import pytest
 import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 
-from services.notifier.watchlist_store import WatchlistStore, dump_watchlist
-from services.notifier.watchlists import SlackTarget, Watchlist, WebhookTarget
-from shared.keys import Keys
-from shared.schemas import TAG_IDS
+from watchfloor.services.notifier.watchlist_store import WatchlistStore, dump_watchlist
+from watchfloor.services.notifier.watchlists import SlackTarget, Watchlist, WebhookTarget
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import TAG_IDS
 
 pytestmark = pytest.mark.integration
 

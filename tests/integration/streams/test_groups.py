@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
+from watchfloor.shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
 
 pytestmark = pytest.mark.integration
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.streams.groups import ensure_group
-from shared.streams.metrics import render_metrics
-from shared.streams.status import format_status, pipeline_status
+from watchfloor.shared.streams.groups import ensure_group
+from watchfloor.shared.streams.metrics import render_metrics
+from watchfloor.shared.streams.status import format_status, pipeline_status
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ async def test_status_counts_length_lag_pending_and_consumers(redis_client, keys
 async def test_ingest_api_serves_the_metrics(settings, redis_client, keys):
     import httpx
 
-    from services.ingest.api import create_api
+    from watchfloor.services.ingest.api import create_api
 
     api = create_api(settings, redis_client)
     transport = httpx.ASGITransport(app=api)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.engine import Classifier
-from services.classifier.taxonomy import load_taxonomy
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.taxonomy import load_taxonomy
 
 
 @pytest.fixture(scope="session")

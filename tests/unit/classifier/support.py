@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.classifier.engine import Classifier
+from watchfloor.services.classifier.engine import Classifier
 
 
 def tags(classifier: Classifier, title: str, text: str = "") -> list[str]:

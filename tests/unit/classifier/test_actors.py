@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.actors import ActorExtractor
-from services.classifier.gazetteer import Gazetteer
+from watchfloor.services.classifier.actors import ActorExtractor
+from watchfloor.services.classifier.gazetteer import Gazetteer
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.taxonomy import parse_taxonomy
+from watchfloor.services.classifier.taxonomy import parse_taxonomy
 
 
 @pytest.mark.parametrize(

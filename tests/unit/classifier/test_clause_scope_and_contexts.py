@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.engine import Classifier
-from services.classifier.taxonomy import TaxonomyError, parse_taxonomy
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.taxonomy import TaxonomyError, parse_taxonomy
 from tests.unit.classifier.support import tags as _tags
 
 

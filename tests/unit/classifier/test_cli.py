@@ -4,10 +4,10 @@ import io
 import json
 from pathlib import Path
 
-from services.classifier.engine import Classifier
-from services.classifier.taxonomy import load_taxonomy
-from services.cli.classify import classify_stream
-from services.cli.main import main
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.taxonomy import load_taxonomy
+from watchfloor.services.cli.classify import classify_stream
+from watchfloor.services.cli.main import main
 
 
 def test_classify_stream_keeps_order_and_reports_bad_lines():

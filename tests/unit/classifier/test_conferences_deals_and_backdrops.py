@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.modality import decide
+from watchfloor.services.classifier.modality import decide
 from tests.unit.classifier.support import tags as _tags
 
 # ---- diplomatic_visit -------------------------------------------------------

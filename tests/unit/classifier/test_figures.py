@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.figures import extract_figures
+from watchfloor.services.classifier.figures import extract_figures
 
 
 def one(text: str):

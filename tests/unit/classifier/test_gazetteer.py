@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.classifier.gazetteer import Gazetteer, GazetteerError
+from watchfloor.services.classifier.gazetteer import Gazetteer, GazetteerError
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.modality import decide_modality
-from services.classifier.taxonomy import parse_taxonomy
+from watchfloor.services.classifier.modality import decide_modality
+from watchfloor.services.classifier.taxonomy import parse_taxonomy
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.classifier.matcher import dotted_variants
-from services.classifier.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy, parse_taxonomy
+from watchfloor.services.classifier.matcher import dotted_variants
+from watchfloor.services.classifier.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy, parse_taxonomy
 
 # ---- 1. "Western" supplies weapons; "western Ukraine" is a place ------------
 

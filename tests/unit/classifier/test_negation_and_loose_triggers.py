@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.classifier.modality import NEGATION_FACTOR, decide
+from watchfloor.services.classifier.modality import NEGATION_FACTOR, decide
 
 
 @pytest.mark.parametrize(

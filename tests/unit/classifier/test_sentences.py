@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from services.classifier.sentences import split_sentences
+from watchfloor.services.classifier.sentences import split_sentences
 
 
 def test_title_is_its_own_sentence_and_offsets_are_exact():

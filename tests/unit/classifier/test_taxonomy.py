@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from services.classifier.engine import Classifier
-from services.classifier.taxonomy import (
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.taxonomy import (
     TaxonomyError,
     TaxonomyErrors,
     load_taxonomy,
     parse_taxonomy,
 )
-from services.cli.main import main
+from watchfloor.services.cli.main import main
 
 NINTH_TAG = """
 version: test-9.0

@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from services.ingest.api import create_api
-from services.ingest.publisher import IngestOutcome
-from shared.schemas import Article
-from shared.settings import Settings
+from watchfloor.services.ingest.api import create_api
+from watchfloor.services.ingest.publisher import IngestOutcome
+from watchfloor.shared.schemas import Article
+from watchfloor.shared.settings import Settings
 
 
 class FakePublisher:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.ingest.feed_poller import (
+from watchfloor.services.ingest.feed_poller import (
     USER_AGENT,
     FeedFetchError,
     HttpFeedFetcher,
@@ -19,15 +19,15 @@ from services.ingest.feed_poller import (
     parse_feed_document,
     parse_retry_after,
 )
-from services.ingest.feed_sources import (
+from watchfloor.services.ingest.feed_sources import (
     FeedConfigError,
     FeedSource,
     load_feeds,
     parse_feeds,
     redact_feed_url,
 )
-from services.ingest.feeds import FeedUnavailable
-from services.ingest.files import FileArticle, Rejection
+from watchfloor.services.ingest.feeds import FeedUnavailable
+from watchfloor.services.ingest.files import FileArticle, Rejection
 
 RSS = b"""<?xml version="1.0"?>
 <rss version="2.0"><channel>
@@ -269,9 +269,9 @@ async def test_fetch_errors_never_show_credentials() -> None:
 
 
 def test_ingest_worker_polls_feeds_only_when_configured(tmp_path: Path) -> None:
-    from services.ingest.app import ingest_parts
-    from shared.settings import Settings
-    from shared.streams.worker import Runtime
+    from watchfloor.services.ingest.app import ingest_parts
+    from watchfloor.shared.settings import Settings
+    from watchfloor.shared.streams.worker import Runtime
 
     settings = Settings(_env_file=None)
     assert ingest_parts(Runtime(settings)).periodic == []

@@ -3,8 +3,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.ingest.feeds import FeedUnavailable, fetch_feed, parse_feed, read_feed
-from services.ingest.files import FileArticle, Rejection
+from watchfloor.services.ingest.feeds import FeedUnavailable, fetch_feed, parse_feed, read_feed
+from watchfloor.services.ingest.files import FileArticle, Rejection
 
 pytest.importorskip("feedparser")
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-import services.ingest.files as files
-from services.ingest.files import FileArticle, Rejection, load_file, read_articles
+import watchfloor.services.ingest.files as files
+from watchfloor.services.ingest.files import FileArticle, Rejection, load_file, read_articles
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:

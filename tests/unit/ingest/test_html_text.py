@@ -1,4 +1,4 @@
-from services.ingest.html_text import html_to_text
+from watchfloor.services.ingest.html_text import html_to_text
 
 
 def test_tags_dropped_and_blocks_become_paragraphs() -> None:

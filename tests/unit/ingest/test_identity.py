@@ -1,4 +1,4 @@
-from services.ingest.identity import article_id, content_hash
+from watchfloor.services.ingest.identity import article_id, content_hash
 
 
 def test_url_id_is_stable_and_prefixed() -> None:

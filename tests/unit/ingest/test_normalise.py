@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.ingest.normalise import (
+from watchfloor.services.ingest.normalise import (
     InvalidURL,
     as_utc,
     canonical_url,

@@ -4,8 +4,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.ingest.files import FileArticle, Rejection
-from services.ingest.pages import (
+from watchfloor.services.ingest.files import FileArticle, Rejection
+from watchfloor.services.ingest.pages import (
     MAX_PAGE_BYTES,
     PageUnavailable,
     fetch_page,

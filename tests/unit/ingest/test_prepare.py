@@ -2,9 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.ingest.identity import article_id
-from services.ingest.prepare import prepare_article
-from services.ingest.problems import ArticleRejected, Problem
+from watchfloor.services.ingest.identity import article_id
+from watchfloor.services.ingest.prepare import prepare_article
+from watchfloor.services.ingest.problems import ArticleRejected, Problem
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ All example text is invented for these tests.
 
 from __future__ import annotations
 
-from services.ingest.stories import (
+from watchfloor.services.ingest.stories import (
     BANDS,
     StoryFingerprint,
     decode_record,

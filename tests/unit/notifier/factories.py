@@ -9,8 +9,8 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-from services.notifier.watchlists import Watchlist
-from shared.schemas import (
+from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.shared.schemas import (
     Actor,
     Alert,
     Article,
@@ -101,7 +101,7 @@ def make_watchlist(
 
 
 def make_alert(**event_kwargs: Any) -> Alert:
-    from services.notifier.matching import WatchlistMatcher
+    from watchfloor.services.notifier.matching import WatchlistMatcher
 
     watchlist = make_watchlist()
     (alert,) = WatchlistMatcher([watchlist]).match(make_event(**event_kwargs))

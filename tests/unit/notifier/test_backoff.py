@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifier.retry import next_due
+from watchfloor.services.notifier.retry import next_due
 
 SCHEDULE = [1.0, 5.0, 30.0]
 NOW = 1000.0

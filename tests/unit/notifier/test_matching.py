@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.notifier.matching import WatchlistMatcher, alert_id
+from watchfloor.services.notifier.matching import WatchlistMatcher, alert_id
 from tests.unit.notifier.factories import (
     CLASSIFIED_AT,
     country,

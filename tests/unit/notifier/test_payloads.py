@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from services.notifier.payloads import slack_body, to_json, webhook_body
+from watchfloor.services.notifier.payloads import slack_body, to_json, webhook_body
 from tests.unit.notifier.factories import country, figure, make_alert, tag
 
 NOW = 1_900_000_000.0

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from services.notifier.policy import (
+from watchfloor.services.notifier.policy import (
     MAX_RETRY_AFTER_S,
     DeliveryResult,
     Verdict,
@@ -59,7 +59,7 @@ def test_retry_after_ignored_on_other_statuses() -> None:
 
 
 def test_retry_after_headers_are_case_insensitive_on_responses() -> None:
-    from services.notifier.policy import classify_response
+    from watchfloor.services.notifier.policy import classify_response
 
     # What an aiohttp.ClientResponse carries: .status and case-insensitive headers.
     response = SimpleNamespace(

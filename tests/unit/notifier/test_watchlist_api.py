@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from services.ingest.api import create_api
-from services.ingest.publisher import IngestOutcome
-from services.notifier.watchlist_api import redact_watchlist
-from services.notifier.watchlists import Watchlist
-from shared.schemas import TAG_IDS, Article
-from shared.settings import Settings
+from watchfloor.services.ingest.api import create_api
+from watchfloor.services.ingest.publisher import IngestOutcome
+from watchfloor.services.notifier.watchlist_api import redact_watchlist
+from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.shared.schemas import TAG_IDS, Article
+from watchfloor.shared.settings import Settings
 
 # Generated once (os.urandom) for these tests; they protect nothing.
 HOOK_SECRET = "whsec_JDBUbRiZFVgcfVc3BcrDwi1dNV3myMAzWgSC5JYTqLI="  # 32 bytes

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.notifier.watchlists import (
+from watchfloor.services.notifier.watchlists import (
     SlackTarget,
     WatchlistError,
     WebhookTarget,

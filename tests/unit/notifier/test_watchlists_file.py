@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from services.notifier.watchlists import WatchlistError
-from services.notifier.watchlists_file import WatchlistsFile
-from shared.schemas import TAG_IDS
+from watchfloor.services.notifier.watchlists import WatchlistError
+from watchfloor.services.notifier.watchlists_file import WatchlistsFile
+from watchfloor.shared.schemas import TAG_IDS
 
 SECRET = "whsec_" + "d2F0Y2hsaXN0cy1maWxlLXJlbG9hZC10ZXN0LTEy"
 
