@@ -13,17 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
-TAG_IDS = (
-    "missile_test",
-    "troop_deployment",
-    "treaty_reaffirmation",
-    "military_exercise",
-    "arms_transfer",
-    "diplomatic_visit",
-    "nuclear_activity",
-    "sanctions",
-)
-
 Modality = Literal["asserted", "reported", "planned", "denied", "hypothetical"]
 ActorKind = Literal["country", "organisation", "person"]
 FigureKind = Literal["troops", "missiles", "money", "aircraft", "ships", "casualties", "other"]

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
-
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_server import LocalRedisServer

@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from watchfloor.services.classifier.benchmark import long_articles, measure_classify_rate
 from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.taxonomy import known_tag_ids
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared.redis_server import LocalRedisServer, free_port
-from watchfloor.shared.schemas import TAG_IDS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "articles.jsonl"
 DEFAULT_POOL = Path(__file__).resolve().parents[3] / "shared" / "data" / "news_pool.jsonl"
@@ -160,7 +159,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             server = LocalRedisServer(Path(tmp) / "redis", persist=False).start()
             redis_url = server.url
         watchlists = Path(tmp) / "watchlists.yaml"
-        watchlists.write_text(WATCHLIST % (json.dumps(list(TAG_IDS)), receiver.url("/bench")))
+        watchlists.write_text(WATCHLIST % (json.dumps(sorted(known_tag_ids())), receiver.url("/bench")))
         port = free_port()
         env = {**os.environ, "WATCHFLOOR_REDIS_URL": redis_url,
                "WATCHFLOOR_KEY_PREFIX": f"bench-{int(time.time())}",

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ahocorasick
-
 from watchfloor.services.classifier.gazetteer import Entity, Gazetteer, Surface
 from watchfloor.shared.schemas import Actor
 

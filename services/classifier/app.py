@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from structlog.contextvars import bound_contextvars
-
 from watchfloor.shared.keys import CLASSIFIER_GROUP
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.schemas import Article, ClassifiedArticle

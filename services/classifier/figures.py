@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass
 
 import ahocorasick
-
 from watchfloor.shared.schemas import Figure, Span, TextField
 
 # --- numbers ---------------------------------------------------------------

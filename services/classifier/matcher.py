@@ -16,7 +16,6 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 import ahocorasick
-
 from watchfloor.services.classifier.modality import CONFIDENCE_FACTOR, NEGATION_FACTOR, decide
 from watchfloor.services.classifier.sentences import Sentence, split_sentences
 from watchfloor.services.classifier.taxonomy import Taxonomy

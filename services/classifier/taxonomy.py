@@ -32,6 +32,7 @@ with capital letters matches case-sensitively ("US" but not "us").
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,6 +196,18 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     except OSError as exc:
         raise TaxonomyError(file, None, f"cannot read file: {exc.strerror or exc}") from exc
     return parse_taxonomy(text, source=str(file))
+
+
+@functools.cache
+def _tag_ids_of(path: Path) -> frozenset[str]:
+    return frozenset(tag.id for tag in load_taxonomy(path).tags)
+
+
+def known_tag_ids(path: str | Path | None = None) -> frozenset[str]:
+    """The tag ids watchlists may name: the packaged taxonomy's, plus those of
+    a custom taxonomy file when one is configured. The one source of truth."""
+    packaged = _tag_ids_of(DEFAULT_TAXONOMY_PATH)
+    return packaged | _tag_ids_of(Path(path)) if path else packaged
 
 
 def parse_taxonomy(text: str, source: str = "<string>") -> Taxonomy:

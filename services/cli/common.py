@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 import redis
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
-
 from watchfloor.shared.logging import configure_logging, get_logger
 from watchfloor.shared.redis_server import LocalRedisServer
 from watchfloor.shared.settings import Settings, redact_url
@@ -113,7 +112,7 @@ def config_errors() -> tuple[type[Exception], ...]:
     from watchfloor.services.classifier.gazetteer import GazetteerError
     from watchfloor.services.classifier.taxonomy import TaxonomyError
     from watchfloor.services.ingest.feed_sources import FeedConfigError
-    from watchfloor.services.notifier.watchlists import WatchlistError
+    from watchfloor.services.watchlists.model import WatchlistError
 
     return (GazetteerError, TaxonomyError, WatchlistError, FeedConfigError)
 
@@ -130,7 +129,6 @@ def run_on_redis(settings: Settings, work: Callable[[Any, Any], Awaitable[T]]) -
 
     async def go() -> T:
         import redis.asyncio as aioredis
-
         from watchfloor.shared.keys import Keys
 
         client = aioredis.from_url(settings.resolved_redis_url)

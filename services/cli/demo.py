@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-from watchfloor.services.cli.common import embedded_redis_if_needed, parts_builder, settings_from_args
+from watchfloor.services.cli.common import (
+    embedded_redis_if_needed,
+    parts_builder,
+    settings_from_args,
+)
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared.logging import configure_logging
 from watchfloor.shared.settings import Settings
@@ -69,7 +72,7 @@ async def _clear_prefix(settings: Settings) -> None:
 
 async def _demo(settings: Settings, receiver: WebhookReceiver, articles_file: Path,
                 timeout: float, started: float) -> int:
-    from watchfloor.services.notifier.app import load_configured_watchlists
+    from watchfloor.services.watchlists.configured import load_configured_watchlists
     from watchfloor.shared.streams.worker import create_worker_app
 
     await _clear_prefix(settings)

@@ -20,7 +20,6 @@ from pathlib import Path
 import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
-
 from watchfloor.services.cli.common import add_settings_flags, settings_from_args
 from watchfloor.services.ingest.feeds import FeedUnavailable, read_feed
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection, read_articles

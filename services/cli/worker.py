@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from watchfloor.services.cli.common import WORKER_PARTS, add_settings_flags, run_workers, settings_from_args
+from watchfloor.services.cli.common import (
+    WORKER_PARTS,
+    add_settings_flags,
+    run_workers,
+    settings_from_args,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

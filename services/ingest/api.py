@@ -13,7 +13,7 @@
 - ``GET /healthz``: 200 when Redis answers a ping, else 503.
 
 - ``/v1/watchlists``: watchlist management, see
-  ``services.notifier.watchlist_api``. With ``api_token`` set it needs
+  ``services.watchlists.api``. With ``api_token`` set it needs
   ``Authorization: Bearer <token>``; so does ``POST /v1/articles`` when
   ``api_token_for_ingest`` is also set.
 
@@ -35,21 +35,21 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected, json_type_name
 from watchfloor.services.ingest.publisher import ArticlePublisher, ArticleSink
 from watchfloor.services.ingest.raw import RawArticle
-from watchfloor.services.notifier.watchlist_api import (
+from watchfloor.services.watchlists.api import (
     WatchlistStorage,
     create_watchlist_router,
     require_token,
 )
-from watchfloor.services.notifier.watchlist_store import WatchlistStore
-from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.services.watchlists.configured import watchlist_tags
+from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.services.watchlists.store import WatchlistStore
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
-from watchfloor.shared.schemas import TAG_IDS, Article
+from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings, redact_url
 from watchfloor.shared.streams.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from watchfloor.shared.streams.metrics import render_metrics
@@ -232,14 +232,14 @@ def create_api(
     on ``redis``; tests pass a fake. ``redis`` is also what /healthz pings.
 
     ``watchlist_store`` defaults to a ``WatchlistStore`` on ``redis`` that
-    knows the built-in tags only: pass one with a custom taxonomy's tags too.
+    knows the configured taxonomy's tags.
     ``file_watchlists`` (those of WATCHFLOOR_WATCHLISTS_FILE) are listed and
     read-only through the API."""
     keys = Keys(settings.key_prefix)
     sink = publisher or ArticlePublisher(redis, keys, settings)
     store = watchlist_store
     if store is None:
-        store = WatchlistStore(redis, keys, known_tags=TAG_IDS)
+        store = WatchlistStore(redis, keys, known_tags=watchlist_tags(settings))
     redis_url = redact_url(settings.resolved_redis_url)
     app = FastAPI(title="Watchfloor ingest", version="1")
     _install_error_handlers(app, redis_url)

@@ -10,15 +10,20 @@ import asyncio
 import contextlib
 
 import uvicorn
-
 from watchfloor.services.ingest.api import create_api
 from watchfloor.services.ingest.feed_poller import FeedPoller, load_configured_feeds
 from watchfloor.services.ingest.publisher import ArticlePublisher
-from watchfloor.services.notifier.app import open_watchlists_file, watchlist_tags
-from watchfloor.services.notifier.watchlist_store import WatchlistStore
+from watchfloor.services.watchlists.configured import open_watchlists_file, watchlist_tags
+from watchfloor.services.watchlists.store import WatchlistStore
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.settings import Settings
-from watchfloor.shared.streams.worker import Periodic, Runtime, WorkerApp, WorkerParts, create_worker_app
+from watchfloor.shared.streams.worker import (
+    Periodic,
+    Runtime,
+    WorkerApp,
+    WorkerParts,
+    create_worker_app,
+)
 
 log = get_logger("watchfloor.ingest")
 

@@ -41,9 +41,13 @@ from typing import Any, Literal
 
 import httpx
 from redis.asyncio import Redis
-
 from watchfloor.services.ingest.feed_sources import FeedSource, load_feeds, redact_feed_url
-from watchfloor.services.ingest.feeds import MAX_FEED_BYTES, FeedUnavailable, _feedparser, entry_to_raw
+from watchfloor.services.ingest.feeds import (
+    MAX_FEED_BYTES,
+    FeedUnavailable,
+    entry_to_raw,
+    load_feedparser,
+)
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
@@ -226,7 +230,7 @@ def parse_feed_document(
     articles' source. Raises ``FeedUnavailable`` when the body is not a feed.
     """
     headers = {"content-type": content_type} if content_type else None
-    parsed = _feedparser().parse(content, response_headers=headers)
+    parsed = load_feedparser().parse(content, response_headers=headers)
     if not parsed.entries and parsed.get("bozo"):
         raise FeedUnavailable(f"not an RSS or Atom feed: {parsed.bozo_exception}")
     feed_source = source or parsed.feed.get("title") or None

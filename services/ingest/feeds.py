@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.html_text import html_to_text, looks_like_html
 from watchfloor.services.ingest.prepare import prepare_article
@@ -29,7 +28,7 @@ class FeedUnavailable(Exception):
     """The feed could not be fetched or is not a feed at all."""
 
 
-def _feedparser() -> Any:
+def load_feedparser() -> Any:
     try:
         import feedparser
     except ImportError:
@@ -65,7 +64,7 @@ def entry_to_raw(entry: Any, feed_title: str | None) -> dict[str, Any]:
 
 def parse_feed(content: bytes, name: str, *, now: datetime | None = None) -> list[FileItem]:
     """Items of a feed document; ``name`` (URL or path) is used in locations."""
-    parsed = _feedparser().parse(content)
+    parsed = load_feedparser().parse(content)
     if not parsed.entries and parsed.get("bozo"):
         raise FeedUnavailable(f"{name} is not an RSS or Atom feed: {parsed.bozo_exception}")
     feed_title = parsed.feed.get("title") or None

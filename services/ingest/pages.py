@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 import httpx
-
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.normalise import InvalidURL, canonical_url, normalise_line
 from watchfloor.services.ingest.prepare import prepare_article

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from redis.asyncio import Redis
-
 from watchfloor.services.ingest.identity import content_hash
 from watchfloor.services.ingest.stories import StoryIndex, StoryParams
 from watchfloor.shared.keys import Keys

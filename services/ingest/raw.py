@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from watchfloor.services.ingest.problems import (
     ArticleRejected,
     Problem,

@@ -39,7 +39,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Article
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from redis.exceptions import RedisError
-
 from watchfloor.services.notifier.matching import WatchlistMatcher
-from watchfloor.services.notifier.watchlist_store import WatchlistStore
-from watchfloor.services.notifier.watchlists import Watchlist
-from watchfloor.services.notifier.watchlists_file import WatchlistsFile
+from watchfloor.services.watchlists.file import WatchlistsFile
+from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.services.watchlists.store import WatchlistStore
 from watchfloor.shared.logging import get_logger
 
 log = get_logger("watchfloor.notifier")

@@ -13,57 +13,31 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from structlog.contextvars import bound_contextvars
-
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
 from watchfloor.services.notifier.delivery import DeliveryPipeline, fan_out
 from watchfloor.services.notifier.retry import RetrySchedule
 from watchfloor.services.notifier.story_throttle import StoryThrottle
 from watchfloor.services.notifier.targets import make_http_client
-from watchfloor.services.notifier.watchlist_store import WatchlistStore
-from watchfloor.services.notifier.watchlists import Watchlist, load_watchlists
-from watchfloor.services.notifier.watchlists_file import WatchlistsFile
+from watchfloor.services.watchlists.configured import open_watchlists_file, watchlist_tags
+from watchfloor.services.watchlists.file import WatchlistsFile
+from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.services.watchlists.store import WatchlistStore
 from watchfloor.shared.keys import DELIVERY_GROUP, NOTIFIER_GROUP
 from watchfloor.shared.logging import get_logger
-from watchfloor.shared.schemas import TAG_IDS, ClassifiedArticle, Delivery
+from watchfloor.shared.schemas import ClassifiedArticle, Delivery
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
 from watchfloor.shared.streams.publish import publish
-from watchfloor.shared.streams.worker import Periodic, Runtime, WorkerApp, WorkerParts, create_worker_app
+from watchfloor.shared.streams.worker import (
+    Periodic,
+    Runtime,
+    WorkerApp,
+    WorkerParts,
+    create_worker_app,
+)
 
 log = get_logger("watchfloor.notifier")
 ALERT_HISTORY_MAXLEN = 100_000
-
-
-def open_watchlists_file(settings: Settings, env: Mapping[str, str]) -> WatchlistsFile | None:
-    """The configured watchlists file (re-read on change), or None."""
-    if settings.watchlists_file is None:
-        log.info("no_watchlists_file", hint="set WATCHFLOOR_WATCHLISTS_FILE or use /v1/watchlists")
-        return None
-    return WatchlistsFile(settings.watchlists_file, env=env, known_tags=watchlist_tags(settings))
-
-
-def load_configured_watchlists(settings: Settings, env: Mapping[str, str]) -> list[Watchlist]:
-    if settings.watchlists_file is None:
-        log.info("no_watchlists_file", hint="set WATCHFLOOR_WATCHLISTS_FILE or use /v1/watchlists")
-        return []
-    watchlists = load_watchlists(settings.watchlists_file, env=env,
-                                 known_tags=watchlist_tags(settings))
-    log.info("watchlists_loaded", count=len(watchlists), file=str(settings.watchlists_file))
-    return watchlists
-
-
-def _taxonomy_tags(settings: Settings) -> frozenset[str]:
-    """Tags of a custom taxonomy are valid in watchlists too."""
-    if settings.taxonomy_file is None:
-        return frozenset()
-    from watchfloor.services.classifier.taxonomy import load_taxonomy
-
-    return frozenset(tag.id for tag in load_taxonomy(settings.taxonomy_file).tags)
-
-
-def watchlist_tags(settings: Settings) -> frozenset[str]:
-    """Tags a watchlist may name: the eight, plus a custom taxonomy's."""
-    return frozenset(TAG_IDS) | _taxonomy_tags(settings)
 
 
 def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) -> WorkerParts:

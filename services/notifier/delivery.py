@@ -43,7 +43,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, cast
 
 import aiohttp
-
 from watchfloor.services.notifier import targets as target_senders
 from watchfloor.services.notifier.delivery_state import (
     DeliveryState,
@@ -53,7 +52,7 @@ from watchfloor.services.notifier.delivery_state import (
 )
 from watchfloor.services.notifier.policy import DeliveryResult, Verdict
 from watchfloor.services.notifier.retry import RetrySchedule, next_due
-from watchfloor.services.notifier.watchlists import Target, Watchlist
+from watchfloor.services.watchlists.model import Target, Watchlist
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.schemas import Alert, Delivery

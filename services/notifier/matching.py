@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from watchfloor.services.notifier.watchlists import MatchRule, Watchlist
+from watchfloor.services.watchlists.model import MatchRule, Watchlist
 from watchfloor.shared.schemas import Actor, Alert, ClassifiedArticle, TagMatch
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
-
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.streams.codec import encode

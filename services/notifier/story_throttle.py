@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Alert
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import aiohttp
 from standardwebhooks.webhooks import Webhook
-
 from watchfloor.services.notifier.payloads import slack_body, to_json, webhook_body
 from watchfloor.services.notifier.policy import (
     SEND_ERRORS,
@@ -30,7 +29,7 @@ from watchfloor.services.notifier.policy import (
     classify_exception,
     classify_response,
 )
-from watchfloor.services.notifier.watchlists import SlackTarget, Target, WebhookTarget
+from watchfloor.services.watchlists.model import SlackTarget, Target, WebhookTarget
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.settings import Settings
 

@@ -24,7 +24,6 @@ from typing import Any, Generic, TypeVar
 from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
 from pydantic import BaseModel
 from redis.asyncio import Redis
-
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.settings import Settings

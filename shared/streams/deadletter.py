@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-
 from watchfloor.shared.keys import Keys
 
 DEAD_LETTER_MAXLEN = 100_000

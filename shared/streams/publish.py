@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 from redis.asyncio import Redis
-
 from watchfloor.shared.streams.codec import encode
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
-
 from watchfloor.shared.keys import Keys
 
 LAG_COUNT_LIMIT = 100_000

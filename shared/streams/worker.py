@@ -23,7 +23,6 @@ from typing import Any
 import redis.asyncio as aioredis
 from faststream import FastStream
 from faststream.redis import RedisBroker
-
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import FastStreamLogger, get_logger
 from watchfloor.shared.settings import Settings, redact_url

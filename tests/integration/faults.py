@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import redis
-
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.streams.codec import encode
 

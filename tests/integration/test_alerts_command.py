@@ -6,7 +6,6 @@ import asyncio
 import json
 
 import pytest
-
 from watchfloor.services.cli.main import main
 from watchfloor.shared.schemas import Alert, Article, TagMatch
 

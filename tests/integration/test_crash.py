@@ -9,10 +9,10 @@ import time
 
 import pytest
 import redis
-
 from watchfloor.shared.keys import CLASSIFIER_GROUP
 from watchfloor.shared.schemas import Article, ClassifiedArticle
 from watchfloor.shared.streams.codec import decode
+
 from tests.integration.faults import (
     SECRET,
     delivered_article_ids,

@@ -7,13 +7,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
-
 from watchfloor.services.classifier.app import classifier_parts
 from watchfloor.services.classifier.taxonomy import DEFAULT_TAXONOMY_PATH
 from watchfloor.services.notifier.app import notifier_parts
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.streams.codec import encode
 from watchfloor.shared.streams.worker import create_worker_app
+
 from tests.integration.helpers import running
 
 pytestmark = pytest.mark.integration

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.services.cli.main import main
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

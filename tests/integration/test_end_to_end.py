@@ -9,12 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from watchfloor.services.classifier.app import classifier_parts
 from watchfloor.services.cli.main import main as cli_main
 from watchfloor.services.ingest.app import ingest_parts
 from watchfloor.services.notifier.app import notifier_parts
 from watchfloor.shared.streams.worker import create_worker_app
+
 from tests.integration.helpers import running, wait_until
 
 pytestmark = pytest.mark.integration

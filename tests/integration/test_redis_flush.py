@@ -8,9 +8,9 @@ import time
 
 import pytest
 import redis
-
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_server import LocalRedisServer
+
 from tests.integration.faults import (
     SECRET,
     delivered_article_ids,

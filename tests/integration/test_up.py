@@ -10,8 +10,8 @@ import time
 
 import httpx
 import pytest
-
 from watchfloor.shared.redis_server import free_port
+
 from tests.integration.faults import SECRET, write_watchlists
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import redis
-
 from watchfloor.services.cli.main import main
 
 

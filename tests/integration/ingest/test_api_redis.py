@@ -6,7 +6,6 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
-
 from watchfloor.services.ingest.api import create_api
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.settings import Settings

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import redis
-
 from watchfloor.services.cli.main import main
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Article

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 from structlog.testing import capture_logs
-
 from watchfloor.services.ingest.feed_poller import FeedPoller, feed_states
 from watchfloor.services.ingest.feed_sources import FeedSource
 from watchfloor.services.ingest.publisher import ArticlePublisher
@@ -324,6 +323,7 @@ async def test_the_ingest_worker_polls_the_feeds_file(
 ) -> None:
     from watchfloor.services.ingest.app import ingest_parts
     from watchfloor.shared.streams.worker import create_worker_app
+
     from tests.integration.helpers import running, wait_until
 
     feed_server.publish("/gazette.rss", ITEMS[:2], "v1")

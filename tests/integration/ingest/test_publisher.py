@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import redis.asyncio as aioredis
-
 from watchfloor.services.ingest.identity import content_hash
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.publisher import ArticlePublisher, IngestOutcome

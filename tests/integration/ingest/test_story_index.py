@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import redis.asyncio as aioredis
-
 from watchfloor.services.ingest.stories import StoryIndex, StoryParams, story_article_key
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Article

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 import structlog
-
 from watchfloor.services.notifier.delivery import DeliveryPipeline, OutcomeKind, fan_out
 from watchfloor.services.notifier.retry import RetrySchedule
 from watchfloor.services.notifier.targets import make_http_client
-from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.streams.codec import decode
+
 from tests.unit.notifier.factories import make_alert, make_secret, make_watchlist
 
 SECRET = make_secret(9)

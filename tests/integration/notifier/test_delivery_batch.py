@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio.client import Pipeline, Redis
-
 from watchfloor.services.notifier import targets
 from watchfloor.services.notifier.delivery import (
     MIN_LEASE_S,
@@ -21,6 +20,7 @@ from watchfloor.services.notifier.policy import DeliveryResult, Verdict
 from watchfloor.services.notifier.retry import RetrySchedule
 from watchfloor.services.notifier.targets import make_http_client
 from watchfloor.shared.schemas import Delivery
+
 from tests.unit.notifier.factories import make_alert, make_secret, make_watchlist
 
 SECRET = make_secret(5)

@@ -8,6 +8,7 @@ from watchfloor.services.notifier.delivery import fan_out
 from watchfloor.services.notifier.retry import RetrySchedule
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.streams.codec import decode
+
 from tests.unit.notifier.factories import make_alert, make_watchlist
 
 NOW = 1_900_000_000.0

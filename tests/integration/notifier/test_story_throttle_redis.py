@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import redis.asyncio as aioredis
-
 from watchfloor.services.notifier.matching import alert_id
 from watchfloor.services.notifier.story_throttle import StoryThrottle, story_alerts_key
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Alert
+
 from tests.unit.notifier.factories import make_alert, tag
 
 pytestmark = pytest.mark.integration

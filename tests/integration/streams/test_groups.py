@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
 
 pytestmark = pytest.mark.integration

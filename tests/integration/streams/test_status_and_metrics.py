@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.shared.streams.groups import ensure_group
 from watchfloor.shared.streams.metrics import render_metrics
 from watchfloor.shared.streams.status import format_status, pipeline_status
@@ -40,7 +39,6 @@ async def test_status_counts_length_lag_pending_and_consumers(redis_client, keys
 
 async def test_ingest_api_serves_the_metrics(settings, redis_client, keys):
     import httpx
-
     from watchfloor.services.ingest.api import create_api
 
     api = create_api(settings, redis_client)

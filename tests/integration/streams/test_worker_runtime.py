@@ -9,13 +9,13 @@ import json
 import signal
 
 import pytest
-
 from watchfloor.services.classifier.app import classifier_parts
 from watchfloor.shared.keys import CLASSIFIER_GROUP
 from watchfloor.shared.schemas import Article, Classification, ClassifiedArticle
 from watchfloor.shared.streams.codec import decode, encode
 from watchfloor.shared.streams.consumer import StreamConsumer
 from watchfloor.shared.streams.worker import WorkerParts, create_worker_app
+
 from tests.integration.helpers import running, wait_until
 
 pytestmark = pytest.mark.integration

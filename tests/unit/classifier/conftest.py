@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.services.classifier.engine import Classifier
 from watchfloor.services.classifier.taxonomy import load_taxonomy
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.services.classifier.actors import ActorExtractor
 from watchfloor.services.classifier.gazetteer import Gazetteer
 

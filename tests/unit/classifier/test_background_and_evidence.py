@@ -4,7 +4,6 @@ states the event; arms-transfer phrasings (sentences written for these tests).""
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.services.classifier.taxonomy import parse_taxonomy
 
 

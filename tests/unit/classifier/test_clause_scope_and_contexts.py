@@ -6,9 +6,9 @@ Sentences written for these tests."""
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.services.classifier.engine import Classifier
 from watchfloor.services.classifier.taxonomy import TaxonomyError, parse_taxonomy
+
 from tests.unit.classifier.support import tags as _tags
 
 

@@ -7,8 +7,8 @@ tests."""
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.services.classifier.modality import decide
+
 from tests.unit.classifier.support import tags as _tags
 
 # ---- diplomatic_visit -------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.services.classifier.modality import decide_modality
 from watchfloor.services.classifier.taxonomy import parse_taxonomy
 

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from watchfloor.services.classifier.matcher import dotted_variants
-from watchfloor.services.classifier.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy, parse_taxonomy
+from watchfloor.services.classifier.taxonomy import (
+    DEFAULT_TAXONOMY_PATH,
+    load_taxonomy,
+    parse_taxonomy,
+)
 
 # ---- 1. "Western" supplies weapons; "western Ukraine" is a place ------------
 

@@ -5,7 +5,6 @@ for these tests."""
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.services.classifier.modality import NEGATION_FACTOR, decide
 
 

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from watchfloor.services.classifier.engine import Classifier
 from watchfloor.services.classifier.taxonomy import (
     TaxonomyError,

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from redis.exceptions import ConnectionError as RedisConnectionError
-
 from watchfloor.services.ingest.api import create_api
 from watchfloor.services.ingest.publisher import IngestOutcome
 from watchfloor.shared.schemas import Article

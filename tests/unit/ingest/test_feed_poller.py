@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from watchfloor.services.ingest.feed_poller import (
     USER_AGENT,
     FeedFetchError,

@@ -2,7 +2,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from watchfloor.services.ingest.feeds import FeedUnavailable, fetch_feed, parse_feed, read_feed
 from watchfloor.services.ingest.files import FileArticle, Rejection
 

@@ -2,7 +2,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 import watchfloor.services.ingest.files as files
 from watchfloor.services.ingest.files import FileArticle, Rejection, load_file, read_articles
 

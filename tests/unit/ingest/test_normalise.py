@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from watchfloor.services.ingest.normalise import (
     InvalidURL,
     as_utc,

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from watchfloor.services.ingest.files import FileArticle, Rejection
 from watchfloor.services.ingest.pages import (
     MAX_PAGE_BYTES,

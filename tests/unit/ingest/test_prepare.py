@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import pytest
-
 from watchfloor.services.ingest.identity import article_id
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected, Problem

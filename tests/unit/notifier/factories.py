@@ -9,7 +9,7 @@ import base64
 from datetime import UTC, datetime
 from typing import Any
 
-from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.schemas import (
     Actor,
     Alert,

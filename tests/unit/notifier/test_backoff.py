@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from watchfloor.services.notifier.retry import next_due
 
 SCHEDULE = [1.0, 5.0, 30.0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from watchfloor.services.notifier.delivery import delivery_id, fan_out
+
 from tests.unit.notifier.factories import make_alert, make_secret, make_watchlist
 
 NOW = 1_900_000_000.0

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
 from watchfloor.services.notifier.matching import WatchlistMatcher, alert_id
+
 from tests.unit.notifier.factories import (
     CLASSIFIED_AT,
     country,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from watchfloor.services.notifier.payloads import slack_body, to_json, webhook_body
+
 from tests.unit.notifier.factories import country, figure, make_alert, tag
 
 NOW = 1_900_000_000.0

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import aiohttp
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
-
 from watchfloor.services.notifier.policy import (
     MAX_RETRY_AFTER_S,
     DeliveryResult,

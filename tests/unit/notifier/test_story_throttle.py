@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from watchfloor.services.notifier.story_throttle import Decision, decide, story_of
+
 from tests.unit.notifier.factories import make_alert
 
 MISSILE = frozenset({"missile_test"})

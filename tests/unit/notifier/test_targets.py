@@ -15,13 +15,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from standardwebhooks.webhooks import Webhook
-
 from watchfloor.services.notifier.delivery import fan_out
 from watchfloor.services.notifier.policy import DeliveryResult, Verdict
 from watchfloor.services.notifier.targets import USER_AGENT, make_http_client, send
-from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.settings import Settings
+
 from tests.unit.notifier.factories import make_alert, make_secret, make_watchlist
 
 SECRET = make_secret(3)

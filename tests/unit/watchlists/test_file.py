@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-
-from watchfloor.services.notifier.watchlists import WatchlistError
-from watchfloor.services.notifier.watchlists_file import WatchlistsFile
-from watchfloor.shared.schemas import TAG_IDS
+from watchfloor.services.classifier.taxonomy import known_tag_ids
+from watchfloor.services.watchlists.file import WatchlistsFile
+from watchfloor.services.watchlists.model import WatchlistError
 
 SECRET = "whsec_" + "d2F0Y2hsaXN0cy1maWxlLXJlbG9hZC10ZXN0LTEy"
 
@@ -32,7 +31,7 @@ def write(path: Path, text: str, bump: int) -> None:
 def test_an_edit_takes_effect_and_a_broken_edit_keeps_the_last_good_set(tmp_path: Path):
     path = tmp_path / "watchlists.yaml"
     write(path, watchlist_yaml("one"), 0)
-    file = WatchlistsFile(path, env={}, known_tags=TAG_IDS)
+    file = WatchlistsFile(path, env={}, known_tags=known_tag_ids())
     assert [w.id for w in file.current] == ["one"]
     assert file.reload_if_changed() is False  # unchanged
 
@@ -49,4 +48,4 @@ def test_a_broken_file_at_start_is_an_error(tmp_path: Path):
     path = tmp_path / "watchlists.yaml"
     path.write_text("watchlists: [1]\n")
     with pytest.raises(WatchlistError):
-        WatchlistsFile(path, env={}, known_tags=TAG_IDS)
+        WatchlistsFile(path, env={}, known_tags=known_tag_ids())

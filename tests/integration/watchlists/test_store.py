@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 from structlog.testing import capture_logs
-
-from watchfloor.services.notifier.watchlist_store import WatchlistStore, dump_watchlist
-from watchfloor.services.notifier.watchlists import SlackTarget, Watchlist, WebhookTarget
+from watchfloor.services.classifier.taxonomy import known_tag_ids
+from watchfloor.services.watchlists.model import SlackTarget, Watchlist, WebhookTarget
+from watchfloor.services.watchlists.store import WatchlistStore, dump_watchlist
 from watchfloor.shared.keys import Keys
-from watchfloor.shared.schemas import TAG_IDS
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +37,7 @@ def watchlist(watchlist_id: str = "north-sea", **overrides: Any) -> Watchlist:
 
 @pytest.fixture
 def store(redis_client: aioredis.Redis, keys: Keys) -> WatchlistStore:
-    return WatchlistStore(redis_client, keys, known_tags=(*TAG_IDS, CUSTOM_TAG))
+    return WatchlistStore(redis_client, keys, known_tags=(*known_tag_ids(), CUSTOM_TAG))
 
 
 async def test_round_trip_keeps_secrets_and_bumps_the_version(
@@ -124,7 +123,7 @@ async def test_entries_are_revalidated_with_the_tags_known_now(
     await store.put(watchlist())
     await store.put(watchlist("plain", match={"tags_any": ["sanctions"]}))
     # The custom taxonomy is gone: its tag no longer validates.
-    builtin_only = WatchlistStore(redis_client, keys, known_tags=TAG_IDS)
+    builtin_only = WatchlistStore(redis_client, keys, known_tags=known_tag_ids())
     with capture_logs() as logs:
         assert [w.id for w in await builtin_only.list()] == ["plain"]
     (entry,) = logs

@@ -39,8 +39,8 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-
-from watchfloor.shared.schemas import TAG_IDS, Modality
+from watchfloor.services.classifier.taxonomy import known_tag_ids
+from watchfloor.shared.schemas import Modality
 from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 WEBHOOK_SECRET_PREFIX = "whsec_"
@@ -166,7 +166,7 @@ def load_watchlists(
     path: Path | str,
     *,
     env: Mapping[str, str],
-    known_tags: Collection[str] = TAG_IDS,
+    known_tags: Collection[str] | None = None,
 ) -> list[Watchlist]:
     """Read and validate the watchlists file; raise ``WatchlistError`` on any problem."""
     path = Path(path)
@@ -182,7 +182,7 @@ def parse_watchlists(
     *,
     source: str = "<watchlists>",
     env: Mapping[str, str],
-    known_tags: Collection[str] = TAG_IDS,
+    known_tags: Collection[str] | None = None,
 ) -> list[Watchlist]:
     try:
         root, data = parse_yaml(text, source)
@@ -196,7 +196,7 @@ def parse_watchlists(
     problems: list[str] = []
     watchlists: list[Watchlist] = []
     first_line_of: dict[str, int | None] = {}
-    context = {"known_tags": frozenset(known_tags)}
+    context = {"known_tags": frozenset(known_tag_ids() if known_tags is None else known_tags)}
     for index, item in enumerate(items):
         report = _Reporter(problems, source, root, index, _label(item, index))
         watchlist = _validate_one(item, env, context, report)
@@ -241,11 +241,11 @@ def _validate_one(
         watchlist = Watchlist.model_validate(expanded, context=context)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = _field_loc(err["loc"])
+            loc = field_location(err["loc"])
             if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
                 loc = [*loc, "type"]
             if tuple(loc) not in gaps:  # already reported as a missing variable
-                report(loc, _message(err))
+                report(loc, error_message(err))
         return None
     return None if gaps else watchlist
 
@@ -292,7 +292,7 @@ def _label(item: Any, index: int) -> str:
     return f"watchlist #{index}"
 
 
-def _field_loc(loc: Sequence[str | int]) -> list[str | int]:
+def field_location(loc: Sequence[str | int]) -> list[str | int]:
     """Pydantic's loc without the discriminator step it adds inside unions."""
     out: list[str | int] = []
     for i, part in enumerate(loc):
@@ -305,7 +305,7 @@ def _field_loc(loc: Sequence[str | int]) -> list[str | int]:
 _MODEL_AT = {"match": MatchRule, "webhook": WebhookTarget, "slack": SlackTarget}
 
 
-def _message(err: Mapping[str, Any]) -> str:
+def error_message(err: Mapping[str, Any]) -> str:
     kind = err["type"]
     if kind == "missing":
         return "is required"

@@ -9,12 +9,11 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
-
+from watchfloor.services.classifier.taxonomy import known_tag_ids
 from watchfloor.services.ingest.api import create_api
-from watchfloor.services.notifier.watchlist_store import WatchlistStore
-from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.services.watchlists.store import WatchlistStore
 from watchfloor.shared.keys import Keys
-from watchfloor.shared.schemas import TAG_IDS
 from watchfloor.shared.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -71,7 +70,7 @@ async def test_watchlists_are_stored_in_redis_and_shown_redacted(
     assert await redis_client.get(keys.watchlists_version) == b"2"
 
     # What a notifier would load sees the same watchlist, secrets included.
-    loaded = await WatchlistStore(redis_client, keys, known_tags=TAG_IDS).get("hormuz")
+    loaded = await WatchlistStore(redis_client, keys, known_tags=known_tag_ids()).get("hormuz")
     assert loaded is not None
     assert loaded.targets[0].secret.get_secret_value() == HOOK_SECRET  # type: ignore[union-attr]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from watchfloor.services.notifier.watchlists import Watchlist, WatchlistError, load_watchlists
+from watchfloor.services.watchlists.model import Watchlist, WatchlistError, load_watchlists
 from watchfloor.shared.logging import get_logger
 
 log = get_logger("watchfloor.notifier")

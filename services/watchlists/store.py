@@ -21,12 +21,11 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
-
-from watchfloor.services.notifier.watchlists import Watchlist
+from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 
-log = get_logger("watchfloor.notifier.watchlist_store")
+log = get_logger("watchfloor.watchlists.store")
 
 
 class StoredWatchlistInvalid(ValueError):

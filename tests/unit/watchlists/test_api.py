@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from redis.exceptions import ConnectionError as RedisConnectionError
-
+from watchfloor.services.classifier.taxonomy import known_tag_ids
 from watchfloor.services.ingest.api import create_api
 from watchfloor.services.ingest.publisher import IngestOutcome
-from watchfloor.services.notifier.watchlist_api import redact_watchlist
-from watchfloor.services.notifier.watchlists import Watchlist
-from watchfloor.shared.schemas import TAG_IDS, Article
+from watchfloor.services.watchlists.api import redact_watchlist
+from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
 
 # Generated once (os.urandom) for these tests; they protect nothing.
@@ -117,7 +117,7 @@ class FakeRedis:
 
 @pytest.fixture
 def store() -> MemoryStore:
-    return MemoryStore(frozenset(TAG_IDS) | {CUSTOM_TAG})
+    return MemoryStore(frozenset(known_tag_ids()) | {CUSTOM_TAG})
 
 
 @pytest.fixture
@@ -282,7 +282,7 @@ def test_unknown_tag_is_named_with_the_known_tags(client: TestClient) -> None:
     assert set(problems) == {"match.tags_any"}
     message = problems["match.tags_any"]
     assert message.startswith("unknown tag 'missile_tset' (known tags: ")
-    for tag in (*TAG_IDS, CUSTOM_TAG):
+    for tag in (*known_tag_ids(), CUSTOM_TAG):
         assert tag in message
     assert response.json()["error"]["message"].startswith(
         "the watchlist is invalid: match.tags_any: unknown tag"

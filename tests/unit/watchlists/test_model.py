@@ -6,14 +6,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from watchfloor.services.notifier.watchlists import (
+from watchfloor.services.watchlists.model import (
     SlackTarget,
     WatchlistError,
     WebhookTarget,
     load_watchlists,
     parse_watchlists,
 )
+
 from tests.unit.notifier.factories import make_secret
 
 SECRET = make_secret(7)

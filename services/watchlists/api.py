@@ -39,19 +39,18 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from redis.exceptions import RedisError
-
-from watchfloor.services.notifier.watchlists import (
+from watchfloor.services.watchlists.model import (
     SlackTarget,
     Watchlist,
     WebhookTarget,
-    _field_loc,
-    _message,
+    error_message,
+    field_location,
 )
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.urls import redact_credentials
 
-log = get_logger("watchfloor.notifier.watchlist_api")
+log = get_logger("watchfloor.watchlists.api")
 
 MAX_WATCHLIST_BYTES = 1 << 20
 
@@ -163,10 +162,10 @@ def _field_name(loc: Sequence[str | int]) -> str | None:
 def _validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
     problems = []
     for err in exc.errors(include_url=False, include_input=False):
-        loc = _field_loc(err["loc"])
+        loc = field_location(err["loc"])
         if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
             loc = [*loc, "type"]
-        problems.append({"field": _field_name(loc), "message": _message(err)})
+        problems.append({"field": _field_name(loc), "message": error_message(err)})
     return problems
 
 
