@@ -1,4 +1,5 @@
-"""Every Redis key, stream and consumer group Watchfloor uses, in one place.
+"""Every Redis key and stream Watchfloor uses, in one place (consumer groups
+and which stage uses which stream: ``shared/pipeline.py``).
 
 All keys live under a configurable prefix so tests and tenants never collide.
 """
@@ -7,33 +8,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CLASSIFIER_GROUP = "classifier"
-NOTIFIER_GROUP = "notifier"
-DELIVERY_GROUP = "delivery"
-
 
 @dataclass(frozen=True)
 class Keys:
     prefix: str = "watchfloor"
 
-    # Streams
+    # Streams. Which stage reads and writes which, through which consumer
+    # group, is declared in ``shared/pipeline.py``.
+    def stream(self, name: str) -> str:
+        """A pipeline stream, by its name in ``shared/pipeline.py``."""
+        return f"{self.prefix}:{name}"
+
     @property
     def articles(self) -> str:
-        return f"{self.prefix}:articles"
+        return self.stream("articles")
 
     @property
     def classified(self) -> str:
-        return f"{self.prefix}:classified"
+        return self.stream("classified")
 
     @property
     def deliveries(self) -> str:
         """One entry per (alert, target) to send."""
-        return f"{self.prefix}:deliveries"
+        return self.stream("deliveries")
 
     @property
     def alerts(self) -> str:
         """History of alerts raised (for status and audit)."""
-        return f"{self.prefix}:alerts"
+        return self.stream("alerts")
 
     @property
     def dead_letters(self) -> str:
@@ -115,11 +117,3 @@ class Keys:
     def metrics(self) -> str:
         """Hash of counters (ingested, duplicates, alerts, delivered, ...)."""
         return f"{self.prefix}:metrics"
-
-    def consumed_streams(self) -> dict[str, str]:
-        """Stream -> the consumer group that reads it."""
-        return {
-            self.articles: CLASSIFIER_GROUP,
-            self.classified: NOTIFIER_GROUP,
-            self.deliveries: DELIVERY_GROUP,
-        }

@@ -1,12 +1,13 @@
-"""Classifier worker: articles stream -> classification -> classified stream."""
+"""Classifier worker: the ``classify`` stage (articles -> classified, see
+``shared/pipeline.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from structlog.contextvars import bound_contextvars
-from watchfloor.shared.keys import CLASSIFIER_GROUP
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Article, ClassifiedArticle
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
@@ -14,6 +15,7 @@ from watchfloor.shared.streams.publish import publish
 from watchfloor.shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
 
 log = get_logger("watchfloor.classifier")
+CLASSIFY = stage("classify")
 
 
 def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
@@ -22,6 +24,8 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
 
         classifier = Classifier.from_settings(runtime.settings)
     keys = runtime.keys
+    stream, group = CLASSIFY.reads(keys)
+    output = CLASSIFY.writes(keys)
 
     async def handle(batch: list[Incoming[Article]]) -> list[ItemFailure]:
         results: list[ClassifiedArticle] = []
@@ -37,13 +41,13 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
                     continue
                 log.debug("article_classified", tags=classification.tag_ids)
             results.append(ClassifiedArticle(article=article, classification=classification))
-        await publish(runtime.redis, keys.classified, results)
+        await publish(runtime.redis, output, results)
         await runtime.redis.hincrby(keys.metrics, "classified", len(results))
         return failures
 
     return WorkerParts(
-        name="classifier",
-        consumers=[StreamConsumer(keys.articles, CLASSIFIER_GROUP, Article, handle)],
+        name=CLASSIFY.worker,
+        consumers=[StreamConsumer(stream, group, Article, handle)],
     )
 
 

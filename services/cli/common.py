@@ -14,18 +14,12 @@ from typing import Any, TypeVar
 import redis
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
+from watchfloor.shared import pipeline
 from watchfloor.shared.logging import configure_logging, get_logger
 from watchfloor.shared.redis_server import LocalRedisServer
 from watchfloor.shared.settings import Settings, redact_url
 
 T = TypeVar("T")
-
-# worker name -> "module:function" building its WorkerParts from a Runtime
-WORKER_PARTS = {
-    "ingest": "watchfloor.services.ingest.app:ingest_parts",
-    "classifier": "watchfloor.services.classifier.app:classifier_parts",
-    "notifier": "watchfloor.services.notifier.app:notifier_parts",
-}
 
 
 def add_settings_flags(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +55,8 @@ def describe_settings_error(exc: Exception) -> str:
 
 
 def parts_builder(name: str) -> Callable[..., Any]:
-    module_name, _, func = WORKER_PARTS[name].partition(":")
+    """The parts factory of worker ``name``, as ``shared/pipeline.py`` names it."""
+    module_name, _, func = pipeline.worker(name).parts.partition(":")
     return getattr(importlib.import_module(module_name), func)
 
 

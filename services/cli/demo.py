@@ -17,6 +17,7 @@ from watchfloor.services.cli.common import (
     settings_from_args,
 )
 from watchfloor.services.receiver import WebhookReceiver
+from watchfloor.shared import pipeline
 from watchfloor.shared.logging import configure_logging
 from watchfloor.shared.settings import Settings
 
@@ -82,8 +83,7 @@ async def _demo(settings: Settings, receiver: WebhookReceiver, articles_file: Pa
         httpx.URL(t.url).path: t.secret.get_secret_value()
         for w in watchlists for t in w.targets if t.type == "webhook"
     }
-    app = create_worker_app(settings, [parts_builder(n) for n in ("ingest", "classifier", "notifier")],
-                            env=env)
+    app = create_worker_app(settings, [parts_builder(n) for n in pipeline.worker_names()], env=env)
     task = asyncio.create_task(app.run())
     try:
         while "ingest_url" not in app.runtime.info:
@@ -110,7 +110,7 @@ async def _wait_until_settled(app: Any, new: int, timeout: float) -> None:
     while time.monotonic() < deadline:
         classified = int(await redis.hget(keys.metrics, "classified") or 0)
         busy = await redis.zcard(keys.retry_schedule)
-        for stream, group in keys.consumed_streams().items():
+        for stream, group in pipeline.consumed(keys):
             info = {g["name"].decode(): g for g in await redis.xinfo_groups(stream)}
             group_info = info.get(group)
             if group_info is None or int(group_info["pending"]):

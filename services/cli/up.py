@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 
 from watchfloor.services.cli.common import (
-    WORKER_PARTS,
     add_settings_flags,
     embedded_redis_if_needed,
     run_workers,
     settings_from_args,
 )
+from watchfloor.shared.pipeline import worker_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,4 +29,4 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     with embedded_redis_if_needed(settings_from_args(args)) as settings:
-        return run_workers(settings, list(WORKER_PARTS))
+        return run_workers(settings, worker_names())

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 
 from watchfloor.services.cli.common import (
-    WORKER_PARTS,
     add_settings_flags,
     run_workers,
     settings_from_args,
 )
+from watchfloor.shared.pipeline import worker_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Stops cleanly on SIGTERM (in-flight work finishes)."
         ),
     )
-    parser.add_argument("name", choices=sorted(WORKER_PARTS), help="which worker to run")
+    parser.add_argument("name", choices=sorted(worker_names()), help="which worker to run")
     add_settings_flags(parser)
     parser.set_defaults(func=_run)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+from watchfloor.shared import pipeline
 from watchfloor.shared.keys import Keys
 
 LAG_COUNT_LIMIT = 100_000
@@ -27,8 +28,8 @@ async def _lag(redis: Redis, stream: str, group: dict[str, Any]) -> int | None:
 
 async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
     streams: dict[str, Any] = {}
-    consumed = keys.consumed_streams()
-    for stream in (keys.articles, keys.classified, keys.deliveries, keys.alerts):
+    consumed = dict(pipeline.consumed(keys))
+    for stream in pipeline.streams(keys):
         info: dict[str, Any] = {"length": await redis.xlen(stream), "groups": []}
         if stream in consumed:
             try:

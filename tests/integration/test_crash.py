@@ -9,7 +9,7 @@ import time
 
 import pytest
 import redis
-from watchfloor.shared.keys import CLASSIFIER_GROUP
+from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Article, ClassifiedArticle
 from watchfloor.shared.streams.codec import decode
 
@@ -23,6 +23,7 @@ from tests.integration.faults import (
 from tests.integration.processes import WorkerProcess, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CLASSIFIER_GROUP = stage("classify").group
 
 ARTICLES = 600
 

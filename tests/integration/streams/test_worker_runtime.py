@@ -10,7 +10,7 @@ import signal
 
 import pytest
 from watchfloor.services.classifier.app import classifier_parts
-from watchfloor.shared.keys import CLASSIFIER_GROUP
+from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Article, Classification, ClassifiedArticle
 from watchfloor.shared.streams.codec import decode, encode
 from watchfloor.shared.streams.consumer import StreamConsumer
@@ -19,6 +19,7 @@ from watchfloor.shared.streams.worker import WorkerParts, create_worker_app
 from tests.integration.helpers import running, wait_until
 
 pytestmark = pytest.mark.integration
+CLASSIFIER_GROUP = stage("classify").group
 
 
 class ExplodingClassifier:

@@ -1,0 +1,129 @@
+"""Raising alerts: the ``match`` stage, a batch of classified articles at a time.
+
+1. match     each article against the active watchlists; an error on one
+             article sends that entry to dead letters (retrying will not help)
+2. throttle  one alert per story per watchlist (``StoryThrottle``), when on
+3. log       ``alert_throttled`` / ``alert_raised``, one line per alert
+4. record    the alert history stream (bounded) and the counters, in one
+             round trip
+5. fan out   one Delivery per (alert, target), published for the ``deliver``
+             stage (``delivery.py``, this module's twin)
+
+``process_batch`` raises only on infrastructure errors (Redis down): the
+batch then stays pending and is reclaimed. A redelivered batch raises the
+same alerts again (alert and delivery ids are stable, the throttle repeats
+its decisions), so what was already published is deduplicated downstream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from structlog.contextvars import bound_contextvars
+from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
+from watchfloor.services.notifier.delivery import fan_out
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import get_logger
+from watchfloor.shared.pipeline import Stage
+from watchfloor.shared.schemas import Alert, ClassifiedArticle, Delivery
+from watchfloor.shared.streams.codec import encode
+from watchfloor.shared.streams.consumer import Incoming, ItemFailure
+from watchfloor.shared.streams.publish import publish
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+log = get_logger("watchfloor.notifier")
+
+ALERT_HISTORY_MAXLEN = 100_000
+
+
+class Throttle(Protocol):
+    """What ``StoryThrottle`` offers: the alerts to send, in order."""
+
+    async def filter(self, alerts: list[Alert]) -> list[Alert]: ...
+
+
+@dataclass
+class RaisedBatch:
+    """What one batch came to."""
+
+    alerts: list[Alert] = field(default_factory=list)  # raised (after the throttle)
+    throttled: int = 0
+    deliveries: list[Delivery] = field(default_factory=list)
+    failures: list[ItemFailure] = field(default_factory=list)  # entries for dead letters
+
+
+class AlertRaiser:
+    """``await raiser.process_batch(batch, now)`` for each batch of the
+    classified stream."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        watchlists: ActiveWatchlists,
+        throttle: Throttle | None,
+        *,
+        stage: Stage,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._watchlists = watchlists
+        self._throttle = throttle
+        self._deliveries = stage.writes(keys)
+        self._history = stage.records(keys)
+
+    async def process_batch(
+        self, batch: Sequence[Incoming[ClassifiedArticle]], now: float
+    ) -> RaisedBatch:
+        result = RaisedBatch()
+        found = self._match(batch, result)
+        result.alerts = await self._apply_throttle(found, result)
+        for alert in result.alerts:
+            log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
+                     article_id=alert.article.id, tags=[t.tag for t in alert.tags])
+        result.deliveries = fan_out(result.alerts, self._watchlists.watchlists, now=now)
+        await self._record(result)
+        await publish(self._redis, self._deliveries, result.deliveries)
+        return result
+
+    # Stages ------------------------------------------------------------------
+
+    def _match(self, batch: Sequence[Incoming[ClassifiedArticle]],
+               result: RaisedBatch) -> list[Alert]:
+        matcher = self._watchlists.matcher
+        found: list[Alert] = []
+        for item in batch:
+            with bound_contextvars(article_id=item.message.article.id):
+                try:
+                    found += matcher.match(item.message)
+                except Exception as exc:  # a bad event or rule: retrying will not help
+                    log.error("watchlist_matching_failed", error=repr(exc))
+                    result.failures.append(ItemFailure(item.entry_id, f"matching error: {exc!r}"))
+        return found
+
+    async def _apply_throttle(self, alerts: list[Alert], result: RaisedBatch) -> list[Alert]:
+        if self._throttle is None:
+            return alerts
+        sent = await self._throttle.filter(alerts)
+        kept = {a.id for a in sent}
+        for alert in alerts:
+            if alert.id not in kept:
+                log.info("alert_throttled", watchlist_id=alert.watchlist_id, alert_id=alert.id,
+                         article_id=alert.article.id, story_id=alert.article.story_id)
+        result.throttled = len(alerts) - len(sent)
+        return sent
+
+    async def _record(self, result: RaisedBatch) -> None:
+        """Alert history and counters, in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for alert in result.alerts:
+                pipe.xadd(self._history, encode(alert),
+                          maxlen=ALERT_HISTORY_MAXLEN, approximate=True)
+            pipe.hincrby(self._keys.metrics, "alerts", len(result.alerts))
+            if result.throttled:
+                pipe.hincrby(self._keys.metrics, "alerts_throttled", result.throttled)
+            await pipe.execute()
