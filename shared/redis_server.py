@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 import redis
+from watchfloor.shared.errors import Unavailable
 
 
-class RedisServerError(RuntimeError):
+class RedisServerError(Unavailable, RuntimeError):
     pass
 
 

@@ -10,8 +10,7 @@ import json
 import os
 import socket
 from pathlib import Path
-from typing import Annotated
-from urllib.parse import urlsplit, urlunsplit
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -64,6 +63,10 @@ class Settings(BaseSettings):
     # Classifier
     taxonomy_file: Path | None = None  # default: the packaged taxonomy
     gazetteer_file: Path | None = None  # default: the packaged gazetteer
+    # "learned": the rules propose, the trained verifier decides (default);
+    # "rules": the hand-written rules alone
+    classifier: Literal["learned", "rules"] = "learned"
+    classifier_model: Path | None = None  # default: the packaged verifier model
 
     # Notifier
     watchlists_file: Path | None = None
@@ -101,17 +104,3 @@ class Settings(BaseSettings):
     def resolved_consumer_name(self) -> str:
         return self.consumer_name or f"{socket.gethostname()}-{os.getpid()}"
 
-
-def redact_url(url: str) -> str:
-    """The URL without its password, for logs and status output."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.hostname or ""
-    if parts.username:
-        netloc = f"{parts.username}:***@{netloc}"
-    else:
-        netloc = f":***@{netloc}"
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

@@ -1,25 +1,76 @@
-"""URLs shown to people (logs, status, API responses) without their credentials."""
+"""URLs: which ones are http(s), and how they are shown to people (logs,
+status, API responses, error messages) without their credentials.
+
+Two redactions, for two kinds of URL:
+
+- ``redact_url``: a service address (the Redis URL). Only the password is
+  masked; the user name stays, as it helps tell connections apart.
+- ``redact_credentials``: a URL someone else gave us (feeds, webhooks). The
+  whole userinfo goes, and query values with credential-like names are
+  masked too (``?token=``, ``?api_key=``...).
+"""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+
+UNPARSEABLE = "<unparseable url>"
 
 # Query parameters whose values are treated as credentials.
 _SECRET_PARAMS = re.compile(r"(?i)(token|key|secret|pass|auth|sig|session|credential)")
 
 
-def redact_credentials(url: str) -> str:
-    """``url`` without userinfo, and with credential-like query values masked."""
+def _split(url: str) -> tuple[SplitResult, int | None] | None:
+    """The parts and the port, or None when the URL cannot be read (a bad
+    port only shows when ``.port`` is asked for)."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
+        return parts, parts.port
     except ValueError:
-        return "<unparseable url>"
+        return None
+
+
+def _netloc(userinfo: str | None, host: str, port: int | None) -> str:
+    return (f"{userinfo}@" if userinfo is not None else "") + host + (f":{port}" if port else "")
+
+
+def is_http_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host (and a readable port)."""
+    split = _split(url)
+    if split is None:
+        return False
+    parts, _ = split
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def looks_like_http_url(location: str) -> bool:
+    """True when a location given on the command line (a URL or a file path)
+    is meant as an http(s) URL; ``is_http_url`` then says if it is a usable one."""
+    return location.lower().startswith(("http://", "https://"))
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password, for logs and status output."""
+    split = _split(url)
+    if split is None:
+        return UNPARSEABLE
+    parts, port = split
+    if parts.password is None:
+        return url
+    netloc = _netloc(f"{parts.username or ''}:***", parts.hostname or "", port)
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def redact_credentials(url: str) -> str:
+    """``url`` without userinfo, and with credential-like query values masked."""
+    split = _split(url)
+    if split is None:
+        return UNPARSEABLE
+    parts, port = split
     netloc = parts.netloc
     if "@" in netloc:
-        netloc = f"***@{host}" + (f":{port}" if port else "")
+        netloc = _netloc("***", parts.hostname or "", port)
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)

@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
+from watchfloor.shared.errors import ConfigError
 
 _ENV_REF = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class YamlSyntaxError(ValueError):
+class YamlSyntaxError(ConfigError, ValueError):
     """The text is not valid YAML; the message names the source and line."""
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from watchfloor.shared.errors import ConfigError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 DEFAULT_PATH = Path(__file__).with_name("gazetteer.yaml")
@@ -39,7 +40,7 @@ _ORG_ID = re.compile(r"[A-Z0-9][A-Za-z0-9-]*")
 _PERSON_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-class GazetteerError(ValueError):
+class GazetteerError(ConfigError, ValueError):
     """The gazetteer file is malformed; the message names file, line and problem."""
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from watchfloor.shared.errors import ConfigError
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 MODALITIES = ("denied", "hypothetical", "planned", "reported")  # priority order
@@ -60,7 +61,7 @@ _TOP_KEYS = {"version", "emit_threshold", "lexicons", "modality", "background", 
 BACKGROUND_POSITIONS = ("before", "any")
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(ConfigError, ValueError):
     """A problem in a taxonomy file, with the file and 1-based line it is on."""
 
     def __init__(self, file: str | Path, line: int | None, message: str) -> None:

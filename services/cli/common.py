@@ -15,9 +15,12 @@ import redis
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
 from watchfloor.shared import pipeline
+from watchfloor.shared.errors import ConfigError, Unavailable
 from watchfloor.shared.logging import configure_logging, get_logger
+from watchfloor.shared.redis_client import blocking_redis_client, redis_client
 from watchfloor.shared.redis_server import LocalRedisServer
-from watchfloor.shared.settings import Settings, redact_url
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.urls import redact_url
 
 T = TypeVar("T")
 
@@ -40,7 +43,7 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
         raise SettingsProblem(describe_settings_error(exc)) from None
 
 
-class SettingsProblem(Exception):
+class SettingsProblem(ConfigError):
     """Settings from the environment, .env or flags are invalid (exit code 2)."""
 
 
@@ -64,7 +67,7 @@ def check_redis(settings: Settings) -> str | None:
     """None if Redis answers, else a message naming the (redacted) URL."""
     url = settings.resolved_redis_url
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client = blocking_redis_client(settings, connect_timeout_s=2, timeout_s=2)
         client.ping()
         client.close()
     except (redis.RedisError, OSError, ValueError) as exc:
@@ -102,17 +105,7 @@ def run_workers(settings: Settings, names: list[str]) -> int:
     return 0
 
 
-def config_errors() -> tuple[type[Exception], ...]:
-    """Errors in a file the user gave (watchlists, taxonomy, gazetteer): exit 2."""
-    from watchfloor.services.classifier.gazetteer import GazetteerError
-    from watchfloor.services.classifier.taxonomy import TaxonomyError
-    from watchfloor.services.ingest.feed_sources import FeedConfigError
-    from watchfloor.services.watchlists.model import WatchlistError
-
-    return (GazetteerError, TaxonomyError, WatchlistError, FeedConfigError)
-
-
-class RedisUnavailable(Exception):
+class RedisUnavailable(Unavailable):
     """Redis did not answer (exit code 2); the message names the redacted URL."""
 
 
@@ -123,10 +116,9 @@ def run_on_redis(settings: Settings, work: Callable[[Any, Any], Awaitable[T]]) -
         raise RedisUnavailable(problem)
 
     async def go() -> T:
-        import redis.asyncio as aioredis
         from watchfloor.shared.keys import Keys
 
-        client = aioredis.from_url(settings.resolved_redis_url)
+        client = redis_client(settings)
         try:
             return await work(client, Keys(settings.key_prefix))
         finally:

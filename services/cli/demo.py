@@ -19,6 +19,7 @@ from watchfloor.services.cli.common import (
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared import pipeline
 from watchfloor.shared.logging import configure_logging
+from watchfloor.shared.redis_client import redis_client
 from watchfloor.shared.settings import Settings
 
 DEMO_PREFIX = "watchfloor-demo"
@@ -63,9 +64,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _clear_prefix(settings: Settings) -> None:
-    import redis.asyncio as aioredis
-
-    client = aioredis.from_url(settings.resolved_redis_url)
+    client = redis_client(settings)
     async for key in client.scan_iter(match=f"{DEMO_PREFIX}:*", count=1000):
         await client.delete(key)
     await client.aclose()

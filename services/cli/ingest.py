@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import redis.asyncio as aioredis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 from watchfloor.services.cli.common import add_settings_flags, settings_from_args
@@ -28,8 +27,10 @@ from watchfloor.services.ingest.publisher import ArticlePublisher
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import configure_logging
 from watchfloor.shared.progress import Progress
+from watchfloor.shared.redis_client import redis_client
 from watchfloor.shared.schemas import Article
-from watchfloor.shared.settings import Settings, redact_url
+from watchfloor.shared.settings import Settings
+from watchfloor.shared.urls import redact_url
 
 DEFAULT_BATCH_SIZE = 500
 SHOWN_REJECTIONS = 20
@@ -153,7 +154,7 @@ async def _ingest(
     settings: Settings, paths: list[Path], feeds: list[str], pages: list[str], batch_size: int
 ) -> int:
     url = settings.resolved_redis_url
-    client = aioredis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+    client = redis_client(settings, connect_timeout_s=5, timeout_s=30)
     try:
         try:
             await client.ping()

@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from watchfloor.shared.errors import WatchfloorError
+
 # module under services.cli -> registered in this order in --help
 _COMMAND_MODULES = (
     "classify",
@@ -48,11 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from watchfloor.services.cli.common import RedisUnavailable, SettingsProblem, config_errors
-
     try:
         return int(args.func(args) or 0)
-    except (SettingsProblem, RedisUnavailable, *config_errors()) as exc:
+    except WatchfloorError as exc:  # bad settings or files, Redis down: the message says which
         print(f"watchfloor: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

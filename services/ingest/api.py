@@ -47,13 +47,16 @@ from watchfloor.services.watchlists.api import (
 from watchfloor.services.watchlists.configured import watchlist_tags
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.services.watchlists.store import WatchlistStore
+from watchfloor.shared.errors import InvalidInput
+from watchfloor.shared.http import error_body
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.schemas import Article
-from watchfloor.shared.settings import Settings, redact_url
+from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from watchfloor.shared.streams.metrics import render_metrics
 from watchfloor.shared.streams.status import pipeline_status
+from watchfloor.shared.urls import redact_url
 
 log = get_logger("watchfloor.ingest.api")
 
@@ -63,7 +66,7 @@ MAX_BODY_BYTES = 32 << 20
 HEALTH_TIMEOUT_S = 2.0
 
 
-class ApiError(Exception):
+class ApiError(InvalidInput):
     def __init__(self, status: int, message: str, problems: list[dict[str, Any]] | None = None):
         super().__init__(message)
         self.status = status
@@ -82,13 +85,6 @@ class IngestResponse(BaseModel):
     new: int
     duplicate: int
     results: list[ArticleResult]
-
-
-def _error_body(message: str, problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"message": message}
-    if problems:
-        error["problems"] = problems
-    return {"error": error}
 
 
 def _request_body_doc() -> dict[str, Any]:
@@ -189,7 +185,7 @@ def _rejection_message(
 def _install_error_handlers(app: FastAPI, redis_url: str) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_error_body(exc.message, exc.problems), status_code=exc.status)
+        return JSONResponse(error_body(exc.message, exc.problems), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -201,12 +197,12 @@ def _install_error_handlers(app: FastAPI, redis_url: str) -> None:
             index = loc.pop(0) if loc and isinstance(loc[0], int) else None
             field = ".".join(str(part) for part in loc) or None
             problems.append({"index": index, "field": field, "message": err.get("msg", "invalid")})
-        return JSONResponse(_error_body("the request is invalid", problems), status_code=422)
+        return JSONResponse(error_body("the request is invalid", problems), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
-            _error_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+            error_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
     @app.exception_handler(RedisError)
@@ -214,7 +210,7 @@ def _install_error_handlers(app: FastAPI, redis_url: str) -> None:
         # Transient: the client should retry; nothing was half-ingested.
         log.warning("redis_unavailable", redis_url=redis_url, error=str(exc))
         return JSONResponse(
-            _error_body("storage is unavailable, nothing was ingested: retry later"),
+            error_body("storage is unavailable, nothing was ingested: retry later"),
             status_code=503,
             headers={"Retry-After": "5"},
         )

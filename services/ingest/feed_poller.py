@@ -4,10 +4,10 @@ Run by the ingest worker as a periodic job (``poll_due`` every few seconds).
 Each round polls only the feeds whose next poll time has come:
 
 - Schedule and per-feed state live in Redis (``keys.feed_state``), so every
-  ingest copy sees the same schedule; a short lease per feed (SET NX EX on
-  ``keys.feed_lease``) makes sure one copy polls a feed at a time, and the
-  schedule is read again under the lease, so a feed another copy has just
-  polled is not polled twice.
+  ingest copy sees the same schedule; a short lease per feed (on
+  ``keys.feed_lease``, see ``shared.leases``) makes sure one copy polls a
+  feed at a time, and the schedule is read again under the lease, so a feed
+  another copy has just polled is not polled twice.
 - Fetches are conditional (If-None-Match / If-Modified-Since from the stored
   ETag / Last-Modified): 304, or a body identical to the last one, is
   "not modified" and nothing is parsed. Fetching uses an explicit timeout, a
@@ -31,17 +31,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import httpx
 from redis.asyncio import Redis
-from watchfloor.services.ingest.feed_sources import FeedSource, load_feeds, redact_feed_url
+from watchfloor.services.ingest.feed_sources import FeedSource, load_feeds
 from watchfloor.services.ingest.feeds import (
     MAX_FEED_BYTES,
     FeedUnavailable,
@@ -52,9 +50,14 @@ from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
 from watchfloor.services.ingest.publisher import ArticleSink
+from watchfloor.shared.errors import Unavailable
+from watchfloor.shared.http import parse_retry_after
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.leases import release, single_lease
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_replies import as_str, as_str_dict
 from watchfloor.shared.settings import Settings
+from watchfloor.shared.urls import redact_credentials
 
 log = get_logger("watchfloor.ingest.feeds")
 
@@ -67,14 +70,6 @@ MAX_BACKOFF_S = 3600.0
 MAX_RETRY_AFTER_S = 6 * 3600.0  # a server asking for longer is not taken at its word
 STATE_TTL_S = 30 * 24 * 3600  # state of a feed nobody polls any more fades away
 DEFAULT_CONCURRENCY = 8
-
-# Delete the lease only if it is still ours (it may have expired and been retaken).
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
 
 PollStatus = Literal["ok", "not_modified", "failed"]
 
@@ -93,7 +88,7 @@ class FetchResult:
     content_type: str | None = None
 
 
-class FeedFetchError(Exception):
+class FeedFetchError(Unavailable):
     """The feed could not be fetched. The message never holds the URL."""
 
     def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
@@ -143,7 +138,8 @@ class HttpFeedFetcher:
                 raise FeedFetchError(
                     f"HTTP {response.status_code}",
                     retry_after_s=parse_retry_after(
-                        response.headers.get("retry-after"), self._now()
+                        response.headers.get("retry-after"), now=self._now(),
+                        cap=MAX_RETRY_AFTER_S,
                     ),
                 )
             declared = response.headers.get("content-length", "")
@@ -169,7 +165,7 @@ def describe_error(exc: BaseException, url: str) -> str:
     """A short message for logs and state, with the URL (if echoed) redacted."""
     message = str(exc) or type(exc).__name__
     if url:
-        message = message.replace(url, redact_feed_url(url))
+        message = message.replace(url, redact_credentials(url))
     if isinstance(exc, httpx.HTTPError) and type(exc).__name__ not in message:
         message = f"{type(exc).__name__}: {message}"
     return message[:300]
@@ -200,22 +196,6 @@ def backoff_delay(interval_s: float, failures: int, cap_s: float = MAX_BACKOFF_S
     return min(interval_s * 2.0 ** min(failures - 1, 32), max(cap_s, interval_s))
 
 
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds a Retry-After header asks for (delta seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
-
-
 def parse_feed_document(
     content: bytes,
     name: str,
@@ -243,14 +223,6 @@ def parse_feed_document(
         except ArticleRejected as exc:
             items.append(Rejection(location, str(exc)))
     return items
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _decode(raw: Mapping[Any, Any]) -> dict[str, str]:
-    return {_text(k): _text(v) for k, v in raw.items()}
 
 
 def _float(value: str | None) -> float | None:
@@ -324,7 +296,6 @@ class FeedPoller:
         self._now = now
         self._lease_s = math.ceil(settings.feed_timeout_s * 3) + 60
         self._semaphore = asyncio.Semaphore(max(1, concurrency))
-        self._release = redis.register_script(_RELEASE)
 
     async def aclose(self) -> None:
         if self._own_fetcher is not None:
@@ -345,14 +316,13 @@ class FeedPoller:
         for feed in feeds:
             pipe.hgetall(self._keys.feed_state(feed.feed_id))
         replies = await pipe.execute()
-        return {f.feed_id: _decode(r) for f, r in zip(feeds, replies, strict=True)}
+        return {f.feed_id: as_str_dict(r) for f, r in zip(feeds, replies, strict=True)}
 
     async def _poll_guarded(self, feed: FeedSource) -> FeedPollResult | None:
         async with self._semaphore:
-            lease_key = self._keys.feed_lease(feed.feed_id)
-            token = secrets.token_hex(8)
+            lease = single_lease(self._redis, self._keys.feed_lease(feed.feed_id), self._lease_s)
             try:
-                if not await self._redis.set(lease_key, token, nx=True, ex=self._lease_s):
+                if not await lease.acquire():
                     return None  # another copy is polling it
             except Exception as exc:  # Redis trouble: this round is skipped for the feed
                 log.error("feed_lease_failed", feed=feed.display_url, error=repr(exc))
@@ -368,7 +338,7 @@ class FeedPoller:
                 return None
             finally:
                 try:
-                    await self._release(keys=[lease_key], args=[token])
+                    await release(lease)
                 except Exception as exc:  # it expires on its own
                     log.warning("feed_lease_release_failed", feed=feed.display_url,
                                 error=repr(exc))
@@ -495,7 +465,7 @@ async def feed_states(redis: Redis, keys: Keys) -> list[dict[str, Any]]:
     Times are unix seconds; ``last_error`` is the latest error, which may be
     older than ``last_ok_at`` (then ``consecutive_failures`` is 0).
     """
-    ids = sorted(_text(i) for i in await redis.smembers(keys.feeds))
+    ids = sorted(as_str(i) for i in await redis.smembers(keys.feeds))
     if not ids:
         return []
     pipe = redis.pipeline(transaction=False)
@@ -508,7 +478,7 @@ async def feed_states(redis: Redis, keys: Keys) -> list[dict[str, Any]]:
         if not raw:
             gone.append(fid)  # expired: not polled for STATE_TTL_S
             continue
-        state: dict[str, Any] = _decode(raw)
+        state: dict[str, Any] = as_str_dict(raw)
         state.pop("body_hash", None)
         for name in _FLOAT_FIELDS:
             if name in state:

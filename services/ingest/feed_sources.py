@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from watchfloor.shared.urls import redact_credentials
+from watchfloor.shared.errors import ConfigError
+from watchfloor.shared.urls import is_http_url, redact_credentials
 from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 MIN_INTERVAL_S = 30.0
@@ -34,7 +34,7 @@ FIELDS = ("url", "name", "interval_s")
 
 
 
-class FeedConfigError(ValueError):
+class FeedConfigError(ConfigError, ValueError):
     """The feeds file is unusable. ``problems`` holds one line per problem."""
 
     def __init__(self, problems: Sequence[str]) -> None:
@@ -57,14 +57,11 @@ class FeedSource:
 
     @property
     def display_url(self) -> str:
-        return redact_feed_url(self.url)
+        return redact_credentials(self.url)
 
 
 def feed_id(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:20]
-
-
-redact_feed_url = redact_credentials  # the feed poller's name for it
 
 
 # --- loading ----------------------------------------------------------------
@@ -158,7 +155,7 @@ def _validate_one(
         url = _expand(url, env, "url", report)
         if url is None:
             ok = False
-        elif not _is_http_url(url):
+        elif not is_http_url(url):
             # The value is not echoed: a URL can carry a token.
             report("url", "must be an http(s) URL with a host")
             ok = False
@@ -186,15 +183,6 @@ def _validate_one(
     if not ok:
         return None
     return FeedSource(url=url, name=name or None, interval_s=float(interval))
-
-
-def _is_http_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _expand(value: str, env: Mapping[str, str], field: str, report: Any) -> str | None:

@@ -19,12 +19,14 @@ from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.html_text import html_to_text, looks_like_html
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
+from watchfloor.shared.errors import Unavailable
+from watchfloor.shared.urls import looks_like_http_url
 
 MAX_FEED_BYTES = 20 << 20
 USER_AGENT = "watchfloor-ingest/0.1"
 
 
-class FeedUnavailable(Exception):
+class FeedUnavailable(Unavailable):
     """The feed could not be fetched or is not a feed at all."""
 
 
@@ -105,7 +107,7 @@ def fetch_feed(url: str, *, timeout_s: float, client: httpx.Client | None = None
 
 def read_feed(location: str, *, timeout_s: float = 10.0) -> list[FileItem]:
     """Items of the feed at an http(s) URL or in a local file."""
-    if location.startswith(("http://", "https://")):
+    if looks_like_http_url(location):
         content = fetch_feed(location, timeout_s=timeout_s)
     else:
         try:

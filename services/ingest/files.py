@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
+from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.schemas import Article
 
 LINE_SUFFIXES = frozenset({".jsonl", ".ndjson", ".jsonlines"})
@@ -159,7 +160,7 @@ _WHITESPACE = re.compile(r"[ \t\r\n]*")
 _DECODER = json.JSONDecoder()
 
 
-class _Unreadable(Exception):
+class _Unreadable(InvalidInput):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line = line

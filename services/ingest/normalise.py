@@ -13,8 +13,10 @@ import unicodedata
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from watchfloor.shared.errors import InvalidInput
 
-class InvalidURL(ValueError):
+
+class InvalidURL(InvalidInput, ValueError):
     """A URL that is not an absolute http(s) URL we can canonicalise."""
 
 

@@ -24,6 +24,8 @@ from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.normalise import InvalidURL, canonical_url, normalise_line
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
+from watchfloor.shared.errors import Unavailable
+from watchfloor.shared.urls import looks_like_http_url
 
 MAX_PAGE_BYTES = 5 << 20
 MAX_REDIRECTS = 5
@@ -47,18 +49,14 @@ _PRUNE_XPATH = [
 ]
 
 
-class PageUnavailable(Exception):
+class PageUnavailable(Unavailable):
     """The page could not be fetched or read, or is not an HTML page."""
 
     def __init__(self, location: str, reason: str) -> None:
-        verb = "fetch" if _is_url(location) else "read"
+        verb = "fetch" if looks_like_http_url(location) else "read"
         super().__init__(f"cannot {verb} page {location}: {reason}")
         self.location = location
         self.reason = reason
-
-
-def _is_url(location: str) -> bool:
-    return location.lower().startswith(("http://", "https://"))
 
 
 # --- fetching ----------------------------------------------------------------
@@ -253,7 +251,7 @@ def parse_page(
 
 def read_page(location: str, *, timeout_s: float = 10.0) -> FileItem:
     """The article of the page at an http(s) URL or in a local HTML file."""
-    if _is_url(location):
+    if looks_like_http_url(location):
         content, final_url = fetch_page(location, timeout_s=timeout_s)
         return parse_page(content, location, base_url=final_url)
     return parse_page(_read_file(location), location)

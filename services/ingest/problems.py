@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydantic import ValidationError
+from watchfloor.shared.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Problem:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
-class ArticleRejected(ValueError):
+class ArticleRejected(InvalidInput, ValueError):
     """An input article that can never be ingested as it is (not worth retrying)."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -21,6 +21,7 @@ from watchfloor.services.ingest.identity import content_hash
 from watchfloor.services.ingest.stories import StoryIndex, StoryParams
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import DATA_FIELD, encode
@@ -66,10 +67,6 @@ class ArticleSink(Protocol):
     async def publish(self, articles: list[Article]) -> list[IngestOutcome]: ...
 
     async def record_rejected(self, count: int) -> None: ...
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class ArticlePublisher:
@@ -120,7 +117,7 @@ class ArticlePublisher:
 
     @staticmethod
     def _outcome(article: Article, reply: list[bytes | str]) -> IngestOutcome:
-        status, detail = _text(reply[0]), _text(reply[1])
+        status, detail = as_str(reply[0]), as_str(reply[1])
         article_log = log.bind(article_id=article.id)
         if status == "new":
             article_log.debug("article_published", entry_id=detail)

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Article
 
 SHINGLE_WORDS = 2
@@ -212,11 +213,7 @@ class _Indexed:
 def _parse_record(raw: bytes | str | None) -> _Indexed | None:
     if raw is None:
         return None
-    return _Indexed(*decode_record(_text(raw)))
-
-
-def _text(raw: bytes | str) -> str:
-    return raw.decode() if isinstance(raw, bytes) else raw
+    return _Indexed(*decode_record(as_str(raw)))
 
 
 # One command for the whole batch: a pipeline of SETs costs redis-py ~20 us
@@ -305,7 +302,7 @@ class StoryIndex:
         if not bands:
             return [{} for _ in signatures]
         found = await self._redis.mget([story_band_key(self._keys, b) for b in bands])
-        owner = {b: _text(v) for b, v in zip(bands, found, strict=True) if v is not None}
+        owner = {b: as_str(v) for b, v in zip(bands, found, strict=True) if v is not None}
         return [{b: owner[b] for b in sig.bands if b in owner} if sig else {} for sig in signatures]
 
     async def _records(self, article_ids: Iterable[str]) -> dict[str, _Indexed]:

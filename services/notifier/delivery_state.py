@@ -3,9 +3,9 @@
 - ``delivered:<id>``   set once a target accepted the delivery (TTL
   ``delivered_ttl_s``); checked before sending, so redelivered stream entries
   are rarely sent twice.
-- ``sending:<id>``     a short lease (SET NX EX) holding a random token, so
-  two copies never send the same delivery at once; released only by its
-  holder (compare-and-delete), never by a copy whose lease already expired.
+- ``sending:<id>``     a short lease (``shared.leases``: a random token, SET
+  NX EX), so two copies never send the same delivery at once; released only
+  by its holder (compare-and-delete), never by a copy whose lease expired.
 - ``deliveries:done``  bounded log of successes; ``deliveries:failed`` the
   deliveries given up, with reason and payload, for inspection and replay.
 - ``metrics``          counters: ``delivered``, ``delivery_retried``,
@@ -14,17 +14,18 @@
 A batch of deliveries costs two round trips: ``claim`` takes the leases and
 reads the markers of the whole batch in one pipeline, and the outcomes are
 written with the ``queue_*`` methods into one MULTI/EXEC (``transaction``),
-lease releases last. The one-delivery methods remain for single use.
+lease releases last. (Hence the leases are taken and freed by hand, not with
+redis-py's ``Lock``: that would cost a round trip per delivery.)
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.leases import new_token, queue_release, queue_take
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.settings import Settings
 
@@ -33,17 +34,6 @@ if TYPE_CHECKING:
     from redis.asyncio.client import Pipeline
 
 DELIVERED_LOG_MAXLEN = 10_000
-
-# Delete each lease only if it still holds our token. KEYS: leases; ARGV: tokens.
-_RELEASE = """
-local freed = 0
-for i, key in ipairs(KEYS) do
-  if redis.call('GET', key) == ARGV[i] then
-    freed = freed + redis.call('DEL', key)
-  end
-end
-return freed
-"""
 
 
 @dataclass(frozen=True)
@@ -75,10 +65,10 @@ class DeliveryState:
         that delivered and let go of its lease before our SET NX is seen."""
         if not delivery_ids:
             return []
-        tokens = [secrets.token_hex(8) for _ in delivery_ids]
+        tokens = [new_token() for _ in delivery_ids]
         async with self._redis.pipeline(transaction=False) as pipe:
             for delivery_id, token in zip(delivery_ids, tokens, strict=True):
-                pipe.set(self._keys.sending(delivery_id), token, nx=True, ex=ttl_s)
+                queue_take(pipe, self._keys.sending(delivery_id), token, ttl_s)
             pipe.mget([self._keys.delivered(d) for d in delivery_ids])
             *taken, markers = await pipe.execute()
         return [
@@ -124,14 +114,8 @@ class DeliveryState:
                 pipe.hincrby(self._keys.metrics, name, amount)
 
     def queue_release(self, pipe: Pipeline, leases: Iterable[Lease]) -> None:
-        leases = list(leases)
-        if leases:
-            pipe.eval(
-                _RELEASE,
-                len(leases),
-                *(self._keys.sending(lease.delivery_id) for lease in leases),
-                *(lease.token for lease in leases),
-            )
+        held = [(self._keys.sending(lease.delivery_id), lease.token) for lease in leases]
+        queue_release(pipe, held)
 
 
 def failure_counts(label: str) -> dict[str, int]:

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
 import aiohttp
+from watchfloor.shared.http import parse_retry_after
 
-MAX_RETRY_AFTER_S = 3600.0
+MAX_RETRY_AFTER_S = 3600.0  # how long a receiver may park a delivery
 _RETRYABLE_STATUS = frozenset({408, 429})
 _RETRY_AFTER_STATUS = frozenset({429, 503})
 
@@ -50,25 +50,6 @@ class DeliveryResult:
     retry_after: float | None = None  # seconds the receiver asked us to wait
 
 
-def parse_retry_after(
-    value: str | None, *, now: float, cap: float = MAX_RETRY_AFTER_S
-) -> float | None:
-    """Seconds to wait from a Retry-After header, or None when absent/unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = parsedate_to_datetime(value).timestamp() - now
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), cap)
-
-
 def classify_status(
     status: int, headers: Mapping[str, str] | None = None, *, now: float
 ) -> DeliveryResult:
@@ -78,7 +59,9 @@ def classify_status(
     if status in _RETRYABLE_STATUS or 500 <= status < 600:
         retry_after = None
         if status in _RETRY_AFTER_STATUS and headers is not None:
-            retry_after = parse_retry_after(headers.get("retry-after"), now=now)
+            retry_after = parse_retry_after(
+                headers.get("retry-after"), now=now, cap=MAX_RETRY_AFTER_S
+            )
         return DeliveryResult(Verdict.RETRY, reason, status, retry_after)
     return DeliveryResult(Verdict.GIVE_UP, reason, status)
 

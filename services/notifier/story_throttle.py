@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Alert
 
 DEFAULT_WINDOW_S = 24 * 3600
@@ -61,10 +62,6 @@ def story_of(alert: Alert) -> str:
 
 def story_alerts_key(keys: Keys, watchlist_id: str, story_id: str) -> str:
     return keys.story_alerts(watchlist_id, story_id)
-
-
-def _text(raw: bytes | str) -> str:
-    return raw.decode() if isinstance(raw, bytes) else raw
 
 
 _EXPIRE_IF_UNSET = """
@@ -119,7 +116,7 @@ class StoryThrottle:
             pipe.hgetall(key)
         replies = await pipe.execute()
         return {
-            key: {_text(k): Decision.decode(_text(v)) for k, v in reply.items()}
+            key: {as_str(k): Decision.decode(as_str(v)) for k, v in reply.items()}
             for key, reply in zip(history_keys, replies, strict=True)
         }
 

@@ -46,6 +46,7 @@ from watchfloor.services.watchlists.model import (
     error_message,
     field_location,
 )
+from watchfloor.shared.http import error_body
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.urls import redact_credentials
@@ -146,10 +147,7 @@ def _error(
     problems: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    error: dict[str, Any] = {"message": message}
-    if problems:
-        error["problems"] = problems
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
+    return JSONResponse(error_body(message, problems), status_code=status, headers=headers)
 
 
 def _field_name(loc: Sequence[str | int]) -> str | None:

@@ -40,6 +40,7 @@ from pydantic import (
     field_validator,
 )
 from watchfloor.services.classifier.taxonomy import known_tag_ids
+from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.schemas import Modality
 from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
@@ -49,7 +50,7 @@ MIN_SECRET_BYTES = 24
 
 
 
-class WatchlistError(ValueError):
+class WatchlistError(ConfigError, ValueError):
     """The watchlists file is unusable. ``problems`` holds one line per problem."""
 
     def __init__(self, problems: Sequence[str]) -> None:

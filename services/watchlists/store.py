@@ -22,13 +22,15 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
 from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_replies import as_str
 
 log = get_logger("watchfloor.watchlists.store")
 
 
-class StoredWatchlistInvalid(ValueError):
+class StoredWatchlistInvalid(InvalidInput, ValueError):
     """A stored entry is unusable. ``problems`` name fields, never values."""
 
     def __init__(self, watchlist_id: str, problems: list[str]) -> None:
@@ -88,7 +90,7 @@ class WatchlistStore:
         entries = await self._redis.hgetall(self._keys.watchlists)
         watchlists = []
         for key, raw in entries.items():
-            watchlist = self._load(_text(key), raw)
+            watchlist = self._load(as_str(key), raw)
             if watchlist is not None:
                 watchlists.append(watchlist)
         return sorted(watchlists, key=lambda w: w.id)
@@ -134,7 +136,3 @@ class WatchlistStore:
                 problems=exc.problems,
             )
             return None
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

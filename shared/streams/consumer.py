@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import MalformedEntry, decode, raw_fields_text
 from watchfloor.shared.streams.deadletter import DeadLetter, add_dead_letters
@@ -82,7 +83,7 @@ def _split(msg: RedisStreamMessage, consumer: StreamConsumer[M]) -> tuple[list[I
     good: list[Incoming[M]] = []
     bad: list[DeadLetter] = []
     for entry_id, (fields, decoded) in zip(raw["message_ids"], raw[_DECODED], strict=True):
-        eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+        eid = as_str(entry_id)
         if isinstance(decoded, MalformedEntry):
             bad.append(DeadLetter(consumer.stream, consumer.group, eid, decoded.error, decoded.payload))
         else:
@@ -154,7 +155,7 @@ def attach_consumer(
             (entry_id,) = raw["message_ids"]
             ((fields, _),) = raw[_DECODED]
             letter = DeadLetter(
-                consumer.stream, consumer.group, entry_id.decode(),
+                consumer.stream, consumer.group, as_str(entry_id),
                 f"delivered {deliveries} times without being acknowledged "
                 f"(max_deliveries={settings.max_deliveries})",
                 raw_fields_text(fields), deliveries,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_replies import as_str_dict
 
 DEAD_LETTER_MAXLEN = 100_000
 
@@ -53,7 +54,7 @@ async def replay_dead_letters(redis: Redis, keys: Keys, *, limit: int = 100) -> 
 
     replayed = 0
     for entry_id, fields in await redis.xrange(keys.dead_letters, count=limit):
-        text = {k.decode(): v.decode() for k, v in fields.items()}
+        text = as_str_dict(fields)
         try:
             original = json.loads(text["payload"])
         except (KeyError, ValueError):

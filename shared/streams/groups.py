@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+from watchfloor.shared.redis_replies import as_str
 
 
 async def ensure_group(redis: Redis, stream: str, group: str) -> bool:
@@ -45,12 +42,12 @@ async def acknowledged_floor(redis: Redis, stream: str) -> str | None:
         return None
     floor: tuple[int, int] | None = None
     for group in groups:
-        name = _text(group["name"])
-        candidate = _next_id(_text(group["last-delivered-id"]))
+        name = as_str(group["name"])
+        candidate = _next_id(as_str(group["last-delivered-id"]))
         if int(group.get("pending", 0)):
             summary = await redis.xpending(stream, name)
             if summary and summary.get("min"):
-                candidate = _text(summary["min"])
+                candidate = as_str(summary["min"])
         as_tuple = _id_tuple(candidate)
         if floor is None or as_tuple < floor:
             floor = as_tuple
@@ -67,7 +64,7 @@ async def trim_acknowledged(redis: Redis, stream: str, maxlen: int) -> int:
     if floor is None:
         return 0
     newest = await redis.xrevrange(stream, count=maxlen)
-    keep_from = _text(newest[-1][0])
+    keep_from = as_str(newest[-1][0])
     min_id = min(floor, keep_from, key=_id_tuple)
     return int(await redis.xtrim(stream, minid=min_id, approximate=False))
 
@@ -82,7 +79,7 @@ async def forget_dead_consumers(
     except ResponseError:
         return removed
     for consumer in consumers:
-        name = _text(consumer["name"])
+        name = as_str(consumer["name"])
         if name == keep or int(consumer.get("pending", 0)) or int(consumer.get("idle", 0)) < idle_ms:
             continue
         await redis.xgroup_delconsumer(stream, group, name)

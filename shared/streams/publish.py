@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 from redis.asyncio import Redis
+from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.streams.codec import encode
 
 
@@ -18,4 +19,4 @@ async def publish(redis: Redis, stream: str, messages: Sequence[BaseModel]) -> l
         for message in messages:
             pipe.xadd(stream, encode(message))
         ids = await pipe.execute()
-    return [i.decode() if isinstance(i, bytes) else i for i in ids]
+    return [as_str(i) for i in ids]

@@ -25,9 +25,11 @@ from faststream import FastStream
 from faststream.redis import RedisBroker
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import FastStreamLogger, get_logger
-from watchfloor.shared.settings import Settings, redact_url
+from watchfloor.shared.redis_client import redis_client
+from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import StreamConsumer, attach_consumer
 from watchfloor.shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
+from watchfloor.shared.urls import redact_url
 
 log = get_logger("watchfloor.worker")
 
@@ -68,10 +70,7 @@ class Runtime:
     @property
     def redis(self) -> aioredis.Redis:
         if self._redis is None:
-            self._redis = aioredis.from_url(
-                self.settings.resolved_redis_url, health_check_interval=30,
-                socket_keepalive=True, retry_on_timeout=True,
-            )
+            self._redis = redis_client(self.settings, long_lived=True)
         return self._redis
 
     async def close(self) -> None:

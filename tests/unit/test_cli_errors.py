@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+
+import pytest
+from watchfloor.services.cli import main as cli_main
+from watchfloor.services.cli.common import RedisUnavailable, SettingsProblem
 from watchfloor.services.cli.main import main
+from watchfloor.shared.errors import ConfigError, WatchfloorError
 from watchfloor.shared.redis_server import free_port
 
 
@@ -73,3 +79,30 @@ def test_broken_feeds_file_is_reported(monkeypatch, capsys, tmp_path):
     assert main(["worker", "ingest", "--redis-url", free_port_url()]) == 2
     err = capsys.readouterr().err
     assert "feeds.yaml" in err and "line 2" in err and "http(s)" in err
+
+
+def _parser_running(func):  # type: ignore[no-untyped-def]
+    parser = argparse.ArgumentParser(prog="watchfloor")
+    parser.set_defaults(func=func)
+    return parser
+
+
+@pytest.mark.parametrize("error", [ConfigError, SettingsProblem, RedisUnavailable, WatchfloorError])
+def test_any_watchfloor_error_is_its_message_and_exit_2(monkeypatch, capsys, error):
+    def command(args):  # type: ignore[no-untyped-def]
+        raise error("watchlists.yaml:3: watchlist 'x': unknown tag 'missle_test'")
+
+    monkeypatch.setattr(cli_main, "build_parser", lambda: _parser_running(command))
+    assert main([]) == 2
+    assert capsys.readouterr().err == (
+        "watchfloor: error: watchlists.yaml:3: watchlist 'x': unknown tag 'missle_test'\n"
+    )
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch):
+    def command(args):  # type: ignore[no-untyped-def]
+        raise KeyError("not a Watchfloor error")
+
+    monkeypatch.setattr(cli_main, "build_parser", lambda: _parser_running(command))
+    with pytest.raises(KeyError):
+        main([])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from watchfloor.shared.settings import Settings, redact_url
+from watchfloor.shared.settings import Settings
 
 
 def test_retry_schedule_from_a_comma_list_or_json():
@@ -23,8 +23,3 @@ def test_redis_password_never_shows_in_repr():
     assert "hunter2" not in repr(settings)
     assert "hunter2" not in str(settings.model_dump())
     assert settings.resolved_redis_url == "redis://:hunter2@db.internal:6379/0"
-
-
-def test_redact_url_hides_only_the_password():
-    assert redact_url("redis://user:pw@host:6380/1") == "redis://user:***@host:6380/1"
-    assert redact_url("redis://host:6379/0") == "redis://host:6379/0"

@@ -15,7 +15,6 @@ from watchfloor.services.notifier.policy import (
     Verdict,
     classify_exception,
     classify_status,
-    parse_retry_after,
 )
 
 NOW = 1_900_000_000.0
@@ -67,27 +66,11 @@ def test_retry_after_headers_are_case_insensitive_on_responses() -> None:
     assert classify_response(response, now=NOW).retry_after == 7.0  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (None, None),
-        ("", None),
-        ("soon", None),
-        ("nan", None),
-        ("0", 0.0),
-        ("-5", 0.0),
-        ("1.5", 1.5),
-        ("999999", MAX_RETRY_AFTER_S),
-        (format_datetime(datetime.fromtimestamp(NOW + 120, UTC), usegmt=True), 120.0),
-        (format_datetime(datetime.fromtimestamp(NOW - 120, UTC), usegmt=True), 0.0),
-    ],
-)
-def test_parse_retry_after(value: str | None, expected: float | None) -> None:
-    assert parse_retry_after(value, now=NOW) == expected
-
-
-def test_parse_retry_after_custom_cap() -> None:
-    assert parse_retry_after("600", now=NOW, cap=60) == 60
+def test_a_long_retry_after_is_capped_at_the_notifiers_limit() -> None:
+    result = classify_status(429, {"retry-after": "999999"}, now=NOW)
+    assert result.retry_after == MAX_RETRY_AFTER_S
+    later = format_datetime(datetime.fromtimestamp(NOW + 120, UTC), usegmt=True)
+    assert classify_status(503, {"retry-after": later}, now=NOW).retry_after == 120.0
 
 
 _KEY = SimpleNamespace(host="hooks.example.test", port=443, ssl=True)

@@ -1,0 +1,55 @@
+"""Redis clients for the configured Redis (``settings.resolved_redis_url``).
+
+Every part builds its clients here, so where Redis is and how a connection
+behaves is decided in one place. Replies are bytes (no
+``decode_responses``): stream payloads are bytes; ``redis_replies`` reads
+names and ids as text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+from watchfloor.shared.settings import Settings
+
+
+def _options(
+    connect_timeout_s: float | None, timeout_s: float | None, long_lived: bool
+) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if connect_timeout_s is not None:
+        options["socket_connect_timeout"] = connect_timeout_s
+    if timeout_s is not None:
+        options["socket_timeout"] = timeout_s
+    if long_lived:
+        # A worker keeps its connections for days: a connection that a NAT
+        # or proxy dropped while idle is found by a PING before it is used,
+        # and a command that timed out is tried once more.
+        options.update(health_check_interval=30, socket_keepalive=True, retry_on_timeout=True)
+    return options
+
+
+def redis_client(
+    settings: Settings,
+    *,
+    connect_timeout_s: float | None = None,
+    timeout_s: float | None = None,
+    long_lived: bool = False,
+) -> aioredis.Redis:
+    """An asyncio client. ``connect_timeout_s``/``timeout_s``: how long a
+    command-line tool waits before saying Redis is unreachable (None: redis-py's
+    default, no limit); ``long_lived`` for a worker's client."""
+    return aioredis.from_url(
+        settings.resolved_redis_url, **_options(connect_timeout_s, timeout_s, long_lived)
+    )
+
+
+def blocking_redis_client(
+    settings: Settings, *, connect_timeout_s: float | None = None, timeout_s: float | None = None
+) -> redis.Redis:
+    """A blocking client, for a quick check before anything async starts."""
+    return redis.Redis.from_url(
+        settings.resolved_redis_url, **_options(connect_timeout_s, timeout_s, False)
+    )
