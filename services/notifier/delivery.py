@@ -4,7 +4,7 @@
              watchlists; gone → failed "permanent: unknown_target"
 2. dedupe    already delivered (marker set)? → skip
 3. lease     SET NX a short lease; held by another copy → "in_progress"
-4. send      one POST through the target's sender; the policy gives
+4. send      one attempt through the target's type; the policy gives
              delivered / retry / give up with a reason
 5. record    delivered → marker + log + counter;
              retry → schedule the next attempt, or, past the schedule,
@@ -52,7 +52,8 @@ from watchfloor.services.notifier.delivery_state import (
 )
 from watchfloor.services.notifier.policy import DeliveryResult, Verdict
 from watchfloor.services.notifier.retry import RetrySchedule, next_due
-from watchfloor.services.watchlists.model import Target, Watchlist
+from watchfloor.services.targets import Target, type_of
+from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.schemas import Alert, Delivery
@@ -97,9 +98,10 @@ def delivery_id(alert_id: str, target_index: int) -> str:
 def target_key(target: Target) -> str:
     """Names a target by what it is, not where it stands in the list, so a
     waiting retry still finds it after the watchlist's targets are edited.
-    A hash: the URL (a credential for Slack) never travels in a stream."""
-    url = target.url.get_secret_value() if hasattr(target.url, "get_secret_value") else target.url
-    return hashlib.sha256(f"{target.type}\x1f{url}".encode()).hexdigest()[:16]
+    A hash: the identity (a URL, a credential for Slack) never travels in a
+    stream."""
+    identity = type_of(target).identity(target)
+    return hashlib.sha256(f"{target.type}\x1f{identity}".encode()).hexdigest()[:16]
 
 
 def fan_out(

@@ -1,9 +1,13 @@
-"""Senders, one per target type, all with one signature::
+"""The notifier's side of sending: the HTTP client, and one attempt for a target.
+
+What a target receives and how it is addressed belong to its type
+(``services/targets/<type>.py``); here is what every type shares::
 
     async send(delivery, target, client, now) -> DeliveryResult
 
-A sender builds the body, makes one POST and hands the answer to the policy.
-It never retries and never sleeps: the delivery pipeline schedules retries.
+hands the delivery to the target's type with an ``HttpSendContext``: the way
+out (one POST, no redirects) and the judge of the answer (``policy``). A send
+never retries and never sleeps: the delivery pipeline schedules retries.
 Transport failures are expected outcomes, so they become results too; any
 other exception is a bug and propagates.
 
@@ -15,21 +19,17 @@ request, and the notifier's throughput is bound by that CPU.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import aiohttp
-from standardwebhooks.webhooks import Webhook
-from watchfloor.services.notifier.payloads import slack_body, to_json, webhook_body
 from watchfloor.services.notifier.policy import (
     SEND_ERRORS,
     DeliveryResult,
     classify_exception,
     classify_response,
 )
-from watchfloor.services.watchlists.model import SlackTarget, Target, WebhookTarget
+from watchfloor.services.targets import Target, type_of
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.settings import Settings
 
@@ -38,8 +38,6 @@ USER_AGENT = "watchfloor-notifier/1"
 #: connection can be reused; a longer body just costs the connection.
 MAX_DRAIN_BYTES = 64 * 1024
 _JSON_HEADERS = {"content-type": "application/json"}
-
-Sender = Callable[[Delivery, Any, aiohttp.ClientSession, float], Awaitable[DeliveryResult]]
 
 
 def http_timeout(settings: Settings) -> aiohttp.ClientTimeout:
@@ -77,33 +75,30 @@ def make_http_client(settings: Settings) -> aiohttp.ClientSession:
     )
 
 
-def signature_headers(secret: str, msg_id: str, now: float, body: str) -> dict[str, str]:
-    """Standard Webhooks headers; the library signs, we never hand-roll HMAC."""
-    timestamp = datetime.fromtimestamp(now, UTC)
-    return {
-        "webhook-id": msg_id,
-        "webhook-timestamp": str(int(now)),
-        "webhook-signature": _signer(secret).sign(msg_id, timestamp, body),
-    }
+@dataclass(frozen=True, slots=True)
+class HttpSendContext:
+    """``base.SendContext`` over the process's HTTP client, for one attempt."""
 
+    client: aiohttp.ClientSession
+    now: float
 
-async def _post(
-    client: aiohttp.ClientSession, url: str, body: str, headers: dict[str, str], now: float
-) -> DeliveryResult:
-    try:
-        async with client.post(
-            url,
-            data=body.encode(),
-            headers=headers,
-            # A signed POST is never re-sent to wherever a 3xx points.
-            allow_redirects=False,
-        ) as response:
-            # The status decides: once it is in, the target has the delivery.
-            result = classify_response(response, now=now)
-            await _drain(response)
-    except SEND_ERRORS as exc:
-        return classify_exception(exc)
-    return result
+    async def post_json(
+        self, url: str, body: str, headers: Mapping[str, str]
+    ) -> DeliveryResult:
+        try:
+            async with self.client.post(
+                url,
+                data=body.encode(),
+                headers={**_JSON_HEADERS, **headers},
+                # A signed POST is never re-sent to wherever a 3xx points.
+                allow_redirects=False,
+            ) as response:
+                # The status decides: once it is in, the target has the delivery.
+                result = classify_response(response, now=self.now)
+                await _drain(response)
+        except SEND_ERRORS as exc:
+            return classify_exception(exc)
+        return result
 
 
 async def _drain(response: aiohttp.ClientResponse) -> None:
@@ -120,33 +115,8 @@ async def _drain(response: aiohttp.ClientResponse) -> None:
         response.close()  # the connection is in an unknown state: drop it
 
 
-@lru_cache(maxsize=256)
-def _signer(secret: str) -> Webhook:
-    """Decoding a whsec_ secret once per target, not once per delivery."""
-    return Webhook(secret)
-
-
-async def send_webhook(
-    delivery: Delivery, target: WebhookTarget, client: aiohttp.ClientSession, now: float
-) -> DeliveryResult:
-    # The body is serialised once: the signature covers these exact bytes.
-    body = to_json(webhook_body(delivery.alert, now=now))
-    headers = signature_headers(target.secret.get_secret_value(), delivery.id, now, body)
-    return await _post(client, target.url, body, _JSON_HEADERS | headers, now)
-
-
-async def send_slack(
-    delivery: Delivery, target: SlackTarget, client: aiohttp.ClientSession, now: float
-) -> DeliveryResult:
-    body = to_json(slack_body(delivery.alert))
-    return await _post(client, target.url.get_secret_value(), body, _JSON_HEADERS, now)
-
-
-SENDERS: dict[str, Sender] = {"webhook": send_webhook, "slack": send_slack}
-
-
 async def send(
     delivery: Delivery, target: Target, client: aiohttp.ClientSession, now: float
 ) -> DeliveryResult:
-    """Send with the sender for ``target.type``."""
-    return await SENDERS[target.type](delivery, target, client, now)
+    """One attempt, by the type ``target.type`` names."""
+    return await type_of(target).send(delivery, target, HttpSendContext(client, now))

@@ -9,7 +9,9 @@ import pytest
 import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 from watchfloor.services.classifier.taxonomy import known_tag_ids
-from watchfloor.services.watchlists.model import SlackTarget, Watchlist, WebhookTarget
+from watchfloor.services.targets.slack import SlackTarget
+from watchfloor.services.targets.webhook import WebhookTarget
+from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.services.watchlists.store import WatchlistStore, dump_watchlist
 from watchfloor.shared.keys import Keys
 

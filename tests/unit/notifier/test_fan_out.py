@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from watchfloor.services.notifier.delivery import delivery_id, fan_out
+import hashlib
+
+from watchfloor.services.notifier.delivery import delivery_id, fan_out, target_key
 
 from tests.unit.notifier.factories import make_alert, make_secret, make_watchlist
 
@@ -46,3 +48,15 @@ def test_delivery_never_carries_secrets() -> None:
     secret = make_secret()
     (delivery, _) = fan_out([make_alert()], [two_target_watchlist()], now=NOW)
     assert secret not in delivery.model_dump_json()
+
+
+def test_target_keys_name_the_target_as_they_always_have() -> None:
+    """A retry waiting in Redis carries its target's key: after an upgrade it
+    must still find its target, so the key of a URL never changes."""
+    webhook, slack = two_target_watchlist().targets
+
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    assert target_key(webhook) == key("webhook\x1fhttps://hooks.example.test/a")
+    assert target_key(slack) == key("slack\x1fhttps://hooks.slack.example.test/x")

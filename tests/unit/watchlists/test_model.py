@@ -6,10 +6,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from watchfloor.services.targets.slack import SlackTarget
+from watchfloor.services.targets.webhook import WebhookTarget
 from watchfloor.services.watchlists.model import (
-    SlackTarget,
     WatchlistError,
-    WebhookTarget,
     load_watchlists,
     parse_watchlists,
 )

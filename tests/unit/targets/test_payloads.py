@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from watchfloor.services.notifier.payloads import slack_body, to_json, webhook_body
+from watchfloor.services.targets.base import to_json
+from watchfloor.services.targets.slack import slack_body
+from watchfloor.services.targets.webhook import webhook_body
 
 from tests.unit.notifier.factories import country, figure, make_alert, tag
 

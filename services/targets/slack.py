@@ -1,82 +1,78 @@
-"""What a target receives: the versioned webhook body and the Slack message.
+"""Slack incoming webhooks: a Block Kit message.
 
-Pure functions of the alert (and the send time), so they are tested without
-HTTP. The webhook body is versioned: receivers switch on ``type`` and
-``version``; a change that removes or renames a field bumps the version.
+Config: ``{type: slack, url: https://hooks.slack.com/services/...}``. The URL
+is the credential (whoever has it can post), hence ``SecretStr``: the API
+shows ``"url_set": true`` only, and a PUT without ``url`` keeps the stored URL
+of the Slack target in the same place among the Slack targets.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
 
-from watchfloor.shared.schemas import Alert, TagMatch
-
-WEBHOOK_EVENT_TYPE = "watchfloor.alert"
-WEBHOOK_VERSION = 1
+from pydantic import SecretStr, field_validator
+from watchfloor.services.targets.base import (
+    Outcome,
+    SendContext,
+    TargetConfig,
+    check_http_url,
+    to_json,
+)
+from watchfloor.shared.schemas import Alert, Delivery, TagMatch
 
 # Slack Block Kit limits (plain_text header 150, section text 3000).
 _SLACK_HEADER_MAX = 150
 _SLACK_TEXT_MAX = 3000
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+class SlackTarget(TargetConfig):
+    """Slack incoming webhook. Its URL is the credential, hence ``SecretStr``."""
+
+    type: Literal["slack"]
+    url: SecretStr
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: SecretStr) -> SecretStr:
+        check_http_url(value.get_secret_value())
+        return value
 
 
-def webhook_body(alert: Alert, *, now: float) -> dict[str, Any]:
-    """The generic webhook payload; ``now`` (unix seconds) is its timestamp."""
-    article = alert.article
-    return {
-        "type": WEBHOOK_EVENT_TYPE,
-        "version": WEBHOOK_VERSION,
-        "timestamp": _iso(datetime.fromtimestamp(now, UTC)),
-        "data": {
-            "alert_id": alert.id,
-            "watchlist": {"id": alert.watchlist_id, "name": alert.watchlist_name},
-            "article": {
-                "id": article.id,
-                "title": article.title,
-                "url": article.url,
-                "source": article.source,
-                "published_at": _iso(article.published_at),
-                "ingested_at": _iso(article.ingested_at),
-                "story_id": article.story_id or article.id,
-            },
-            "tags": [
-                {
-                    "tag": t.tag,
-                    "confidence": t.confidence,
-                    "modality": t.modality,
-                    "evidence": t.evidence,
-                }
-                for t in alert.tags
-            ],
-            "actors": [{"id": a.id, "name": a.name, "kind": a.kind} for a in alert.actors],
-            "figures": [
-                {
-                    "kind": f.kind,
-                    "value": f.value,
-                    "low": f.low,
-                    "high": f.high,
-                    "unit": f.unit,
-                    "approximate": f.approximate,
-                    "text": f.text,
-                }
-                for f in alert.figures
-            ],
-            "classifier_version": alert.classifier_version,
-        },
-    }
+class SlackType:
+    name: ClassVar[str] = "slack"
+    config: ClassVar[type[SlackTarget]] = SlackTarget
+    markers: ClassVar[frozenset[str]] = frozenset({"url_set"})
+
+    def identity(self, target: SlackTarget) -> str:
+        return target.url.get_secret_value()
+
+    def redacted(self, target: SlackTarget) -> dict[str, Any]:
+        return {"url_set": True}
+
+    def carry_over(
+        self, sent: Sequence[dict[str, Any]], stored: Sequence[SlackTarget]
+    ) -> list[dict[str, Any]]:
+        # By position among the Slack targets: the shown view has nothing else
+        # to match on.
+        restored = []
+        for position, target in enumerate(sent):
+            if "url" not in target and position < len(stored):
+                target = {**target, "url": stored[position].url.get_secret_value()}
+            restored.append(target)
+        return restored
+
+    async def send(
+        self, delivery: Delivery, target: SlackTarget, context: SendContext[Outcome]
+    ) -> Outcome:
+        body = to_json(slack_body(delivery.alert))
+        return await context.post_json(target.url.get_secret_value(), body, {})
 
 
-def to_json(body: dict[str, Any]) -> str:
-    """The exact string that is signed and sent: compact, UTF-8, stable key order."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+TARGET = SlackType()
 
 
-# --- Slack ------------------------------------------------------------------
+# --- payload --------------------------------------------------------------------
 
 
 def _clip(text: str, limit: int) -> str:

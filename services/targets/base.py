@@ -1,0 +1,106 @@
+"""What a target type is: the protocol each module of this package implements.
+
+A target type owns everything about one kind of destination:
+
+==============  ==============================================================
+``name``        the ``type:`` a watchlist gives (``webhook``)
+``config``      its pydantic model: the fields a watchlist gives, validated;
+                secrets are ``SecretStr`` so they never print
+``identity``    what names a configured target whatever its place in the
+                list (its URL): a waiting retry still finds it after an edit
+``redacted``    what the watchlists API shows of it: never a secret
+``markers``     the flags ``redacted`` shows in place of secrets
+                (``secret_set``); a PUT that sends them back has them dropped
+``carry_over``  a PUT that sends back what it read (secrets missing) gets the
+                stored secrets back
+``send``        one attempt: build the payload, hand it to the context
+==============  ==============================================================
+
+Senders do not do I/O themselves: the notifier gives them a ``SendContext``
+whose methods reach the outside world and judge the answer (delivered, retry,
+give up: the notifier's ``DeliveryResult``). So a target type shapes what is
+sent and where, never decides retries, and this part imports nothing of the
+notifier nor of the watchlists (both stand on it). A target that does not
+POST JSON (email) asks the context for its own way out (``send_mail``), which
+the notifier then provides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict
+from watchfloor.shared.schemas import Delivery
+
+#: What one attempt came to: the notifier's ``DeliveryResult``. A type
+#: variable, so that this part need not import the notifier.
+Outcome = TypeVar("Outcome")
+Outcome_co = TypeVar("Outcome_co", covariant=True)
+Config = TypeVar("Config", bound="TargetConfig")
+
+
+class TargetConfig(BaseModel):
+    """Base of every target type's config model. Unknown keys are refused:
+    a misspelt ``secrte`` must not leave a target unsigned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+
+
+class SendContext(Protocol[Outcome_co]):
+    """What the notifier gives a sender for one attempt."""
+
+    @property
+    def now(self) -> float:
+        """The attempt's time, unix seconds (timestamps, signatures)."""
+        ...
+
+    async def post_json(self, url: str, body: str, headers: Mapping[str, str]) -> Outcome_co:
+        """POST ``body`` (already JSON) with ``content-type: application/json``
+        and these extra headers; never follows a redirect."""
+        ...
+
+
+class TargetType(Protocol[Config]):
+    """One kind of destination. See the module docstring for each member."""
+
+    name: ClassVar[str]
+    config: ClassVar[type[TargetConfig]]
+    markers: ClassVar[frozenset[str]]
+
+    def identity(self, target: Config) -> str: ...
+
+    def redacted(self, target: Config) -> dict[str, Any]: ...
+
+    def carry_over(
+        self, sent: Sequence[dict[str, Any]], stored: Sequence[Config]
+    ) -> list[dict[str, Any]]:
+        """``sent``: this type's targets of a PUT body, in order, markers
+        dropped; ``stored``: this type's targets as stored, in order. Returns
+        ``sent`` with the stored secrets put back where the client left them out."""
+        ...
+
+    async def send(
+        self, delivery: Delivery, target: Config, context: SendContext[Outcome]
+    ) -> Outcome: ...
+
+
+# --- helpers for target types -------------------------------------------------
+
+
+def check_http_url(url: str) -> str:
+    """``url`` if it is http(s) with a host; else ValueError, which does not
+    echo the value: a URL can carry a token."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL with a host")
+    return url
+
+
+def to_json(body: dict[str, Any]) -> str:
+    """The exact string that is signed and sent: compact, UTF-8, stable key order."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))

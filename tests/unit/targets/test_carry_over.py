@@ -1,0 +1,104 @@
+"""A PUT that sends back what the API showed keeps the stored secrets: per
+type, each matched its own way, and nothing is invented for a new target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from watchfloor.services.targets import carry_over
+from watchfloor.services.targets.base import TargetConfig
+from watchfloor.services.watchlists.model import Watchlist
+
+from tests.unit.notifier.factories import make_secret
+
+SECRET = make_secret(1)
+OTHER = make_secret(2)
+HOOK = "https://hooks.example.test/in?token=harbourwatch3K"
+MASKED_HOOK = "https://hooks.example.test/in?token=***"
+SLACK_A = "https://hooks.slack.example.test/services/T1/B1/aaaa"
+SLACK_B = "https://hooks.slack.example.test/services/T1/B2/bbbb"
+
+
+def stored(*targets: dict[str, Any]) -> list[TargetConfig]:
+    return Watchlist.model_validate({"id": "w", "name": "W", "targets": list(targets)}).targets
+
+
+STORED = stored(
+    {"type": "slack", "url": SLACK_A},
+    {"type": "webhook", "url": HOOK, "secret": SECRET},
+    {"type": "slack", "url": SLACK_B},
+)
+
+
+# --- webhook: by URL ------------------------------------------------------------
+
+
+def test_a_webhook_shown_masked_gets_its_real_url_and_secret() -> None:
+    sent = [{"type": "webhook", "url": MASKED_HOOK, "secret_set": True}]
+    assert carry_over(sent, STORED) == [{"type": "webhook", "url": HOOK, "secret": SECRET}]
+
+
+def test_a_webhook_with_its_real_url_gets_its_secret() -> None:
+    assert carry_over([{"type": "webhook", "url": HOOK}], STORED) == [
+        {"type": "webhook", "url": HOOK, "secret": SECRET}
+    ]
+
+
+def test_a_webhook_with_a_new_url_gets_no_secret() -> None:
+    sent = [{"type": "webhook", "url": "https://elsewhere.example.test/in"}]
+    assert carry_over(sent, STORED) == sent
+
+
+def test_a_webhook_secret_sent_is_kept() -> None:
+    sent = [{"type": "webhook", "url": HOOK, "secret": OTHER}]
+    assert carry_over(sent, STORED) == sent
+
+
+def test_a_webhook_url_that_is_not_text_is_left_for_validation() -> None:
+    sent = [{"type": "webhook", "url": ["not", "a", "url"]}]
+    assert carry_over(sent, STORED) == sent
+
+
+# --- slack: by place among the Slack targets ----------------------------------------
+
+
+def test_slack_targets_get_their_urls_by_place_among_slack_targets() -> None:
+    sent = [
+        {"type": "webhook", "url": HOOK, "secret": OTHER},
+        {"type": "slack", "url_set": True},
+        {"type": "slack", "url_set": True},
+    ]
+    assert carry_over(sent, STORED)[1:] == [
+        {"type": "slack", "url": SLACK_A},
+        {"type": "slack", "url": SLACK_B},
+    ]
+
+
+def test_a_slack_target_beyond_the_stored_ones_gets_no_url() -> None:
+    sent = [{"type": "slack"}, {"type": "slack"}, {"type": "slack"}]
+    assert carry_over(sent, STORED)[2] == {"type": "slack"}
+
+
+def test_a_slack_url_sent_is_kept() -> None:
+    new = "https://hooks.slack.example.test/services/T1/B9/new"
+    assert carry_over([{"type": "slack", "url": new}], STORED) == [{"type": "slack", "url": new}]
+
+
+# --- everything else ------------------------------------------------------------
+
+
+def test_markers_are_dropped_and_what_is_no_known_target_passes_through() -> None:
+    sent: list[Any] = ["junk", {"type": "pager", "secret_set": True, "to": "x"}, {"url_set": True}]
+    assert carry_over(sent, STORED) == ["junk", {"type": "pager", "to": "x"}, {}]
+
+
+def test_nothing_is_restored_without_a_stored_watchlist() -> None:
+    sent = [{"type": "webhook", "url": HOOK}, {"type": "slack"}]
+    assert carry_over(sent, []) == sent
+
+
+def test_the_body_sent_is_not_changed() -> None:
+    sent = [{"type": "webhook", "url": MASKED_HOOK, "secret_set": True}, {"type": "slack"}]
+    before = [dict(t) for t in sent]
+    carry_over(sent, STORED)
+    assert sent == before
