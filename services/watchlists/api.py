@@ -39,17 +39,15 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from redis.exceptions import RedisError
+from watchfloor.services.targets import carry_over, redacted
 from watchfloor.services.watchlists.model import (
-    SlackTarget,
     Watchlist,
-    WebhookTarget,
     error_message,
     field_location,
 )
 from watchfloor.shared.http import error_body
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.settings import Settings
-from watchfloor.shared.urls import redact_credentials
 
 log = get_logger("watchfloor.watchlists.api")
 
@@ -119,24 +117,14 @@ def _refuse(request: Request, reason: str, *, error: str | None) -> None:
 def redact_watchlist(watchlist: Watchlist, source: str) -> dict[str, Any]:
     """The watchlist as shown by the API: everything but credentials.
 
-    Targets are shown field by field (an allow-list), so a target type added
-    later shows nothing but its type until someone decides what is safe.
+    Each target is shown by its type's ``redacted`` view, field by field (an
+    allow-list): what a type shows is decided where its secrets are known.
     """
-    targets: list[dict[str, Any]] = []
-    for target in watchlist.targets:
-        if isinstance(target, WebhookTarget):
-            targets.append(
-                {"type": target.type, "url": redact_credentials(target.url), "secret_set": True}
-            )
-        elif isinstance(target, SlackTarget):
-            targets.append({"type": target.type, "url_set": True})
-        else:
-            targets.append({"type": getattr(target, "type", "unknown")})
     return {
         "id": watchlist.id,
         "name": watchlist.name,
         "match": watchlist.match.model_dump(mode="json"),
-        "targets": targets,
+        "targets": [redacted(target) for target in watchlist.targets],
         "source": source,
     }
 
@@ -320,35 +308,12 @@ async def _read_json_object(request: Request) -> dict[str, Any] | JSONResponse:
 
 
 def carry_over_secrets(data: dict[str, Any], existing: Watchlist | None) -> dict[str, Any]:
-    """Let a client PUT back what it read: responses never show secrets, so a
-    webhook target without ``secret`` keeps the stored secret (and real URL)
-    of the target with the same URL as stored or as shown, and a Slack target without ``url`` keeps the stored URL
-    of the Slack target in the same place among the Slack targets. Markers
-    from responses (``secret_set``, ``url_set``) are dropped."""
+    """Let a client PUT back what it read: responses never show secrets, so
+    each target type puts the stored ones back where the body leaves them out
+    (a webhook by its URL, a Slack target by its place; see each type's
+    ``carry_over``), and the markers responses show (``secret_set``) are dropped."""
     targets = data.get("targets")
     if not isinstance(targets, list):
         return data
-    old_webhooks: dict[str, tuple[str, str]] = {}  # shown or real URL -> (real URL, secret)
-    old_slacks = []
-    for target in existing.targets if existing else ():
-        if target.type == "webhook":
-            kept = (target.url, target.secret.get_secret_value())
-            old_webhooks[target.url] = old_webhooks[redact_credentials(target.url)] = kept
-        else:
-            old_slacks.append(target.url.get_secret_value())
-    new_targets = []
-    slack_seen = 0
-    for target in targets:
-        if not isinstance(target, dict):
-            new_targets.append(target)
-            continue
-        target = {k: v for k, v in target.items() if k not in ("secret_set", "url_set")}
-        if target.get("type") == "webhook" and "secret" not in target:
-            if target.get("url") in old_webhooks:  # also the masked URL a response showed
-                target["url"], target["secret"] = old_webhooks[target["url"]]
-        elif target.get("type") == "slack":
-            if "url" not in target and slack_seen < len(old_slacks):
-                target["url"] = old_slacks[slack_seen]
-            slack_seen += 1
-        new_targets.append(target)
-    return {**data, "targets": new_targets}
+    stored = existing.targets if existing else []
+    return {**data, "targets": carry_over(targets, stored)}

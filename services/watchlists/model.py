@@ -15,39 +15,32 @@ passes (``os.environ`` in production), so secrets need not sit in the file;
 ``$${`` writes a literal ``${``.
 
 Every problem is reported at once, each naming the file, the watchlist and the
-field (with its line), and never the value: a value may be a secret. Webhook
-secrets and Slack URLs (which are bearer credentials) are ``SecretStr``.
+field (with its line), and never the value: a value may be a secret. Each
+target type (``services/targets/``) owns its config model, secrets as
+``SecretStr``; ``Target`` is their union.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SecretStr,
     ValidationError,
     ValidationInfo,
     field_validator,
 )
 from watchfloor.services.classifier.taxonomy import known_tag_ids
+from watchfloor.services.targets import TARGET_TYPES, Target
 from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.schemas import Modality
 from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
-
-WEBHOOK_SECRET_PREFIX = "whsec_"
-# Standard Webhooks: "secret keys SHOULD be between 24 and 64 bytes".
-MIN_SECRET_BYTES = 24
-
 
 
 class WatchlistError(ConfigError, ValueError):
@@ -59,63 +52,6 @@ class WatchlistError(ConfigError, ValueError):
 
 
 # --- models -----------------------------------------------------------------
-
-
-def _check_http_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        # The value is not echoed: a URL can carry a token.
-        raise ValueError("must be an http(s) URL with a host")
-    return url
-
-
-class WebhookTarget(BaseModel):
-    """Generic JSON webhook, signed per Standard Webhooks."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: Literal["webhook"]
-    url: str
-    secret: SecretStr
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: str) -> str:
-        return _check_http_url(value)
-
-    @field_validator("secret")
-    @classmethod
-    def _check_secret(cls, value: SecretStr) -> SecretStr:
-        raw = value.get_secret_value()
-        if not raw.startswith(WEBHOOK_SECRET_PREFIX):
-            raise ValueError(f"must start with {WEBHOOK_SECRET_PREFIX}")
-        body = raw[len(WEBHOOK_SECRET_PREFIX) :]
-        try:
-            key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError(f"must be {WEBHOOK_SECRET_PREFIX} followed by base64") from None
-        if len(key) < MIN_SECRET_BYTES:
-            raise ValueError(f"must encode at least {MIN_SECRET_BYTES} bytes of key")
-        return value
-
-
-class SlackTarget(BaseModel):
-    """Slack incoming webhook. Its URL is the credential, hence ``SecretStr``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: Literal["slack"]
-    url: SecretStr
-
-    @field_validator("url")
-    @classmethod
-    def _check_url(cls, value: SecretStr) -> SecretStr:
-        _check_http_url(value.get_secret_value())
-        return value
-
-
-Target = Annotated[WebhookTarget | SlackTarget, Field(discriminator="type")]
-TARGET_TYPES = ("webhook", "slack")
 
 
 class MatchRule(BaseModel):
@@ -303,7 +239,9 @@ def field_location(loc: Sequence[str | int]) -> list[str | int]:
     return out
 
 
-_MODEL_AT = {"match": MatchRule, "webhook": WebhookTarget, "slack": SlackTarget}
+# Models whose unknown keys are refused, by the name the raw loc shows for
+# them (a target type's name, the discriminator pydantic adds).
+_MODEL_AT = {"match": MatchRule} | {name: t.config for name, t in TARGET_TYPES.items()}
 
 
 def error_message(err: Mapping[str, Any]) -> str:
