@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
+from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Alert
 from watchfloor.shared.streams.codec import decode
 
@@ -28,10 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 async def recent_alerts(redis: Any, keys: Any, *, watchlist: str | None, limit: int) -> list[Alert]:
+    history = stage("match").records(keys)
     found: list[Alert] = []
     last = "+"
     while len(found) < limit:
-        page = await redis.xrevrange(keys.alerts, max=last, count=500)
+        page = await redis.xrevrange(history, max=last, count=500)
         if not page:
             break
         for _, fields in page:

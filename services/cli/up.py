@@ -16,7 +16,7 @@ from watchfloor.shared.pipeline import worker_names
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "up",
-        help="run ingest, classifier and notifier in one process",
+        help=f"run {', '.join(worker_names()[:-1])} and {worker_names()[-1]} in one process",
         description=(
             "Run all three workers in one process on this machine. Without "
             "WATCHFLOOR_REDIS_URL an embedded Redis is started, with its data in "

@@ -15,7 +15,7 @@ from watchfloor.shared.pipeline import worker_names
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "worker",
-        help="run one worker process (ingest, classifier or notifier)",
+        help=f"run one worker process ({', '.join(worker_names()[:-1])} or {worker_names()[-1]})",
         description=(
             "Run one worker. Copies of the same worker share its consumer group, so "
             "start more copies to scale. ingest serves POST /v1/articles; classifier "
