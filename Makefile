@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench train eval lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,14 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m watchfloor.services.bench
+
+# Rebuild the learned verifier from services/training/labels and ../shared/data
+train: $(STAMP)
+	$(BIN)/watchfloor train
+
+# The locked test split's scores (report them once per model)
+eval: $(STAMP)
+	$(BIN)/watchfloor eval --corpus --show-errors 0
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

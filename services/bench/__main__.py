@@ -209,12 +209,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "offline_classify_long_mean_words": long["mean_words"],
     })
     pool = Path(args.pool) if args.pool else DEFAULT_POOL
+    result["classify_cli_one_core"] = classify_cli(args)
     if pool.is_file():
         items = [json.loads(line) for line in pool.read_text().splitlines() if line.strip()]
         rate = measure_classify_rate(items, classifier, repeat=3)
         result["offline_classify_pool_items_per_s"] = rate["items_per_s"]
         result["offline_classify_pool_items"] = rate["items"]
     return result
+
+
+def classify_cli(args: argparse.Namespace) -> dict[str, Any]:
+    """The CLI's rate on the pools (both files, when present), else the samples."""
+    from watchfloor.services.bench.classify_rate import measure
+
+    pools = [DEFAULT_POOL, DEFAULT_POOL.with_name("news_pool_ext.jsonl")]
+    if args.pool:
+        pools = [Path(args.pool)]
+    pools = [p for p in pools if p.is_file()] or [SAMPLES]
+    with tempfile.TemporaryDirectory() as tmp:
+        joined = Path(tmp) / "items.jsonl"
+        joined.write_bytes(b"".join(p.read_bytes() for p in pools))
+        return measure(joined)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,7 +243,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paced-articles", type=int, default=1000,
                         help="then this many posted one by one at --paced-rate (0: skip)")
     parser.add_argument("--paced-rate", type=float, default=100.0, help="articles/s (default 100)")
+    parser.add_argument("--classify-only", action="store_true",
+                        help="only the one-core `watchfloor classify` rate beside a regex tagger")
     args = parser.parse_args(argv)
+    if args.classify_only:
+        print(json.dumps({"classify_cli_one_core": classify_cli(args)}))
+        return 0
     print(json.dumps(run(args)))
     return 0
 

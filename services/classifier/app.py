@@ -20,9 +20,9 @@ CLASSIFY = stage("classify")
 
 def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
     if classifier is None:
-        from watchfloor.services.classifier.engine import Classifier
+        from watchfloor.services.classifier.factory import build_classifier
 
-        classifier = Classifier.from_settings(runtime.settings)
+        classifier = build_classifier(runtime.settings)
     keys = runtime.keys
     stream, group = CLASSIFY.reads(keys)
     output = CLASSIFY.writes(keys)

@@ -69,10 +69,23 @@ class Classifier:
             hits = [h for h in hits if h.tag != DIPLOMATIC_VISIT]
         tags = [_tag_match(hit) for hit in hits]
         actors: list[Actor] = self._actors.extract(title, text) if self._actors else []
-        figures = _figures(title, text)
+        figures = extract_figures_safely(title, text)
         return Classification(
             tags=tags, actors=actors, figures=figures, classifier_version=self.version
         )
+
+    def candidates(self, title: str, text: str) -> list[TagHit]:
+        """Every tag's best rule hit at any confidence: negated, background and
+        hypothetical ones too, flagged, for a verifier to weigh."""
+        return self._matcher.match(title or "", text or "", floor=0.0)
+
+    def actors(self, title: str, text: str) -> list[Actor]:
+        return self._actors.extract(title or "", text or "") if self._actors else []
+
+    @staticmethod
+    def tag_match(hit: TagHit, confidence: float | None = None) -> TagMatch:
+        """The published form of a rule hit, optionally with another confidence."""
+        return _tag_match(hit, confidence)
 
     def _domestic_visit(self, title: str, text: str) -> bool:
         """Whether a "visit" stays inside one state: every state the item
@@ -169,18 +182,18 @@ _DOMESTIC_REGION_CUES = (
 )
 
 
-def _figures(title: str, text: str) -> list[Figure]:
+def extract_figures_safely(title: str, text: str) -> list[Figure]:
     try:
         return _extract_figures(title, text)
     except ImportError:  # figures module not installed in this build
         return []
 
 
-def _tag_match(hit: TagHit) -> TagMatch:
+def _tag_match(hit: TagHit, confidence: float | None = None) -> TagMatch:
     sentence = hit.sentence
     return TagMatch(
         tag=hit.tag,
-        confidence=hit.confidence,
+        confidence=hit.confidence if confidence is None else confidence,
         modality=hit.modality,
         evidence=sentence.text,
         evidence_span=Span(

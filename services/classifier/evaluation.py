@@ -7,14 +7,29 @@ CLI reads the file and prints the report.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import math
+import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.protocol import TagClassifier
 from watchfloor.shared.schemas import Classification
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+BOOTSTRAP_SAMPLES = 1000
+BOOTSTRAP_SEED = 7
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % interval of a proportion; sound for small counts, unlike p ± 2·se."""
+    if trials == 0:
+        return (0.0, 1.0)
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass(frozen=True)
@@ -23,6 +38,8 @@ class LabeledItem:
     title: str
     text: str
     labels: frozenset[str]
+    # drawn at random from a pool (the natural stream), not keyword-enriched
+    random_stream: bool = False
 
 
 @dataclass
@@ -49,6 +66,14 @@ class TagScore:
     def f1(self) -> float:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def precision_interval(self) -> tuple[float, float]:
+        return wilson_interval(self.true_positives, self.true_positives + self.false_positives)
+
+    @property
+    def recall_interval(self) -> tuple[float, float]:
+        return wilson_interval(self.true_positives, self.support)
 
 
 @dataclass
@@ -77,6 +102,11 @@ class EvalReport:
     mistakes: list[Mistake] = field(default_factory=list)
     items: int = 0
     classifier_version: str = ""
+    # tag -> 95 % bootstrap interval of its F1 (items resampled), and "macro"
+    f1_intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # every tag emitted or expected on random-stream items, pooled
+    random_stream: TagScore | None = None
+    random_stream_items: int = 0
 
     @property
     def macro_f1(self) -> float:
@@ -96,8 +126,20 @@ class EvalReport:
                     "tp": s.true_positives,
                     "fp": s.false_positives,
                     "fn": s.false_negatives,
+                    "precision_95": _rounded(s.precision_interval),
+                    "recall_95": _rounded(s.recall_interval),
+                    "f1_95": _rounded(self.f1_intervals.get(tag)),
                 }
                 for tag, s in sorted(self.scores.items())
+            },
+            "macro_f1_95": _rounded(self.f1_intervals.get("macro")),
+            "random_stream": None if self.random_stream is None else {
+                "items": self.random_stream_items,
+                "tags_emitted": self.random_stream.true_positives + self.random_stream.false_positives,
+                "precision": round(self.random_stream.precision, 4),
+                "precision_95": _rounded(self.random_stream.precision_interval),
+                "recall": round(self.random_stream.recall, 4),
+                "recall_95": _rounded(self.random_stream.recall_interval),
             },
             "precision_at_confidence": [
                 {
@@ -130,14 +172,25 @@ class EvalReport:
         }
 
 
+def _rounded(pair: tuple[float, float] | None) -> list[float] | None:
+    return None if pair is None else [round(pair[0], 4), round(pair[1], 4)]
+
+
 def read_labeled(path: Path) -> list[LabeledItem]:
+    """Items with ``labels`` (a list, may be empty). A file where no line has
+    ``labels`` is refused: scoring it would report zeros that mean nothing."""
     items = []
+    with_labels = 0
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
+                labels = row.get("labels")
+                if labels is not None and not isinstance(labels, list):
+                    raise TypeError(f"labels must be a list of tag ids, got {type(labels).__name__}")
+                with_labels += labels is not None
                 items.append(
                     LabeledItem(
                         id=str(row.get("id", number)),
@@ -148,12 +201,19 @@ def read_labeled(path: Path) -> list[LabeledItem]:
                 )
             except (json.JSONDecodeError, AttributeError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: not a labeled item: {exc}") from exc
+    if items and not with_labels:
+        raise ValueError(
+            f"{path}: no item has a 'labels' field (a list of tag ids, [] for none): "
+            "nothing to score against"
+        )
     return items
 
 
-def evaluate(classifier: Classifier, items: Iterable[LabeledItem]) -> EvalReport:
+def evaluate(
+    classifier: TagClassifier, items: Iterable[LabeledItem], tag_ids: Sequence[str]
+) -> EvalReport:
     results = [(item, classifier.classify(item.title, item.text)) for item in items]
-    tags = set(classifier.taxonomy.tag_ids)
+    tags = set(tag_ids)
     for item, _ in results:
         tags |= item.labels
     scores = {tag: TagScore(tag) for tag in sorted(tags)}
@@ -176,10 +236,59 @@ def evaluate(classifier: Classifier, items: Iterable[LabeledItem]) -> EvalReport
                     counts[1] += match.tag in item.labels
         if got != set(item.labels):
             mistakes.append(Mistake(item, classification))
+    random_stream = TagScore("random_stream")
+    random_items = 0
+    for item, classification in results:
+        if item.random_stream:
+            random_items += 1
+            got = set(classification.tag_ids)
+            random_stream.true_positives += len(got & item.labels)
+            random_stream.false_positives += len(got - item.labels)
+            random_stream.false_negatives += len(item.labels - got)
     return EvalReport(
         scores=scores,
         at_confidence={t: tuple(c) for t, c in at_confidence.items()},
         mistakes=mistakes,
         items=len(results),
         classifier_version=classifier.version,
+        f1_intervals=bootstrap_f1([(item.labels, set(c.tag_ids)) for item, c in results],
+                                  sorted(tags)),
+        random_stream=random_stream if random_items else None,
+        random_stream_items=random_items,
     )
+
+
+def bootstrap_f1(
+    outcomes: Sequence[tuple[frozenset[str], set[str]]], tags: Sequence[str]
+) -> dict[str, tuple[float, float]]:
+    """95 % intervals of each tag's F1 and of the macro-F1: items resampled
+    with replacement, a fixed seed so the report is reproducible."""
+    if not outcomes:
+        return {}
+    rng = random.Random(BOOTSTRAP_SEED)
+    samples: dict[str, list[float]] = {tag: [] for tag in [*tags, "macro"]}
+    n = len(outcomes)
+    for _ in range(BOOTSTRAP_SAMPLES):
+        counts = {tag: [0, 0, 0] for tag in tags}
+        for _ in range(n):
+            expected, got = outcomes[rng.randrange(n)]
+            for tag in got | expected:
+                if tag in counts:
+                    c = counts[tag]
+                    if tag in got and tag in expected:
+                        c[0] += 1
+                    elif tag in got:
+                        c[1] += 1
+                    else:
+                        c[2] += 1
+        f1s = []
+        for tag, (tp, fp, fn) in counts.items():
+            f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+            samples[tag].append(f1)
+            f1s.append(f1)
+        samples["macro"].append(sum(f1s) / len(f1s))
+    out = {}
+    for tag, values in samples.items():
+        values.sort()
+        out[tag] = (values[int(0.025 * len(values))], values[int(0.975 * len(values)) - 1])
+    return out

@@ -248,7 +248,11 @@ class TagMatcher:
                 masks[1 if prefix else 0] |= bit
         return bit
 
-    def match(self, title: str, text: str) -> list[TagHit]:
+    def match(self, title: str, text: str, floor: float | None = None) -> list[TagHit]:
+        """The best hit per tag at or above the taxonomy's emit threshold, or
+        at or above ``floor`` when given (``floor=0``: every candidate, with
+        its negated and background flags, for the learned verifier)."""
+        threshold = self.taxonomy.emit_threshold if floor is None else floor
         sentences = split_sentences(title, text)
         if not sentences or not (self._terms or self._cased_terms):
             return []
@@ -317,10 +321,9 @@ class TagMatcher:
         for tag, hit in sorted(best.items()):
             bonus = PER_EXTRA_SENTENCE * min(max(support.get(tag, 0) - 1, 0), 3)
             confidence = round(min(MAX_CONFIDENCE, hit.confidence + bonus), 3)
-            if confidence >= self.taxonomy.emit_threshold:
-                out.append(
-                    TagHit(tag, hit.rule, confidence, hit.modality, hit.sentence, hit.triggers)
-                )
+            if confidence >= threshold:
+                out.append(TagHit(tag, hit.rule, confidence, hit.modality, hit.sentence,
+                                  hit.triggers, hit.background, hit.negated))
         return out
 
     @staticmethod

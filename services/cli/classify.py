@@ -10,8 +10,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.protocol import TagClassifier
 from watchfloor.services.classifier.taxonomy import TaxonomyError
+from watchfloor.services.classifier.verifier import ModelError
 from watchfloor.shared.progress import Progress
 
 
@@ -30,27 +31,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--input", type=Path, help="JSON-lines file to read (default: stdin)")
     parser.add_argument("--output", type=Path, help="file to write (default: stdout)")
     parser.add_argument("--taxonomy", type=Path, help="taxonomy YAML (default: settings, else the packaged one)")
+    add_classifier_option(parser)
     parser.set_defaults(func=run)
 
 
-def build_classifier(taxonomy: Path | None = None, with_actors: bool = True) -> Classifier:
-    """The classifier the settings describe, with ``taxonomy`` taking precedence.
+def add_classifier_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--classifier", choices=("learned", "rules"),
+        help="learned: rules propose, the trained verifier decides; rules: the rules alone "
+             "(default: WATCHFLOOR_CLASSIFIER, else learned)",
+    )
 
-    Raises TaxonomyError for a bad taxonomy. A gazetteer that cannot be loaded
-    costs the actors only, with a warning: tags do not depend on it.
-    """
+
+def build_classifier(taxonomy: Path | None = None, kind: str | None = None) -> TagClassifier:
+    """The classifier the settings describe, with ``taxonomy`` taking precedence."""
+    from watchfloor.services.classifier.factory import build_classifier as build
     from watchfloor.shared.settings import Settings
 
-    settings = Settings()
-    taxonomy_file = taxonomy or settings.taxonomy_file
-    if with_actors:
-        try:
-            return Classifier.from_files(taxonomy_file, settings.gazetteer_file)
-        except TaxonomyError:
-            raise
-        except (ImportError, OSError, ValueError) as exc:
-            print(f"watchfloor: warning: no actor extraction: {exc}", file=sys.stderr)
-    return Classifier.from_files(taxonomy_file, with_gazetteer=False)
+    return build(Settings(), taxonomy, kind)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,9 +56,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"watchfloor classify: input file not found: {args.input}", file=sys.stderr)
         return 2
     try:
-        classifier = build_classifier(args.taxonomy)
+        classifier = build_classifier(args.taxonomy, args.classifier)
     except TaxonomyError as exc:
         print(f"watchfloor classify: invalid taxonomy: {exc}", file=sys.stderr)
+        return 2
+    except ModelError as exc:
+        print(f"watchfloor classify: {exc}", file=sys.stderr)
         return 2
     source = args.input.open(encoding="utf-8") if args.input else sys.stdin
     sink = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def classify_stream(classifier: Classifier, lines: Iterable[str], out: IO[str]) -> dict[str, Any]:
+def classify_stream(classifier: TagClassifier, lines: Iterable[str], out: IO[str]) -> dict[str, Any]:
     started = time.perf_counter()
     items = tagged = errors = 0
     progress = Progress("classified")
@@ -95,7 +96,7 @@ def classify_stream(classifier: Classifier, lines: Iterable[str], out: IO[str]) 
     return {"items": items, "tagged": tagged, "errors": errors, "rate": items / elapsed if elapsed else 0.0}
 
 
-def classify_lines(classifier: Classifier, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+def classify_lines(classifier: TagClassifier, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

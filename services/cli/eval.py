@@ -7,8 +7,16 @@ import json
 import sys
 from pathlib import Path
 
-from watchfloor.services.classifier.evaluation import EvalReport, evaluate, read_labeled
-from watchfloor.services.classifier.taxonomy import TaxonomyError
+from watchfloor.services.classifier.evaluation import (
+    EvalReport,
+    LabeledItem,
+    evaluate,
+    read_labeled,
+)
+from watchfloor.services.classifier.protocol import TagClassifier
+from watchfloor.services.classifier.taxonomy import TaxonomyError, known_tag_ids
+from watchfloor.services.classifier.verifier import ModelError
+from watchfloor.services.cli.classify import add_classifier_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,14 +24,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "eval",
         help="score the classifier on labeled items (precision, recall, F1)",
         description=(
-            "Classify each item of a labeled JSON-lines file (id, title, text, labels) and "
-            "print per-tag precision, recall, F1 and support, the macro-F1, the precision of "
-            "tags at confidence thresholds 0.5..0.9, and the misclassified items with the "
-            "evidence sentence and trigger words the classifier used."
+            "Classify labelled items and print per-tag precision, recall and F1 with 95 %% "
+            "intervals, the macro-F1, the precision of tags at confidence thresholds 0.5..0.9, "
+            "the precision on items drawn at random (the natural stream), and the misclassified "
+            "items with the evidence used. Either --labeled FILE (JSON lines: id, title, text, "
+            "labels) or --corpus: the project's locked test split, read with the texts from "
+            "the data folder, plus the alert rate over every item of the pools."
         ),
     )
-    parser.add_argument("--labeled", type=Path, required=True, help="labeled JSON-lines file")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--labeled", type=Path, help="labeled JSON-lines file")
+    source.add_argument("--corpus", action="store_true",
+                        help="the project's labelled corpus: its locked test split")
+    parser.add_argument("--data-dir", type=Path,
+                        help="with --corpus: folder with news_pool*.jsonl (default: ../shared/data)")
+    parser.add_argument("--no-alert-rate", action="store_true",
+                        help="with --corpus: skip classifying the whole pool")
     parser.add_argument("--taxonomy", type=Path, help="taxonomy YAML (default: the packaged one)")
+    add_classifier_option(parser)
     parser.add_argument("--show-errors", type=int, default=20, metavar="N", help="misclassified items to list (default 20)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.set_defaults(func=run)
@@ -31,36 +49,83 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from watchfloor.services.cli.classify import build_classifier
+    from watchfloor.services.training.corpus import CorpusError
 
-    if not args.labeled.is_file():
+    if args.labeled is not None and not args.labeled.is_file():
         print(f"watchfloor eval: labeled file not found: {args.labeled}", file=sys.stderr)
         return 2
+    alert_rate = None
     try:
-        # the shipped classifier: actors take part in tagging (domestic visits)
-        classifier = build_classifier(args.taxonomy)
-        items = read_labeled(args.labeled)
-    except (TaxonomyError, ValueError) as exc:
+        classifier = build_classifier(args.taxonomy, args.classifier)
+        if args.corpus:
+            items, data_dir = corpus_test_items(args.data_dir)
+        else:
+            items = read_labeled(args.labeled)
+    except (TaxonomyError, ModelError, CorpusError, ValueError) as exc:
         print(f"watchfloor eval: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(classifier, items)
+    tag_ids = sorted(known_tag_ids(args.taxonomy))
+    report = evaluate(classifier, items, tag_ids)
+    if args.corpus and not args.no_alert_rate:
+        alert_rate = pool_alert_rate(classifier, data_dir)
     if args.json:
         data = report.to_dict()
         data["mistakes"] = data["mistakes"][: max(args.show_errors, 0)]
+        if alert_rate is not None:
+            data["pool_alert_rate"] = alert_rate
         print(json.dumps(data, indent=2))
     else:
         print(format_report(report, args.show_errors))
+        if alert_rate is not None:
+            print(f"\nalert rate over the pools: {alert_rate['tagged']:,} of "
+                  f"{alert_rate['items']:,} items get a tag ({alert_rate['rate']:.1%})")
     return 0
+
+
+def corpus_test_items(data_dir: Path | None) -> tuple[list[LabeledItem], Path]:
+    from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, load_corpus
+
+    data_dir = data_dir or DEFAULT_DATA_DIR
+    items = [
+        LabeledItem(item.id, item.title, item.text, item.labels, item.random_stream)
+        for item in load_corpus(data_dir) if item.locked_test
+    ]
+    return items, data_dir
+
+
+def pool_alert_rate(classifier: TagClassifier, data_dir: Path) -> dict:
+    """How many items of the whole pools would get at least one tag."""
+    from watchfloor.services.training.corpus import iter_pool
+    from watchfloor.shared.progress import Progress
+
+    progress = Progress("watchfloor eval: alert rate")
+    items = tagged = 0
+    for raw in iter_pool(data_dir):
+        items += 1
+        tagged += bool(classifier.classify(raw.get("title", ""), raw.get("text", "")).tags)
+        progress.add()
+    return {"items": items, "tagged": tagged, "rate": round(tagged / items, 4) if items else 0.0}
 
 
 def format_report(report: EvalReport, show_errors: int) -> str:
     lines = [f"{report.items} items, classifier {report.classifier_version}", ""]
-    lines.append(f"{'tag':<24}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}{'fp':>5}{'fn':>5}")
+    lines.append(f"{'tag':<24}{'precision (95%)':>22}{'recall (95%)':>22}{'F1 (95%)':>22}"
+                 f"{'support':>9}{'fp':>5}{'fn':>5}")
     for tag, s in sorted(report.scores.items()):
         lines.append(
-            f"{tag:<24}{s.precision:>10.3f}{s.recall:>8.3f}{s.f1:>8.3f}{s.support:>9}"
+            f"{tag:<24}{_with_interval(s.precision, s.precision_interval):>22}"
+            f"{_with_interval(s.recall, s.recall_interval):>22}"
+            f"{_with_interval(s.f1, report.f1_intervals.get(tag)):>22}{s.support:>9}"
             f"{s.false_positives:>5}{s.false_negatives:>5}"
         )
-    lines.append(f"{'macro-F1':<24}{'':>18}{report.macro_f1:>8.3f}")
+    lines.append(f"{'macro-F1':<24}{'':>44}"
+                 f"{_with_interval(report.macro_f1, report.f1_intervals.get('macro')):>22}")
+    if report.random_stream is not None:
+        r = report.random_stream
+        lines += ["", f"random stream ({report.random_stream_items} items drawn at random, "
+                  f"{r.true_positives + r.false_positives} tags emitted): "
+                  f"precision {_with_interval(r.precision, r.precision_interval)}, "
+                  f"recall {_with_interval(r.recall, r.recall_interval)}"]
     lines += ["", "precision at confidence (all tags)", f"{'>=':>6}{'tags':>7}{'correct':>9}{'precision':>11}{'recall':>8}"]
     for threshold, (n, ok, positives) in sorted(report.at_confidence.items()):
         precision = f"{ok / n:.3f}" if n else "-"
@@ -78,3 +143,9 @@ def format_report(report: EvalReport, show_errors: int) -> str:
             if mistake.missed:
                 lines.append(f"    - missed {sorted(mistake.missed)}; text: {mistake.item.text[:200]}")
     return "\n".join(lines)
+
+
+def _with_interval(value: float, interval: tuple[float, float] | None) -> str:
+    if interval is None:
+        return f"{value:.3f}"
+    return f"{value:.3f} [{interval[0]:.2f}-{interval[1]:.2f}]"

@@ -16,6 +16,8 @@ from watchfloor.shared.errors import WatchfloorError
 _COMMAND_MODULES = (
     "classify",
     "eval",
+    "train",
+    "label",
     "taxonomy",
     "ingest",
     "worker",

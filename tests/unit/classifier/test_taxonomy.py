@@ -46,8 +46,9 @@ def test_ninth_tag_works_end_to_end(tmp_path: Path, capsys):
     out = tmp_path / "out.jsonl"
     assert main(["classify", "--input", str(source), "--output", str(out), "--taxonomy", str(file)]) == 0
     row = json.loads(out.read_text())
+    # the learned classifier (the default) leaves a tag it was not trained on to the rules
     assert row["tags"] == ["cyber_attack"]
-    assert row["classification"]["classifier_version"] == "test-9.0"
+    assert row["classification"]["classifier_version"].split("+model.")[0] == "test-9.0"
 
 
 def _error_lines(text: str) -> list[tuple[int | None, str]]:

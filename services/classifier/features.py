@@ -1,0 +1,116 @@
+"""What the learned verifier sees of an article: sparse named features.
+
+The same code serves training and classification, so the model never sees
+anything at run time that it was not trained on. Each tag is judged on:
+
+- ``shared``: the headline's words and word classes, and gazetteer facts
+  (how many states the item names, international bodies);
+- when the rules found a candidate for the tag: the candidate itself (that
+  one fired, which rule, its modality, negation, background, confidence,
+  trigger words) and the words of its evidence sentence. Judging the
+  sentence that carries the event, not the whole item, keeps a long article
+  that reports several events from diluting each of them;
+- otherwise ``lead``: the words of the headline and the first
+  ``LEAD_WORDS`` of the text, where a missed phrasing would show.
+
+Words are folded to lower case, numbers to ``#``; ``concepts`` adds word
+classes and their pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from watchfloor.services.classifier.concepts import concept_features
+from watchfloor.services.classifier.matcher import TagHit
+from watchfloor.shared.schemas import Actor
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_DIGIT = re.compile(r"\d")
+# Words too common to say anything alone; pairs still keep them in context.
+_STOPWORDS = frozenset([
+    "a", "an", "the", "of", "to", "in", "on", "at", "for", "and", "or", "but", "is", "are",
+    "was", "were", "be", "been", "by", "with", "as", "from", "that", "this", "it", "its", "his",
+    "her", "their", "has", "have", "had", "will", "would", "said", "says",
+])
+# The model learns from headlines with a standfirst (~35 words); a full
+# article's lead is what resembles them.
+LEAD_WORDS = 60
+
+
+def tokens(value: str) -> list[str]:
+    """Lower-case words; a word with a digit in it ("2023", "f-16") is "#"."""
+    return [word if word.isalpha() else ("#" if _DIGIT.search(word) else word)
+            for word in _TOKEN.findall(value.lower())]
+
+
+def words_features(words: Sequence[str], found: dict[str, float]) -> dict[str, float]:
+    """Words (``w:``), word pairs (``b:``), word classes and their pairs."""
+    previous = "^"
+    for word in words:
+        if word not in _STOPWORDS:
+            found["w:" + word] = 1.0
+        found[f"b:{previous}_{word}"] = 1.0
+        previous = word
+    found.update(concept_features([list(words)], ()))
+    return found
+
+
+def word_features(title: str, text: str) -> dict[str, float]:
+    """The words of a headline and text (or of one sentence: ``text=""``)."""
+    return words_features(tokens(title) + tokens(text)[:LEAD_WORDS], {})
+
+
+@dataclass(frozen=True)
+class ItemFeatures:
+    shared: dict[str, float]
+    lead: dict[str, float]
+    by_tag: dict[str, dict[str, float]]
+
+    def for_tag(self, tag: str) -> dict[str, float]:
+        """One tag's whole view (training fits on these)."""
+        merged = dict(self.shared)
+        merged.update(self.by_tag.get(tag) or self.lead)
+        return merged
+
+
+def candidate_features(hit: TagHit) -> dict[str, float]:
+    tag = hit.tag
+    found = {"r:cand": 1.0, "rc:cand": hit.confidence, f"rid:{hit.rule}": 1.0,
+             f"m:{hit.modality}": 1.0}
+    if hit.sentence.field == "title":
+        found["r:in_title"] = 1.0
+    if hit.negated:
+        found["r:negated"] = 1.0
+    if hit.background:
+        found["r:background"] = 1.0
+    for trigger in hit.triggers:
+        found[f"tr:{trigger.text.lower()}"] = 1.0
+    found[f"r:{tag}"] = 1.0
+    return words_features(tokens(hit.sentence.text), found)
+
+
+def actor_features(actors: Sequence[Actor], found: dict[str, float]) -> dict[str, float]:
+    states = {a.id if a.kind == "country" else a.country for a in actors} - {None}
+    found[f"states:{min(len(states), 3)}"] = 1.0
+    for actor in actors:
+        if actor.kind == "organisation":
+            found["org:" + actor.id] = 1.0
+    return found
+
+
+def item_features(
+    title: str, text: str, candidates: Iterable[TagHit], actors: Sequence[Actor]
+) -> ItemFeatures:
+    title_words = tokens(title)
+    shared: dict[str, float] = {}
+    for word in title_words:
+        if word not in _STOPWORDS:
+            shared["t:" + word] = 1.0
+    shared.update(concept_features([], title_words))
+    actor_features(actors, shared)
+    lead = words_features(title_words + tokens(text)[:LEAD_WORDS], {"r:none": 1.0})
+    by_tag = {hit.tag: candidate_features(hit) for hit in candidates}
+    return ItemFeatures(shared, lead, by_tag)

@@ -1,0 +1,116 @@
+"""The labelled corpus: label files in this package joined with the item
+texts from the data directory at run time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchfloor.services.training.split import is_locked_test
+from watchfloor.shared.errors import ConfigError
+
+LABELS_DIR = Path(__file__).with_name("labels")
+CORPUS_FILE = LABELS_DIR / "corpus.jsonl"
+SECOND_ANNOTATOR_FILE = LABELS_DIR / "second_annotator.jsonl"
+# Where the repository's sibling data folder is, relative to a checkout.
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+POOL_FILES = ("news_pool.jsonl", "news_pool_ext.jsonl")
+GUIDE_VERSION = "5"  # labels/GUIDE.md
+DEV_FILE = "dev_labeled.jsonl"
+
+
+class CorpusError(ConfigError):
+    """The labels or the data directory cannot be read."""
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    id: str
+    labels: frozenset[str]
+    annotator: str
+    guide: str
+    sample: str
+
+
+@dataclass(frozen=True)
+class LabelledItem:
+    id: str
+    title: str
+    text: str
+    labels: frozenset[str]
+    sample: str = "dev"
+    annotator: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def locked_test(self) -> bool:
+        return is_locked_test(self.id)
+
+    @property
+    def random_stream(self) -> bool:
+        """Drawn at random from a pool: the natural stream, not keyword-enriched."""
+        return self.sample.startswith("random")
+
+
+def read_label_records(path: Path = CORPUS_FILE) -> list[LabelRecord]:
+    records = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CorpusError(f"cannot read labels {path}: {exc.strerror or exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            records.append(LabelRecord(
+                id=data["id"], labels=frozenset(data["labels"]), annotator=data["annotator"],
+                guide=str(data["guide"]), sample=data.get("sample", ""),
+            ))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CorpusError(f"{path}:{number}: not a label record ({exc})") from None
+    return records
+
+
+def iter_pool(data_dir: Path, files: Iterable[str] = POOL_FILES) -> Iterator[dict]:
+    """Every item of the news pools (id, title, text, ...)."""
+    for name in files:
+        path = data_dir / name
+        try:
+            handle = path.open(encoding="utf-8")
+        except OSError as exc:
+            raise CorpusError(
+                f"cannot read {path}: {exc.strerror or exc} (set --data-dir to the folder "
+                f"holding {', '.join(POOL_FILES)})"
+            ) from None
+        with handle:
+            for line in handle:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def load_corpus(
+    data_dir: Path = DEFAULT_DATA_DIR, *, with_dev: bool = True, labels_file: Path = CORPUS_FILE
+) -> list[LabelledItem]:
+    """The project's labels joined with their texts, plus the data folder's
+    300-item dev sample (labelled by its providers) when ``with_dev``. A later
+    line for an id replaces an earlier one (a corrected label)."""
+    records = {r.id: r for r in read_label_records(labels_file)}
+    items: list[LabelledItem] = []
+    for raw in iter_pool(data_dir):
+        record = records.get(raw["id"])
+        if record is not None:
+            items.append(LabelledItem(raw["id"], raw["title"], raw.get("text", ""),
+                                      record.labels, record.sample, record.annotator))
+    missing = len(records) - len(items)
+    if missing:
+        raise CorpusError(f"{missing} labelled ids are not in {data_dir}: wrong data folder?")
+    if with_dev and (data_dir / DEV_FILE).is_file():
+        for raw in iter_pool(data_dir, [DEV_FILE]):
+            if raw["id"] not in records:
+                items.append(LabelledItem(raw["id"], raw["title"], raw.get("text", ""),
+                                          frozenset(raw["labels"]), "dev", "shared-dev"))
+    items.sort(key=lambda item: item.id)
+    return items

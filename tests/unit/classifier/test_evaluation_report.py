@@ -1,0 +1,85 @@
+"""``eval``'s numbers: intervals, the random stream, refusing unlabeled files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from watchfloor.services.classifier.evaluation import (
+    LabeledItem,
+    evaluate,
+    read_labeled,
+    wilson_interval,
+)
+from watchfloor.shared.schemas import Classification, TagMatch
+
+
+class FixedClassifier:
+    """Answers from a table: the scores, not the rules, are under test."""
+
+    version = "fixed"
+
+    def __init__(self, answers: dict[str, list[str]]) -> None:
+        self.answers = answers
+
+    def classify(self, title: str, text: str) -> Classification:
+        return Classification(
+            tags=[TagMatch(tag=t, confidence=0.9, modality="asserted", evidence=title)
+                  for t in self.answers.get(title, [])],
+            classifier_version=self.version,
+        )
+
+    def classify_article(self, article):  # pragma: no cover - protocol completeness
+        return self.classify(article.title, article.text)
+
+
+def test_wilson_interval_is_sound_at_the_edges():
+    low, high = wilson_interval(10, 10)
+    assert high == 1.0 and 0.69 < low < 0.73  # 10/10 is not proof of 100 %
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    low, high = wilson_interval(50, 100)
+    assert low == pytest.approx(0.404, abs=1e-3) and high == pytest.approx(0.596, abs=1e-3)
+
+
+def test_scores_intervals_and_the_random_stream():
+    items = [
+        LabeledItem("1", "a", "", frozenset({"sanctions"}), random_stream=True),
+        LabeledItem("2", "b", "", frozenset(), random_stream=True),
+        LabeledItem("3", "c", "", frozenset({"sanctions"})),
+        LabeledItem("4", "d", "", frozenset()),
+    ]
+    classifier = FixedClassifier({"a": ["sanctions"], "b": ["sanctions"], "c": ["sanctions"]})
+    report = evaluate(classifier, items, ["sanctions"])
+    score = report.scores["sanctions"]
+    assert (score.true_positives, score.false_positives, score.false_negatives) == (2, 1, 0)
+    low, high = report.f1_intervals["sanctions"]
+    assert 0 <= low <= score.f1 <= high <= 1
+    # random stream: items 1 and 2 only; one right, one false alarm
+    assert report.random_stream_items == 2
+    assert report.random_stream.precision == 0.5 and report.random_stream.recall == 1.0
+    data = report.to_dict()
+    assert data["random_stream"]["tags_emitted"] == 2
+    assert data["tags"]["sanctions"]["precision_95"][0] < 2 / 3 < data["tags"]["sanctions"]["precision_95"][1]
+
+
+def test_bootstrap_intervals_are_reproducible():
+    items = [LabeledItem(str(n), str(n), "", frozenset({"sanctions"} if n % 2 else set()))
+             for n in range(40)]
+    classifier = FixedClassifier({str(n): ["sanctions"] for n in range(0, 40, 3)})
+    first = evaluate(classifier, items, ["sanctions"]).f1_intervals
+    second = evaluate(classifier, items, ["sanctions"]).f1_intervals
+    assert first == second
+
+
+def test_a_file_without_labels_is_refused_with_a_reason(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_text(json.dumps({"id": "1", "title": "t", "text": "x", "label": ["sanctions"]}) + "\n")
+    with pytest.raises(ValueError, match="no item has a 'labels' field"):
+        read_labeled(path)
+
+
+def test_labels_must_be_a_list(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_text(json.dumps({"id": "1", "title": "t", "labels": "sanctions"}) + "\n")
+    with pytest.raises(ValueError, match=r"items.jsonl:1: .*labels must be a list"):
+        read_labeled(path)

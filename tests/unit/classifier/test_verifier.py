@@ -1,0 +1,131 @@
+"""The learned verifier: model file, scoring, and the classifier built on it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.features import ItemFeatures
+from watchfloor.services.classifier.learned import VerifiedClassifier
+from watchfloor.services.classifier.protocol import TagClassifier
+from watchfloor.services.classifier.taxonomy import load_taxonomy
+from watchfloor.services.classifier.verifier import ModelError, VerifierModel
+
+
+def _model(tmp_path: Path, **overrides) -> Path:
+    data = {
+        "format": 1,
+        "tags": ["missile_test", "sanctions"],
+        "bias": [-2.0, -3.0],
+        "calibration": [[1.0, 0.0], [1.0, 0.0]],
+        "thresholds": {"missile_test": 0.5, "sanctions": 0.9},
+        "weights": {"w:launch": [[0, 3.0]], "w:embargo": [[1, 2.0]], "t:missile": [[0, 1.0]]},
+    }
+    data.update(overrides)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _view(lead: dict, shared: dict | None = None, by_tag: dict | None = None) -> ItemFeatures:
+    return ItemFeatures(shared or {}, lead, by_tag or {})
+
+
+def test_scores_are_calibrated_probabilities_against_per_tag_thresholds(tmp_path):
+    model = VerifierModel.load(_model(tmp_path))
+    scores = {s.tag: s for s in model.score(
+        _view({"w:launch": 1.0, "w:embargo": 1.0}, shared={"t:missile": 1.0}))}
+    # missile: sigmoid(-2 + 3 + 1) = 0.88 >= 0.5; sanctions: sigmoid(-3 + 2) = 0.27 < 0.9
+    assert scores["missile_test"].probability == pytest.approx(0.8808, abs=1e-4)
+    assert scores["missile_test"].emitted
+    assert not scores["sanctions"].emitted
+    assert model.score(_view({"w:unknown": 1.0}))[0].probability == pytest.approx(0.1192, abs=1e-4)
+
+
+def test_a_tag_with_a_rule_candidate_is_judged_on_the_candidate_not_the_lead(tmp_path):
+    model = VerifierModel.load(_model(tmp_path))
+    # the lead says "launch"; missile_test's own candidate sentence does not
+    view = _view({"w:launch": 1.0}, by_tag={"missile_test": {"w:embargo": 1.0}})
+    scores = {s.tag: s for s in model.score(view)}
+    assert scores["missile_test"].probability == pytest.approx(0.1192, abs=1e-4)  # sigmoid(-2)
+    assert scores["sanctions"].probability == pytest.approx(0.0474, abs=1e-4)  # lead: sigmoid(-3)
+
+
+def test_calibration_rescales_the_margin(tmp_path):
+    model = VerifierModel.load(_model(tmp_path, calibration=[[2.0, 1.0], [1.0, 0.0]]))
+    # sigmoid(2 * (-2 + 3) + 1) = sigmoid(3)
+    assert model.score(_view({"w:launch": 1.0}))[0].probability == pytest.approx(0.9526, abs=1e-4)
+
+
+def test_a_missing_or_broken_model_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="cannot read model"):
+        VerifierModel.load(tmp_path / "absent.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ModelError, match="not a JSON model"):
+        VerifierModel.load(bad)
+    with pytest.raises(ModelError, match="unknown model format"):
+        VerifierModel.load(_model(tmp_path, format=99))
+    incomplete = tmp_path / "incomplete.json"
+    incomplete.write_text(json.dumps({"format": 1, "tags": ["a"]}))
+    with pytest.raises(ModelError, match="incomplete model"):
+        VerifierModel.load(incomplete)
+
+
+def test_the_packaged_model_covers_the_packaged_taxonomy():
+    model = VerifierModel.load()
+    assert sorted(model.tags) == sorted(load_taxonomy().tag_ids)
+    assert all(0 < t < 1 for t in model.thresholds)
+
+
+@pytest.fixture(scope="module")
+def learned() -> VerifiedClassifier:
+    return VerifiedClassifier(Classifier.from_files(), VerifierModel.load())
+
+
+def test_the_learned_classifier_is_a_tag_classifier_whose_version_names_the_model(learned):
+    assert isinstance(learned, TagClassifier)
+    rules_version, model_part = learned.version.split("+")
+    assert rules_version == learned.rules.version
+    assert model_part == f"model.{learned.model.digest[:12]}"
+    assert learned.classify("A", "").classifier_version == learned.version
+
+
+def test_seed_case_treaty_troops_and_missile_test(learned):
+    result = learned.classify(
+        "North Korea and Russia reaffirm treaty as Pyongyang sends troops and tests missile",
+        "North Korea and Russia reaffirmed their mutual defence treaty on Tuesday. Pyongyang "
+        "has sent 10,000 to 12,000 troops to Russia, officials said. North Korea also "
+        "test-fired a new anti-aircraft missile, state media reported.",
+    )
+    assert {"missile_test", "troop_deployment", "treaty_reaffirmation"} <= set(result.tag_ids)
+    assert {"KP", "RU"} <= {a.id for a in result.actors}
+    troops = [f for f in result.figures if f.kind == "troops"]
+    assert troops and troops[0].low == 10_000 and troops[0].high == 12_000
+    for tag in result.tags:  # confidence is the model's probability; evidence is a sentence
+        assert 0 < tag.confidence <= 1
+        span = tag.evidence_span
+        assert span is not None and tag.evidence in (span.text,)
+
+
+def test_unrelated_news_gets_no_tag(learned):
+    result = learned.classify("Local bakery wins award for sourdough",
+                              "The shop on the high street has been baking since 1920.")
+    assert result.tags == []
+
+
+def test_a_tag_without_a_rule_candidate_takes_the_model_s_strongest_sentence(tmp_path):
+    # a model that emits missile_test on the word "launch" alone, which no rule needs
+    model = VerifierModel.load(_model(tmp_path))
+    classifier = VerifiedClassifier(Classifier(load_taxonomy()), model)
+    title = "Quiet week in the capital"
+    text = "Markets were calm. Officials confirmed the launch happened at dawn."
+    result = classifier.classify(title, text)
+    match = result.tag("missile_test")
+    assert match is not None and match.modality == "asserted"
+    assert match.evidence == "Officials confirmed the launch happened at dawn."
+    assert [t.text for t in match.triggers] == ["launch"]
+    trigger = match.triggers[0]
+    assert text[trigger.start:trigger.end] == "launch"

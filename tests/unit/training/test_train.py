@@ -1,0 +1,83 @@
+"""Training: thresholds, determinism, and a model that learns what it is shown."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.learned import VerifiedClassifier
+from watchfloor.services.classifier.taxonomy import load_taxonomy
+from watchfloor.services.classifier.verifier import DEFAULT_MODEL_PATH, VerifierModel
+from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, LabelledItem, load_corpus
+from watchfloor.services.training.train import best_threshold, f_beta, train, write_model
+
+pytest.importorskip("sklearn")
+
+
+def test_f_beta_weighs_precision_when_beta_is_below_one():
+    assert f_beta(1.0, 0.5) == pytest.approx(2 / 3)
+    assert f_beta(0.9, 0.5, beta=0.5) > f_beta(0.5, 0.9, beta=0.5)
+    assert f_beta(0.0, 0.0) == 0.0
+
+
+def test_best_threshold_separates_cleanly_separated_scores():
+    threshold, precision, recall = best_threshold([0.9, 0.8, 0.3, 0.2], [True, True, False, False])
+    assert 0.3 < threshold <= 0.8
+    assert (precision, recall) == (1.0, 1.0)
+
+
+PLACES = ["Avalon", "Borduria", "Carpania", "Dorvia", "Elbonia", "Freedonia", "Genovia",
+          "Hyrkania", "Illyria", "Jotunheim", "Krakozhia", "Latveria", "Moldavia", "Nerdvana"]
+WHEN = ["on Monday", "early on Tuesday", "at dawn", "overnight", "last week", "on Friday"]
+
+
+def _synthetic() -> list[LabelledItem]:
+    """Invented items: launches of missiles versus launches of products and
+    sports news, varied enough to be separate stories."""
+    items = []
+    for n in range(42):
+        place, when = PLACES[n % len(PLACES)], WHEN[n % len(WHEN)]
+        items.append(LabelledItem(
+            f"syn-m{n}", f"{place} test-fires ballistic missile {when}",
+            f"The army of {place} said the launch {when} was a success, its {n}th this year.",
+            frozenset({"missile_test"})))
+        items.append(LabelledItem(
+            f"syn-p{n}", f"{place} startup launches phone {when}",
+            f"Shoppers in {place} queued {when} for the device, model {n}.", frozenset()))
+        items.append(LabelledItem(
+            f"syn-s{n}", f"{place} Rockets beat rivals {when}",
+            f"Fans of the {place} side cheered win {n} {when}.", frozenset()))
+    return items
+
+
+def test_training_learns_the_labels_and_is_reproducible(tmp_path):
+    rules = Classifier(load_taxonomy())
+    items = _synthetic()
+    first = train(items, rules, ["missile_test", "sanctions"])
+    second = train(items, rules, ["missile_test", "sanctions"])
+    a = write_model(first.model, tmp_path / "a.json")
+    b = write_model(second.model, tmp_path / "b.json")
+    assert a == b  # same labels, same versions: the same bytes
+    model = VerifierModel.load(tmp_path / "a.json")
+    learned = VerifiedClassifier(rules, model)
+    assert learned.classify("Wakanda test-fires ballistic missile",
+                            "The army said the launch was a success.").tag_ids == ["missile_test"]
+    assert learned.classify("Wakanda startup launches phone",
+                            "Shoppers queued for the device.").tag_ids == []
+    trained_on = [i for i in items if not i.locked_test]
+    fit = {f.tag: f for f in first.fits}["missile_test"]
+    assert fit.cv_f1 > 0.9
+    assert fit.positives == sum("missile_test" in i.labels for i in trained_on)
+    assert first.model["meta"]["training_items"] == len(trained_on) < len(items)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DEFAULT_DATA_DIR / "news_pool_ext.jsonl").is_file(),
+                    reason="needs ../shared/data (the news pools)")
+def test_the_committed_model_is_what_training_rebuilds(tmp_path):
+    rules = Classifier.from_files()
+    result = train(load_corpus(), rules, rules.taxonomy.tag_ids)
+    digest = write_model(result.model, tmp_path / "model.json")
+    assert digest == hashlib.sha256(DEFAULT_MODEL_PATH.read_bytes()).hexdigest(), (
+        "the committed model is stale: run `make train`")
