@@ -32,8 +32,10 @@ with capital letters matches case-sensitively ("US" but not "us").
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,6 +176,49 @@ class Taxonomy:
                         f"{name}: {term!r} misses {ing!r} (write {stem[:-1] + '*'!r}, "
                         f"or add {ing!r} to the list)"
                     )
+        return out
+
+    def wildcard_warnings(
+        self, text: str | None = None, common_words: Sequence[str] | None = None
+    ) -> list[str]:
+        """Wildcard stems that also match common English words outside their
+        own family: "mig*" is meant for MiG jets and also matches "might",
+        "migrants" and "migration"; "f 15*" also matches "F-150". A word is in
+        the stem's family when it is the stem with inflections and usual
+        endings ("missil*": "missile", "missiles"; "ban*": "bans", "banned");
+        the rest are listed, most common first, as "FILE:LINE: ..." with the
+        line where the term is written (``text``: the taxonomy's YAML, read
+        from ``source`` when not given). ``common_words``: most frequent first,
+        by default the 50,000 commonest English words of ``wordfreq``.
+
+        Only one-word stems are compared with the words (the other words of a
+        phrase make a stray match unlikely), and phrases whose last word is one
+        or two letters ("airbus a*"). A stem ending in a number of two or more
+        digits matches longer numbers ("f 15*": "f 150")."""
+        if text is None:
+            try:
+                text = Path(self.source).read_text(encoding="utf-8")
+            except (OSError, ValueError):
+                text = None
+        written = _wildcard_lines(text) if text is not None else {}
+        for _, terms in self.term_lists():
+            for term in terms:
+                if term.endswith("*"):
+                    written.setdefault(term, [])
+        index = _CommonWords.of(common_words)
+        out: list[str] = []
+        for term, lines in sorted(written.items(), key=lambda item: (item[1][:1] or [0], item[0])):
+            strays = _stray_matches(term, index)
+            if not strays:
+                continue
+            where = f"{self.source}:{lines[0]}" if lines else self.source
+            shown = ", ".join(strays[:5])
+            count = f" ({len(strays)} in all)" if len(strays) > 5 else ""
+            also = f"; also on line(s) {', '.join(map(str, lines[1:]))}" if len(lines) > 1 else ""
+            out.append(
+                f"{where}: wildcard {term!r} also matches common words outside its family: "
+                f"{shown}{count}{also}"
+            )
         return out
 
     def term_count(self) -> int:
@@ -463,3 +508,140 @@ class _Validator:
             if "without_near" in fields
             else (),
         )
+
+
+# ---- wildcard stems against common English words (taxonomy check) ----------
+
+# Endings that keep a word in its stem's family: inflections and the usual
+# derivations ("deploy*": deployed, deployment; "russia*": russian).
+_ENDING_WORDS = """s es ed ing er ers or ors est y ly ally al als ial ive ives ively ion ions ation
+    ations ition itions tion tions atory ity ities ies ied ier iers iest ily ance ances ence
+    ences ant ants ent ents ancy ency ism isms ist ists ise ize ises izes ised ized ising
+    izing isation ization isations izations se ze ses zes sed zed sing zing sation zation
+    able ible ably ibly ability ibility abilities ful less ness ship ships an ans ian ians
+    ia ese ic ics ical ically ary aries ery eries ory ories ry age ages ure ures ee ees th
+    ths ate ates ated ating ator ators ative atives en ment ments ement ements me mes man
+    men"""
+_ENDINGS = sorted(_ENDING_WORDS.split(), key=len, reverse=True)
+_ENDING = "(?:" + "|".join(_ENDINGS) + ")"
+_FAMILY_REST = re.compile(f"{_ENDING}{{0,3}}")
+# a doubled last consonant before a vowel ending: "banned", "rebellion"
+_DOUBLED_REST = re.compile(
+    f"(?:ed|ing|er|ers|able|en|ion|ions|ation|ations|ance|ances){_ENDING}{{0,2}}"
+)
+# after a final "e" of the stem: "produce*" -> "produced", "urge*" -> "urges"
+_AFTER_E_REST = re.compile(f"(?:d|s|r|rs|st){_ENDING}{{0,2}}")
+# after a final "a" of a name: "russia*" -> "russian", "cuba*" -> "cubans"
+_AFTER_A_REST = re.compile(f"(?:n|ns){_ENDING}{{0,1}}")
+# a stem that is no word by itself is completed by a letter: "missil*" ->
+# "missile", "casualt*" -> "casualty" (not "quit*" -> "quite")
+_COMPLETED_REST = re.compile(f"[eyi]{_ENDING}{{0,3}}")
+# a stem that is among this many commonest words is a word by itself
+_WORD_RANK = 20_000
+# Domain words the endings above do not foresee, per stem family.
+_FAMILY_WORDS: dict[str, frozenset[str]] = {
+    "battl": frozenset({"battlefield", "battlefields", "battlefront", "battlefronts"}),
+    "build": frozenset({"buildup", "buildups"}),  # a military buildup
+    "flood": frozenset({"floodwaters", "floodgates", "floodplain"}),
+    "criticis": frozenset({"criticism", "criticisms"}),
+    "disarm": frozenset({"disarmament"}),
+    "jihadi": frozenset({"jihadist", "jihadists"}),
+    "kill": frozenset({"killin"}),  # "killin'"
+    "lift": frozenset({"liftoff", "liftoffs"}),  # a rocket's lift-off
+    "pharma": frozenset(
+        {"pharmaceutical", "pharmaceuticals", "pharmacy", "pharmacies", "pharmacist", "pharmacists"}
+    ),
+    "program": frozenset({"programmatic"}),
+    "pursu": frozenset({"pursuit", "pursuits"}),
+    "rebel": frozenset({"rebellious"}),
+    "resum": frozenset({"resumption"}),
+    "telecom": frozenset({"telecommunication", "telecommunications"}),
+}
+_COMMON_WORDS_COUNT = 50_000
+_LEADING_WORD = re.compile(r"[a-z0-9]+")
+_TRAILING_NUMBER = re.compile(r"[0-9]{2,}$")
+
+
+class _CommonWords:
+    """Common words (lowercase, most frequent first) indexed for prefix look-up."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        ranks: dict[str, int] = {}
+        for word in words:
+            # the matcher reads a word up to its first non-alphanumeric ("might've")
+            match = _LEADING_WORD.match(word.lower())
+            if match:
+                ranks.setdefault(match.group(), len(ranks))
+        self.ranks = ranks
+        self.sorted = sorted(ranks)
+
+    @classmethod
+    def of(cls, words: Sequence[str] | None) -> _CommonWords:
+        return cls(words) if words is not None else _default_common_words()
+
+    def starting_with(self, prefix: str) -> list[str]:
+        """Words that begin with ``prefix`` and are longer, most common first."""
+        start = bisect.bisect_right(self.sorted, prefix)
+        end = bisect.bisect_left(self.sorted, prefix + "\uffff")
+        return sorted(self.sorted[start:end], key=self.ranks.__getitem__)
+
+
+@functools.cache
+def _default_common_words() -> _CommonWords:
+    import wordfreq  # only the check needs it
+
+    return _CommonWords(wordfreq.top_n_list("en", _COMMON_WORDS_COUNT))
+
+
+def _in_family(stem: str, word: str, index: _CommonWords) -> bool:
+    rest = word[len(stem) :]
+    if _FAMILY_REST.fullmatch(rest):
+        return True
+    if rest[:1] == stem[-1:] and stem[-1:] not in "aeiouy" and _DOUBLED_REST.fullmatch(rest[1:]):
+        return True
+    if stem.endswith("e") and _AFTER_E_REST.fullmatch(rest):
+        return True
+    if stem.endswith("a") and _AFTER_A_REST.fullmatch(rest):
+        return True
+    if stem.endswith("w") and rest == "n":  # "grown", "withdrawn"
+        return True
+    if index.ranks.get(stem, _WORD_RANK) >= _WORD_RANK and _COMPLETED_REST.fullmatch(rest):
+        return True
+    return any(stem.startswith(key) and word in words for key, words in _FAMILY_WORDS.items())
+
+
+def _stray_matches(term: str, index: _CommonWords) -> list[str]:
+    """The common words (or numbers) a wildcard term matches outside its family."""
+    words = term.rstrip("*").strip().lower().replace("-", " ").split()
+    if not words:
+        return []
+    head, last = " ".join(words[:-1]), words[-1]
+    number = _TRAILING_NUMBER.search(last)
+    if number:
+        # a model number ("F-15", "S-400") continued is another number ("F-150")
+        return [f"{head} {last}{tail}".strip() for tail in ("0", "00")]
+    if len(words) > 1 and (len(last) > 2 or not last.isalpha()):
+        return []
+    strays = [w for w in index.starting_with(last) if not _in_family(last, w, index)]
+    return [f"{head} {w}".strip() for w in strays]
+
+
+def _wildcard_lines(text: str) -> dict[str, list[int]]:
+    """Each wildcard term written in a taxonomy's YAML, with the lines it is on."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[str, list[int]] = {}
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            value = str(node.value).strip()
+            if value.endswith("*") and not value.startswith("@"):
+                lines.setdefault(value, []).append(_line(node))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(value for _, value in node.value)
+    return {term: sorted(set(found)) for term, found in lines.items()}

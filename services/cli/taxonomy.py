@@ -26,7 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="validate a taxonomy file",
         description=(
             "Validate a taxonomy YAML file. Prints OK with the version and the number of "
-            "tags, rules and terms, or every error as FILE:LINE: problem (exit code 1)."
+            "tags, rules and terms, or every error as FILE:LINE: problem (exit code 1). "
+            "Warnings (exit code still 0) name likely mistakes: a wildcard stem that keeps "
+            "a final e and misses the -ing form, or one that also matches common English "
+            "words outside its family ('mig*': 'migrants'; 'f 15*': 'F-150')."
         ),
     )
     check.add_argument("file", type=Path, nargs="?", default=DEFAULT_TAXONOMY_PATH, help="taxonomy YAML (default: the packaged one)")
@@ -47,6 +50,13 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     for warning in taxonomy.warnings():
         print(f"warning: {args.file}: {warning}", file=sys.stderr)
+    try:
+        wildcards = taxonomy.wildcard_warnings()
+    except ImportError as exc:  # the English word list comes from wordfreq
+        print(f"warning: wildcard stems not checked ({exc})", file=sys.stderr)
+        wildcards = []
+    for warning in wildcards:
+        print(f"warning: {warning}", file=sys.stderr)
     print(
         f"OK {args.file}: version {taxonomy.version}, {len(taxonomy.tags)} tags, "
         f"{taxonomy.rule_count} rules, {taxonomy.term_count()} terms"

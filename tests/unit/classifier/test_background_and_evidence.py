@@ -81,8 +81,8 @@ tags:
         "Rebels were supplied with rifles and mortars by a neighbouring state",
         "Country X will lease two submarines from Country Y",
         "Country X took delivery of the first of 12 fighter jets",
-        "Country Y pledged an extra $1bn in military support for Country X",
-        "Country Y promised state-of-the-art weapons to Country X",
+        "Country Y pledged a further $2bn of military support for Country X",
+        "Country Y promised cutting-edge weapons to Country X",
     ],
 )
 def test_arms_transfer_phrasings(tags_of, title):
@@ -92,9 +92,9 @@ def test_arms_transfer_phrasings(tags_of, title):
 @pytest.mark.parametrize(
     "title",
     [
-        "The country's volunteer army includes a software engineer with a tank",
-        "The army is set to unveil a new weapon designed to get under people's skin",
-        "The leader ordered forces including nuclear arms onto high alert",
+        "The militia's ranks include a schoolteacher who drives a tank",
+        "The army will soon unveil a heat-ray weapon meant to disperse crowds",
+        "The president put his forces, nuclear arms among them, on high alert",
     ],
 )
 def test_not_arms_transfers(tags_of, title):

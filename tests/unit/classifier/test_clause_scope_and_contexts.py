@@ -106,7 +106,7 @@ def test_not_nuclear_activity(tags_of, title):
 
 def test_nuclear_forces_on_alert_is_nuclear_not_troops(tags_of):
     tags = tags_of(
-        "Papers react", "The president has put the country's nuclear forces on high alert."
+        "Papers react", "Overnight the premier ordered the nation's nuclear forces onto high alert."
     )
     assert "nuclear_activity" in tags
     assert "troop_deployment" not in tags
@@ -142,7 +142,7 @@ def test_national_guard_troops_fanning_out_for_relief(tags_of):
 
 
 def test_air_force_sending_its_own_jets_is_no_transfer(tags_of):
-    tags = tags_of("Air Force to send fighter jets to the Pacific for drills")
+    tags = tags_of("Air Force will send six fighter jets to Alaska for drills")
     assert "arms_transfer" not in tags
 
 
@@ -152,7 +152,7 @@ def test_accusations_of_arms_deals_are_no_transfer(tags_of):
 
 
 def test_nuclear_weapons_test_speculation_is_no_missile_test(tags_of):
-    text = "Officials said the blast was unlikely to have been a nuclear weapons test."
+    text = "Seismologists said the tremor was probably not a nuclear weapons test."
     assert "missile_test" not in tags_of("Blast puzzles observers", text)
 
 
@@ -170,7 +170,7 @@ def test_test_prone_state_watched_the_launch(tags_of):
 
 def test_states_agree_ceasefire_after_a_clash(tags_of):
     title = "Two neighbours agree ceasefire after deadly border clash"
-    text = "Armenia and Azerbaijan agreed to a ceasefire at their border after the clash."
+    text = "India and Pakistan agreed to a ceasefire along their frontier after the shooting."
     assert "treaty_reaffirmation" in tags_of(title, text)
 
 
@@ -182,8 +182,8 @@ def test_ceasefire_with_an_armed_group_is_not_between_states(tags_of):
 @pytest.mark.parametrize(
     "text",
     [
-        "The retailer has reached an agreement to buy a rival in China in a deal worth $40 million.",
-        "An investment fund reached a deal with the owners to purchase a hotel in Washington.",
+        "The grocery chain reached an agreement to buy a Japanese competitor for $25 million.",
+        "A pension fund struck a deal with its owners to purchase an office tower in Chicago.",
     ],
 )
 def test_business_purchases_are_no_treaty(tags_of, text):
@@ -198,13 +198,13 @@ def test_business_purchases_are_no_treaty(tags_of, text):
     [
         (
             "Czech president unwell",
-            "Czech President Milos Zeman fell ill shortly after holding talks with the "
-            "country's embattled prime minister.",
+            "The Czech president was taken to hospital a day after holding talks with the "
+            "nation's outgoing prime minister.",
         ),
-        ("Defence secretary to meet army chiefs over conduct concerns", ""),
+        ("Defence minister will meet army chiefs about bullying reports", ""),
         (
             "Beijing's stance",
-            "In public statements and at international summits, Chinese officials have stayed neutral.",
+            "At international summits and in speeches, Indian diplomats have avoided taking sides.",
         ),
     ],
 )
@@ -213,5 +213,5 @@ def test_not_a_diplomatic_visit(full_classifier, title, text):
 
 
 def test_two_states_holding_talks(full_classifier):
-    text = "The United States and China held last-minute talks on Saturday before the vote."
+    text = "On the eve of the vote, the United States and China held last-minute talks."
     assert "diplomatic_visit" in _tags(full_classifier, "Council to vote", text)

@@ -33,7 +33,7 @@ def test_no_diplomatic_visit(tags_of, title):
 @pytest.mark.parametrize(
     "title",
     [
-        "Japan's prime minister arrives in Canberra for talks",
+        "Japanese prime minister arrives in Wellington for security talks",
         "Leaders gather for G20 summit in Rome",
     ],
 )
@@ -42,12 +42,14 @@ def test_diplomatic_visit_still_found(tags_of, title):
 
 
 def test_queen_visiting_a_ship_in_a_home_port_is_domestic(full_classifier):
-    title = "The Queen has been visiting a navy ship in Plymouth"
+    title = "The King has been visiting a navy frigate docked in Portsmouth"
     assert "diplomatic_visit" not in _tags(full_classifier, title)
 
 
 def test_visit_to_a_restive_province_is_domestic(full_classifier):
-    title = "Bomb wounds ten ahead of a visit to the restive province by Thailand's prime minister"
+    title = (
+        "Grenade attack injures six before the Philippine president's visit to the restive province"
+    )
     assert "diplomatic_visit" not in _tags(full_classifier, title)
 
 
@@ -70,10 +72,10 @@ def test_visiting_foreign_leader_is_still_a_visit(full_classifier):
         "Kenya Airways and a Gulf carrier sign a strategic alliance",
         "A new agreement between two software makers brings Wi-Fi to planes",
         "Ruling party seals pact with rival political group to dominate parliament",
-        "Envoy reached agreement with all sides in the country's civil war",
+        "UN mediator secures agreement from every faction in the nation's civil war",
         "Government and the UN refugee agency sign an agreement on returns",
         "Northern region says committed to observing the ceasefire",
-        "Senators have yet to clinch a deal on the spending bill",
+        "Lawmakers still have not clinched a deal on the budget bill",
         "The 1938 pact signed with Hitler still haunts leaders",
     ],
 )
@@ -99,9 +101,9 @@ def test_treaty_reaffirmation_still_found(tags_of, title):
     "title",
     [
         "Critics call the rallies Republican-sanctioned displays of anger",
-        "Migrants pushed to the border in retaliation over western sanctions, Warsaw says",
+        "Refugees were bussed to the frontier in retaliation over EU sanctions, Vilnius claims",
         "Shares fall amid economic sanctions and a pipeline dispute",
-        "Former champion wanted in the United States for defying sanctions is detained",
+        "Retired grandmaster, wanted for defying sanctions decades ago, is arrested in Tokyo",
     ],
 )
 def test_no_sanctions(tags_of, title):
@@ -116,12 +118,12 @@ def test_sanctions_action_still_found(tags_of):
 
 
 def test_without_boots_on_the_ground_is_no_deployment(tags_of):
-    title = "Officials plan strikes without US boots on the ground"
+    title = "Planners favour air strikes without American boots on the ground"
     assert "troop_deployment" not in tags_of(title)
 
 
 def test_conditional_pullback_demand_is_no_deployment(tags_of):
-    text = "His men are ready to leave the shrine if American-led forces pull back, an aide says."
+    text = "His fighters are prepared to vacate the mosque if foreign forces pull back, a spokesman says."
     assert "troop_deployment" not in tags_of("Cleric sets terms", text)
 
 
@@ -140,7 +142,7 @@ def test_named_withdrawal_and_arriving_bloc_troops(tags_of, title):
 
 
 def test_surplus_garage_sale_is_no_arms_transfer(tags_of):
-    title = "Governor holds a garage sale of unwanted state property, from aircraft to desks"
+    title = "Mayor auctions off surplus city property, from helicopters to filing cabinets"
     assert "arms_transfer" not in tags_of(title)
 
 
@@ -148,7 +150,7 @@ def test_surplus_garage_sale_is_no_arms_transfer(tags_of):
     "title",
     [
         "Moscow vows to stop the flow of weapons from the West to Kyiv",
-        "The new aid package for Ukraine will include a drone system",
+        "The latest aid package for Kyiv will contain an anti-drone system",
     ],
 )
 def test_weapon_flows_and_package_contents_are_transfers(tags_of, title):
@@ -156,7 +158,7 @@ def test_weapon_flows_and_package_contents_are_transfers(tags_of, title):
 
 
 def test_trafficked_guns_are_no_state_transfer(tags_of):
-    title = "Leaders want the US to stem the flow of weapons trafficked across the border"
+    title = "Mexico urges Washington to halt the flow of weapons trafficked into its territory"
     assert "arms_transfer" not in tags_of(title)
 
 
@@ -164,7 +166,7 @@ def test_trafficked_guns_are_no_state_transfer(tags_of):
 
 
 def test_right_to_peaceful_technology_is_no_weapons_development(tags_of):
-    title = "Minister says his country will never give up its right to develop nuclear technology for peaceful use"
+    title = "Minister insists the nation will keep its right to nuclear technology for peaceful purposes"
     assert "nuclear_activity" not in tags_of(title)
 
 

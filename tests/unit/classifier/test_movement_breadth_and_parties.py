@@ -18,7 +18,7 @@ import pytest
         ("Alliance", "The defence ministry will beef up forces on the eastern flank."),
         ("Army", "Tanks rolled into the capital as troops arrived from the north."),
         ("Peace mission", "Peacekeepers arriving in Juba will guard the airport."),
-        ("Jets", "Britain said it would deploy four Harrier jets to the Gulf."),
+        ("Jets", "Britain announced it would deploy six Harrier jets to Cyprus."),
     ],
 )
 def test_broad_troop_movements(tags_of, title, text):
@@ -28,10 +28,13 @@ def test_broad_troop_movements(tags_of, title, text):
 @pytest.mark.parametrize(
     ("title", "text"),
     [
-        ("Survivor", "He was held by Russian troops for several days and left in a ditch."),
-        ("Drill", "The army is holding a drill to prepare troops for potential conflict."),
+        (
+            "Survivor",
+            "She was held captive by Russian troops for a week before being freed in a forest.",
+        ),
+        ("Drill", "The army is running an exercise to ready its troops for a possible war."),
         ("Patrol", "Troops stepped up attacks on the steel plant."),
-        ("Protest", "Videos show tanks retreating and locals telling soldiers to go home."),
+        ("Protest", "Footage shows tanks retreating while residents shout at soldiers to leave."),
     ],
 )
 def test_no_troop_movement(tags_of, title, text):
@@ -41,11 +44,11 @@ def test_no_troop_movement(tags_of, title, text):
 @pytest.mark.parametrize(
     ("title", "text"),
     [
-        ("Front line", "Marines give reporters a close-up look at their newest weapon."),
+        ("Front line", "Marines let journalists inspect their newest weapon up close."),
         ("Refugees", "Norway opens its arms to families fleeing the war."),
         ("Swap", "Washington offered a jailed arms dealer in exchange for the release of two men."),
-        ("Europe urged to keep ban on arms sales to the junta", ""),
-        ("Show", "A reporter was given a tour of the weapons depot."),
+        ("EU pressed to maintain its arms sales ban on the junta", ""),
+        ("Show", "A journalist was shown around the weapons depot."),
     ],
 )
 def test_weapons_with_no_transfer(tags_of, title, text):
@@ -69,7 +72,7 @@ def test_weapons_passing_to_a_party(tags_of, title, text):
         ("Health", "Ottawa signed a new funding agreement with the provinces."),
         (
             "Talks",
-            "The mediator said agreement on a plan was reached with all parties in the conflict.",
+            "The envoy said agreement on a roadmap was reached with all parties to the conflict.",
         ),
     ],
 )
@@ -81,7 +84,7 @@ def test_no_agreement_between_states(tags_of, title, text):
     ("title", "text"),
     [
         ("Election", "The president visited a rival's stronghold as the run-off campaign began."),
-        ("Unrest", "Violence has risen since a visit by the prime minister last month."),
+        ("Unrest", "Attacks have increased since a visit by the premier in March."),
     ],
 )
 def test_domestic_trips_are_no_visit(tags_of, title, text):
@@ -95,7 +98,9 @@ def test_visit_abroad_still_counts(tags_of):
 
 
 def test_verb_sanction(tags_of):
-    assert "sanctions" in tags_of("Profile", "The EU is proposing to sanction the minister's wife.")
+    assert "sanctions" in tags_of(
+        "Profile", "EU ministers are proposing to sanction the general's brother."
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from watchfloor.services.classifier.modality import NEGATION_FACTOR, decide
 @pytest.mark.parametrize(
     "title",
     [
-        "Why Canada isn't sending troops to the border region",
+        "Why Norway isn't sending soldiers to the Arctic",
         "Berlin won't deploy soldiers to the Baltic, minister says",
-        "Paris has no plans to send troops to the Sahel",
+        "Rome has no plans to send soldiers to Libya",
         "Prime minister ruled out sending ground troops to the region",
         "Ankara refused to deploy troops along the frontier",
         "North Korea did not test a missile, Seoul says",
@@ -78,7 +78,7 @@ def test_troop_movement_phrasings(tags_of, title):
     [
         ("Presenter talks to CNN's anchor about the president's new book", ""),
         ("Records show the president's calls and visits that week", ""),
-        ("Former spy says he was poisoned on a visit to Moscow", ""),
+        ("Ex-agent claims he was poisoned during a visit to Minsk", ""),
         ("Leader makes appeal for ceasefire talks with the Russian president", ""),
         ("President spoke with the French president in a phone call on Monday", ""),
     ],
@@ -91,7 +91,7 @@ def test_not_a_diplomatic_visit(tags_of, title, text):
     "title",
     [
         "Rebels plotted an attack on the president during his visit to Peru",
-        "Bomb found near villa hours after a visit by the British prime minister",
+        "Explosive found outside a hotel just after the Italian president's visit",
         "Foreign minister will fly from Nairobi to the border camps",
         "Foreign minister to begin talks with Japanese officials on Monday",
     ],
@@ -132,8 +132,12 @@ def test_not_a_treaty(tags_of, title):
     ("title", "text", "expected"),
     [
         ("Nuclear weapons: a short explainer", "", False),
-        ("State, which is under sanctions for developing nuclear weapons, chairs forum", "", False),
-        ("New reactor would increase its capacity to produce plutonium", "", True),
+        (
+            "Sanctioned for developing nuclear weapons, the state now chairs a disarmament forum",
+            "",
+            False,
+        ),
+        ("A new reactor would boost the state's ability to make plutonium", "", True),
         ("Satellite images show country hiding nuclear weapons at a new site", "", True),
     ],
 )

@@ -36,7 +36,7 @@ def test_visit_phrasings(tags_of, title, text):
         ("Brexit", "The prime minister faces a hard road in Brexit deal talks this autumn."),
         ("Defence", "The president said the plan would help meet new threats, officials added."),
         ("Memoir", "In her book the aide recalls a presidential visit to Europe in 2018."),
-        ("Travel", "The first minister said covid rules mean only essential travel is allowed."),
+        ("Travel", "The first minister said pandemic rules allow only essential travel."),
     ],
 )
 def test_not_a_diplomatic_visit(tags_of, title, text):
@@ -61,9 +61,12 @@ def test_treaty_phrasings(tags_of, title, text):
         ("Payments", "The US restaurant chain signed an agreement with a card payment network."),
         ("Music", "Two US-based music giants have signed an agreement on streaming rights."),
         ("Truce", "Moldova and the breakaway republic reached an agreement on a truce."),
-        ("Truce", "Israel says an agreement to restore calm in Gaza comes into force tonight."),
-        ("Climate", "Under the Paris agreement, most nations agreed to curb emissions."),
-        ("Relations", "As the alliance between the US and Taiwan grows stronger, Beijing frets."),
+        ("Truce", "Israel says a deal to restore quiet in Gaza takes effect at midnight."),
+        ("Climate", "Under the Paris agreement, signatories agreed to cut carbon output."),
+        (
+            "Relations",
+            "As the alliance between Japan and the Philippines grows stronger, China is uneasy.",
+        ),
     ],
 )
 def test_not_a_treaty(tags_of, title, text):
@@ -75,7 +78,7 @@ def test_not_a_treaty(tags_of, title, text):
     [
         ("US and allies sanction Belarus officials", ""),
         ("Ban", "The EU is banning Russian ships from its ports from next week."),
-        ("Arms", "European leaders were urged to keep a ban on arms sales to China."),
+        ("Arms", "Leaders in Europe were told to keep the arms sales ban on China."),
         ("Yacht", "Italy seized a superyacht linked to a Russian oligarch on Friday."),
         ("Measures", "Canada added twelve Iranian officials to its blacklist on Monday."),
     ],

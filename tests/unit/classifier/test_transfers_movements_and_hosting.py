@@ -15,10 +15,10 @@ import pytest
     [
         ("Gun bill", "The bill would ban sales of semi-automatic rifles to under-21s."),
         ("Border shooting", "Guards fired on men they mistook for arms smugglers."),
-        ("Defence overhaul", "The cabinet is easing an arms exports ban this year."),
+        ("Defence overhaul", "The cabinet will relax an arms exports ban next year."),
         ("Allies on alert", "The allies are sending extra ships and fighter jets to the Baltic."),
-        ("Volunteers", "Villagers are learning about weapons, first aid and radio signals."),
-        ("Art sale", "He made his fortune as an arms supplier to the Nazis."),
+        ("Volunteers", "Pupils are taught about weapons, bandaging wounds and using radios."),
+        ("Art sale", "Her grandfather grew rich selling arms to the Nazis."),
     ],
 )
 def test_weapons_with_no_transfer_between_states(tags_of, title, text):
@@ -45,10 +45,10 @@ def test_weapons_carried_between_states(tags_of, title, text):
     [
         ("Senator attacks plan to recall troops", ""),
         ("Alliance weighs keeping forces in the region beyond the deadline", ""),
-        ("Papers", "More Nato troops in the Baltics lead the front pages."),
+        ("Papers", "Front pages lead with more Nato troops in the Baltics."),
         ("Raid", "Helicopters dropped commandos into the mountain district at dawn."),
-        ("Recruits", "Volunteers are offered cash to be deployed on the front line."),
-        ("Governor moves to deploy National Guard to plug shortages in care homes", ""),
+        ("Recruits", "Recruits are paid bonuses to be deployed to the front."),
+        ("Governor moves to deploy the National Guard to help understaffed nursing homes", ""),
     ],
 )
 def test_nominal_and_extended_troop_movements(tags_of, title, text):
@@ -59,7 +59,7 @@ def test_nominal_and_extended_troop_movements(tags_of, title, text):
     ("title", "text"),
     [
         ("Air policing", "Allied jets stationed in the region scrambled twice to shadow bombers."),
-        ("Front", "Gunners credit the arrival of modern weapons for the lull in shelling."),
+        ("Front", "Artillery crews say the arrival of new weapons explains the quieter front."),
         ("Unrest", "Two years after the peacekeepers arrived, the ceasefire is fraying."),
         ("Speech", "He doubled down, sending his forces to bomb shelters and hospitals."),
     ],
@@ -106,17 +106,17 @@ def test_video_calls_and_industry_meetings_are_no_visits(tags_of, title, text):
 @pytest.mark.parametrize(
     ("title", "text"),
     [
-        ("Truce", "The Saudi-led alliance and the Houthi movement agreed to a two-month truce."),
+        ("Truce", "The Houthi movement and the Saudi-led alliance agreed on a sixty-day truce."),
         (
             "Najaf",
-            "Despite a peace deal in which the cleric agreed to disarm his militiamen, clashes went on.",
+            "Fighting continued even though the cleric had signed a peace deal in which he agreed to disarm his militia.",
         ),
         (
             "Drills",
             "The exercise includes India and Japan, who have joined Washington in the Quad.",
         ),
         ("Allies", "His allies are deepening the wedge between the alliance's member states."),
-        ("Press", "The president spoke from the White House Treaty Room on Monday."),
+        ("Press", "The president gave a speech in the Treaty Room of the White House."),
     ],
 )
 def test_no_agreement_between_states(tags_of, title, text):
