@@ -89,6 +89,7 @@ def train(
     tags: Sequence[str],
     *,
     progress: Callable[[str], None] = lambda _msg: None,
+    beta: float = BETA,
 ) -> TrainingResult:
     import numpy as np
     import sklearn
@@ -139,7 +140,8 @@ def train(
                 margins[test_rows] = fitted.decision_function(matrix[test_rows])
             scale, shift = _platt(margins, truth)
             probabilities = 1 / (1 + np.exp(-(scale * margins + shift)))
-            threshold, precision, recall = best_threshold(probabilities.tolist(), truth.tolist())
+            threshold, precision, recall = best_threshold(probabilities.tolist(), truth.tolist(),
+                                                          beta)
             score = f_beta(precision, recall)
             if best is None or score > best[0]:
                 best = (score, c, threshold, precision, recall, (scale, shift))
