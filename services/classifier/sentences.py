@@ -80,9 +80,30 @@ class Sentence:
 def split_sentences(title: str, text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     if title.strip():
-        sentences.append(_trimmed("title", title, 0, len(title)))
-    sentences.extend(_split_body(text))
+        sentences.extend(_bounded(_trimmed("title", title, 0, len(title)), title))
+    for sentence in _split_body(text):
+        sentences.extend(_bounded(sentence, text))
     return sentences
+
+
+# A "sentence" longer than this (text without full stops: a transcript, a
+# list, a scraped page) is cut at a space: rules look within a sentence, and
+# their cost grows faster than its length. Natural sentences are shorter.
+MAX_SENTENCE_CHARS = 600
+
+
+def _bounded(sentence: Sentence, source: str) -> list[Sentence]:
+    if sentence.end - sentence.start <= MAX_SENTENCE_CHARS:
+        return [sentence]
+    pieces = []
+    start = sentence.start
+    while sentence.end - start > MAX_SENTENCE_CHARS:
+        cut = source.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        pieces.append(_trimmed(sentence.field, source, start, cut))
+        start = cut
+    pieces.append(_trimmed(sentence.field, source, start, sentence.end))
+    return [p for p in pieces if p.text]
 
 
 def _split_body(text: str) -> list[Sentence]:

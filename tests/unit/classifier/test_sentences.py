@@ -23,3 +23,18 @@ def test_dateline_is_split_off():
 def test_empty_input():
     assert split_sentences("", "") == []
     assert [s.text for s in split_sentences("Only a title", "  ")] == ["Only a title"]
+
+
+def test_text_without_full_stops_is_cut_into_bounded_pieces_at_spaces():
+    from watchfloor.services.classifier.sentences import MAX_SENTENCE_CHARS
+
+    text = " ".join(f"word{n} and troops moved" for n in range(3000))  # ~70,000 chars, no stop
+    pieces = split_sentences("", text)
+    assert len(pieces) > 100
+    assert all(len(p.text) <= MAX_SENTENCE_CHARS for p in pieces)
+    # offsets still point into the text, and nothing is lost between pieces
+    assert all(text[p.start:p.end] == p.text for p in pieces)
+    assert " ".join(p.text for p in pieces) == text
+    # a natural sentence is never cut
+    natural = "Troops moved to the border on Monday, officials said."
+    assert [p.text for p in split_sentences("", natural)] == [natural]
