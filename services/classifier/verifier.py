@@ -15,6 +15,8 @@ import math
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+
 from watchfloor.services.classifier.features import ItemFeatures
 from watchfloor.shared.errors import ConfigError
 
@@ -39,14 +41,18 @@ class VerifierModel:
         self.tags: tuple[str, ...] = tuple(data["tags"])
         self.digest = digest
         self._bias = list(data["bias"])
+        self._bias_array = np.array(self._bias, dtype=float)
         self._scale = [c[0] for c in data["calibration"]]
         self._shift = [c[1] for c in data["calibration"]]
         self.thresholds = [data["thresholds"][t] for t in self.tags]
-        # feature -> ((tag index, weight), ...): only the tags it moves
-        self._weights: dict[str, tuple[tuple[int, float], ...]] = {
-            name: tuple((int(i), float(w)) for i, w in pairs)
-            for name, pairs in data["weights"].items()
-        }
+        # feature -> its row in a (features x tags) table; row 0 stays zero
+        self._row: dict[str, int] = {}
+        table = np.zeros((len(data["weights"]) + 1, len(self.tags)))
+        for row, (name, pairs) in enumerate(data["weights"].items(), 1):
+            self._row[name] = row
+            for index, weight in pairs:
+                table[row, int(index)] = float(weight)
+        self._table = table
         self.meta: dict = data.get("meta", {})
 
     @classmethod
@@ -64,25 +70,26 @@ class VerifierModel:
         except (KeyError, TypeError, IndexError) as exc:
             raise ModelError(f"{path}: incomplete model ({exc!r})") from None
 
-    def _sums(self, features: dict[str, float]) -> list[float]:
-        totals = [0.0] * len(self.tags)
-        weights = self._weights
-        # the intersection runs in C: most of an article's features are unknown
-        for name in features.keys() & weights.keys():
-            value = features[name]
-            for index, weight in weights[name]:
-                totals[index] += weight * value
+    def _sums(self, features: dict[str, float]) -> np.ndarray:
+        """Weighted sum of the features' rows. Nearly every feature is 0/1:
+        one fancy-index sum, then a correction for the few that are not."""
+        get = self._row.get
+        rows = [row for name in features if (row := get(name))]
+        if not rows:
+            return np.zeros(len(self.tags))
+        totals = self._table[rows].sum(axis=0)
+        for name, value in features.items():
+            if value != 1.0 and (row := get(name)):
+                totals += (value - 1.0) * self._table[row]
         return totals
 
     def margins(self, features: ItemFeatures) -> list[float]:
-        shared = self._sums(features.shared)
+        totals = self._bias_array + self._sums(features.shared)
         lead = self._sums(features.lead)
-        out = []
         for index, tag in enumerate(self.tags):
             own = features.by_tag.get(tag)
-            part = self._sums(own)[index] if own else lead[index]
-            out.append(self._bias[index] + shared[index] + part)
-        return out
+            totals[index] += self._sums(own)[index] if own else lead[index]
+        return totals.tolist()
 
     def score(self, features: ItemFeatures) -> list[TagScore]:
         out = []
@@ -95,8 +102,4 @@ class VerifierModel:
 
     def contribution(self, tag: str, features: dict[str, float]) -> float:
         """How much these features push ``tag`` up: picks an evidence sentence."""
-        index = self.tags.index(tag)
-        weights = self._weights
-        return sum(weight * features[name]
-                   for name in features.keys() & weights.keys()
-                   for i, weight in weights[name] if i == index)
+        return float(self._sums(features)[self.tags.index(tag)])
