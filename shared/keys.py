@@ -117,3 +117,34 @@ class Keys:
     def metrics(self) -> str:
         """Hash of counters (ingested, duplicates, alerts, delivered, ...)."""
         return f"{self.prefix}:metrics"
+
+    # The console (services/console) and the silences the notifier honours
+    @property
+    def console_accounts(self) -> str:
+        """Hash: account name -> account JSON (role, scrypt hash of its token)."""
+        return f"{self.prefix}:console:accounts"
+
+    @property
+    def console_session_key(self) -> str:
+        """The random key that signs console session cookies (made on first use)."""
+        return f"{self.prefix}:console:session-key"
+
+    @property
+    def console_labels(self) -> str:
+        """Hash: "<article id> <annotator>" -> label record judged in the console."""
+        return f"{self.prefix}:console:labels"
+
+    @property
+    def alert_acks(self) -> str:
+        """Hash: alert id -> who acknowledged it, and when."""
+        return f"{self.prefix}:alert-acks"
+
+    @property
+    def muted_stories(self) -> str:
+        """Hash: story id -> silence JSON: the notifier raises no alert for that story."""
+        return f"{self.prefix}:silence:stories"
+
+    @property
+    def snoozed_watchlists(self) -> str:
+        """Hash: watchlist id -> silence JSON with an end time: no alerts until then."""
+        return f"{self.prefix}:silence:watchlists"

@@ -22,7 +22,31 @@ def _drop_secrets(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]
     return event_dict
 
 
+#: The values ``WATCHFLOOR_LOG_LEVEL`` and ``WATCHFLOOR_LOG_FORMAT`` accept (any case).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("auto", "json", "console")
+
+
+def check_log_level(level: str) -> str:
+    """``level`` upper-cased, or ValueError naming the accepted levels."""
+    name = level.strip().upper()
+    if name not in LOG_LEVELS:
+        raise ValueError(f"unknown log level {level!r}: use one of {', '.join(LOG_LEVELS)}")
+    return name
+
+
+def check_log_format(fmt: str) -> str:
+    """``fmt`` lower-cased, or ValueError naming the accepted formats."""
+    name = fmt.strip().lower()
+    if name not in LOG_FORMATS:
+        raise ValueError(f"unknown log format {fmt!r}: use one of {', '.join(LOG_FORMATS)}")
+    return name
+
+
 def configure_logging(level: str = "INFO", fmt: str = "auto", stream: Any = None) -> None:
+    """``fmt``: json, console, or auto (console on a terminal, else JSON lines).
+    An unknown level or format is a ValueError (settings check them first)."""
+    level, fmt = check_log_level(level), check_log_format(fmt)
     stream = stream or sys.stderr
     use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
     renderer: Any = (
@@ -42,7 +66,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto", stream: Any = None
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+            logging.getLevelNamesMapping()[level]
         ),
         logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,

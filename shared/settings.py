@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from watchfloor.shared.logging import check_log_format, check_log_level
 
 
 class Settings(BaseSettings):
@@ -80,9 +81,24 @@ class Settings(BaseSettings):
     retry_poll_interval_s: float = Field(0.2, gt=0)
     watchlists_refresh_s: float = Field(2.0, gt=0)  # how soon API changes reach notifiers
 
-    # Logging
-    log_level: str = "INFO"
-    log_format: str = "auto"  # auto | json | console
+    # Logging (checked: a typo is a settings error, not silently INFO/auto)
+    log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR | CRITICAL, any case
+    log_format: str = "auto"  # auto | json | console, any case
+
+    # Health: /livez and /readyz of a worker process on this port (None: off;
+    # 0: a free port, logged). Each process on one machine needs its own.
+    health_port: int | None = Field(None, ge=0, le=65535)
+    health_host: str = "127.0.0.1"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: object) -> object:
+        return check_log_level(value) if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _known_format(cls, value: object) -> object:
+        return check_log_format(value) if isinstance(value, str) else value
 
     @field_validator("retry_schedule_s", mode="before")
     @classmethod

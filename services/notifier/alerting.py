@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 from structlog.contextvars import bound_contextvars
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
 from watchfloor.services.notifier.delivery import fan_out
+from watchfloor.services.notifier.silences import drop_silenced
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.pipeline import Stage
@@ -81,6 +82,7 @@ class AlertRaiser:
     ) -> RaisedBatch:
         result = RaisedBatch()
         found = self._match(batch, result)
+        found = await drop_silenced(self._redis, self._keys, found, now)  # console mutes
         result.alerts = await self._apply_throttle(found, result)
         for alert in result.alerts:
             log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,

@@ -23,6 +23,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from faststream import FastStream
 from faststream.redis import RedisBroker
+from watchfloor.shared.health import HealthServer, WorkerState
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import FastStreamLogger, get_logger
 from watchfloor.shared.redis_client import redis_client
@@ -87,6 +88,7 @@ class WorkerApp(FastStream):
         self.parts = parts
         self.stopping = False
         self._started = False
+        self.health: HealthServer | None = None  # /livez, /readyz (health_port)
         self._recover = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._subscribers: list[Any] = []
@@ -140,8 +142,21 @@ class WorkerApp(FastStream):
             if await ensure_group(self.runtime.redis, stream, group):
                 log.info("consumer_group_created", stream=stream, group=group)
 
+    def state(self) -> WorkerState:
+        phase = "stopping" if self.stopping else "running" if self._started else "starting"
+        return WorkerState([p.name for p in self.parts], phase, self.consumed,
+                           all(s.running for s in self._subscribers))
+
+    async def _start_health(self) -> None:
+        settings = self.runtime.settings
+        if settings.health_port is not None:
+            probe = redis_client(settings, connect_timeout_s=1, timeout_s=1)
+            self.health = HealthServer(settings.health_host, settings.health_port, probe, self.state)
+            self.runtime.info["health_url"] = await self.health.start()
+
     async def _on_startup(self) -> None:
         self._own_signals()
+        await self._start_health()
         settings = self.runtime.settings
         log.info("worker_starting", parts=[p.name for p in self.parts],
                  redis=redact_url(settings.resolved_redis_url),
@@ -175,6 +190,8 @@ class WorkerApp(FastStream):
             for hook in part.on_stop:
                 await hook()
         await self.runtime.close()
+        if self.health is not None:
+            await self.health.stop()
         log.info("worker_stopped")
 
     async def _every(self, job: Periodic) -> None:
