@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "alerts",
     "demo",
     "replay",
+    "console", "labels",
 )
 
 

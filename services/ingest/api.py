@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from watchfloor.services.console.web import create_console
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected, json_type_name
 from watchfloor.services.ingest.publisher import ArticlePublisher, ArticleSink
@@ -294,6 +295,10 @@ def create_api(
     app.include_router(
         create_watchlist_router(store, settings=settings, file_watchlists=file_watchlists)
     )
+    # The console (pages for officers) at "/": app.state.console.close() ends its live feeds.
+    app.state.console = create_console(settings, redis, watchlist_store=store,
+                                       file_watchlists=file_watchlists)
+    app.include_router(app.state.console.router)
     return app
 
 

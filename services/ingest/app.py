@@ -62,6 +62,7 @@ def ingest_parts(runtime: Runtime) -> WorkerParts:
         server = state.get("server")
         task = state.get("task")
         if isinstance(server, uvicorn.Server) and isinstance(task, asyncio.Task):
+            await server.config.app.state.console.close()  # open live feeds end, or would hold the stop
             server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -1,0 +1,93 @@
+"""Try before saving: what would this watchlist have alerted on over the last N days?
+
+The watchlist is matched (the notifier's own ``WatchlistMatcher``) against
+the classified articles still kept in the classified stream, newest first, at
+most ``scan_limit`` of them; the result says how far back that reached and
+how far back the stream goes, so an empty answer is never mistaken for "no
+such news". Counted per article and per story (the notifier alerts once per
+story); mutes and snoozes are not applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from watchfloor.services.console.history import (
+    Retention,
+    classified_retention,
+    classified_stream,
+    entry_time,
+    time_id,
+)
+from watchfloor.services.notifier.matching import WatchlistMatcher
+from watchfloor.services.notifier.silences import story_of
+from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_replies import as_str
+from watchfloor.shared.schemas import Alert, ClassifiedArticle
+from watchfloor.shared.streams.codec import MalformedEntry, decode
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+SCAN_LIMIT = 20_000
+SHOWN = 50
+PAGE = 1000
+MAX_DAYS = 90
+
+
+@dataclass
+class TrialResult:
+    days: int
+    retention: Retention
+    matched: int = 0
+    stories: int = 0
+    shown: list[Alert] = field(default_factory=list)  # newest first
+    scanned: int = 0
+    reached: datetime | None = None  # the oldest article looked at
+    capped: bool = False  # stopped at the scan limit before the N days
+
+
+def match_page(matcher: WatchlistMatcher, entries: Sequence[tuple[Any, Any]]) -> list[Alert]:
+    """The alerts the entries (raw stream entries, newest first) would raise."""
+    alerts: list[Alert] = []
+    for _, fields in entries:
+        event = decode(fields, ClassifiedArticle)
+        if not isinstance(event, MalformedEntry):
+            alerts += matcher.match(event)
+    return alerts
+
+
+async def try_watchlist(redis: aioredis.Redis, keys: Keys, watchlist: Watchlist, *, days: int,
+                        now: datetime, scan_limit: int = SCAN_LIMIT) -> TrialResult:
+    result = TrialResult(days=days, retention=await classified_retention(redis, keys))
+    matcher = WatchlistMatcher([watchlist])
+    stream, oldest = classified_stream(keys), time_id(now - timedelta(days=days))
+    stories: set[str] = set()
+    top = "+"
+    while result.scanned < scan_limit:
+        page = await redis.xrevrange(stream, max=top, min=oldest,
+                                     count=min(PAGE, scan_limit - result.scanned))
+        if not page:
+            return _finish(result, stories)
+        result.scanned += len(page)
+        result.reached = entry_time(as_str(page[-1][0]))
+        # decoding and matching a page is CPU work: off the event loop
+        for alert in await asyncio.to_thread(match_page, matcher, page):
+            result.matched += 1
+            stories.add(story_of(alert.article))
+            if len(result.shown) < SHOWN:
+                result.shown.append(alert)
+        top = f"({as_str(page[-1][0])}"
+    more = await redis.xrevrange(stream, max=top, min=oldest, count=1)
+    result.capped = bool(more)
+    return _finish(result, stories)
+
+
+def _finish(result: TrialResult, stories: set[str]) -> TrialResult:
+    result.stories = len(stories)
+    return result

@@ -1,0 +1,172 @@
+"""The console over HTTP on a real Redis (no browser): who may do what, CSRF,
+escaping, secrets, and the notifier honouring a mute set in the console."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from watchfloor.services.console.accounts import AccountStore
+from watchfloor.services.console.history import history_stream
+from watchfloor.services.ingest.api import create_api
+from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
+from watchfloor.services.notifier.alerting import AlertRaiser
+from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.services.watchlists.store import WatchlistStore
+from watchfloor.shared.pipeline import stage
+from watchfloor.shared.streams.codec import encode
+from watchfloor.shared.streams.consumer import Incoming
+
+from tests.unit.console.factories import alert, article, classified
+
+pytestmark = pytest.mark.integration
+
+SECRET = "whsec_" + "B" * 40
+TAGS = frozenset({"missile_test", "sanctions", "military_exercise"})
+
+
+class Officer:
+    def __init__(self, client: httpx.AsyncClient, csrf: str) -> None:
+        self.client, self.csrf = client, csrf
+
+    async def post(self, path: str, **data: str) -> httpx.Response:
+        return await self.client.post(path, data={"csrf": self.csrf, **data})
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+async def app(settings, redis_client, keys):
+    store = WatchlistStore(redis_client, keys, known_tags=TAGS)
+    return create_api(settings, redis_client, watchlist_store=store)
+
+
+@pytest.fixture
+async def sign_in(app, redis_client, keys) -> AsyncIterator:
+    clients = []
+
+    async def signed_in(role: str, name: str | None = None) -> Officer:
+        name = name or role
+        _, token = await AccountStore(redis_client, keys).add(name, role, replace=True)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console")
+        clients.append(client)
+        page = await client.get("/signin")
+        reply = await client.post("/signin", data={"csrf": csrf_of(page.text), "name": name,
+                                                   "token": token, "next": "/"})
+        assert reply.status_code == 303
+        return Officer(client, csrf_of((await client.get("/")).text))
+
+    yield signed_in
+    for client in clients:
+        await client.aclose()
+
+
+async def test_pages_need_a_signed_in_account(app) -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as c:
+        for path in ("/", "/watchlists", "/labels", "/labels.jsonl", "/story/u-1"):
+            reply = await c.get(path)
+            assert reply.status_code == 303 and reply.headers["location"].startswith("/signin")
+        assert (await c.get("/events")).status_code == 401
+        assert (await c.post("/alerts/al_1/ack", data={"csrf": "x"})).status_code == 401
+        assert (await c.get("/healthz")).status_code == 200  # the API is untouched
+
+
+async def test_a_write_without_the_csrf_token_or_from_another_site_is_refused(
+        sign_in, redis_client, keys) -> None:
+    editor = await sign_in("editor")
+    reply = await editor.client.post("/alerts/al_1/ack", data={"csrf": "forged"})
+    assert reply.status_code == 403 and "out of date" in reply.text
+    reply = await editor.client.post("/alerts/al_1/ack", data={"csrf": editor.csrf},
+                                     headers={"origin": "https://evil.example"})
+    assert reply.status_code == 403
+    assert await redis_client.hlen(keys.alert_acks) == 0
+    reply = await editor.post("/alerts/al_1/ack", next="/")
+    assert reply.status_code == 303 and await redis_client.hexists(keys.alert_acks, "al_1")
+
+
+async def test_a_viewer_reads_but_cannot_write(sign_in, redis_client, keys) -> None:
+    viewer = await sign_in("viewer")
+    assert (await viewer.client.get("/")).status_code == 200
+    for path, data in (("/alerts/al_1/ack", {}), ("/stories/u-1/mute", {}),
+                       ("/judge", {"article_id": "u-1", "kind": "wrong", "tag": "sanctions"}),
+                       ("/watchlists/save", {"id": "x", "name": "X", "action": "save"})):
+        reply = await viewer.post(path, **data)
+        assert reply.status_code == 403 and "needs the editor role" in reply.text
+    assert await redis_client.hlen(keys.console_labels) == 0
+    assert await redis_client.hlen(keys.watchlists) == 0
+    assert (await viewer.client.get("/accounts")).status_code == 403
+
+
+async def test_a_new_token_ends_the_old_sessions(sign_in, redis_client, keys) -> None:
+    editor = await sign_in("editor", "ada")
+    await AccountStore(redis_client, keys).add("ada", "editor", replace=True)
+    assert (await editor.client.get("/")).status_code == 303
+
+
+async def test_headlines_are_escaped_and_only_http_links_are_made(
+        sign_in, redis_client, keys) -> None:
+    hostile = article("u-x", title='<script>alert(1)</script> & <img src=x onerror=alert(2)>')
+    hostile = hostile.model_copy(update={"url": "javascript:alert(3)"})
+    await redis_client.xadd(history_stream(keys), encode(alert("al_x", art=hostile)))
+    page = await (await sign_in("viewer")).client.get("/")
+    assert "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "javascript:" not in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+async def test_the_watchlist_form_never_shows_a_secret_and_keeps_it_on_save(
+        sign_in, redis_client, keys) -> None:
+    editor = await sign_in("editor")
+    store = WatchlistStore(redis_client, keys, known_tags=TAGS)
+    await store.put(Watchlist(id="m", name="M", match={"tags_any": ["missile_test"]}, targets=[
+        {"type": "webhook", "url": "https://hooks.example.org/m", "secret": SECRET}]))
+    form = await editor.client.get("/watchlists/m/edit")
+    assert SECRET not in form.text and "secret_set: true" in form.text
+    targets = re.search(r'name="targets"[^>]*>([^<]*)</textarea>', form.text).group(1)
+    reply = await editor.post("/watchlists/save", original_id="m", id="m", name="Renamed",
+                              tags_any="missile_test", targets=targets.replace("&#34;", '"'),
+                              action="save")
+    assert reply.status_code == 303, reply.text
+    saved = await store.get("m")
+    assert saved.name == "Renamed" and saved.targets[0].secret.get_secret_value() == SECRET
+
+
+async def test_a_story_muted_in_the_console_raises_no_alert(sign_in, redis_client, keys) -> None:
+    editor = await sign_in("editor")
+    assert (await editor.post("/stories/u-1/mute", next="/story/u-1")).status_code == 303
+    watchlists = ActiveWatchlists([Watchlist(id="m", name="M", match={"tags_any": ["missile_test"]})],
+                                  None)
+    raiser = AlertRaiser(redis_client, keys, watchlists, None, stage=stage("match"))
+    later = classified(article("u-2", story_id="u-1"))
+    other = classified(article("u-3"))
+    raised = await raiser.process_batch([Incoming("1-0", later, {}), Incoming("2-0", other, {})],
+                                        time.time())
+    assert [a.article.id for a in raised.alerts] == ["u-3"]
+
+    assert (await editor.post("/stories/u-1/unmute", next="/")).status_code == 303
+    raised = await raiser.process_batch([Incoming("3-0", later, {})], time.time())
+    assert [a.article.id for a in raised.alerts] == ["u-2"]
+
+
+async def test_a_snoozed_watchlist_is_shown_and_can_be_woken(sign_in, redis_client, keys) -> None:
+    editor = await sign_in("editor")
+    assert (await editor.post("/watchlists/m/snooze", duration="4h")).status_code == 303
+    assert await redis_client.hexists(keys.snoozed_watchlists, "m")
+    reply = await editor.post("/watchlists/m/snooze", duration="forever")
+    assert reply.status_code == 422 and "Choose how long" in reply.text
+    assert (await editor.post("/watchlists/m/unsnooze")).status_code == 303
+    assert not await redis_client.hexists(keys.snoozed_watchlists, "m")
+
+
+async def test_an_admin_adds_an_account_and_sees_its_token_once(sign_in, redis_client, keys) -> None:
+    admin = await sign_in("admin")
+    reply = await admin.post("/accounts", name="new-officer", role="viewer")
+    token = re.search(r'<code class="token">([^<]+)</code>', reply.text).group(1)
+    assert await AccountStore(redis_client, keys).authenticate("new-officer", token)
+    assert token not in (await admin.client.get("/accounts")).text
+    assert token not in str(await redis_client.hgetall(keys.console_accounts))

@@ -1,0 +1,66 @@
+"""The story thread, and the watchlist form's validation (the API's)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from watchfloor.services.console.story import build_thread
+from watchfloor.services.console.watchlist_form import blank_values, validate, values_of
+from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.shared.schemas import Figure
+
+from tests.unit.console.factories import T0, alert, article, classified, tag
+
+TAGS = {"missile_test", "sanctions", "military_exercise"}
+SECRET = "whsec_" + "A" * 40
+
+
+def test_a_thread_lists_versions_in_order_with_what_each_added_and_its_alerts() -> None:
+    first = classified(article("u-1"))
+    second = classified(article("u-2", story_id="u-1", at=T0 + timedelta(hours=1)),
+                        tags=[tag(), tag("sanctions")],
+                        figures=[Figure(kind="missiles", value=2, text="two missiles")])
+    third = classified(article("u-3", story_id="u-1", at=T0 + timedelta(hours=2)))
+    thread = build_thread([third, first, second], [alert("al_1", art=first.article)])
+    assert [v.article.id for v in thread] == ["u-1", "u-2", "u-3"]
+    assert thread[0].first and [a.id for a in thread[0].alerts] == ["al_1"]
+    assert (thread[1].added_tags, thread[1].added_figures) == (["sanctions"], ["missiles 2"])
+    assert (thread[2].added_tags, thread[2].added_figures, thread[2].alerts) == ([], [], [])
+
+
+def test_a_version_known_only_from_its_alert_is_still_in_the_thread() -> None:
+    thread = build_thread([], [alert("al_9", art=article("u-9"))])
+    assert len(thread) == 1 and not thread[0].classified and thread[0].tags[0].tag == "missile_test"
+
+
+def form(**values):
+    return {**blank_values(), **values}
+
+
+def test_problems_are_shown_by_form_field() -> None:
+    watchlist, state = validate(form(id="bad id", tags_any=["rocket"], min_confidence="2",
+                                     targets="- {type: pager}"), known_tags=TAGS, existing=None)
+    assert watchlist is None
+    assert set(state.errors) == {"id", "name", "tags_any", "min_confidence", "targets"}
+    assert state.errors["name"] == "is required"
+    assert "unknown tag 'rocket'" in state.errors["tags_any"]
+    assert state.errors["targets"].startswith("targets[0].type: must be one of")
+
+
+def test_targets_that_are_not_yaml_say_where() -> None:
+    _, state = validate(form(id="a", name="A", targets="- [unclosed"), known_tags=TAGS,
+                        existing=None)
+    assert state.errors["targets"].startswith("is not valid YAML (line")
+
+
+def test_a_valid_form_gives_the_watchlist_and_a_stored_secret_is_kept() -> None:
+    stored = Watchlist(id="m", name="M", targets=[
+        {"type": "webhook", "url": "https://hooks.example.org/m", "secret": SECRET}])
+    values = values_of(stored)
+    assert SECRET not in str(values)  # the form never shows a secret
+    watchlist, state = validate({**values, "actors_any": "kp, RU", "keywords_any": "Hwasong\n\n",
+                                 "min_confidence": "0.5", "tags_any": ["missile_test"]},
+                                known_tags=TAGS, existing=stored)
+    assert state.ok and watchlist is not None
+    assert watchlist.match.actors_any == ["kp", "RU"] and watchlist.match.keywords_any == ["Hwasong"]
+    assert watchlist.targets[0].secret.get_secret_value() == SECRET
