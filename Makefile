@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench train eval lint clean
+.PHONY: install demo console test bench train eval lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/watchfloor demo
+
+# The demo, then its pipeline and the console stay up (http://127.0.0.1:8080/) until Ctrl-C
+console: $(STAMP)
+	$(BIN)/watchfloor demo --keep-running
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -16,6 +16,7 @@ from watchfloor.services.cli.common import (
     parts_builder,
     settings_from_args,
 )
+from watchfloor.services.cli.console import CONSOLE_HINT, open_console
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared import pipeline
 from watchfloor.shared.logging import configure_logging
@@ -43,6 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--samples", type=Path, default=REPO_SAMPLES,
                         help="folder with articles.jsonl and watchlists.yaml (default: samples/)")
     parser.add_argument("--timeout", type=float, default=45.0, help="seconds to wait for alerts")
+    parser.add_argument("--keep-running", action="store_true",
+                        help="then keep the pipeline and the console up until Ctrl-C, printing "
+                             "the console's URL and a sign-in token (what `make console` runs)")
+    parser.add_argument("--port", type=int, default=8080,
+                        help="with --keep-running: the HTTP port of the API and console (8080)")
     parser.set_defaults(func=_run)
 
 
@@ -58,9 +64,12 @@ def _run(args: argparse.Namespace) -> int:
         retry_schedule_s=[0.5, 1, 2],
     )
     configure_logging(settings.log_level, settings.log_format)
+    if args.keep_running:  # a port people can bookmark
+        settings = settings.model_copy(update={"http_port": args.port})
     started = time.monotonic()
     with embedded_redis_if_needed(settings) as settings, WebhookReceiver() as receiver:
-        return asyncio.run(_demo(settings, receiver, articles_file, args.timeout, started))
+        return asyncio.run(_demo(settings, receiver, articles_file, args.timeout, started,
+                                 keep_running=args.keep_running))
 
 
 async def _clear_prefix(settings: Settings) -> None:
@@ -71,7 +80,7 @@ async def _clear_prefix(settings: Settings) -> None:
 
 
 async def _demo(settings: Settings, receiver: WebhookReceiver, articles_file: Path,
-                timeout: float, started: float) -> int:
+                timeout: float, started: float, *, keep_running: bool = False) -> int:
     from watchfloor.services.watchlists.configured import load_configured_watchlists
     from watchfloor.shared.streams.worker import create_worker_app
 
@@ -96,10 +105,17 @@ async def _demo(settings: Settings, receiver: WebhookReceiver, articles_file: Pa
             reply = (await http.post("/v1/articles", json=articles)).json()
         print(f"  ingest: {reply['new']} new, {reply['duplicate']} duplicate\n")
         await _wait_until_settled(app, reply["new"], timeout)
+        if keep_running:
+            code = _report(receiver, articles, reply, time.monotonic() - started, app)
+            await open_console(app.runtime)
+            await task  # until Ctrl-C
+            return code
     finally:
         app.exit()
         await asyncio.wait_for(task, 30)
-    return _report(receiver, articles, reply, time.monotonic() - started, app)
+    code = _report(receiver, articles, reply, time.monotonic() - started, app)
+    print(CONSOLE_HINT)
+    return code
 
 
 async def _wait_until_settled(app: Any, new: int, timeout: float) -> None:

@@ -18,6 +18,7 @@ def test_demo_runs_on_an_embedded_redis_and_shows_the_alerts(monkeypatch, tmp_pa
     assert "check: ok - sample-dprk-russia tagged missile_test, treaty_reaffirmation, troop_deployment" in out
     assert "[dprk-russia] Kim Jong Un reaffirms Russia pact" in out
     assert "INVALID" not in out
-    summary = out.strip().splitlines()[-1]
+    *_, summary, console_hint = out.strip().splitlines()
     assert summary.startswith("demo: 51 articles posted (48 new, 3 duplicate)")
+    assert console_hint.startswith("console: ") and "make console" in console_hint
     assert (tmp_path / "data" / "redis" / "appendonly.aof").exists()  # data kept locally
