@@ -89,6 +89,7 @@ log = get_logger("watchfloor.console")
 PAGE_SIZE = 50
 HEARTBEAT_S = 15.0
 LIVE_BLOCK_MS = 1000
+Handler = Callable[..., Awaitable[Response]]
 _ENTRY_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".svg": "image/svg+xml", ".png": "image/png"}
@@ -227,9 +228,38 @@ class Console:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/signin?" + urlencode({"next": here}), status_code=303)
 
-    async def _reader(self, request: Request) -> Viewer | Response:
-        viewer = await self._viewer(request)
-        return viewer if viewer is not None else self._to_signin(request)
+    def _reads(self, path: str) -> Callable[[Handler], Handler]:
+        """Register a page for any signed-in account (others go to sign-in):
+        ``handler(request, viewer, **path_params)``."""
+
+        def register(handler: Handler) -> Handler:
+            async def endpoint(request: Request) -> Response:
+                viewer = await self._viewer(request)
+                if viewer is None:
+                    return self._to_signin(request)
+                return await handler(request, viewer, **request.path_params)
+
+            self.router.add_api_route(path, endpoint, methods=["GET"], name=handler.__name__)
+            return handler
+
+        return register
+
+    def _writes(self, path: str, needed: Role = "editor") -> Callable[[Handler], Handler]:
+        """Register a state-changing POST (see ``_writer``):
+        ``handler(request, viewer, form, **path_params)``."""
+
+        def register(handler: Handler) -> Handler:
+            async def endpoint(request: Request) -> Response:
+                checked = await self._writer(request, needed)
+                if isinstance(checked, Response):
+                    return checked
+                viewer, form = checked
+                return await handler(request, viewer, form, **request.path_params)
+
+            self.router.add_api_route(path, endpoint, methods=["POST"], name=handler.__name__)
+            return handler
+
+        return register
 
     async def _writer(self, request: Request, needed: Role = "editor") -> tuple[Viewer, FormData] | Response:
         """The signed-in viewer and the form of a state-changing request, or the refusal."""
@@ -346,11 +376,8 @@ class Console:
             response.delete_cookie(COOKIE, path="/")
             return response
 
-        @router.get("/")
-        async def feed(request: Request) -> Response:
-            viewer = await self._reader(request)
-            if isinstance(viewer, Response):
-                return viewer
+        @self._reads("/")
+        async def feed(request: Request, viewer: Viewer) -> Response:
             flt, problems = parse_filter(request.query_params)
             before = request.query_params.get("before") or None
             if before and not _ENTRY_ID.match(before):
@@ -381,11 +408,8 @@ class Console:
                                      headers={"Cache-Control": "no-store",
                                               "X-Accel-Buffering": "no"})
 
-        @router.get("/story/{story_id}")
-        async def story(request: Request, story_id: str) -> Response:
-            viewer = await self._reader(request)
-            if isinstance(viewer, Response):
-                return viewer
+        @self._reads("/story/{story_id}")
+        async def story(request: Request, viewer: Viewer, story_id: str) -> Response:
             versions = await story_versions(self._redis, self._keys, story_id)
             alerts = await story_alerts(self._redis, self._keys, story_id)
             thread = build_thread([v.message for v in versions], [a.message for a in alerts])
@@ -393,42 +417,26 @@ class Console:
             return self._page(request, "story.html", viewer, story_id=story_id, thread=thread,
                               status=200 if thread else 404, **context)
 
-        @router.post("/alerts/{alert_id}/ack")
-        async def acknowledge(request: Request, alert_id: str) -> Response:
-            checked = await self._writer(request)
-            if isinstance(checked, Response):
-                return checked
-            viewer, form = checked
+        @self._writes("/alerts/{alert_id}/ack")
+        async def acknowledge(request: Request, viewer: Viewer, form: FormData, alert_id: str) -> Response:
             await self._actions.acknowledge(alert_id, viewer.account.name, datetime.now(UTC))
             log.info("alert_acknowledged", alert_id=alert_id, user=viewer.account.name)
             return self._back(form, "/", f"alert-{alert_id}")
 
-        @router.post("/stories/{story_id}/mute")
-        async def mute(request: Request, story_id: str) -> Response:
-            checked = await self._writer(request)
-            if isinstance(checked, Response):
-                return checked
-            viewer, form = checked
+        @self._writes("/stories/{story_id}/mute")
+        async def mute(request: Request, viewer: Viewer, form: FormData, story_id: str) -> Response:
             await self._actions.mute_story(story_id, viewer.account.name, datetime.now(UTC))
             log.info("story_muted", story_id=story_id, user=viewer.account.name)
             return self._back(form, f"/story/{story_id}")
 
-        @router.post("/stories/{story_id}/unmute")
-        async def unmute(request: Request, story_id: str) -> Response:
-            checked = await self._writer(request)
-            if isinstance(checked, Response):
-                return checked
-            viewer, form = checked
+        @self._writes("/stories/{story_id}/unmute")
+        async def unmute(request: Request, viewer: Viewer, form: FormData, story_id: str) -> Response:
             await self._actions.unmute_story(story_id)
             log.info("story_unmuted", story_id=story_id, user=viewer.account.name)
             return self._back(form, f"/story/{story_id}")
 
-        @router.post("/watchlists/{watchlist_id}/snooze")
-        async def snooze(request: Request, watchlist_id: str) -> Response:
-            checked = await self._writer(request)
-            if isinstance(checked, Response):
-                return checked
-            viewer, form = checked
+        @self._writes("/watchlists/{watchlist_id}/snooze")
+        async def snooze(request: Request, viewer: Viewer, form: FormData, watchlist_id: str) -> Response:
             duration = SNOOZE_CHOICES.get(str(form.get("duration") or ""))
             if duration is None:
                 return self._page(request, "message.html", viewer, status=422, title="Snooze",
@@ -440,22 +448,14 @@ class Console:
                      seconds=duration.total_seconds())
             return self._back(form, "/watchlists")
 
-        @router.post("/watchlists/{watchlist_id}/unsnooze")
-        async def unsnooze(request: Request, watchlist_id: str) -> Response:
-            checked = await self._writer(request)
-            if isinstance(checked, Response):
-                return checked
-            viewer, form = checked
+        @self._writes("/watchlists/{watchlist_id}/unsnooze")
+        async def unsnooze(request: Request, viewer: Viewer, form: FormData, watchlist_id: str) -> Response:
             await self._actions.unsnooze_watchlist(watchlist_id)
             log.info("watchlist_unsnoozed", watchlist_id=watchlist_id, user=viewer.account.name)
             return self._back(form, "/watchlists")
 
-        @router.post("/judge")
-        async def judge(request: Request) -> Response:
-            checked = await self._writer(request)
-            if isinstance(checked, Response):
-                return checked
-            viewer, form = checked
+        @self._writes("/judge")
+        async def judge(request: Request, viewer: Viewer, form: FormData) -> Response:
             article_id = str(form.get("article_id") or "")
             try:
                 judgement = check_judgement(str(form.get("kind") or ""),
@@ -475,44 +475,29 @@ class Console:
                      judgement=judgement.describe(), labels=record["labels"])
             return self._back(form, "/labels", str(form.get("anchor") or ""))
 
-        @router.get("/labels")
-        async def labels(request: Request) -> Response:
-            viewer = await self._reader(request)
-            if isinstance(viewer, Response):
-                return viewer
+        @self._reads("/labels")
+        async def labels(request: Request, viewer: Viewer) -> Response:
             return self._page(request, "labels.html", viewer, records=await self._labels.records())
 
-        @router.get("/labels.jsonl")
-        async def labels_export(request: Request) -> Response:
-            viewer = await self._reader(request)
-            if isinstance(viewer, Response):
-                return viewer
+        @self._reads("/labels.jsonl")
+        async def labels_export(request: Request, viewer: Viewer) -> Response:
             return Response(await self._labels.export(), media_type="application/x-ndjson",
                             headers={"Content-Disposition": 'attachment; filename="console-labels.jsonl"',
                                      "Cache-Control": "no-store"})
 
-        @router.get("/watchlists")
-        async def watchlists(request: Request) -> Response:
-            viewer = await self._reader(request)
-            if isinstance(viewer, Response):
-                return viewer
+        @self._reads("/watchlists")
+        async def watchlists(request: Request, viewer: Viewer) -> Response:
             now = datetime.now(UTC)
             return self._page(request, "watchlists.html", viewer,
                               watchlists=self._all_watchlists(await self._watchlists.list()),
                               silences=await self._actions.silences(now))
 
-        @router.get("/watchlists/new")
-        async def new_watchlist(request: Request) -> Response:
-            viewer = await self._reader(request)
-            if isinstance(viewer, Response):
-                return viewer
+        @self._reads("/watchlists/new")
+        async def new_watchlist(request: Request, viewer: Viewer) -> Response:
             return await self._watchlist_page(request, viewer, FormState(blank_values()), None)
 
-        @router.get("/watchlists/{watchlist_id}/edit")
-        async def edit_watchlist(request: Request, watchlist_id: str) -> Response:
-            viewer = await self._reader(request)
-            if isinstance(viewer, Response):
-                return viewer
+        @self._reads("/watchlists/{watchlist_id}/edit")
+        async def edit_watchlist(request: Request, viewer: Viewer, watchlist_id: str) -> Response:
             found = await self._find_watchlist(watchlist_id)
             if found is None:
                 return self._page(request, "message.html", viewer, status=404, title="Watchlists",
@@ -522,20 +507,12 @@ class Console:
             return await self._watchlist_page(request, viewer, FormState(values_of(watchlist)),
                                               watchlist_id, read_only=source == "file")
 
-        @router.post("/watchlists/save")
-        async def save_watchlist(request: Request) -> Response:
-            checked = await self._writer(request)
-            if isinstance(checked, Response):
-                return checked
-            viewer, form = checked
+        @self._writes("/watchlists/save")
+        async def save_watchlist(request: Request, viewer: Viewer, form: FormData) -> Response:
             return await self._save_watchlist(request, viewer, form)
 
-        @router.post("/watchlists/{watchlist_id}/delete")
-        async def delete_watchlist(request: Request, watchlist_id: str) -> Response:
-            checked = await self._writer(request)
-            if isinstance(checked, Response):
-                return checked
-            viewer, form = checked
+        @self._writes("/watchlists/{watchlist_id}/delete")
+        async def delete_watchlist(request: Request, viewer: Viewer, form: FormData, watchlist_id: str) -> Response:
             if any(w.id == watchlist_id for w in self._file_watchlists()):
                 return self._refuse(request, viewer, f"Watchlist {watchlist_id!r} is defined in "
                                     "the watchlists file: edit the file instead.")
@@ -543,22 +520,15 @@ class Console:
             log.info("watchlist_deleted", watchlist_id=watchlist_id, user=viewer.account.name)
             return RedirectResponse("/watchlists", status_code=303)
 
-        @router.get("/accounts")
-        async def accounts(request: Request) -> Response:
-            viewer = await self._reader(request)
-            if isinstance(viewer, Response):
-                return viewer
+        @self._reads("/accounts")
+        async def accounts(request: Request, viewer: Viewer) -> Response:
             if not viewer.is_admin:
                 return self._refuse(request, viewer, "Accounts are managed by an admin.")
             return self._page(request, "accounts.html", viewer,
                               accounts=await self._accounts.list())
 
-        @router.post("/accounts")
-        async def add_account(request: Request) -> Response:
-            checked = await self._writer(request, "admin")
-            if isinstance(checked, Response):
-                return checked
-            viewer, form = checked
+        @self._writes("/accounts", "admin")
+        async def add_account(request: Request, viewer: Viewer, form: FormData) -> Response:
             name, role = str(form.get("name") or "").strip(), str(form.get("role") or "")
             try:
                 account, token = await self._accounts.add(
@@ -574,12 +544,8 @@ class Console:
             return self._page(request, "accounts.html", viewer, accounts=await self._accounts.list(),
                               new_account=account, new_token=token)
 
-        @router.post("/accounts/{name}/remove")
-        async def remove_account(request: Request, name: str) -> Response:
-            checked = await self._writer(request, "admin")
-            if isinstance(checked, Response):
-                return checked
-            viewer, _ = checked
+        @self._writes("/accounts/{name}/remove", "admin")
+        async def remove_account(request: Request, viewer: Viewer, form: FormData, name: str) -> Response:
             await self._accounts.remove(name)
             log.info("console_account_removed", user=name, by=viewer.account.name)
             return RedirectResponse("/accounts", status_code=303)
