@@ -80,6 +80,11 @@ class Keys:
         return f"{self.prefix}:story-alerts:{watchlist_id}:{story_id}"
 
     @property
+    def throttled_alerts(self) -> str:
+        """Stream (bounded): the alerts the story throttle held back, with why."""
+        return f"{self.prefix}:alerts:throttled"
+
+    @property
     def retry_schedule(self) -> str:
         """Sorted set: delivery id -> due time (unix seconds)."""
         return f"{self.prefix}:retry:due"

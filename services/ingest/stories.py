@@ -20,12 +20,20 @@ pairs at 0.7 and above were the same story; below it appear different
 stories sharing boilerplate (a newsletter blurb as lead) and daily reports
 from one template with new figures.
 
+Word overlap is not enough: wire copy is a template, and the next missile
+launch is reported in the same words with another weekday. A candidate is
+therefore also checked against the facts that identify an event (figures,
+weekday, date, place, publication time: ``story_facts.different_events``);
+versions that contradict each other there are two stories, however similar.
+
 Redis layout, all under the key prefix, all expiring after the window:
 
-- ``story:band:<band>:<hash>`` -> id of the first article with that band
-  (SET NX: the earliest claimant stays, so later versions find it).
-- ``story:article:<article id>`` -> "<story id> <shingle ids as hex>", for
-  verifying candidates and handing their story id on.
+- ``story:band:<band>:<hash>`` -> ids of the first articles with that band,
+  space-separated, earliest first, at most ``BAND_MEMBERS`` (the earliest
+  stay, so later versions find them; more than one, because a look-alike
+  kept apart as another event must be found by its own later versions).
+- ``story:article:<article id>`` -> "<story id> <shingle ids as hex> <facts>",
+  for verifying candidates and handing their story id on.
 """
 
 from __future__ import annotations
@@ -35,17 +43,28 @@ import random
 import re
 import struct
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from redis.asyncio import Redis
+from watchfloor.services.ingest.story_facts import (
+    DEFAULT_MAX_GAP_S,
+    EventFacts,
+    different_events,
+    event_facts,
+)
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.logging import get_logger
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Article
+
+log = get_logger("watchfloor.ingest")
 
 SHINGLE_WORDS = 2
 BANDS = 16
 ROWS_PER_BAND = 4
+BAND_MEMBERS = 4
 # 16 bands of 4: a pair at Jaccard 0.7 becomes a candidate with p = 0.988,
 # at 0.8 with p = 0.9999, at 0.3 with p = 0.12 (then rejected by verifying).
 # Rows of 4 keep unrelated articles from claiming each other's buckets.
@@ -74,6 +93,9 @@ class StoryParams:
     # Wire versions differ at the tail (outlets trim); the head names the
     # story. Bounding it also bounds cost and Redis memory for long pages.
     max_text_words: int = 150
+    # Versions published further apart report two events (a day's news is
+    # re-run within hours: the real merges were at most 12.3 h apart).
+    max_gap_s: int = DEFAULT_MAX_GAP_S
 
 
 # --- signatures (pure) -------------------------------------------------------
@@ -101,7 +123,7 @@ class StoryFingerprint:
     """What is kept of an indexed article to verify a candidate exactly."""
 
     shingle_ids: frozenset[int]  # 32-bit ids of its shingles
-    numbers: frozenset[str]  # the figures it reports ("16", "943", ...)
+    facts: EventFacts = EventFacts()  # figures, weekdays, dates, places, time
 
 
 @dataclass(frozen=True)
@@ -110,8 +132,11 @@ class StorySignature:
     bands: tuple[str, ...]  # one LSH bucket name per band
 
 
-def signature(title: str, text: str, max_text_words: int = 150) -> StorySignature | None:
-    """The article's signature, or None when it has no words to compare."""
+def signature(
+    title: str, text: str, max_text_words: int = 150, *, at: datetime | None = None
+) -> StorySignature | None:
+    """The article's signature, or None when it has no words to compare.
+    ``at``: when it was published (else first seen), to tell events apart."""
     words = story_words(title, text, max_text_words)
     found = shingles(words)
     if not found:
@@ -123,8 +148,9 @@ def signature(title: str, text: str, max_text_words: int = 150) -> StorySignatur
         for band in range(BANDS)
     )
     # The top 32 bits name a shingle when verifying: the low bits pick its bin.
+    lead = " ".join(text.split()[:max_text_words])
     fingerprint = StoryFingerprint(
-        frozenset(h >> 32 for h in hashes), frozenset(w for w in words if w.isdigit())
+        frozenset(h >> 32 for h in hashes), event_facts(words, lead, at)
     )
     return StorySignature(fingerprint, bands)
 
@@ -136,31 +162,72 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return common / (len(a) + len(b) - common)
 
 
-def figures_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Each side reports a figure the other lacks: a new report from the same
-    template ("as of Monday, 935 ..." / "as of Tuesday, 943 ..."), new facts.
-    One side only adding figures ("60,000 to 70,000" / "70,000") is an edit."""
-    return bool(a - b) and bool(b - a)
-
-
-def similarity(a: StoryFingerprint, b: StoryFingerprint) -> float:
-    """Jaccard of the shingle sets; 0 when the figures conflict."""
-    if figures_conflict(a.numbers, b.numbers):
+def similarity(a: StoryFingerprint, b: StoryFingerprint, *,
+               max_gap_s: int = DEFAULT_MAX_GAP_S) -> float:
+    """Jaccard of the shingle sets; 0 when the two report different events."""
+    if different_events(a.facts, b.facts, max_gap_s=max_gap_s):
         return 0.0
     return jaccard(a.shingle_ids, b.shingle_ids)
 
 
+@dataclass(frozen=True)
+class StoryChoice:
+    """Which story a new version joins, and the look-alikes it was kept from."""
+
+    story_id: str | None  # None: a story of its own
+    kept_apart: tuple[tuple[str, str], ...] = ()  # (candidate article id, why)
+
+
+def choose_story(
+    fingerprint: StoryFingerprint,
+    candidates: Mapping[str, tuple[str, StoryFingerprint]],
+    params: StoryParams,
+) -> StoryChoice:
+    """Pure: the story of the most similar candidate at or above the
+    threshold that reports the same event (ties: smallest article id, so the
+    answer does not depend on order). ``candidates``: article id -> (its
+    story id, its fingerprint)."""
+    best: tuple[float, str] | None = None
+    kept_apart: list[tuple[str, str]] = []
+    for candidate in sorted(candidates):
+        story_id, other = candidates[candidate]
+        score = jaccard(fingerprint.shingle_ids, other.shingle_ids)
+        if score < params.threshold:
+            continue
+        why = different_events(fingerprint.facts, other.facts, max_gap_s=params.max_gap_s)
+        if why is not None:
+            kept_apart.append((candidate, why))
+        elif best is None or score > best[0]:
+            best = (score, story_id)
+    return StoryChoice(best[1] if best else None, tuple(kept_apart))
+
+
+# A record is one line of space-separated fields; empty facts stay as empty
+# fields, so positions never shift.
 def encode_record(story_id: str, fingerprint: StoryFingerprint) -> str:
-    """'<story id> <shingle ids, 8 hex digits each> <figures, comma-separated>'.
-    Text, not bytes: readable in redis-cli, and safe with decode_responses."""
+    """'<story id> <shingle ids, 8 hex digits each> <figures> <weekdays>
+    <dates> <places> <unix time>', each set comma-separated. Text, not bytes:
+    readable in redis-cli, and safe with decode_responses."""
     hex_ids = "".join(f"{i:08x}" for i in sorted(fingerprint.shingle_ids))
-    return f"{story_id} {hex_ids} {','.join(sorted(fingerprint.numbers))}"
+    facts = fingerprint.facts
+    sets = (facts.figures, facts.weekdays, facts.dates, facts.places)
+    at = "" if facts.at is None else str(facts.at)
+    return " ".join([story_id, hex_ids, *(",".join(sorted(s)) for s in sets), at])
 
 
 def decode_record(value: str) -> tuple[str, StoryFingerprint]:
-    story_id, hex_ids, numbers = value.split(" ")
+    """Also reads records written before facts beyond figures were kept
+    ('<story id> <hex> <figures>'): they contradict nothing on the rest."""
+    story_id, hex_ids, *rest = value.split(" ")
     ids = frozenset(int(hex_ids[i : i + 8], 16) for i in range(0, len(hex_ids), 8))
-    return story_id, StoryFingerprint(ids, frozenset(numbers.split(",")) - {""})
+    figures, weekdays, dates, places, at = (rest + [""] * 5)[:5]
+
+    def parse(field: str) -> frozenset[str]:
+        return frozenset(field.split(",")) - {""}
+
+    facts = EventFacts(parse(figures), parse(weekdays), parse(dates), parse(places),
+                       int(at) if at else None)
+    return story_id, StoryFingerprint(ids, facts)
 
 
 def _hash64(shingle: str) -> int:
@@ -217,13 +284,33 @@ def _parse_record(raw: bytes | str | None) -> _Indexed | None:
 
 
 # One command for the whole batch: a pipeline of SETs costs redis-py ~20 us
-# per command to pack, 17 commands per article. NX everywhere: the earliest
-# claimant of a bucket stays, and an article indexed meanwhile by another
-# ingest copy keeps that copy's answer.
-# KEYS: keys to set; ARGV[1]: TTL seconds, ARGV[i + 1]: value of KEYS[i].
-_SET_IF_ABSENT = """
+# per command to pack, 17 commands per article. Records are set NX: an
+# article indexed meanwhile by another ingest copy keeps that copy's answer.
+# A bucket keeps its earliest claimants: an id is appended while there are
+# fewer than ARGV[2], and the bucket then lives a window from that append.
+# KEYS: the records, then the buckets; ARGV[1]: TTL seconds, ARGV[2]: members
+# per bucket, ARGV[3]: how many KEYS are records, ARGV[i + 3]: value of KEYS[i].
+_INDEX = """
+local ttl, cap, records = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, ARGV[i + 1], 'NX', 'EX', ARGV[1])
+  local value = ARGV[i + 3]
+  if i <= records then
+    redis.call('SET', key, value, 'NX', 'EX', ttl)
+  else
+    local current = redis.call('GET', key)
+    if not current then
+      redis.call('SET', key, value, 'EX', ttl)
+    else
+      local count, present = 0, false
+      for id in string.gmatch(current, '%S+') do
+        count = count + 1
+        if id == value then present = true end
+      end
+      if not present and count < cap then
+        redis.call('SET', key, current .. ' ' .. value, 'EX', ttl)
+      end
+    end
+  end
 end
 return #KEYS
 """
@@ -243,19 +330,23 @@ class StoryIndex:
         self._redis = redis
         self._keys = keys
         self._params = params or StoryParams()
-        self._set_if_absent = redis.register_script(_SET_IF_ABSENT)
+        self._index = redis.register_script(_INDEX)
 
     async def assign(self, articles: list[Article]) -> list[Article]:
         params = self._params
-        signatures = [signature(a.title, a.text, params.max_text_words) for a in articles]
+        signatures = [
+            signature(a.title, a.text, params.max_text_words, at=a.published_at or a.ingested_at)
+            for a in articles
+        ]
         claimants = await self._claimants(signatures)
         # Own records too: an article indexed before (a retry) keeps its answer.
         records = await self._records(
-            [a.id for a in articles] + [c for by_band in claimants for c in by_band.values()]
+            [a.id for a in articles]
+            + [c for by_band in claimants for ids in by_band.values() for c in ids]
         )
 
         # Earlier articles of this batch count as seen, after those in Redis.
-        batch_claims: dict[str, str] = {}
+        batch_claims: dict[str, list[str]] = {}
         writes: list[tuple[str, _Indexed, tuple[str, ...]]] = []
         assigned: list[Article] = []
         for article, sig, by_band in zip(articles, signatures, claimants, strict=True):
@@ -264,13 +355,15 @@ class StoryIndex:
                 continue
             record = records.get(article.id)
             if record is None:
-                candidates = set(by_band.values())
-                candidates |= {batch_claims[b] for b in sig.bands if b in batch_claims}
-                story_id = self._best_story(sig, candidates, records) or article.id
+                candidates = {c for ids in by_band.values() for c in ids}
+                candidates |= {c for b in sig.bands for c in batch_claims.get(b, ())}
+                story_id = self._best_story(article.id, sig, candidates, records)
                 record = records[article.id] = _Indexed(story_id, sig.fingerprint)
                 writes.append((article.id, record, sig.bands))
             for band in sig.bands:
-                batch_claims.setdefault(band, article.id)
+                claims = batch_claims.setdefault(band, [])
+                if len(claims) < BAND_MEMBERS and article.id not in claims:
+                    claims.append(article.id)
             assigned.append(self._with_story(article, record.story_id))
         await self._write(writes)
         return assigned
@@ -282,28 +375,29 @@ class StoryIndex:
         return article.model_copy(update={"story_id": story_id})
 
     def _best_story(
-        self, sig: StorySignature, candidates: Iterable[str], records: dict[str, _Indexed]
-    ) -> str | None:
-        """Story of the most similar verified candidate (ties: smallest id, so
-        the answer does not depend on set order)."""
-        best: tuple[float, str] | None = None
-        for candidate in sorted(candidates):
-            record = records.get(candidate)
-            if record is None:
-                continue  # expired between the two reads
-            score = similarity(sig.fingerprint, record.fingerprint)
-            if score >= self._params.threshold and (best is None or score > best[0]):
-                best = (score, record.story_id)
-        return best[1] if best else None
+        self, article_id: str, sig: StorySignature, candidates: Iterable[str],
+        records: dict[str, _Indexed],
+    ) -> str:
+        found = {c: (r.story_id, r.fingerprint) for c in candidates if (r := records.get(c))}
+        # (a candidate missing from records expired between the two reads)
+        choice = choose_story(sig.fingerprint, found, self._params)
+        for candidate, why in choice.kept_apart:
+            # Near-identical text, another event: why this version alerts again.
+            log.info("story_kept_apart", article_id=article_id, look_alike=candidate,
+                     look_alike_story=found[candidate][0], reason=why)
+        return choice.story_id or article_id
 
-    async def _claimants(self, signatures: Sequence[StorySignature | None]) -> list[dict[str, str]]:
-        """Per article: band -> article id that claimed it earlier."""
+    async def _claimants(
+        self, signatures: Sequence[StorySignature | None]
+    ) -> list[dict[str, list[str]]]:
+        """Per article: band -> ids of the articles that claimed it earlier."""
         bands = [b for sig in signatures if sig for b in sig.bands]
         if not bands:
             return [{} for _ in signatures]
         found = await self._redis.mget([story_band_key(self._keys, b) for b in bands])
-        owner = {b: as_str(v) for b, v in zip(bands, found, strict=True) if v is not None}
-        return [{b: owner[b] for b in sig.bands if b in owner} if sig else {} for sig in signatures]
+        owners = {b: as_str(v).split() for b, v in zip(bands, found, strict=True) if v is not None}
+        return [{b: owners[b] for b in sig.bands if b in owners} if sig else {}
+                for sig in signatures]
 
     async def _records(self, article_ids: Iterable[str]) -> dict[str, _Indexed]:
         ids = sorted(set(article_ids))
@@ -316,11 +410,10 @@ class StoryIndex:
     async def _write(self, writes: list[tuple[str, _Indexed, tuple[str, ...]]]) -> None:
         if not writes:
             return
-        keys: list[str] = []
-        values: list[str] = []
-        for article_id, record, bands in writes:
-            keys.append(story_article_key(self._keys, article_id))
-            values.append(encode_record(record.story_id, record.fingerprint))
+        keys = [story_article_key(self._keys, article_id) for article_id, _, _ in writes]
+        values = [encode_record(r.story_id, r.fingerprint) for _, r, _ in writes]
+        for article_id, _, bands in writes:
             keys += [story_band_key(self._keys, band) for band in bands]
             values += [article_id] * len(bands)
-        await self._set_if_absent(keys=keys, args=[self._params.window_s, *values])
+        await self._index(keys=keys,
+                          args=[self._params.window_s, BAND_MEMBERS, len(writes), *values])

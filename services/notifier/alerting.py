@@ -2,7 +2,9 @@
 
 1. match     each article against the active watchlists; an error on one
              article sends that entry to dead letters (retrying will not help)
-2. throttle  one alert per story per watchlist (``StoryThrottle``), when on
+2. throttle  one alert per story per watchlist (``StoryThrottle``), when on,
+             unless the watchlist asks for every version; held-back alerts
+             are recorded for the story's thread (``throttled_alerts``)
 3. log       ``alert_throttled`` / ``alert_raised``, one line per alert
 4. record    the alert history stream (bounded) and the counters, in one
              round trip
@@ -17,13 +19,14 @@ its decisions), so what was already published is deduplicated downstream.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from structlog.contextvars import bound_contextvars
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
 from watchfloor.services.notifier.delivery import fan_out
+from watchfloor.services.notifier.story_throttle import Throttled
 from watchfloor.services.notifier.silences import drop_silenced
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
@@ -42,9 +45,11 @@ ALERT_HISTORY_MAXLEN = 100_000
 
 
 class Throttle(Protocol):
-    """What ``StoryThrottle`` offers: the alerts to send, in order."""
+    """What ``StoryThrottle`` offers: the alerts to send, in order, and those
+    held back (recorded by it for the story's thread)."""
 
-    async def filter(self, alerts: list[Alert]) -> list[Alert]: ...
+    async def filter(self, alerts: list[Alert], *,
+                     every_version: Collection[str] = ()) -> Throttled: ...
 
 
 @dataclass
@@ -110,14 +115,15 @@ class AlertRaiser:
     async def _apply_throttle(self, alerts: list[Alert], result: RaisedBatch) -> list[Alert]:
         if self._throttle is None:
             return alerts
-        sent = await self._throttle.filter(alerts)
-        kept = {a.id for a in sent}
-        for alert in alerts:
-            if alert.id not in kept:
-                log.info("alert_throttled", watchlist_id=alert.watchlist_id, alert_id=alert.id,
-                         article_id=alert.article.id, story_id=alert.article.story_id)
-        result.throttled = len(alerts) - len(sent)
-        return sent
+        every_version = {w.id for w in self._watchlists.watchlists
+                         if w.alert_on == "every_version"}
+        outcome = await self._throttle.filter(alerts, every_version=every_version)
+        for held in outcome.held:
+            log.info("alert_throttled", watchlist_id=held.watchlist_id, alert_id=held.alert_id,
+                     article_id=held.article_id, story_id=held.story_id,
+                     repeat_of=held.repeat_of)
+        result.throttled = len(outcome.held)
+        return outcome.sent
 
     async def _record(self, result: RaisedBatch) -> None:
         """Alert history and counters, in one round trip."""

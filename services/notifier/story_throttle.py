@@ -16,19 +16,31 @@ the cost is an extra alert, never a lost one.
 
 The window runs from the story's first alert for that watchlist: a story
 still running after it alerts again, once.
+
+A dropped alert is never silent: it is logged, counted (``alerts_throttled``)
+and recorded as a ``ThrottledAlert`` (which alert, watchlist, story, article,
+why, and the alerts it repeats) in a bounded stream, recorded once even when
+its batch is redelivered; ``throttled_alerts`` reads them back, for a story's
+thread or a watchlist. A watchlist with ``alert_on: every_version`` is never
+throttled (its alerts are still recorded in the story's history).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Alert
+from watchfloor.shared.streams.codec import DATA_FIELD, decode
 
 DEFAULT_WINDOW_S = 24 * 3600
+THROTTLED_MAXLEN = 50_000  # records of throttled alerts kept (about 500 bytes each)
 
 
 @dataclass(frozen=True)
@@ -45,15 +57,53 @@ class Decision:
         return cls(verdict == "send", frozenset(tags.split(",")) - {""})
 
 
-def decide(alert_id: str, tags: frozenset[str], history: Mapping[str, Decision]) -> Decision:
+def decide(
+    alert_id: str, tags: frozenset[str], history: Mapping[str, Decision],
+    *, every_version: bool = False,
+) -> Decision:
     """Pure: what to do with one alert, given the decisions already taken for
-    its (watchlist, story), keyed by alert id."""
+    its (watchlist, story), keyed by alert id. ``every_version``: the
+    watchlist asked for every version (``alert_on: every_version``)."""
     earlier = history.get(alert_id)
     if earlier is not None:
         return earlier  # a redelivered alert: same answer as the first time
     already_sent = frozenset().union(*(d.tags for d in history.values() if d.send))
     is_first = not any(d.send for d in history.values())
-    return Decision(send=is_first or not tags <= already_sent, tags=tags)
+    return Decision(send=every_version or is_first or not tags <= already_sent, tags=tags)
+
+
+class ThrottledAlert(BaseModel):
+    """An alert the throttle held back: shown in its story's thread, never lost."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schema_version: Literal[1] = 1
+    alert_id: str
+    watchlist_id: str
+    story_id: str
+    article_id: str
+    title: str
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    tags: list[str]
+    reason: str
+    repeat_of: list[str]  # the alerts already sent for this story and watchlist
+    throttled_at: datetime  # when the alert was raised
+
+
+def throttled_record(alert: Alert, history: Mapping[str, Decision]) -> ThrottledAlert:
+    """Pure: the record of ``alert`` held back, given its story's history."""
+    sent = sorted(alert_id for alert_id, d in history.items() if d.send and alert_id != alert.id)
+    article = alert.article
+    return ThrottledAlert(
+        alert_id=alert.id, watchlist_id=alert.watchlist_id, story_id=story_of(alert),
+        article_id=article.id, title=article.title, url=article.url, source=article.source,
+        published_at=article.published_at, tags=sorted({t.tag for t in alert.tags}),
+        reason="a version of a story this watchlist was already alerted on, "
+               "with no tag those alerts lacked",
+        repeat_of=sent, throttled_at=alert.created_at,
+    )
 
 
 def story_of(alert: Alert) -> str:
@@ -64,51 +114,81 @@ def story_alerts_key(keys: Keys, watchlist_id: str, story_id: str) -> str:
     return keys.story_alerts(watchlist_id, story_id)
 
 
-_EXPIRE_IF_UNSET = """
-for _, key in ipairs(KEYS) do
-  if redis.call('TTL', key) == -1 then
-    redis.call('EXPIRE', key, ARGV[1])
+# One round trip records a batch's decisions. HSETNX: a decision taken
+# meanwhile by another copy stands, and only the copy whose decision is
+# recorded writes the throttled record (a redelivered batch adds none). The
+# window runs from a story's first alert, so only a history without an expiry
+# gets one (EXPIRE NX would do this, but needs Redis 7; the embedded one is
+# 6.2) — decided here: a key that expired between our read and this write
+# must not be left without a TTL.
+# KEYS: one history per decision, then the throttled stream.
+# ARGV: window seconds, stream maxlen, the stream's data field, then per
+# decision: alert id, decision, throttled record JSON ("" when sent).
+_RECORD = """
+local stream = KEYS[#KEYS]
+for i = 1, #KEYS - 1 do
+  local at = 4 + (i - 1) * 3
+  local set = redis.call('HSETNX', KEYS[i], ARGV[at], ARGV[at + 1])
+  if set == 1 and ARGV[at + 2] ~= '' then
+    redis.call('XADD', stream, 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[at + 2])
+  end
+  if redis.call('TTL', KEYS[i]) == -1 then
+    redis.call('EXPIRE', KEYS[i], ARGV[1])
   end
 end
 return 0
 """
 
 
-class StoryThrottle:
-    """``await throttle.filter(alerts)``: the alerts to fan out, in order."""
+@dataclass(frozen=True)
+class Throttled:
+    """What ``StoryThrottle.filter`` did with a batch."""
 
-    def __init__(self, redis: Redis, keys: Keys, window_s: int = DEFAULT_WINDOW_S) -> None:
+    sent: list[Alert]  # to fan out, in order
+    held: list[ThrottledAlert]  # held back, in order (redelivered ones too)
+
+
+class StoryThrottle:
+    """``await throttle.filter(alerts)``: the alerts to fan out, and those held back."""
+
+    def __init__(self, redis: Redis, keys: Keys, window_s: int = DEFAULT_WINDOW_S,
+                 *, max_records: int = THROTTLED_MAXLEN) -> None:
         self._redis = redis
         self._keys = keys
         self._window_s = window_s
-        self._expire_if_unset = redis.register_script(_EXPIRE_IF_UNSET)
+        self._max_records = max_records
+        self._record_script = redis.register_script(_RECORD)
 
-    async def filter(self, alerts: list[Alert]) -> list[Alert]:
-        """Two round trips per batch: read the histories, record the decisions."""
+    async def filter(self, alerts: list[Alert], *,
+                     every_version: Collection[str] = ()) -> Throttled:
+        """Two round trips per batch: read the histories, record the decisions.
+        ``every_version``: ids of the watchlists that want every version."""
         if not alerts:
-            return []
+            return Throttled([], [])
         history_keys = sorted(
             {story_alerts_key(self._keys, a.watchlist_id, story_of(a)) for a in alerts}
         )
         histories = await self._read(history_keys)
 
-        kept: list[Alert] = []
-        recorded: list[tuple[str, str, Decision]] = []
-        # The window runs from the story's first alert: only a new history
-        # gets an expiry (EXPIRE NX needs Redis 7; the embedded one is 6.2).
-        new_histories = {key for key, history in histories.items() if not history}
+        result = Throttled([], [])
+        recorded: list[tuple[str, str, Decision, str]] = []
         for alert in alerts:
             key = story_alerts_key(self._keys, alert.watchlist_id, story_of(alert))
             history = histories[key]
-            decision = decide(alert.id, frozenset(t.tag for t in alert.tags), history)
+            decision = decide(alert.id, frozenset(t.tag for t in alert.tags), history,
+                              every_version=alert.watchlist_id in every_version)
+            held = None if decision.send else throttled_record(alert, history)
             if alert.id not in history:
-                recorded.append((key, alert.id, decision))
+                recorded.append(
+                    (key, alert.id, decision, held.model_dump_json() if held else ""))
                 # Alerts later in this batch see this one.
                 history[alert.id] = decision
-            if decision.send:
-                kept.append(alert)
-        await self._record(recorded, new_histories)
-        return kept
+            if held is None:
+                result.sent.append(alert)
+            else:
+                result.held.append(held)
+        await self._record(recorded)
+        return result
 
     async def _read(self, history_keys: list[str]) -> dict[str, dict[str, Decision]]:
         pipe = self._redis.pipeline(transaction=False)
@@ -120,19 +200,38 @@ class StoryThrottle:
             for key, reply in zip(history_keys, replies, strict=True)
         }
 
-    async def _record(
-        self, recorded: list[tuple[str, str, Decision]], new_histories: set[str]
-    ) -> None:
+    async def _record(self, recorded: list[tuple[str, str, Decision, str]]) -> None:
         if not recorded:
             return
-        pipe = self._redis.pipeline(transaction=False)
-        for key, alert_id, decision in recorded:
-            # NX on the field: a decision taken meanwhile by another copy stands.
-            pipe.hsetnx(key, alert_id, decision.encode())
-        await pipe.execute()
-        # The window runs from a story's first alert, so only a history without
-        # an expiry gets one — decided in Redis: a key that expired between our
-        # read and the write above must not be left without a TTL (EXPIRE NX
-        # would do this, but needs Redis 7).
-        touched = sorted({key for key, _, _ in recorded} | new_histories)
-        await self._expire_if_unset(keys=touched, args=[self._window_s])
+        args: list[Any] = [self._window_s, self._max_records, DATA_FIELD]
+        for _, alert_id, decision, record in recorded:
+            args += [alert_id, decision.encode(), record]
+        await self._record_script(
+            keys=[key for key, _, _, _ in recorded] + [self._keys.throttled_alerts], args=args)
+
+
+async def throttled_alerts(
+    redis: Redis, keys: Keys, *, story_id: str | None = None, watchlist_id: str | None = None,
+    limit: int = 100,
+) -> list[ThrottledAlert]:
+    """The alerts the story throttle held back, newest first: all of them, or
+    those of one story (as ``Alert.article.story_id or Alert.article.id``)
+    and/or one watchlist; at most ``limit``. Reads the bounded record stream
+    (the newest ``THROTTLED_MAXLEN``) page by page; unreadable entries are
+    skipped."""
+    found: list[ThrottledAlert] = []
+    last = "+"
+    while len(found) < limit:
+        page = await redis.xrevrange(keys.throttled_alerts, max=last, count=500)
+        if not page:
+            break
+        for _, fields in page:
+            record = decode(fields, ThrottledAlert)
+            if (isinstance(record, ThrottledAlert)
+                    and story_id in (None, record.story_id)
+                    and watchlist_id in (None, record.watchlist_id)):
+                found.append(record)
+                if len(found) == limit:
+                    break
+        last = f"({as_str(page[-1][0])}"
+    return found

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -85,6 +85,9 @@ class MatchRule(BaseModel):
         return value
 
 
+AlertOn = Literal["story", "every_version"]
+
+
 class Watchlist(BaseModel):
     # Extra top-level keys (description, owner, ...) are tolerated: the file
     # format may grow, and they cannot change what matches.
@@ -94,6 +97,9 @@ class Watchlist(BaseModel):
     name: str = Field(min_length=1)
     match: MatchRule = Field(default_factory=MatchRule)
     targets: list[Target] = Field(default_factory=list)
+    # "story": one alert per story (later versions only with a new tag; the
+    # rest are recorded as throttled); "every_version": every matching version.
+    alert_on: AlertOn = "story"
 
 
 # --- loading ----------------------------------------------------------------

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import redis.asyncio as aioredis
-from watchfloor.services.ingest.stories import StoryIndex, StoryParams, story_article_key
+from watchfloor.services.ingest.stories import (
+    BAND_MEMBERS,
+    StoryIndex,
+    StoryParams,
+    story_article_key,
+    story_band_key,
+)
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Article
 
@@ -86,3 +94,49 @@ async def test_an_expired_story_is_forgotten(
 
 async def test_empty_batch(index: StoryIndex) -> None:
     assert await index.assign([]) == []
+
+
+LAUNCH = (
+    "Northland fired a short-range ballistic missile into the sea off its east coast "
+    "on {day}, the military of its southern neighbour said, in the latest of a series "
+    "of weapons tests that have raised tension in the region."
+)
+MONDAY = datetime(2031, 3, 3, 1, 30, tzinfo=UTC)
+
+
+def launch(article_id: str, day: str, published: datetime, title: str = "",
+           more: str = "") -> Article:
+    return Article(id=article_id, title=title or "Northland fires ballistic missile into the sea",
+                   text=LAUNCH.format(day=day) + more, published_at=published)
+
+
+async def test_another_launch_in_the_same_words_is_another_story(index: StoryIndex) -> None:
+    monday = launch("u-mon", "Monday", MONDAY)
+    thursday = launch("u-thu", "Thursday", MONDAY + timedelta(days=3))
+    assigned = await index.assign([monday, thursday])
+    assert [a.story_id for a in assigned] == [None, None]  # two stories
+
+    # Each launch's re-publications still find their own story, though the
+    # first launch claimed most buckets first: this version of Thursday's
+    # shares with it only buckets that Monday's claimed too (so a bucket
+    # keeps more than its first claimant).
+    monday_again = launch("u-mon-2", "Monday", MONDAY + timedelta(hours=2),
+                          title="Northland fires ballistic missile into sea, neighbour says")
+    thursday_again = launch("u-thu-2", "Thursday", MONDAY + timedelta(days=3, hours=2),
+                            title="Northland launches ballistic missile into the sea",
+                            more=" The launch was condemned by neighbours.")
+    assigned = await index.assign([monday_again, thursday_again])
+    assert [a.story_id for a in assigned] == ["u-mon", "u-thu"]
+
+
+async def test_a_bucket_keeps_its_earliest_claimants_up_to_a_bound(
+    index: StoryIndex, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    copies = [FIRST.model_copy(update={"id": f"u-copy-{i}"}) for i in range(BAND_MEMBERS + 2)]
+    await index.assign(copies[:2])
+    await index.assign(copies[2:])
+    band_keys = [k async for k in redis_client.scan_iter(match=story_band_key(keys, "*"))]
+    assert len(band_keys) == 16
+    for key in band_keys:
+        members = (await redis_client.get(key)).decode().split()
+        assert members == [c.id for c in copies[:BAND_MEMBERS]]

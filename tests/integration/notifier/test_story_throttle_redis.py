@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 from watchfloor.services.notifier.matching import alert_id
-from watchfloor.services.notifier.story_throttle import StoryThrottle, story_alerts_key
+from watchfloor.services.notifier.story_throttle import (
+    StoryThrottle,
+    story_alerts_key,
+    throttled_alerts,
+)
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Alert
 
@@ -31,14 +35,18 @@ def throttle(redis_client: aioredis.Redis, keys: Keys) -> StoryThrottle:
     return StoryThrottle(redis_client, keys, window_s=3600)
 
 
+async def sent(throttle: StoryThrottle, alerts: list[Alert], **kwargs) -> list[Alert]:
+    return (await throttle.filter(alerts, **kwargs)).sent
+
+
 async def test_one_alert_per_story_unless_it_brings_a_new_tag(throttle: StoryThrottle) -> None:
     first = alert("art-1", None, ["missile_test"])
-    assert await throttle.filter([first]) == [first]
+    assert await sent(throttle, [first]) == [first]
 
     repeat = alert("art-2", "art-1", ["missile_test"])
     news = alert("art-3", "art-1", ["missile_test", "troop_deployment"])
     repeat_of_news = alert("art-4", "art-1", ["troop_deployment"])
-    assert await throttle.filter([repeat, news, repeat_of_news]) == [news]
+    assert await sent(throttle, [repeat, news, repeat_of_news]) == [news]
 
 
 async def test_other_watchlists_and_stories_are_independent(throttle: StoryThrottle) -> None:
@@ -48,35 +56,35 @@ async def test_other_watchlists_and_stories_are_independent(throttle: StoryThrot
         alert("art-3", None, ["sanctions"]),  # another story
         alert("art-4", "art-1", ["sanctions"]),  # the only repeat
     ]
-    assert await throttle.filter(alerts) == alerts[:3]
+    assert await sent(throttle, alerts) == alerts[:3]
 
 
 async def test_a_redelivered_batch_gets_the_same_answer(throttle: StoryThrottle) -> None:
     batch = [alert("art-1", None, ["missile_test"]), alert("art-2", "art-1", ["missile_test"])]
-    kept = await throttle.filter(batch)
+    kept = await sent(throttle, batch)
     assert kept == batch[:1]
-    assert await throttle.filter(batch) == kept  # the first one is not dropped on retry
+    assert await sent(throttle, batch) == kept  # the first one is not dropped on retry
 
 
 async def test_history_expires_with_the_window(
     throttle: StoryThrottle, redis_client: aioredis.Redis, keys: Keys
 ) -> None:
-    await throttle.filter([alert("art-1", None, ["missile_test"])])
+    await sent(throttle, [alert("art-1", None, ["missile_test"])])
     key = story_alerts_key(keys, "wl-a", "art-1")
     assert key.startswith(f"{keys.prefix}:")
     ttl = await redis_client.ttl(key)
     assert 0 < ttl <= 3600
 
-    await throttle.filter([alert("art-2", "art-1", ["missile_test"])])
+    await sent(throttle, [alert("art-2", "art-1", ["missile_test"])])
     assert await redis_client.ttl(key) <= ttl  # later alerts do not extend it
 
     await redis_client.delete(key)  # what the window's end does
     later = alert("art-5", "art-1", ["missile_test"])
-    assert await throttle.filter([later]) == [later]
+    assert await sent(throttle, [later]) == [later]
 
 
 async def test_empty_batch(throttle: StoryThrottle) -> None:
-    assert await throttle.filter([]) == []
+    assert await sent(throttle, []) == []
 
 
 async def test_a_history_left_without_expiry_gets_one(
@@ -88,6 +96,46 @@ async def test_a_history_left_without_expiry_gets_one(
     await redis_client.hset(key, "al_stale", "sent")
     assert await redis_client.ttl(key) == -1
 
-    await throttle.filter([alert("art-2", "art-1", ["missile_test"])])
+    await sent(throttle, [alert("art-2", "art-1", ["missile_test"])])
 
     assert 0 < await redis_client.ttl(key) <= 3600
+
+
+async def test_held_back_alerts_are_recorded_once_and_read_back_by_story(
+    throttle: StoryThrottle, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    first = alert("art-1", None, ["missile_test"])
+    repeat = alert("art-2", "art-1", ["missile_test"])
+    other_story = alert("art-8", None, ["sanctions"])
+    other_repeat = alert("art-9", "art-8", ["sanctions"])
+    outcome = await throttle.filter([first, repeat, other_story, other_repeat])
+    assert outcome.sent == [first, other_story]
+    assert [h.alert_id for h in outcome.held] == [repeat.id, other_repeat.id]
+    again = await throttle.filter([repeat])  # the batch redelivered
+    assert [h.alert_id for h in again.held] == [repeat.id]
+
+    (record,) = await throttled_alerts(redis_client, keys, story_id="art-1")
+    assert (record.alert_id, record.watchlist_id, record.article_id) == (repeat.id, "wl-a", "art-2")
+    assert record.repeat_of == [first.id] and record.reason
+    everything = await throttled_alerts(redis_client, keys)
+    assert [r.alert_id for r in everything] == [other_repeat.id, repeat.id]  # newest first
+    assert await throttled_alerts(redis_client, keys, watchlist_id="wl-b") == []
+    assert len(await throttled_alerts(redis_client, keys, limit=1)) == 1
+
+
+async def test_a_watchlist_that_wants_every_version_is_never_held_back(
+    throttle: StoryThrottle, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    versions = [alert("art-1", None, ["missile_test"]), alert("art-2", "art-1", ["missile_test"])]
+    assert await sent(throttle, versions, every_version={"wl-a"}) == versions
+    assert await throttled_alerts(redis_client, keys) == []
+
+
+async def test_the_record_stream_is_bounded(redis_client: aioredis.Redis, keys: Keys) -> None:
+    throttle = StoryThrottle(redis_client, keys, window_s=3600, max_records=5)
+    await throttle.filter([alert("art-0", None, ["missile_test"])])
+    for batch in range(3):
+        await throttle.filter(
+            [alert(f"art-{batch}-{i}", "art-0", ["missile_test"]) for i in range(100)])
+    # MAXLEN ~ trims whole nodes: bounded, if not to the entry.
+    assert await redis_client.xlen(keys.throttled_alerts) < 300

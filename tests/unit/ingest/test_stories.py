@@ -5,18 +5,22 @@ All example text is invented for these tests.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from watchfloor.services.ingest.stories import (
     BANDS,
     StoryFingerprint,
+    StoryParams,
+    choose_story,
     decode_record,
     encode_record,
-    figures_conflict,
     jaccard,
     shingles,
     signature,
     similarity,
     story_words,
 )
+from watchfloor.services.ingest.story_facts import EventFacts, contradict
 
 WIRE_TITLE = "Coastal guard seizes cargo ship carrying drone parts"
 WIRE_TEXT = (
@@ -39,8 +43,8 @@ BOILERPLATE = (
 )
 
 
-def fingerprint(title: str, text: str) -> StoryFingerprint:
-    sig = signature(title, text)
+def fingerprint(title: str, text: str, at: datetime | None = None) -> StoryFingerprint:
+    sig = signature(title, text, at=at)
     assert sig is not None
     return sig.fingerprint
 
@@ -119,9 +123,71 @@ def test_a_new_report_from_the_same_template_is_a_new_story() -> None:
 
 
 def test_figures_conflict_only_when_both_sides_have_their_own() -> None:
-    assert figures_conflict(frozenset({"412"}), frozenset({"431"}))
-    assert not figures_conflict(frozenset({"60000", "70000"}), frozenset({"70000"}))
-    assert not figures_conflict(frozenset(), frozenset({"12"}))
+    assert contradict(frozenset({"412"}), frozenset({"431"}))
+    assert not contradict(frozenset({"60000", "70000"}), frozenset({"70000"}))
+    assert not contradict(frozenset(), frozenset({"12"}))
+
+
+# The repeat-launch case (issue 11): one wire headline, two launches.
+LAUNCH_TITLE = "Northland fires ballistic missile into the sea"
+LAUNCH_TEXT = (
+    "Northland fired a short-range ballistic missile into the sea off its east coast "
+    "on {day}, the military of its southern neighbour said, in the latest of a series "
+    "of weapons tests that have raised tension in the region."
+)
+MONDAY = datetime(2031, 3, 3, 1, 30, tzinfo=UTC)
+
+
+def test_the_same_wire_text_about_another_launch_is_another_story() -> None:
+    monday = fingerprint(LAUNCH_TITLE, LAUNCH_TEXT.format(day="Monday"), MONDAY)
+    thursday = fingerprint(LAUNCH_TITLE, LAUNCH_TEXT.format(day="Thursday"), MONDAY)
+    assert jaccard(monday.shingle_ids, thursday.shingle_ids) >= 0.8  # words alone: "same"
+    assert similarity(monday, thursday) == 0.0  # but another day: another launch
+
+
+def test_the_same_wire_text_published_two_days_later_is_another_story() -> None:
+    # A breaking-news template without a weekday: only the time tells.
+    text = "Northland launched a missile from its coast that came down at sea, a spokesman said."
+    first = fingerprint(LAUNCH_TITLE, text, MONDAY)
+    two_days_later = fingerprint(LAUNCH_TITLE, text, MONDAY + timedelta(days=2))
+    an_hour_later = fingerprint(LAUNCH_TITLE, text, MONDAY + timedelta(hours=1))
+    assert similarity(first, two_days_later) == 0.0
+    assert similarity(first, an_hour_later) == 1.0
+
+
+def test_a_republication_that_adds_a_detail_is_the_same_story() -> None:
+    wire = fingerprint(LAUNCH_TITLE, LAUNCH_TEXT.format(day="Monday"), MONDAY)
+    update = fingerprint(
+        LAUNCH_TITLE,
+        "SEAPORT - " + LAUNCH_TEXT.format(day="Monday")
+        + " It fell near Rock Island after 600 km, officials said on Tuesday.",
+        MONDAY + timedelta(hours=5),
+    )
+    # A dateline, a place, a figure and a weekday added; none contradicted.
+    assert similarity(wire, update) == jaccard(wire.shingle_ids, update.shingle_ids) >= 0.7
+
+
+def test_choose_story_takes_the_closest_version_of_the_same_event() -> None:
+    monday = fingerprint(LAUNCH_TITLE, LAUNCH_TEXT.format(day="Monday"), MONDAY)
+    thursday = fingerprint(LAUNCH_TITLE, LAUNCH_TEXT.format(day="Thursday"), MONDAY)
+    republished = fingerprint(LAUNCH_TITLE + ", military says",
+                              LAUNCH_TEXT.format(day="Thursday"), MONDAY)
+    unrelated = fingerprint(WIRE_TITLE, WIRE_TEXT, MONDAY)
+    candidates = {"a-mon": ("a-mon", monday), "b-thu": ("b-thu", thursday),
+                  "c-other": ("c-other", unrelated)}
+    choice = choose_story(republished, candidates, StoryParams())
+    assert choice.story_id == "b-thu"
+    assert choice.kept_apart == (("a-mon", "weekdays"),)  # a look-alike, another event
+
+    alone = choose_story(monday, {"b-thu": ("b-thu", thursday)}, StoryParams())
+    assert alone.story_id is None and alone.kept_apart == (("b-thu", "weekdays"),)
+    assert choose_story(monday, {}, StoryParams()).story_id is None
+
+
+def test_choose_story_breaks_ties_by_article_id() -> None:
+    fp = fingerprint(WIRE_TITLE, WIRE_TEXT)
+    candidates = {"z-late": ("story-z", fp), "a-early": ("story-a", fp)}
+    assert choose_story(fp, candidates, StoryParams()).story_id == "story-a"
 
 
 def test_jaccard_edges() -> None:
@@ -130,7 +196,17 @@ def test_jaccard_edges() -> None:
 
 
 def test_record_round_trip() -> None:
-    fp = fingerprint(WIRE_TITLE, WIRE_TEXT + " Four ships and 12 crates.")
+    fp = fingerprint(WIRE_TITLE, WIRE_TEXT + " Four ships and 12 crates on May 3 in Port Alma.",
+                     at=MONDAY)
+    assert fp.facts.figures and fp.facts.weekdays and fp.facts.dates and fp.facts.places
     assert decode_record(encode_record("u-abc", fp)) == ("u-abc", fp)
-    no_figures = StoryFingerprint(frozenset({0, 2**32 - 1}), frozenset())
-    assert decode_record(encode_record("c-1", no_figures)) == ("c-1", no_figures)
+    no_facts = StoryFingerprint(frozenset({0, 2**32 - 1}), EventFacts())
+    assert decode_record(encode_record("c-1", no_facts)) == ("c-1", no_facts)
+
+
+def test_a_record_written_before_facts_were_kept_still_reads() -> None:
+    # '<story> <hex ids> <figures>': the layout before weekdays, dates,
+    # places and time were kept. Such a version contradicts nothing on those.
+    story_id, fp = decode_record("u-old 0000002a0000ffff 16,943")
+    assert story_id == "u-old"
+    assert fp == StoryFingerprint(frozenset({42, 0xFFFF}), EventFacts(frozenset({"16", "943"})))

@@ -10,6 +10,7 @@ from structlog.testing import capture_logs
 from watchfloor.services.cli.alerts import recent_alerts
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
 from watchfloor.services.notifier.alerting import AlertRaiser
+from watchfloor.services.notifier.story_throttle import Throttled, throttled_record
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Alert, ClassifiedArticle, Delivery
@@ -100,15 +101,19 @@ async def test_a_matching_error_sends_only_that_entry_to_dead_letters(redis) -> 
 
 
 class DropArticle:
-    """A throttle that drops the alerts on one article."""
+    """A throttle that holds back the alerts on one article."""
 
     def __init__(self, article_id: str) -> None:
         self.article_id = article_id
         self.seen: list[str] = []
+        self.every_version: set[str] = set()
 
-    async def filter(self, alerts: list[Alert]) -> list[Alert]:
+    async def filter(self, alerts: list[Alert], *, every_version: Any = ()) -> Throttled:
         self.seen += [a.id for a in alerts]
-        return [a for a in alerts if a.article.id != self.article_id]
+        self.every_version |= set(every_version)
+        return Throttled([a for a in alerts if a.article.id != self.article_id],
+                         [throttled_record(a, {}) for a in alerts
+                          if a.article.id == self.article_id])
 
 
 async def test_throttled_alerts_are_counted_logged_and_never_sent(redis) -> None:
@@ -127,6 +132,15 @@ async def test_throttled_alerts_are_counted_logged_and_never_sent(redis) -> None
     assert [d.alert.article.id for d in result.deliveries] == ["a1"]
     events = [(e["event"], e.get("article_id")) for e in logs if e["event"].startswith("alert_")]
     assert events == [("alert_throttled", "a2"), ("alert_raised", "a1")]
+
+
+async def test_the_throttle_is_told_which_watchlists_want_every_version(redis) -> None:
+    throttle = DropArticle("none")
+    every = make_watchlist("wl-every").model_copy(update={"alert_on": "every_version"})
+    watchlists = [make_watchlist("wl-story"), every]
+    await raiser(redis, throttle, watchlists).process_batch(
+        [incoming("1-0", make_event(article_id="a1"))], NOW)
+    assert throttle.every_version == {"wl-every"}
 
 
 async def test_a_batch_without_alerts_writes_nothing_but_the_counter(redis) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from watchfloor.services.notifier.story_throttle import Decision, decide, story_of
+from watchfloor.services.notifier.story_throttle import (
+    Decision,
+    decide,
+    story_of,
+    throttled_record,
+)
 
-from tests.unit.notifier.factories import make_alert
+from tests.unit.notifier.factories import make_alert, tag
 
 MISSILE = frozenset({"missile_test"})
 MISSILE_AND_TROOPS = frozenset({"missile_test", "troop_deployment"})
@@ -61,3 +66,27 @@ def test_story_of_an_alert() -> None:
     assert story_of(alert) == "art-7"  # its own story
     article = alert.article.model_copy(update={"story_id": "art-1"})
     assert story_of(alert.model_copy(update={"article": article})) == "art-1"
+
+
+def test_a_watchlist_that_wants_every_version_gets_every_version() -> None:
+    history = {"al-1": sent(MISSILE_AND_TROOPS)}
+    assert decide("al-2", MISSILE, history, every_version=True) == sent(MISSILE)
+    # ...but a decision already taken stands (a redelivered batch).
+    assert decide("al-2", MISSILE, {"al-2": dropped(MISSILE)}, every_version=True).send is False
+
+
+def test_a_throttled_record_says_which_alerts_it_repeats() -> None:
+    alert = make_alert(article_id="art-2", tags=[tag("missile_test")])
+    article = alert.article.model_copy(update={"story_id": "art-1"})
+    alert = alert.model_copy(update={"article": article})
+    history = {"al-1": sent(MISSILE), "al-0": dropped(MISSILE), "al-3": sent(MISSILE)}
+
+    record = throttled_record(alert, history)
+
+    assert (record.alert_id, record.watchlist_id) == (alert.id, alert.watchlist_id)
+    assert (record.story_id, record.article_id) == ("art-1", "art-2")
+    assert record.title == alert.article.title and record.url == alert.article.url
+    assert record.tags == ["missile_test"]
+    assert record.repeat_of == ["al-1", "al-3"]  # the alerts sent, not those held back
+    assert "already alerted" in record.reason
+    assert record.throttled_at == alert.created_at

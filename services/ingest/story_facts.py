@@ -1,0 +1,163 @@
+"""What identifies an event in a news text: when, where, how much, and when
+it was published — and the rule that tells two near-identical texts apart
+when they report two events.
+
+Wire copy is a template: "North Korea fired a ballistic missile into the sea
+on Monday, South Korea's military said" is sent again, word for word, for
+the next launch on Thursday. Word overlap alone calls the two one story, and
+the second launch would be throttled. So two versions are the same story only
+if they do not *contradict* each other on the facts that identify an event:
+
+- figures   the numbers it reports ("16 missiles", "60,000 troops", "2023")
+- weekdays  "on Monday", "Monday's launch"
+- dates     "March 9", "9 March", "Aug. 18", "in March" (month and day, month)
+- places    capitalised names after in / at / near / off / outside
+            ("in Najaf", "off the Korean Peninsula"), from the text only:
+            headlines are title-cased, so their capitals name nothing
+- time      published more than ``max_gap_s`` apart (default a day)
+
+A re-publication may *drop* or *add* details: an outlet trims the last
+sentence, an update adds "Japan protested on Tuesday" or a casualty figure.
+It never states *different* ones. Hence the rule, the same for each kind of
+fact: two versions contradict each other when each states a fact of that
+kind that the other lacks ({Monday} / {Thursday}; {412} / {431}), and not
+when one side's facts contain the other's ({Monday} / {Monday, Tuesday};
+{} / {Saturday}). Kinds are compared only with their own kind: "on Monday"
+and "on March 9" do not contradict each other.
+
+Measured on the real items in ``../shared/data`` (``python -m
+watchfloor.services.bench.stories``): every merge the word overlap makes
+there is kept, and the daily-report template with new figures, weekday and
+date is kept apart.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+DEFAULT_MAX_GAP_S = 24 * 3600
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+# "Monday's" is "mondays" once the apostrophe is gone (see story_words).
+_WEEKDAY_OF = {day: day[:3] for day in WEEKDAYS} | {day + "s": day[:3] for day in WEEKDAYS}
+_MONTH_OF = {name: i for i, name in enumerate(_MONTHS, 1)}
+# Abbreviations name a month only next to a day number ("Aug 18", "18 Sept"):
+# alone, "mar", "may", "dec" are other words too.
+_MONTH_NEXT_TO_DAY = _MONTH_OF | {name[:3]: i for i, name in enumerate(_MONTHS, 1)} | {"sept": 9}
+# A month alone counts after these words ("in March", "since April");
+# never "may" alone ("this may be").
+_BEFORE_A_MONTH = frozenset({
+    "in", "since", "until", "till", "by", "from", "early", "late", "mid", "last", "next",
+    "during", "before", "after", "through",
+})
+_BEFORE_A_DAY = frozenset({"on", "the", "since", "until", "till", "by", "from", "before", "after"})
+_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
+
+_CAPITALISED = r"[A-Z][\w'’.-]*"
+_PLACE = re.compile(
+    rf"\b(?:in|at|near|off|outside) (?:the )?({_CAPITALISED}(?: (?:of )?{_CAPITALISED})*)"
+)
+_WORD = re.compile(r"[^\W_]+")
+_POSSESSIVE_OR_INNER_MARK = re.compile(r"['’]s\b|(?<=\w)['’.](?=\w)")
+_NOT_PLACES = frozenset(WEEKDAYS) | frozenset(_MONTHS) | {"of", "the"}
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """The facts of one version that a re-publication would not change."""
+
+    figures: frozenset[str] = frozenset()  # numbers as written, without separators
+    weekdays: frozenset[str] = frozenset()  # "mon" ... "sun"
+    dates: frozenset[str] = frozenset()  # "03" (a month), "03-09" (month-day)
+    places: frozenset[str] = frozenset()  # words of the place names
+    at: int | None = None  # unix seconds: published, else first seen
+
+
+def event_facts(words: Sequence[str], text_head: str, at: datetime | None = None) -> EventFacts:
+    """Facts from the normalised ``words`` of title and lead (see
+    ``stories.story_words``) and the raw ``text_head`` (the lead as written:
+    places need its capitals)."""
+    return EventFacts(
+        figures=frozenset(w for w in words if w.isdigit()),
+        weekdays=frozenset(_WEEKDAY_OF[w] for w in words if w in _WEEKDAY_OF),
+        dates=frozenset(_dates(words)),
+        places=frozenset(_places(text_head)),
+        at=_unix_seconds(at),
+    )
+
+
+def contradict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Each side states a fact of this kind that the other lacks. One side
+    only adding facts ("60,000 to 70,000" / "70,000") is an edit."""
+    return bool(a - b) and bool(b - a)
+
+
+def different_events(
+    a: EventFacts, b: EventFacts, *, max_gap_s: int = DEFAULT_MAX_GAP_S
+) -> str | None:
+    """Pure: why two near-identical versions report two events — "published
+    apart", "weekdays", "dates", "places" or "figures" — or None when nothing
+    tells them apart (then they are one story)."""
+    if a.at is not None and b.at is not None and abs(a.at - b.at) > max_gap_s:
+        return "published apart"
+    for kind in ("weekdays", "dates", "places", "figures"):
+        if contradict(getattr(a, kind), getattr(b, kind)):
+            return kind
+    return None
+
+
+# --- extraction -------------------------------------------------------------------
+
+
+def _dates(words: Sequence[str]) -> Iterable[str]:
+    for i, word in enumerate(words):
+        month = _MONTH_NEXT_TO_DAY.get(word)
+        if month is None:
+            continue
+        day = _day(words[i + 1]) if i + 1 < len(words) else None  # "Aug 18"
+        if day is None:
+            day = _day_before(words, i, strict=word == "may")  # "18 Aug", "18th of August"
+        if day is not None:
+            yield f"{month:02d}-{day:02d}"
+            yield f"{month:02d}"
+        elif word in _MONTH_OF and word != "may" and i > 0 and words[i - 1] in _BEFORE_A_MONTH:
+            yield f"{month:02d}"  # "in March"
+
+
+def _day_before(words: Sequence[str], i: int, *, strict: bool) -> int | None:
+    j = i - 2 if i >= 2 and words[i - 1] == "of" else i - 1
+    if j < 0:
+        return None
+    if strict and (j == 0 or words[j - 1] not in _BEFORE_A_DAY):
+        return None  # "on 10 May", but "the top 10 may change" is no date
+    return _day(words[j])
+
+
+def _day(word: str) -> int | None:
+    match = _DAY.fullmatch(word)
+    if match is None:
+        return None
+    day = int(match.group(1))
+    return day if 1 <= day <= 31 else None
+
+
+def _places(text: str) -> Iterable[str]:
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    for name in _PLACE.findall(text):
+        for word in _WORD.findall(_POSSESSIVE_OR_INNER_MARK.sub("", name.casefold())):
+            if word not in _NOT_PLACES:
+                yield word
+
+
+def _unix_seconds(at: datetime | None) -> int | None:
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return int(at.timestamp())
