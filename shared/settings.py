@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from watchfloor.shared.addresses import AddressPolicy, Network, parse_allowlist
 from watchfloor.shared.logging import check_log_format, check_log_level
 
 
@@ -55,6 +56,15 @@ class Settings(BaseSettings):
     feeds_file: Path | None = None
     feed_interval_s: float = Field(300, ge=30)
     feed_timeout_s: float = Field(10, gt=0)
+    # A feed or page fetch (the poller's, `ingest --feed/--page`) ends after
+    # this long in all, however slowly the server keeps sending.
+    fetch_deadline_s: float = Field(30, gt=0)
+
+    # Addresses targets, feeds and pages may reach besides public ones:
+    # comma-separated CIDR ranges ("127.0.0.0/8,::1/128"). Loopback, private,
+    # link-local, multicast and reserved addresses are refused otherwise
+    # (shared/addresses.py).
+    target_allowlist: Annotated[tuple[Network, ...], NoDecode] = ()
 
     # API: a bearer token required on /v1/watchlists (and on POST /v1/articles
     # when api_token_for_ingest). None: no authentication (local use only).
@@ -109,6 +119,18 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [v.strip() for v in text.split(",") if v.strip()]
         return value
+
+    @field_validator("target_allowlist", mode="before")
+    @classmethod
+    def _parse_allowlist(cls, value: object) -> object:
+        if isinstance(value, str | list | tuple):
+            return parse_allowlist(value)
+        return value
+
+    @property
+    def address_policy(self) -> AddressPolicy:
+        """What targets, feeds and pages may connect to."""
+        return AddressPolicy(self.target_allowlist)
 
     @property
     def resolved_redis_url(self) -> str:

@@ -60,6 +60,8 @@ def settings(redis_url: str, key_prefix: str, tmp_path: Path) -> Settings:
         poll_interval_ms=50,
         http_port=0,
         log_level="WARNING",
+        # the local receivers and test servers are on loopback
+        target_allowlist="127.0.0.0/8,::1/128",
     )
 
 

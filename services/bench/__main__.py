@@ -165,7 +165,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                "WATCHFLOOR_KEY_PREFIX": f"bench-{int(time.time())}",
                "WATCHFLOOR_WATCHLISTS_FILE": str(watchlists), "WATCHFLOOR_HTTP_PORT": str(port),
                "WATCHFLOOR_LOG_LEVEL": "WARNING", "WATCHFLOOR_LOG_FORMAT": "json",
-               "WATCHFLOOR_MAX_BATCH_ARTICLES": str(BATCH)}
+               "WATCHFLOOR_MAX_BATCH_ARTICLES": str(BATCH),
+               # the local receiver is on loopback: open it (and only it)
+               "WATCHFLOOR_TARGET_ALLOWLIST": f"{receiver.host}/32"}
         procs = [
             subprocess.Popen([sys.executable, "-m", "watchfloor.services.cli.main", "worker", name],
                              env=env, stdout=subprocess.DEVNULL,

@@ -62,6 +62,8 @@ def _run(args: argparse.Namespace) -> int:
         args, key_prefix=DEMO_PREFIX, watchlists_file=watchlists_file, http_port=0,
         log_level="WARNING", log_format="console", batch_size=50,
         retry_schedule_s=[0.5, 1, 2],
+        # the local receiver is on loopback: open it (and only it) to deliveries
+        target_allowlist=f"{WebhookReceiver.host}/32",
     )
     configure_logging(settings.log_level, settings.log_format)
     if args.keep_running:  # a port people can bookmark

@@ -5,6 +5,11 @@ Exit codes: 0 all articles ingested (new or duplicate); 1 some were
 rejected (the rest were still ingested); 2 a file, feed or page could not be
 read or fetched, or Redis could not be reached (nothing more was done after
 that).
+
+A feed or page URL is fetched with ``WATCHFLOOR_FEED_TIMEOUT_S`` per step and
+``WATCHFLOOR_FETCH_DEADLINE_S`` in all, never from a non-public address
+unless ``WATCHFLOOR_TARGET_ALLOWLIST`` opens it; what is printed shows URLs
+without their credentials.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -30,7 +35,7 @@ from watchfloor.shared.progress import Progress
 from watchfloor.shared.redis_client import redis_client
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
-from watchfloor.shared.urls import redact_url
+from watchfloor.shared.urls import looks_like_http_url, redact_credentials, redact_url
 
 DEFAULT_BATCH_SIZE = 500
 SHOWN_REJECTIONS = 20
@@ -50,7 +55,9 @@ an array of them, or {"articles": [...]}.
 --feed reads every entry of an RSS or Atom feed (URL or saved file). --page
 reads one news article from an HTML page (URL or saved file): its main text
 without menus, adverts or comments, its title, publication date, site name
-and canonical URL. A page without an article in it is rejected.
+and canonical URL. A page without an article in it is rejected. A URL gets
+WATCHFLOOR_FETCH_DEADLINE_S (30 s) in all; loopback, private and other
+non-public addresses are refused unless WATCHFLOOR_TARGET_ALLOWLIST opens them.
 
 Prints a line per file, feed or page and a summary: how many were new,
 duplicate or rejected, and why each rejected article was refused
@@ -62,7 +69,8 @@ exit status:
   0  every article was ingested (new or duplicate)
   1  some articles were rejected; the others were ingested
   2  a file, feed or page is missing or unreadable (for a URL: unreachable,
-     an HTTP error, not HTML, or too large), or Redis cannot be reached
+     a refused address, an HTTP error, not HTML, too large, or not fetched
+     within the deadline), or Redis cannot be reached
 
 example:
   watchfloor ingest articles.jsonl more/*.json --redis-url redis://localhost:6379/0
@@ -146,8 +154,35 @@ def _run(args: argparse.Namespace) -> int:
     return asyncio.run(_ingest(settings, args.files, args.feed, args.page, args.batch_size))
 
 
-def _page_items(location: str) -> list[FileItem]:
-    return [read_page(location)]
+def _shown(location: str) -> str:
+    """A source as printed: a URL without its credentials."""
+    return redact_credentials(location) if looks_like_http_url(location) else location
+
+
+Reader = Callable[[], Awaitable[Iterable[FileItem]]]
+
+
+def _readers(
+    settings: Settings, paths: list[Path], feeds: list[str], pages: list[str]
+) -> list[tuple[str, Reader]]:
+    """(label, reader) per source: files, then feeds, then pages."""
+    fetch = {
+        "timeout_s": settings.feed_timeout_s,
+        "deadline_s": settings.fetch_deadline_s,
+        "addresses": settings.address_policy,
+    }
+
+    async def file_items(path: Path) -> Iterable[FileItem]:
+        return read_articles(path)  # lazy: read while publishing
+
+    async def page_items(location: str) -> Iterable[FileItem]:
+        return [await read_page(location, **fetch)]
+
+    return [
+        *((str(p), partial(file_items, p)) for p in paths),
+        *((_shown(f), partial(read_feed, f, **fetch)) for f in feeds),
+        *((_shown(p), partial(page_items, p)) for p in pages),
+    ]
 
 
 async def _ingest(
@@ -162,17 +197,10 @@ async def _ingest(
             return _error(f"cannot reach Redis at {redact_url(url)}: {exc}")
         publisher = ArticlePublisher(client, Keys(settings.key_prefix), settings)
         total = _Tally()
-        # (label, reader) per source: files, then feeds, then pages. Feeds and
-        # pages are fetched with a blocking client: fine here, nothing else
-        # runs on this loop.
-        sources: list[tuple[str, Callable[[], Iterable[FileItem]]]] = [
-            *((str(p), partial(read_articles, p)) for p in paths),
-            *((f, partial(read_feed, f)) for f in feeds),
-            *((p, partial(_page_items, p)) for p in pages),
-        ]
+        sources = _readers(settings, paths, feeds, pages)
         for label, read in sources:
             try:
-                tally = await _ingest_items(read(), publisher, batch_size)
+                tally = await _ingest_items(await read(), publisher, batch_size)
             except (FeedUnavailable, PageUnavailable) as exc:
                 return _error(str(exc))
             except RedisError as exc:

@@ -2,6 +2,9 @@
 
 With ``WATCHFLOOR_FEEDS_FILE`` set it also polls those RSS/Atom feeds
 (``services.ingest.feed_poller``), as a periodic job next to the API.
+
+It refuses to start on a non-loopback ``WATCHFLOOR_HTTP_HOST`` without
+``WATCHFLOOR_API_TOKEN`` (``services.ingest.exposure``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import contextlib
 
 import uvicorn
 from watchfloor.services.ingest.api import create_api
+from watchfloor.services.ingest.exposure import check_api_exposure
 from watchfloor.services.ingest.feed_poller import FeedPoller, load_configured_feeds
 from watchfloor.services.ingest.publisher import ArticlePublisher
 from watchfloor.services.watchlists.configured import open_watchlists_file, watchlist_tags
@@ -30,6 +34,7 @@ log = get_logger("watchfloor.ingest")
 
 def ingest_parts(runtime: Runtime) -> WorkerParts:
     settings = runtime.settings
+    check_api_exposure(settings)  # before anything starts: exit 2 with the reason
     state: dict[str, object] = {}
     # Read now, so a broken watchlists file stops the worker before it starts.
     watchlists_file = open_watchlists_file(settings, runtime.env)

@@ -11,7 +11,9 @@ Each round polls only the feeds whose next poll time has come:
 - Fetches are conditional (If-None-Match / If-Modified-Since from the stored
   ETag / Last-Modified): 304, or a body identical to the last one, is
   "not modified" and nothing is parsed. Fetching uses an explicit timeout, a
-  total deadline, a size cap and a clear User-Agent.
+  total deadline (``fetch_deadline_s``), a size cap and a clear User-Agent,
+  and refuses non-public addresses, redirects included, unless
+  ``WATCHFLOOR_TARGET_ALLOWLIST`` opens them (``services.ingest.fetching``).
 - Items go through the same parsing and ``prepare_article`` as every other
   input, then through the publisher, whose atomic dedupe turns items already
   published into counted duplicates. The new ETag is stored only after the
@@ -46,10 +48,12 @@ from watchfloor.services.ingest.feeds import (
     entry_to_raw,
     load_feedparser,
 )
+from watchfloor.services.ingest.fetching import FETCH_ERRORS, describe_error, http_client
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
 from watchfloor.services.ingest.publisher import ArticleSink
+from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.http import parse_retry_after
 from watchfloor.shared.keys import Keys
@@ -57,7 +61,6 @@ from watchfloor.shared.leases import release, single_lease
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.redis_replies import as_str, as_str_dict
 from watchfloor.shared.settings import Settings
-from watchfloor.shared.urls import redact_credentials
 
 log = get_logger("watchfloor.ingest.feeds")
 
@@ -100,34 +103,38 @@ Fetch = Callable[[str, Mapping[str, str]], Awaitable[FetchResult]]
 
 
 class HttpFeedFetcher:
-    """``fetch(url, headers)`` over one pooled ``httpx.AsyncClient``."""
+    """``fetch(url, headers)`` over one pooled ``httpx.AsyncClient``.
+
+    ``timeout_s`` bounds each step, ``deadline_s`` (default three steps) the
+    whole fetch; ``addresses`` says which non-public addresses feeds may
+    reach (none by default)."""
 
     def __init__(
-        self, *, timeout_s: float, max_bytes: int = MAX_FEED_BYTES,
+        self, *, timeout_s: float, deadline_s: float | None = None,
+        addresses: AddressPolicy | None = None, max_bytes: int = MAX_FEED_BYTES,
         now: Callable[[], float] = time.time,
         transport: httpx.AsyncBaseTransport | None = None,  # tests: httpx.MockTransport
     ) -> None:
         self._timeout_s = timeout_s
+        self._deadline_s = deadline_s if deadline_s is not None else timeout_s * 3
         self._max_bytes = max_bytes
         self._now = now
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_s),
-            follow_redirects=True,
-            max_redirects=5,
+        self._client = http_client(
+            timeout_s=timeout_s,
+            addresses=addresses or AddressPolicy(),
             headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
-            limits=httpx.Limits(max_connections=DEFAULT_CONCURRENCY * 2),
+            max_connections=DEFAULT_CONCURRENCY * 2,
             transport=transport,
         )
 
     async def __call__(self, url: str, headers: Mapping[str, str]) -> FetchResult:
         # httpx's timeout bounds each step; this bounds the whole (slow drip) download.
         try:
-            async with asyncio.timeout(self._timeout_s * 3):
+            async with asyncio.timeout(self._deadline_s):
                 return await self._fetch(url, headers)
-        except TimeoutError:
-            raise FeedFetchError(f"timed out after {self._timeout_s * 3:g} s") from None
-        except httpx.HTTPError as exc:
-            raise FeedFetchError(describe_error(exc, url)) from None
+        except FETCH_ERRORS as exc:
+            reason = describe_error(exc, timeout_s=self._timeout_s, deadline_s=self._deadline_s)
+            raise FeedFetchError(reason) from None
 
     async def _fetch(self, url: str, headers: Mapping[str, str]) -> FetchResult:
         async with self._client.stream("GET", url, headers=dict(headers)) as response:
@@ -159,16 +166,6 @@ class HttpFeedFetcher:
 
     async def aclose(self) -> None:
         await self._client.aclose()
-
-
-def describe_error(exc: BaseException, url: str) -> str:
-    """A short message for logs and state, with the URL (if echoed) redacted."""
-    message = str(exc) or type(exc).__name__
-    if url:
-        message = message.replace(url, redact_credentials(url))
-    if isinstance(exc, httpx.HTTPError) and type(exc).__name__ not in message:
-        message = f"{type(exc).__name__}: {message}"
-    return message[:300]
 
 
 # --- pure parts -------------------------------------------------------------
@@ -267,7 +264,8 @@ def load_configured_feeds(settings: Settings, env: Mapping[str, str]) -> list[Fe
     """The feeds of ``settings.feeds_file`` (none when unset); ``FeedConfigError``."""
     if settings.feeds_file is None:
         return []
-    return load_feeds(settings.feeds_file, default_interval_s=settings.feed_interval_s, env=env)
+    return load_feeds(settings.feeds_file, default_interval_s=settings.feed_interval_s, env=env,
+                      addresses=settings.address_policy)
 
 
 class FeedPoller:
@@ -290,11 +288,15 @@ class FeedPoller:
         self._publisher = publisher
         # Without ``feeds``, the feeds file is read here (no ${VAR} expansion).
         self.feeds = list(feeds) if feeds is not None else load_configured_feeds(settings, {})
-        self._own_fetcher = HttpFeedFetcher(timeout_s=settings.feed_timeout_s, now=now) \
-            if fetch is None else None
+        self._own_fetcher = HttpFeedFetcher(
+            timeout_s=settings.feed_timeout_s, deadline_s=settings.fetch_deadline_s,
+            addresses=settings.address_policy, now=now,
+        ) if fetch is None else None
         self._fetch: Fetch = fetch or self._own_fetcher  # type: ignore[assignment]
         self._now = now
-        self._lease_s = math.ceil(settings.feed_timeout_s * 3) + 60
+        self._timeout_s = settings.feed_timeout_s
+        self._deadline_s = settings.fetch_deadline_s
+        self._lease_s = math.ceil(settings.fetch_deadline_s) + 60
         self._semaphore = asyncio.Semaphore(max(1, concurrency))
 
     async def aclose(self) -> None:
@@ -365,9 +367,8 @@ class FeedPoller:
         except FeedUnavailable as exc:
             return await self._record_failure(feed, state, started, str(exc), None)
         except Exception as exc:  # a bug or a Redis error: the feed is retried later
-            return await self._record_failure(
-                feed, state, started, describe_error(exc, feed.url), None
-            )
+            reason = describe_error(exc, timeout_s=self._timeout_s, deadline_s=self._deadline_s)
+            return await self._record_failure(feed, state, started, reason, None)
 
         new = sum(1 for o in outcomes if o.status == "new")
         rejected = [i for i in items if isinstance(i, Rejection)]

@@ -13,7 +13,11 @@ passes (the process environment in production), so credentials need not sit
 in the file; ``$${`` writes a literal ``${``.
 
 Every problem is reported at once, each naming the file, the feed, the line
-and the field, and never a URL in full: it may carry credentials.
+and the field, and never a URL in full: it may carry credentials. With an
+``AddressPolicy`` (the worker passes ``settings.address_policy``), a URL whose
+host is a literal non-public address the allow-list does not open
+(``127.0.0.1``, ``2852039166``, ``[::ffff:169.254.169.254]``...) is a
+problem too; host names are checked on each connection.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.urls import is_http_url, redact_credentials
 from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
@@ -68,7 +73,11 @@ def feed_id(url: str) -> str:
 
 
 def load_feeds(
-    path: Path | str, *, default_interval_s: float, env: Mapping[str, str] | None = None
+    path: Path | str,
+    *,
+    default_interval_s: float,
+    env: Mapping[str, str] | None = None,
+    addresses: AddressPolicy | None = None,
 ) -> list[FeedSource]:
     """Read and validate the feeds file; raise ``FeedConfigError`` on any problem."""
     path = Path(path)
@@ -78,7 +87,8 @@ def load_feeds(
         reason = getattr(exc, "strerror", None) or exc
         raise FeedConfigError([f"{path}: cannot read: {reason}"]) from None
     return parse_feeds(
-        text, source=str(path), default_interval_s=default_interval_s, env=env or {}
+        text, source=str(path), default_interval_s=default_interval_s, env=env or {},
+        addresses=addresses,
     )
 
 
@@ -88,6 +98,7 @@ def parse_feeds(
     source: str = "<feeds>",
     default_interval_s: float,
     env: Mapping[str, str] | None = None,
+    addresses: AddressPolicy | None = None,
 ) -> list[FeedSource]:
     env = env or {}
     try:
@@ -118,7 +129,7 @@ def parse_feeds(
             subject = f"{field} {message}" if field else message
             problems.append(f"{source}: feed #{index + 1}{where}: {subject}")
 
-        feed = _validate_one(item, env, default_interval_s, report)
+        feed = _validate_one(item, env, default_interval_s, addresses, report)
         if feed is None:
             continue
         if feed.url in first_line_of:
@@ -133,7 +144,11 @@ def parse_feeds(
 
 
 def _validate_one(
-    item: Any, env: Mapping[str, str], default_interval_s: float, report: Any
+    item: Any,
+    env: Mapping[str, str],
+    default_interval_s: float,
+    addresses: AddressPolicy | None,
+    report: Any,
 ) -> FeedSource | None:
     if not isinstance(item, dict):
         report(None, "must be a mapping with url (and optionally name, interval_s)")
@@ -158,6 +173,9 @@ def _validate_one(
         elif not is_http_url(url):
             # The value is not echoed: a URL can carry a token.
             report("url", "must be an http(s) URL with a host")
+            ok = False
+        elif addresses is not None and (refusal := addresses.literal_refusal(url)):
+            report("url", refusal)
             ok = False
 
     name = item.get("name")

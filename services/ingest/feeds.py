@@ -4,26 +4,33 @@ Each entry becomes an input article (title, text from content or summary
 with the HTML removed, link, feed title as source, published or updated
 time, entry id) and then goes through ``prepare_article`` like any other, so
 feed items are judged and deduplicated exactly as files and HTTP posts are.
-Needs the optional ``feedparser`` package.
+Needs the optional ``feedparser`` package. Fetching
+(``services.ingest.fetching``) has a total deadline and refuses non-public
+addresses, redirects included; messages show URLs without their credentials.
 """
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from watchfloor.services.ingest.fetching import FETCH_ERRORS, describe_error, http_client
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.html_text import html_to_text, looks_like_html
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
+from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import Unavailable
-from watchfloor.shared.urls import looks_like_http_url
+from watchfloor.shared.urls import looks_like_http_url, redact_credentials
 
 MAX_FEED_BYTES = 20 << 20
 USER_AGENT = "watchfloor-ingest/0.1"
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_DEADLINE_S = 30.0
 
 
 class FeedUnavailable(Unavailable):
@@ -82,36 +89,58 @@ def parse_feed(content: bytes, name: str, *, now: datetime | None = None) -> lis
     return items
 
 
-def fetch_feed(url: str, *, timeout_s: float, client: httpx.Client | None = None) -> bytes:
-    """The feed document at ``url``; ``FeedUnavailable`` on any failure."""
-    own_client = client is None
-    client = client or httpx.Client(
-        timeout=timeout_s, follow_redirects=True, headers={"User-Agent": USER_AGENT}
-    )
+def feed_client(
+    *, timeout_s: float, addresses: AddressPolicy,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The client ``fetch_feed`` uses; close it with ``aclose()``."""
+    return http_client(timeout_s=timeout_s, addresses=addresses,
+                       headers={"User-Agent": USER_AGENT}, transport=transport)
+
+
+async def fetch_feed(
+    url: str, *, client: httpx.AsyncClient, deadline_s: float = DEFAULT_DEADLINE_S
+) -> bytes:
+    """The feed document at ``url``; ``FeedUnavailable`` on any failure,
+    ``deadline_s`` passed included. Messages show ``url`` without credentials."""
+    shown = redact_credentials(url)
     try:
-        with client.stream("GET", url) as response:
-            if response.status_code >= 400:
-                raise FeedUnavailable(f"cannot fetch {url}: HTTP {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_FEED_BYTES:
-                    raise FeedUnavailable(f"{url} is larger than {MAX_FEED_BYTES >> 20} MiB")
-            return bytes(body)
-    except httpx.HTTPError as exc:
-        raise FeedUnavailable(f"cannot fetch {url}: {exc}") from None
-    finally:
-        if own_client:
-            client.close()
+        async with asyncio.timeout(deadline_s):
+            async with client.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    raise FeedUnavailable(f"cannot fetch {shown}: HTTP {response.status_code}")
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_FEED_BYTES:
+                        raise FeedUnavailable(
+                            f"{shown} is larger than {MAX_FEED_BYTES >> 20} MiB"
+                        )
+                return bytes(body)
+    except FETCH_ERRORS as exc:
+        reason = describe_error(exc, timeout_s=client.timeout.read or 0.0, deadline_s=deadline_s)
+        raise FeedUnavailable(f"cannot fetch {shown}: {reason}") from None
 
 
-def read_feed(location: str, *, timeout_s: float = 10.0) -> list[FileItem]:
-    """Items of the feed at an http(s) URL or in a local file."""
+async def read_feed(
+    location: str,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    addresses: AddressPolicy | None = None,
+) -> list[FileItem]:
+    """Items of the feed at an http(s) URL or in a local file. A URL is
+    fetched with ``timeout_s`` per step and ``deadline_s`` in all;
+    ``addresses`` says which non-public addresses it may reach (none by default)."""
     if looks_like_http_url(location):
-        content = fetch_feed(location, timeout_s=timeout_s)
-    else:
+        client = feed_client(timeout_s=timeout_s, addresses=addresses or AddressPolicy())
         try:
-            content = Path(location).read_bytes()
-        except OSError as exc:
-            raise FeedUnavailable(f"cannot read {location}: {exc.strerror or exc}") from None
+            content = await fetch_feed(location, client=client, deadline_s=deadline_s)
+        finally:
+            await client.aclose()
+        return parse_feed(content, redact_credentials(location))
+    try:
+        content = Path(location).read_bytes()
+    except OSError as exc:
+        raise FeedUnavailable(f"cannot read {location}: {exc.strerror or exc}") from None
     return parse_feed(content, location)

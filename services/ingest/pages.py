@@ -10,25 +10,35 @@ exactly as files, feeds and HTTP posts are.
 
 A page that cannot be fetched or read raises ``PageUnavailable``; a page
 read fine but without an article in it (no title or no text) comes back as a
-``Rejection`` naming the page.
+``Rejection`` naming the page. Fetching (``services.ingest.fetching``) has a
+total deadline and refuses non-public addresses, redirects included; messages
+show the URL without its credentials.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import httpx
+from watchfloor.services.ingest.fetching import (
+    FETCH_ERRORS,
+    describe_error,
+    http_client,
+)
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.normalise import InvalidURL, canonical_url, normalise_line
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
+from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import Unavailable
-from watchfloor.shared.urls import looks_like_http_url
+from watchfloor.shared.urls import looks_like_http_url, redact_credentials
 
 MAX_PAGE_BYTES = 5 << 20
-MAX_REDIRECTS = 5
+DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_DEADLINE_S = 30.0
 USER_AGENT = "Watchfloor/0.1 (+news alerting)"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
@@ -50,11 +60,13 @@ _PRUNE_XPATH = [
 
 
 class PageUnavailable(Unavailable):
-    """The page could not be fetched or read, or is not an HTML page."""
+    """The page could not be fetched or read, or is not an HTML page. The
+    message shows a URL without its credentials."""
 
     def __init__(self, location: str, reason: str) -> None:
-        verb = "fetch" if looks_like_http_url(location) else "read"
-        super().__init__(f"cannot {verb} page {location}: {reason}")
+        is_url = looks_like_http_url(location)
+        verb, shown = ("fetch", redact_credentials(location)) if is_url else ("read", location)
+        super().__init__(f"cannot {verb} page {shown}: {reason}")
         self.location = location
         self.reason = reason
 
@@ -66,62 +78,67 @@ def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-def fetch_page(
-    url: str, *, timeout_s: float, client: httpx.Client | None = None
+def page_client(
+    *, timeout_s: float, addresses: AddressPolicy,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The client ``fetch_page`` uses (``fetching.http_client`` with a
+    browser-like Accept); close it with ``aclose()``."""
+    return http_client(
+        timeout_s=timeout_s, addresses=addresses,
+        headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT}, transport=transport,
+    )
+
+
+async def fetch_page(
+    url: str, *, client: httpx.AsyncClient, deadline_s: float = DEFAULT_DEADLINE_S
 ) -> tuple[bytes | str, str]:
     """The HTML at ``url`` and the address it was finally served from.
 
     The body comes back as text when the response names its charset, else as
     bytes for the extractor to decode from the page's own declaration.
-    Raises ``PageUnavailable`` on any failure: network error, HTTP error
-    status, too many redirects, a content type that is not HTML, or a body
-    over ``MAX_PAGE_BYTES``.
+    Raises ``PageUnavailable`` on any failure: network error, refused
+    address, HTTP error status, too many redirects, a content type that is
+    not HTML, a body over ``MAX_PAGE_BYTES``, or ``deadline_s`` passed.
     """
-    own_client = client is None
-    client = client or httpx.Client(
-        timeout=timeout_s,
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
-        headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT},
-    )
     try:
-        with client.stream("GET", url) as response:
-            if response.status_code >= 400:
-                reason = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
-                raise PageUnavailable(url, reason)
-            content_type = response.headers.get("content-type")
-            # No Content-Type at all: let the extractor judge the body.
-            if content_type is not None and _media_type(content_type) not in HTML_TYPES:
-                raise PageUnavailable(
-                    url, f"not an HTML page (content type {_media_type(content_type) or '?'})"
-                )
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_PAGE_BYTES:
-                raise PageUnavailable(url, f"page is larger than {MAX_PAGE_BYTES >> 20} MiB")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_PAGE_BYTES:
-                    raise PageUnavailable(url, f"page is larger than {MAX_PAGE_BYTES >> 20} MiB")
-            final_url = str(response.url)
-            charset = response.charset_encoding
-    except httpx.TooManyRedirects:
-        raise PageUnavailable(url, f"more than {MAX_REDIRECTS} redirects") from None
-    except httpx.TimeoutException:
-        raise PageUnavailable(url, f"no response within {timeout_s:g} s") from None
-    except httpx.HTTPError as exc:
-        raise PageUnavailable(url, str(exc) or type(exc).__name__) from None
-    except httpx.InvalidURL as exc:
-        raise PageUnavailable(url, f"invalid URL: {exc}") from None
-    finally:
-        if own_client:
-            client.close()
+        async with asyncio.timeout(deadline_s):
+            body, final_url, charset = await _download(url, client)
+    except FETCH_ERRORS as exc:
+        reason = describe_error(exc, timeout_s=_read_timeout(client), deadline_s=deadline_s)
+        raise PageUnavailable(url, reason) from None
     if charset:
         try:
-            return bytes(body).decode(charset, errors="replace"), final_url
+            return body.decode(charset, errors="replace"), final_url
         except LookupError:
             pass  # an unknown charset name: let the extractor work it out
-    return bytes(body), final_url
+    return body, final_url
+
+
+async def _download(url: str, client: httpx.AsyncClient) -> tuple[bytes, str, str | None]:
+    async with client.stream("GET", url) as response:
+        if response.status_code >= 400:
+            reason = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+            raise PageUnavailable(url, reason)
+        content_type = response.headers.get("content-type")
+        # No Content-Type at all: let the extractor judge the body.
+        if content_type is not None and _media_type(content_type) not in HTML_TYPES:
+            raise PageUnavailable(
+                url, f"not an HTML page (content type {_media_type(content_type) or '?'})"
+            )
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_PAGE_BYTES:
+            raise PageUnavailable(url, f"page is larger than {MAX_PAGE_BYTES >> 20} MiB")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_PAGE_BYTES:
+                raise PageUnavailable(url, f"page is larger than {MAX_PAGE_BYTES >> 20} MiB")
+        return bytes(body), str(response.url), response.charset_encoding
+
+
+def _read_timeout(client: httpx.AsyncClient) -> float:
+    return client.timeout.read or 0.0
 
 
 def _read_file(location: str) -> bytes:
@@ -249,9 +266,23 @@ def parse_page(
         return Rejection(location, str(exc))
 
 
-def read_page(location: str, *, timeout_s: float = 10.0) -> FileItem:
-    """The article of the page at an http(s) URL or in a local HTML file."""
+async def read_page(
+    location: str,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    deadline_s: float = DEFAULT_DEADLINE_S,
+    addresses: AddressPolicy | None = None,
+) -> FileItem:
+    """The article of the page at an http(s) URL or in a local HTML file.
+
+    A URL is fetched with ``timeout_s`` per step and ``deadline_s`` in all;
+    ``addresses`` says which non-public addresses it may reach (none by
+    default). A rejection names a URL without its credentials."""
     if looks_like_http_url(location):
-        content, final_url = fetch_page(location, timeout_s=timeout_s)
-        return parse_page(content, location, base_url=final_url)
+        client = page_client(timeout_s=timeout_s, addresses=addresses or AddressPolicy())
+        try:
+            content, final_url = await fetch_page(location, client=client, deadline_s=deadline_s)
+        finally:
+            await client.aclose()
+        return parse_page(content, redact_credentials(location), base_url=final_url)
     return parse_page(_read_file(location), location)

@@ -13,6 +13,9 @@ connection refused / DNS / TLS failure retry       ``connect_error``
 connection dropped, malformed answer   retry       ``network_error``
 other transport failure (e.g. proxy)   retry       ``transport_error``
 bad URL / unsupported scheme           give_up     ``invalid_url``
+address refused by the guard           give_up     ``blocked_address``
+(``shared.addresses``: not public,
+not in WATCHFLOOR_TARGET_ALLOWLIST)
 =====================================  ==========  =====================
 
 A ``Retry-After`` on 429 and 503 is honoured (seconds or HTTP date), capped so
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import aiohttp
+from watchfloor.shared.addresses import blocked_cause
 from watchfloor.shared.http import parse_retry_after
 
 MAX_RETRY_AFTER_S = 3600.0  # how long a receiver may park a delivery
@@ -79,6 +83,8 @@ SEND_ERRORS = (aiohttp.ClientError, TimeoutError)
 def classify_exception(exc: BaseException) -> DeliveryResult:
     """Transport failures. Order matters: the aiohttp classes form a tree
     (a connect timeout is a ClientConnectionError and a TimeoutError)."""
+    if blocked_cause(exc) is not None:
+        return DeliveryResult(Verdict.GIVE_UP, "blocked_address")
     if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
         return DeliveryResult(Verdict.GIVE_UP, "invalid_url")
     if isinstance(exc, TimeoutError):

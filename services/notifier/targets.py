@@ -14,7 +14,11 @@ other exception is a bug and propagates.
 One ``aiohttp.ClientSession`` per process (``make_http_client``, called in a
 running event loop), with an explicit timeout budget, connection limits and
 no redirects, is passed in. aiohttp costs a fraction of httpx's CPU per
-request, and the notifier's throughput is bound by that CPU.
+request, and the notifier's throughput is bound by that CPU. Its connector
+applies the address guard (``shared.egress``): a target whose address is
+loopback, private, link-local, multicast or reserved, and not opened by
+``WATCHFLOOR_TARGET_ALLOWLIST``, is never connected to; the send ends
+``give_up: blocked_address``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from watchfloor.services.notifier.policy import (
     classify_response,
 )
 from watchfloor.services.targets import Target, type_of
+from watchfloor.shared.egress import aiohttp_guard
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.settings import Settings
 
@@ -61,6 +66,7 @@ def make_http_client(settings: Settings) -> aiohttp.ClientSession:
         limit=settings.delivery_concurrency,
         limit_per_host=settings.delivery_concurrency,
         keepalive_timeout=30.0,
+        **aiohttp_guard(settings.address_policy),
     )
     return aiohttp.ClientSession(
         connector=connector,

@@ -16,6 +16,14 @@ A target type owns everything about one kind of destination:
 ``send``        one attempt: build the payload, hand it to the context
 ==============  ==============================================================
 
+Every field named in a config's ``url_fields`` is checked when a watchlist
+is saved (file load, the watchlists API): a host written as a literal
+address that is not public (loopback, private, link-local, ...) and not
+opened by ``WATCHFLOOR_TARGET_ALLOWLIST`` is refused. The caller passes the
+``AddressPolicy`` in the validation context under ``ADDRESS_POLICY``; without
+it (re-reading what was already saved) the save-time check is skipped, and the
+notifier's connect-time check (``shared.egress``) still refuses the address.
+
 Senders do not do I/O themselves: the notifier gives them a ``SendContext``
 whose methods reach the outside world and judge the answer (delivered, retry,
 give up: the notifier's ``DeliveryResult``). So a target type shapes what is
@@ -32,7 +40,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationInfo, field_validator
+from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.schemas import Delivery
 
 #: What one attempt came to: the notifier's ``DeliveryResult``. A type
@@ -41,6 +50,9 @@ Outcome = TypeVar("Outcome")
 Outcome_co = TypeVar("Outcome_co", covariant=True)
 Config = TypeVar("Config", bound="TargetConfig")
 
+#: The validation-context key under which callers pass the ``AddressPolicy``.
+ADDRESS_POLICY = "address_policy"
+
 
 class TargetConfig(BaseModel):
     """Base of every target type's config model. Unknown keys are refused:
@@ -48,7 +60,24 @@ class TargetConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: The fields holding a URL the notifier connects to (str or SecretStr).
+    url_fields: ClassVar[frozenset[str]] = frozenset({"url"})
+
     type: str
+
+    @field_validator("*")
+    @classmethod
+    def _check_address(cls, value: Any, info: ValidationInfo) -> Any:
+        """Save time: refuse a literal non-public address (see the module docstring)."""
+        policy = (info.context or {}).get(ADDRESS_POLICY)
+        if info.field_name not in cls.url_fields or not isinstance(policy, AddressPolicy):
+            return value
+        url = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(url, str):
+            problem = policy.literal_refusal(url)
+            if problem is not None:
+                raise ValueError(problem)
+        return value
 
 
 class SendContext(Protocol[Outcome_co]):

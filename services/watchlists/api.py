@@ -40,6 +40,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 from watchfloor.services.targets import carry_over, redacted
+from watchfloor.services.targets.base import ADDRESS_POLICY
 from watchfloor.services.watchlists.model import (
     Watchlist,
     error_message,
@@ -253,7 +254,12 @@ def create_watchlist_router(
         data = carry_over_secrets(data, await store.get(watchlist_id))
         try:
             watchlist = Watchlist.model_validate(
-                data, context={"known_tags": frozenset(store.known_tags)}
+                data,
+                context={
+                    "known_tags": frozenset(store.known_tags),
+                    # literal non-public addresses are refused (422 naming the field)
+                    ADDRESS_POLICY: settings.address_policy,
+                },
             )
         except ValidationError as exc:
             problems = _validation_problems(exc)

@@ -24,7 +24,8 @@ def open_watchlists_file(settings: Settings, env: Mapping[str, str]) -> Watchlis
     if settings.watchlists_file is None:
         log.info("no_watchlists_file", hint="set WATCHFLOOR_WATCHLISTS_FILE or use /v1/watchlists")
         return None
-    return WatchlistsFile(settings.watchlists_file, env=env, known_tags=watchlist_tags(settings))
+    return WatchlistsFile(settings.watchlists_file, env=env, known_tags=watchlist_tags(settings),
+                          addresses=settings.address_policy)
 
 
 def load_configured_watchlists(settings: Settings, env: Mapping[str, str]) -> list[Watchlist]:
@@ -32,6 +33,7 @@ def load_configured_watchlists(settings: Settings, env: Mapping[str, str]) -> li
         log.info("no_watchlists_file", hint="set WATCHFLOOR_WATCHLISTS_FILE or use /v1/watchlists")
         return []
     watchlists = load_watchlists(settings.watchlists_file, env=env,
-                                 known_tags=watchlist_tags(settings))
+                                 known_tags=watchlist_tags(settings),
+                                 addresses=settings.address_policy)
     log.info("watchlists_loaded", count=len(watchlists), file=str(settings.watchlists_file))
     return watchlists

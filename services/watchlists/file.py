@@ -11,19 +11,33 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from watchfloor.services.watchlists.model import Watchlist, WatchlistError, load_watchlists
+from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.logging import get_logger
 
 log = get_logger("watchfloor.notifier")
 
 
 class WatchlistsFile:
-    def __init__(self, path: Path, *, env: Mapping[str, str], known_tags: Collection[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        env: Mapping[str, str],
+        known_tags: Collection[str],
+        addresses: AddressPolicy | None = None,
+    ) -> None:
         self.path = Path(path)
         self._env = env
         self._known_tags = known_tags
+        self._addresses = addresses
         self._stamp = self._stat()
         # At start-up a broken file is an error the user must see (exit 2).
-        self.current: list[Watchlist] = load_watchlists(self.path, env=env, known_tags=known_tags)
+        self.current: list[Watchlist] = self._load()
+
+    def _load(self) -> list[Watchlist]:
+        return load_watchlists(
+            self.path, env=self._env, known_tags=self._known_tags, addresses=self._addresses
+        )
 
     def _stat(self) -> tuple[int, int] | None:
         try:
@@ -39,7 +53,7 @@ class WatchlistsFile:
             return False
         self._stamp = stamp
         try:
-            watchlists = load_watchlists(self.path, env=self._env, known_tags=self._known_tags)
+            watchlists = self._load()
         except WatchlistError as exc:
             log.error("watchlists_file_invalid", file=str(self.path), problems=exc.problems,
                       action="keeping the previous watchlists")

@@ -38,6 +38,8 @@ from pydantic import (
 )
 from watchfloor.services.classifier.taxonomy import known_tag_ids
 from watchfloor.services.targets import TARGET_TYPES, Target
+from watchfloor.services.targets.base import ADDRESS_POLICY
+from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.schemas import Modality
 from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
@@ -110,14 +112,19 @@ def load_watchlists(
     *,
     env: Mapping[str, str],
     known_tags: Collection[str] | None = None,
+    addresses: AddressPolicy | None = None,
 ) -> list[Watchlist]:
-    """Read and validate the watchlists file; raise ``WatchlistError`` on any problem."""
+    """Read and validate the watchlists file; raise ``WatchlistError`` on any problem.
+    With ``addresses``, a target URL whose host is a literal address it refuses
+    is one (``services/targets/base.py``)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise WatchlistError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    return parse_watchlists(text, source=str(path), env=env, known_tags=known_tags)
+    return parse_watchlists(
+        text, source=str(path), env=env, known_tags=known_tags, addresses=addresses
+    )
 
 
 def parse_watchlists(
@@ -126,6 +133,7 @@ def parse_watchlists(
     source: str = "<watchlists>",
     env: Mapping[str, str],
     known_tags: Collection[str] | None = None,
+    addresses: AddressPolicy | None = None,
 ) -> list[Watchlist]:
     try:
         root, data = parse_yaml(text, source)
@@ -139,7 +147,10 @@ def parse_watchlists(
     problems: list[str] = []
     watchlists: list[Watchlist] = []
     first_line_of: dict[str, int | None] = {}
-    context = {"known_tags": frozenset(known_tag_ids() if known_tags is None else known_tags)}
+    context: dict[str, Any] = {
+        "known_tags": frozenset(known_tag_ids() if known_tags is None else known_tags),
+        ADDRESS_POLICY: addresses,
+    }
     for index, item in enumerate(items):
         report = _Reporter(problems, source, root, index, _label(item, index))
         watchlist = _validate_one(item, env, context, report)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+LOOPBACK_ALLOWLIST = "127.0.0.0/8,::1/128"
+
 
 class WorkerProcess:
     def __init__(self, name: str, env: dict[str, str], log_dir: Path, tag: str = "") -> None:
@@ -65,6 +67,8 @@ def worker_env(redis_url: str, prefix: str, consumer: str, **extra: str) -> dict
         "WATCHFLOOR_POLL_INTERVAL_MS": "50",
         "WATCHFLOOR_RETRY_SCHEDULE_S": "0.2,0.5",
         "WATCHFLOOR_HTTP_PORT": "0",
+        # the local receivers are on loopback
+        "WATCHFLOOR_TARGET_ALLOWLIST": LOOPBACK_ALLOWLIST,
     }
     env.update({f"WATCHFLOOR_{k.upper()}": v for k, v in extra.items()})
     return env

@@ -13,6 +13,7 @@ import pytest
 from watchfloor.shared.redis_server import free_port
 
 from tests.integration.faults import SECRET, write_watchlists
+from tests.integration.processes import LOOPBACK_ALLOWLIST
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -26,6 +27,7 @@ def test_up_runs_everything_in_one_process_and_stops_cleanly(receiver, tmp_path)
         "WATCHFLOOR_HTTP_PORT": str(port),
         "WATCHFLOOR_WATCHLISTS_FILE": str(write_watchlists(tmp_path)),
         "WATCHFLOOR_LOG_FORMAT": "json",
+        "WATCHFLOOR_TARGET_ALLOWLIST": LOOPBACK_ALLOWLIST,  # the receiver
         "RECEIVER": receiver.url(""),
     })
     log = (tmp_path / "up.log").open("wb")

@@ -19,7 +19,10 @@ def sync_redis(redis_url: str, redis_client: object) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def run(redis_url: str, key_prefix: str):
+def run(redis_url: str, key_prefix: str, monkeypatch: pytest.MonkeyPatch):
+    # the test sites are on loopback
+    monkeypatch.setenv("WATCHFLOOR_TARGET_ALLOWLIST", "127.0.0.0/8,::1/128")
+
     def run_ingest(*args: str | Path) -> int:
         return main(["ingest", *map(str, args), "--redis-url", redis_url, "--prefix", key_prefix])
 

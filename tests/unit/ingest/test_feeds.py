@@ -2,8 +2,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from watchfloor.services.ingest.feeds import FeedUnavailable, fetch_feed, parse_feed, read_feed
+from watchfloor.services.ingest.feeds import (
+    FeedUnavailable,
+    feed_client,
+    fetch_feed,
+    parse_feed,
+    read_feed,
+)
 from watchfloor.services.ingest.files import FileArticle, Rejection
+from watchfloor.shared.addresses import AddressPolicy
 
 pytest.importorskip("feedparser")
 
@@ -68,36 +75,49 @@ def test_not_a_feed() -> None:
         parse_feed(b"<html><body>hello", "page.html")
 
 
-def test_fetch_feed_over_http() -> None:
+def mock_client(handler) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+    return feed_client(timeout_s=1, addresses=AddressPolicy(),
+                       transport=httpx.MockTransport(handler))
+
+
+async def test_fetch_feed_over_http() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/rss":
             return httpx.Response(200, content=RSS)
         return httpx.Response(404)
 
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    assert fetch_feed("https://courier.example/rss", timeout_s=1, client=client) == RSS
-    with pytest.raises(
-        FeedUnavailable, match="cannot fetch https://courier.example/gone: HTTP 404"
-    ):
-        fetch_feed("https://courier.example/gone", timeout_s=1, client=client)
+    client = mock_client(handler)
+    try:
+        assert await fetch_feed("https://courier.example/rss", client=client) == RSS
+        with pytest.raises(
+            FeedUnavailable, match="cannot fetch https://courier.example/gone: HTTP 404"
+        ):
+            await fetch_feed("https://courier.example/gone", client=client)
+    finally:
+        await client.aclose()
 
 
-def test_fetch_feed_connection_error() -> None:
+async def test_fetch_feed_connection_error_never_shows_credentials() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("connection refused")
+        raise httpx.ConnectError(f"connection refused by {request.url}")
 
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    with pytest.raises(FeedUnavailable, match="connection refused"):
-        fetch_feed("https://down.example/rss", timeout_s=1, client=client)
+    client = mock_client(handler)
+    try:
+        with pytest.raises(FeedUnavailable, match="connection refused") as caught:
+            await fetch_feed("https://rd:s3cret@down.example/rss?api_key=k3y", client=client)
+    finally:
+        await client.aclose()
+    assert "s3cret" not in str(caught.value) and "k3y" not in str(caught.value)
+    assert "down.example/rss" in str(caught.value)
 
 
-def test_read_feed_from_file(tmp_path: Path) -> None:
+async def test_read_feed_from_file(tmp_path: Path) -> None:
     path = tmp_path / "ridge.xml"
     path.write_bytes(ATOM)
-    [item] = read_feed(str(path))
+    [item] = await read_feed(str(path))
     assert isinstance(item, FileArticle)
 
 
-def test_read_feed_missing_file(tmp_path: Path) -> None:
+async def test_read_feed_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FeedUnavailable, match="cannot read .*nope.xml: No such file"):
-        read_feed(str(tmp_path / "nope.xml"))
+        await read_feed(str(tmp_path / "nope.xml"))

@@ -8,9 +8,11 @@ from watchfloor.services.ingest.pages import (
     MAX_PAGE_BYTES,
     PageUnavailable,
     fetch_page,
+    page_client,
     parse_page,
     read_page,
 )
+from watchfloor.shared.addresses import AddressPolicy
 
 pytest.importorskip("trafilatura")
 
@@ -214,36 +216,46 @@ def test_empty_and_non_html_content_is_rejected() -> None:
     assert isinstance(binary, Rejection) and binary.reason.startswith("not an HTML page")
 
 
-def test_read_page_from_file(tmp_path: Path) -> None:
+async def test_read_page_from_file(tmp_path: Path) -> None:
     path = tmp_path / "ferry.html"
     path.write_text(PAGE, encoding="utf-8")
-    item = article_of(read_page(str(path)))
+    item = article_of(await read_page(str(path)))
     assert item.location == str(path)
     assert item.article.url == "https://gazette.example/news/2024/05/ferry-resumes"
 
 
-def test_read_page_missing_file(tmp_path: Path) -> None:
+async def test_read_page_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PageUnavailable, match="cannot read page .*nope.html: No such file") as info:
-        read_page(str(tmp_path / "nope.html"))
+        await read_page(str(tmp_path / "nope.html"))
     assert info.value.location == str(tmp_path / "nope.html")
     assert info.value.reason == "No such file or directory"
 
 
-def test_read_page_file_too_large(tmp_path: Path) -> None:
+async def test_read_page_file_too_large(tmp_path: Path) -> None:
     path = tmp_path / "huge.html"
     path.write_bytes(b"<p>" + b"x" * MAX_PAGE_BYTES + b"</p>")
     with pytest.raises(PageUnavailable, match="larger than 5 MiB"):
-        read_page(str(path))
+        await read_page(str(path))
 
 
 # --- fetching ------------------------------------------------------------------
 
 
-def mock_client(handler) -> httpx.Client:
-    return httpx.Client(transport=httpx.MockTransport(handler))
+def mock_client(handler, timeout_s: float = 1) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+    return page_client(
+        timeout_s=timeout_s, addresses=AddressPolicy(), transport=httpx.MockTransport(handler)
+    )
 
 
-def test_fetch_page_returns_text_in_the_declared_charset() -> None:
+async def fetch(url: str, handler, timeout_s: float = 1):  # type: ignore[no-untyped-def]
+    client = mock_client(handler, timeout_s)
+    try:
+        return await fetch_page(url, client=client)
+    finally:
+        await client.aclose()
+
+
+async def test_fetch_page_returns_text_in_the_declared_charset() -> None:
     latin = PAGE.replace('<meta charset="utf-8">', "").replace("Lindqvist", "Lindqvíst")
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -253,70 +265,80 @@ def test_fetch_page_returns_text_in_the_declared_charset() -> None:
             headers={"content-type": "text/html; charset=ISO-8859-1"},
         )
 
-    body, final = fetch_page("https://gazette.example/f", timeout_s=1, client=mock_client(handler))
+    body, final = await fetch("https://gazette.example/f", handler)
     assert isinstance(body, str) and "Lindqvíst" in body
     assert final == "https://gazette.example/f"
 
 
-def test_fetch_page_http_error() -> None:
-    client = mock_client(lambda request: httpx.Response(404, text="<h1>Not found</h1>"))
+async def test_fetch_page_http_error() -> None:
     with pytest.raises(
         PageUnavailable, match="cannot fetch page https://gazette.example/gone: HTTP 404 Not Found"
     ):
-        fetch_page("https://gazette.example/gone", timeout_s=1, client=client)
+        await fetch("https://gazette.example/gone",
+                    lambda request: httpx.Response(404, text="<h1>Not found</h1>"))
 
 
 @pytest.mark.parametrize("content_type", ["application/pdf", "application/json; charset=utf-8"])
-def test_fetch_page_refuses_other_content_types(content_type: str) -> None:
-    client = mock_client(
-        lambda request: httpx.Response(
-            200, content=b"%PDF-1.7", headers={"content-type": content_type}
-        )
-    )
+async def test_fetch_page_refuses_other_content_types(content_type: str) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"%PDF-1.7", headers={"content-type": content_type})
+
     with pytest.raises(PageUnavailable, match=r"not an HTML page \(content type application/"):
-        fetch_page("https://gazette.example/report", timeout_s=1, client=client)
+        await fetch("https://gazette.example/report", handler)
 
 
-def test_fetch_page_accepts_xhtml() -> None:
-    client = mock_client(
-        lambda request: httpx.Response(
+async def test_fetch_page_accepts_xhtml() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
             200, content=PAGE.encode(), headers={"content-type": "application/xhtml+xml"}
         )
-    )
-    body, _ = fetch_page("https://gazette.example/x", timeout_s=1, client=client)
+
+    body, _ = await fetch("https://gazette.example/x", handler)
     assert body == PAGE.encode()
 
 
-def test_fetch_page_refuses_large_bodies() -> None:
-    declared = mock_client(
-        lambda request: httpx.Response(
+async def test_fetch_page_refuses_large_bodies() -> None:
+    def declared(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
             200,
             headers={"content-type": "text/html", "content-length": str(MAX_PAGE_BYTES + 1)},
             content=b"",
         )
-    )
-    with pytest.raises(PageUnavailable, match="larger than 5 MiB"):
-        fetch_page("https://gazette.example/big", timeout_s=1, client=declared)
 
-    def chunks():
+    with pytest.raises(PageUnavailable, match="larger than 5 MiB"):
+        await fetch("https://gazette.example/big", declared)
+
+    async def chunks():  # type: ignore[no-untyped-def]
         for _ in range(6):
             yield b"<p>" + b"y" * (1 << 20) + b"</p>"
 
-    streamed = mock_client(
-        lambda request: httpx.Response(200, headers={"content-type": "text/html"}, content=chunks())
-    )
+    def streamed(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/html"}, content=chunks())
+
     with pytest.raises(PageUnavailable, match="larger than 5 MiB"):
-        fetch_page("https://gazette.example/big", timeout_s=1, client=streamed)
+        await fetch("https://gazette.example/big", streamed)
 
 
-def test_fetch_page_network_errors() -> None:
+async def test_fetch_page_network_errors() -> None:
     def refused(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused")
 
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out")
 
-    with pytest.raises(PageUnavailable, match="down.example/a: connection refused"):
-        fetch_page("https://down.example/a", timeout_s=1, client=mock_client(refused))
+    with pytest.raises(PageUnavailable, match="down.example/a: ConnectError: connection refused"):
+        await fetch("https://down.example/a", refused)
     with pytest.raises(PageUnavailable, match="no response within 2.5 s"):
-        fetch_page("https://slow.example/a", timeout_s=2.5, client=mock_client(slow))
+        await fetch("https://slow.example/a", slow, timeout_s=2.5)
+
+
+async def test_fetch_errors_never_show_credentials() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"cannot reach {request.url}", request=request)
+
+    url = "https://reader:s3cret@gazette.example/a?token=t0ken&id=7"
+    with pytest.raises(PageUnavailable) as caught:
+        await fetch(url, refuse)
+    message = str(caught.value)
+    assert "gazette.example/a" in message and "id=7" in message
+    assert "s3cret" not in message and "reader" not in message and "t0ken" not in message

@@ -30,6 +30,11 @@ SLACK_PATH = "/services/T1/B1/tok"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def loopback_settings(**values: object) -> Settings:
+    """The test server is on loopback: the address guard must let it through."""
+    return Settings(_env_file=None, target_allowlist="127.0.0.0/8,::1/128", **values)
+
+
 @dataclass
 class Seen:
     path: str
@@ -62,7 +67,7 @@ async def answering(
     server = TestServer(app)
     await server.start_server()
     try:
-        async with make_http_client(settings or Settings(_env_file=None)) as client:
+        async with make_http_client(settings or loopback_settings()) as client:
             yield server, client, seen
     finally:
         await server.close()
@@ -141,7 +146,7 @@ async def test_a_slow_answer_is_a_timeout() -> None:
         await asyncio.sleep(2)
         return web.Response(status=200)
 
-    settings = Settings(_env_file=None, webhook_timeout_s=0.2)
+    settings = loopback_settings(webhook_timeout_s=0.2)
     async with answering(slow, settings) as (server, client, _):
         started = time.monotonic()
         result = await send(deliveries(server)[0], watchlist(server).targets[0], client, time.time())
