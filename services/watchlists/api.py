@@ -125,6 +125,7 @@ def redact_watchlist(watchlist: Watchlist, source: str) -> dict[str, Any]:
         "id": watchlist.id,
         "name": watchlist.name,
         "match": watchlist.match.model_dump(mode="json"),
+        "alert_on": watchlist.alert_on,
         "targets": [redacted(target) for target in watchlist.targets],
         "source": source,
     }

@@ -183,6 +183,7 @@ def test_put_creates_then_replaces_and_never_shows_secrets(
             "exclude_modalities": [],
             "min_figures": None,
         },
+        "alert_on": "story",
         "targets": [
             {"type": "webhook", "url": "https://hooks.example.org/baltic", "secret_set": True},
             {"type": "slack", "url_set": True},
@@ -535,3 +536,16 @@ def test_a_new_webhook_url_without_a_secret_is_refused(client: TestClient) -> No
     refused = client.put("/v1/watchlists/baltic-ports", json=body)
     assert refused.status_code == 422
     assert "targets[0].secret" in problems_of(refused)
+
+
+def test_alert_on_is_shown_and_survives_a_read_and_put_back(
+    client: TestClient, store: MemoryStore
+) -> None:
+    body = harbour_watchlist()
+    body["alert_on"] = "every_version"
+    assert client.put("/v1/watchlists/baltic-ports", json=body).status_code == 201
+    read = client.get("/v1/watchlists/baltic-ports").json()
+    assert read["alert_on"] == "every_version"
+    read.pop("source")
+    assert client.put("/v1/watchlists/baltic-ports", json=read).status_code == 200
+    assert store.items["baltic-ports"].alert_on == "every_version"
