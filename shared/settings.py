@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     http_port: int = 8080
     dedupe_ttl_s: int = Field(30 * 24 * 3600, ge=60)
     max_batch_articles: int = Field(1000, ge=1)
+    # API request bodies: larger ones get 413 before they are read whole;
+    # at most parse_concurrency are parsed (off the event loop) and ingested
+    # at once, which bounds the API's memory under many large posts.
+    max_body_bytes: int = Field(32 << 20, ge=1 << 10)
+    parse_concurrency: int = Field(1, ge=1)
     # Near-duplicate stories: versions of one story (another outlet, a
     # reworded headline) share a story id, and a watchlist is alerted once
     # per story unless a later version adds a tag.

@@ -7,8 +7,14 @@
   already ingested comes back as duplicate).
 
   - 202 ``{"accepted", "new", "duplicate", "results": [{"id", "status"}]}``
-  - 400 body is not JSON, or not an object/array; 413 too many articles or
-    too large a body; 422 invalid articles; 503 Redis unavailable.
+  - 400 body is not JSON (or nested deeper than 64 levels), or not an
+    object/array; 413 too many articles, or a body over ``max_body_bytes``
+    (refused while streaming, never buffered whole); 422 invalid articles;
+    503 Redis unavailable.
+
+  Parsing and validation run in a thread, at most ``parse_concurrency``
+  requests at a time (each holds its place until published), so big bodies
+  neither stall the event loop nor pile up in memory.
 
 - ``GET /healthz``: 200 when Redis answers a ping, else 503.
 
@@ -24,8 +30,8 @@ Every error has the same shape:
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
@@ -38,7 +44,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from watchfloor.services.console.web import create_console
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected, json_type_name
-from watchfloor.services.ingest.publisher import ArticlePublisher, ArticleSink
+from watchfloor.services.ingest.publisher import ArticlePublisher, ArticleSink, IngestOutcome
 from watchfloor.services.ingest.raw import RawArticle
 from watchfloor.services.watchlists.api import (
     WatchlistStorage,
@@ -52,6 +58,13 @@ from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.http import error_body
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.request_body import (
+    BoundedWork,
+    RequestBodyError,
+    is_blank,
+    parse_json,
+    read_capped,
+)
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -61,10 +74,9 @@ from watchfloor.shared.urls import redact_url
 
 log = get_logger("watchfloor.ingest.api")
 
-# Far above max_batch_articles real articles; stops a runaway client from
-# making the server buffer an unbounded body.
-MAX_BODY_BYTES = 32 << 20
 HEALTH_TIMEOUT_S = 2.0
+# Articles published per round trip to Redis (see _publish_in_chunks).
+PUBLISH_CHUNK = 100
 
 
 class ApiError(InvalidInput):
@@ -100,36 +112,14 @@ def _request_body_doc() -> dict[str, Any]:
     }
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES >> 20} MiB")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES >> 20} MiB")
-    return bytes(body)
-
-
-def _parse_items(body: bytes, max_articles: int) -> tuple[list[Any], bool]:
+def _parse_items(body: bytes | bytearray, max_articles: int) -> tuple[list[Any], bool]:
     """The items of the request and whether it was a batch."""
-    if not body.strip():
+    if is_blank(body):
         raise ApiError(
             400,
             'request body is empty: send an article object, an array of them, or {"articles": [...]}',
         )
-    try:
-        # Decoded here: json.loads(bytes) would also guess UTF-16/32, which
-        # HTTP JSON must not be (RFC 8259 section 8.1).
-        payload = json.loads(body.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ApiError(400, "request body is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ApiError(
-            400,
-            f"request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-        ) from None
+    payload = parse_json(body)
     if isinstance(payload, dict) and "articles" in payload:
         payload = payload["articles"]
         if not isinstance(payload, list):
@@ -170,6 +160,22 @@ def _prepare_all(
     return articles, problems, bad_items
 
 
+@dataclass
+class _Prepared:
+    articles: list[Article]
+    problems: list[dict[str, Any]]
+    bad_items: int
+    total: int
+    is_batch: bool
+
+
+def _parse_and_prepare(body: bytes | bytearray, max_articles: int) -> _Prepared:
+    """All the CPU work of a POST (parse, validate, normalise): run in a thread."""
+    items, is_batch = _parse_items(body, max_articles)
+    articles, problems, bad_items = _prepare_all(items, is_batch)
+    return _Prepared(articles, problems, bad_items, len(items), is_batch)
+
+
 def _rejection_message(
     problems: list[dict[str, Any]], bad_items: int, total: int, is_batch: bool
 ) -> str:
@@ -187,6 +193,10 @@ def _install_error_handlers(app: FastAPI, redis_url: str) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.message, exc.problems), status_code=exc.status)
+
+    @app.exception_handler(RequestBodyError)
+    async def _body_error(_: Request, exc: RequestBodyError) -> JSONResponse:
+        return JSONResponse(error_body(exc.message), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -241,6 +251,7 @@ def create_api(
     app = FastAPI(title="Watchfloor ingest", version="1")
     _install_error_handlers(app, redis_url)
     ingest_auth = [Depends(require_token(settings))] if settings.api_token_for_ingest else []
+    work = BoundedWork(settings.parse_concurrency)
 
     @app.post(
         "/v1/articles",
@@ -252,14 +263,20 @@ def create_api(
         dependencies=ingest_auth,
     )
     async def post_articles(request: Request) -> IngestResponse:
-        items, is_batch = _parse_items(await _read_body(request), settings.max_batch_articles)
-        articles, problems, bad_items = _prepare_all(items, is_batch)
-        if problems:
-            await _count_rejected(sink, bad_items)
-            message = _rejection_message(problems, bad_items, len(items), is_batch)
-            log.info("articles_rejected", rejected=bad_items, reason=message)
-            raise ApiError(422, message, problems)
-        outcomes = await sink.publish(articles)
+        body = await read_capped(request, settings.max_body_bytes)
+        # Parsed in a thread, and published, a bounded number at a time: big
+        # posts neither stall the loop (/healthz) nor pile up in memory.
+        async with work.slot():
+            prepared = await work.in_thread(_parse_and_prepare, body, settings.max_batch_articles)
+            del body
+            if prepared.problems:
+                await _count_rejected(sink, prepared.bad_items)
+                message = _rejection_message(
+                    prepared.problems, prepared.bad_items, prepared.total, prepared.is_batch
+                )
+                log.info("articles_rejected", rejected=prepared.bad_items, reason=message)
+                raise ApiError(422, message, prepared.problems)
+            outcomes = await _publish_in_chunks(sink, prepared.articles)
         results = [
             ArticleResult(id=o.article_id, status=o.status, duplicate_of=o.duplicate_of)
             for o in outcomes
@@ -300,6 +317,19 @@ def create_api(
                                        file_watchlists=file_watchlists)
     app.include_router(app.state.console.router)
     return app
+
+
+async def _publish_in_chunks(sink: ArticleSink, articles: list[Article]) -> list[IngestOutcome]:
+    """Publish a validated batch a chunk at a time, emptying ``articles`` as
+    it goes: what a chunk costs (its encoded copy, the loop time of its
+    story signatures) is paid for that chunk only. A Redis error part way
+    leaves the earlier chunks published; resending them is safe (duplicate)."""
+    outcomes: list[IngestOutcome] = []
+    while articles:
+        chunk = articles[:PUBLISH_CHUNK]
+        del articles[:PUBLISH_CHUNK]
+        outcomes += await sink.publish(chunk)
+    return outcomes
 
 
 async def _count_rejected(sink: ArticleSink, count: int) -> None:

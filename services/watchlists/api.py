@@ -9,8 +9,8 @@ Routes (mounted by ``services.ingest.api.create_api``):
 - ``PUT /v1/watchlists/{id}`` -> 201 created / 200 replaced, with the stored
   watchlist (redacted). The body is one watchlist as in the YAML file, in
   JSON; its ``id`` is the path's or omitted. 409 when the id is defined in
-  the file (read-only here), 422 with one problem per field, 400 not JSON,
-  413 too large.
+  the file (read-only here), 422 with one problem per field, 400 not JSON
+  (or nested deeper than 64 levels), 413 over 1 MiB (refused while streaming).
 - ``DELETE /v1/watchlists/{id}`` -> 204; 404 unknown; 409 file-defined.
 
 Responses never carry a secret: a webhook target shows its URL (without a
@@ -29,7 +29,6 @@ Errors have the ingest API's shape:
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -48,6 +47,14 @@ from watchfloor.services.watchlists.model import (
 )
 from watchfloor.shared.http import error_body
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.request_body import (
+    BoundedWork,
+    RequestBodyError,
+    is_blank,
+    parse_json,
+    read_capped,
+    size_text,
+)
 from watchfloor.shared.settings import Settings
 
 log = get_logger("watchfloor.watchlists.api")
@@ -194,6 +201,7 @@ def create_watchlist_router(
         current = file_watchlists() if callable(file_watchlists) else file_watchlists
         return {w.id: w for w in current}
 
+    work = BoundedWork(settings.parse_concurrency)
     router = APIRouter(
         prefix="/v1/watchlists",
         tags=["watchlists"],
@@ -242,7 +250,7 @@ def create_watchlist_router(
     async def put_watchlist(watchlist_id: str, request: Request) -> JSONResponse:
         if watchlist_id in file_view():
             return file_conflict(watchlist_id, "replaced")
-        data = await _read_json_object(request)
+        data = await _read_json_object(request, work)
         if isinstance(data, JSONResponse):
             return data
         body_id = data.setdefault("id", watchlist_id)
@@ -291,24 +299,20 @@ def create_watchlist_router(
     return router
 
 
-async def _read_json_object(request: Request) -> dict[str, Any] | JSONResponse:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_WATCHLIST_BYTES:
-            return _error(413, f"a watchlist is at most {MAX_WATCHLIST_BYTES >> 10} KiB")
-    if not body.strip():
-        return _error(400, "request body is empty: send the watchlist as a JSON object")
+async def _read_json_object(
+    request: Request, work: BoundedWork
+) -> dict[str, Any] | JSONResponse:
     try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        return _error(400, "request body is not UTF-8 text")
-    except json.JSONDecodeError as exc:
-        # exc.msg and the position only: the document itself may hold secrets.
-        return _error(
-            400,
-            f"request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+        body = await read_capped(
+            request, MAX_WATCHLIST_BYTES,
+            too_large=f"a watchlist is at most {size_text(MAX_WATCHLIST_BYTES)}",
         )
+        if is_blank(body):
+            return _error(400, "request body is empty: send the watchlist as a JSON object")
+        # parse_json's errors give the position only: the document may hold secrets.
+        data = await work.run(parse_json, body)
+    except RequestBodyError as exc:
+        return _error(exc.status, exc.message)
     if not isinstance(data, dict):
         return _error(400, "request body must be a JSON object (one watchlist)")
     return data

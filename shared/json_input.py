@@ -1,0 +1,57 @@
+"""Untrusted JSON: how deeply it nests, checked before ``json.loads`` sees it.
+
+``json.loads`` recurses once per level of arrays and objects: a document
+nested 10,000 deep raises ``RecursionError`` (a crash, or a plain-text 500),
+and whatever walks the result afterwards recurses as deep. No input
+Watchfloor reads (articles, watchlists) needs more than a handful of levels,
+so anything deeper than ``MAX_JSON_DEPTH`` is refused with a clear message.
+
+The check is linear and runs at C speed for ordinary documents: strings are
+cut out with one regular expression (brackets inside them do not count),
+then the depth is the highest running sum of opening minus closing brackets.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import accumulate
+
+from watchfloor.shared.errors import InvalidInput
+
+MAX_JSON_DEPTH = 64
+
+_STRING_BYTES = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_STEP = [0] * 256
+for _open in b"[{":
+    _STEP[_open] = 1
+for _close in b"]}":
+    _STEP[_close] = -1
+
+
+class JSONTooDeep(InvalidInput):
+    """A JSON document nested deeper than the limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"nested too deeply: at most {limit} levels of arrays and objects are accepted"
+        )
+        self.limit = limit
+
+
+def json_depth(doc: bytes | bytearray | str) -> int:
+    """How deeply ``doc`` nests arrays and objects (0 for a scalar). Brackets
+    inside strings do not count; on malformed JSON the figure is a guess."""
+    data = doc.encode("utf-8", "surrogatepass") if isinstance(doc, str) else doc
+    brackets = _STRING_BYTES.sub(b"", data).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def check_json_depth(doc: bytes | bytearray | str, limit: int = MAX_JSON_DEPTH) -> None:
+    """``JSONTooDeep`` when ``doc`` nests deeper than ``limit``."""
+    opening = (doc.count("[") + doc.count("{") if isinstance(doc, str)
+               else doc.count(b"[") + doc.count(b"{"))
+    if opening <= limit:  # cannot be deeper than it has brackets: nothing to scan
+        return
+    if json_depth(doc) > limit:
+        raise JSONTooDeep(limit)

@@ -1,0 +1,169 @@
+"""Request bodies the sender should not be able to turn into a 500, an
+unbounded buffer or a stalled event loop: ``POST /v1/articles`` and
+``PUT /v1/watchlists/{id}`` (the ingest worker's API)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.requests import Request
+from watchfloor.services.classifier.taxonomy import known_tag_ids
+from watchfloor.services.ingest.api import create_api
+from watchfloor.shared.json_input import MAX_JSON_DEPTH, json_depth
+from watchfloor.shared.request_body import BoundedWork, RequestBodyError, read_capped
+from watchfloor.shared.settings import Settings
+
+from tests.unit.ingest.test_api import FakePublisher, FakeRedis
+from tests.unit.watchlists.test_api import MemoryStore
+
+JSON = {"content-type": "application/json"}
+DEEP = b"[" * 10_000 + b"]" * 10_000
+DEEP_OBJECTS = b'{"a":' * 10_000 + b"1" + b"}" * 10_000
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=tmp_path, max_body_bytes=64 << 10)
+
+
+@pytest.fixture
+def publisher() -> FakePublisher:
+    return FakePublisher()
+
+
+@pytest.fixture
+def client(settings: Settings, publisher: FakePublisher) -> TestClient:
+    store = MemoryStore(frozenset(known_tag_ids()))
+    api = create_api(settings, FakeRedis(), publisher=publisher, watchlist_store=store)  # type: ignore[arg-type]
+    return TestClient(api, raise_server_exceptions=False)
+
+
+def assert_error(response: Any, status: int, message: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error"} and message in body["error"]["message"]
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECTS, b'{"title": ' + DEEP + b"}"],
+                         ids=["arrays", "objects", "inside-an-article"])
+def test_json_nested_ten_thousand_deep_is_a_400_in_the_error_shape(
+    client: TestClient, publisher: FakePublisher, body: bytes
+) -> None:
+    response = client.post("/v1/articles", content=body, headers=JSON)
+
+    assert_error(response, 400, f"request body is nested too deeply: at most {MAX_JSON_DEPTH}")
+    assert publisher.published == []
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECTS, b'{"name": "n", "match": ' + DEEP + b"}"],
+                         ids=["arrays", "objects", "inside-a-watchlist"])
+def test_a_deep_watchlist_is_a_400_in_the_error_shape(client: TestClient, body: bytes) -> None:
+    response = client.put("/v1/watchlists/deep", content=body, headers=JSON)
+
+    assert_error(response, 400, "request body is nested too deeply")
+
+
+def test_nesting_within_the_limit_is_judged_field_by_field(client: TestClient) -> None:
+    nested = b"[" * (MAX_JSON_DEPTH - 2) + b"]" * (MAX_JSON_DEPTH - 2)
+    response = client.post("/v1/articles", content=b'{"title": ' + nested + b"}", headers=JSON)
+
+    assert_error(response, 422, "title")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(client: TestClient) -> None:
+    text = "[" * 5000 + '\\"{' * 3000
+    response = client.post("/v1/articles", content=f'{{"title": "T", "text": "{text}"}}'.encode(),
+                           headers=JSON)
+
+    assert response.status_code == 202
+
+
+def test_a_body_over_the_configured_maximum_is_a_413(client: TestClient) -> None:
+    big = b'{"title": "' + b"x" * (64 << 10) + b'"}'
+
+    declared = client.post("/v1/articles", content=big, headers=JSON)
+    streamed = client.post("/v1/articles", content=iter([big[:1000], big[1000:]]), headers=JSON)
+
+    for response in (declared, streamed):
+        assert_error(response, 413, "request body is larger than 64 KiB")
+
+
+def test_a_watchlist_over_one_mebibyte_is_a_413(client: TestClient) -> None:
+    response = client.put("/v1/watchlists/big", content=b" " * ((1 << 20) + 1), headers=JSON)
+
+    assert_error(response, 413, "a watchlist is at most 1 MiB")
+
+
+def test_a_body_without_length_is_refused_before_it_is_read_whole() -> None:
+    sent: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        sent.append(1)
+        return {"type": "http.request", "body": b"x" * 1024, "more_body": len(sent) < 1000}
+
+    request = Request({"type": "http", "method": "POST", "headers": []}, receive)
+
+    with pytest.raises(RequestBodyError) as refused:
+        asyncio.run(read_capped(request, 4096))
+
+    assert refused.value.status == 413
+    assert len(sent) == 5  # the chunk that went over, and not one more
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading() -> None:
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("the body was read")
+
+    headers = [(b"content-length", str(1 << 30).encode())]
+    request = Request({"type": "http", "method": "POST", "headers": headers}, receive)
+
+    with pytest.raises(RequestBodyError):
+        asyncio.run(read_capped(request, 4096))
+
+
+def test_bounded_work_runs_off_the_event_loop_and_at_most_limit_at_once() -> None:
+    running: list[int] = []
+    most = 0
+    lock = threading.Lock()
+    loop_thread = threading.get_ident()
+    threads: set[int] = set()
+
+    def parse() -> None:
+        nonlocal most
+        with lock:
+            running.append(1)
+            most = max(most, len(running))
+            threads.add(threading.get_ident())
+        time.sleep(0.02)
+        with lock:
+            running.pop()
+
+    async def main() -> None:
+        work = BoundedWork(2)
+        await asyncio.gather(*(work.run(parse) for _ in range(8)))
+
+    asyncio.run(main())
+
+    assert most == 2
+    assert loop_thread not in threads
+
+
+@pytest.mark.parametrize(
+    ("doc", "depth"),
+    [
+        ("1", 0),
+        ("[]", 1),
+        ('{"a": [1, {"b": []}]}', 4),
+        ('["[[[[", "\\"[[[", {"k]}": "{{"}]', 2),
+        (b"[[]][[[]]]", 3),
+    ],
+)
+def test_json_depth(doc: str | bytes, depth: int) -> None:
+    assert json_depth(doc) == depth
