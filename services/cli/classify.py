@@ -13,6 +13,7 @@ from typing import IO, Any
 from watchfloor.services.classifier.protocol import TagClassifier
 from watchfloor.services.classifier.taxonomy import TaxonomyError
 from watchfloor.services.classifier.verifier import ModelError
+from watchfloor.shared.json_input import JSONTooDeep, check_json_depth
 from watchfloor.shared.progress import Progress
 
 
@@ -63,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"watchfloor classify: {exc}", file=sys.stderr)
         return 2
-    source = args.input.open(encoding="utf-8") if args.input else sys.stdin
+    # Bytes, decoded line by line: a line that is not UTF-8 gets its error
+    # object and the lines around it are still classified.
+    source = args.input.open("rb") if args.input else getattr(sys.stdin, "buffer", sys.stdin)
     sink = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     try:
         summary = classify_stream(classifier, source, sink)
@@ -80,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def classify_stream(classifier: TagClassifier, lines: Iterable[str], out: IO[str]) -> dict[str, Any]:
+def classify_stream(
+    classifier: TagClassifier, lines: Iterable[bytes | str], out: IO[str]
+) -> dict[str, Any]:
     started = time.perf_counter()
     items = tagged = errors = 0
     progress = Progress("classified")
@@ -96,9 +101,20 @@ def classify_stream(classifier: TagClassifier, lines: Iterable[str], out: IO[str
     return {"items": items, "tagged": tagged, "errors": errors, "rate": items / elapsed if elapsed else 0.0}
 
 
-def classify_lines(classifier: TagClassifier, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+def classify_lines(
+    classifier: TagClassifier, lines: Iterable[bytes | str]
+) -> Iterator[dict[str, Any]]:
+    """One result per non-blank line, in order; a bad line (not UTF-8, not
+    JSON, not an article) gives ``{line, id, error}`` and never stops the rest."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            line = _decode_line(raw, first=number == 1)
+        except UnicodeDecodeError as exc:
+            message = f"line is not UTF-8 text (byte {exc.start + 1})"
+            shown_id = _id_of(bytes(raw).decode("utf-8", "replace"))  # an id is still told
+            yield {"line": number, "id": shown_id, "error": {"message": message}}
             continue
         try:
             item = parse_line(line)
@@ -113,10 +129,19 @@ def classify_lines(classifier: TagClassifier, lines: Iterable[str]) -> Iterator[
         }
 
 
+def _decode_line(raw: bytes | str, *, first: bool) -> str:
+    if isinstance(raw, str):
+        return raw
+    return raw.decode("utf-8-sig" if first else "utf-8")
+
+
 def parse_line(line: str) -> dict[str, Any]:
     """The id, title and text of one input line; ValueError says what is wrong."""
     try:
+        check_json_depth(line)
         row = json.loads(line)
+    except JSONTooDeep as exc:
+        raise ValueError(f"JSON {exc}") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON: {exc.msg} at column {exc.colno}") from exc
     if not isinstance(row, dict):
@@ -135,8 +160,9 @@ def parse_line(line: str) -> dict[str, Any]:
 
 def _id_of(line: str) -> Any:
     try:
+        check_json_depth(line)
         row = json.loads(line)
-    except json.JSONDecodeError:
+    except (JSONTooDeep, json.JSONDecodeError):
         return None
     if isinstance(row, dict) and isinstance(row.get("id"), (str, int)):
         return row["id"]

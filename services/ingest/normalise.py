@@ -7,13 +7,13 @@ must produce the same id and content hash. Pure functions, no I/O.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from watchfloor.shared.errors import InvalidInput
+from watchfloor.shared.html_entities import decode_entities
 
 
 class InvalidURL(InvalidInput, ValueError):
@@ -22,16 +22,48 @@ class InvalidURL(InvalidInput, ValueError):
 
 # --- text -----------------------------------------------------------------
 
-# Only entities closed by ';'. html.unescape alone would also turn legacy
-# forms without ';' ("&para", "&copy") inside ordinary words into symbols.
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Terminal escape sequences (ECMA-48), removed whole: left alone, "ESC[31m"
+# or "ESC]8;;http://…ESC\\" would recolour, retitle or hyperlink the screen of
+# whoever reads an alert in a terminal, and once ESC alone is dropped the rest
+# shows as "[31m". In order: CSI (ESC [ or 0x9B, parameters, intermediates,
+# final byte); control strings (OSC, DCS, SOS, PM, APC, 7- or 8-bit) up to
+# their terminator (BEL or ST) — an unterminated one loses its introducer
+# only, so its text stays visible; any other ESC sequence (ESC, intermediates,
+# final byte: charset switches, resets).
+_TERMINAL_ESCAPE = re.compile(
+    "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]"
+    "|(?:\x1b[\\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)"
+    "|\x1b[ -/]*[0-~]"
+)
 
 # C0/C1 control characters except the whitespace ones (tab, newlines, which
-# are collapsed later), and invisible format characters that split words for
-# a matcher but show nothing to a reader: zero-width space, word joiner,
-# BOM, soft hyphen, Mongolian vowel separator. ZWJ/ZWNJ are kept: they
-# change how Persian, Indic and emoji text is written.
-_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u180e\u200b\u2060\ufeff]")
+# are collapsed later), and invisible format characters that hide, reorder or
+# split text: a reader sees something else than a matcher, a dedupe key or a
+# watch officer's search does.
+# - zero-width space, word joiner and invisible operators, BOM, soft hyphen,
+#   Mongolian vowel separator, combining grapheme joiner;
+# - bidirectional controls: embeddings and overrides (U+202A-202E: U+202E
+#   shows "gnp.exe" for "exe.png"), isolates (U+2066-2069), marks (LRM, RLM,
+#   ALM) and the deprecated U+206A-206F;
+# - interlinear annotation controls, invisible Hangul fillers and Khmer
+#   inherent vowels (blank letters used to fake empty or look-alike text);
+# - tag characters (U+E0000-E007F: invisible ASCII), except inside an emoji
+#   flag sequence (see _TAGS).
+# ZWJ/ZWNJ are kept: they change how Persian, Indic and emoji text is
+# written; so are variation selectors (emoji presentation).
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+    "\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164"
+    "\ufeff\uffa0\ufff9-\ufffb]"
+)
+# A subdivision flag (England, Scotland, Wales): black flag, tag letters and
+# digits, cancel tag. Its tags are kept; every other tag character goes.
+_TAGS = re.compile(
+    "(\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,7}\U000e007f)"
+    "|[\U000e0000-\U000e007f]+"
+)
+
+_HAS_TAG = re.compile("[\U000e0000-\U000e007f]")
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
@@ -39,10 +71,14 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def _clean(value: str) -> str:
-    if "&" in value:
-        value = _ENTITY.sub(lambda m: html.unescape(m.group(0)), value)
+    value = decode_entities(value)  # only those closed by ';'
+    # Whole sequences, before _INVISIBLE drops ESC and leaves their tails.
+    value = _TERMINAL_ESCAPE.sub("", value)
     value = unicodedata.normalize("NFC", value)
-    return _INVISIBLE.sub("", value)
+    value = _INVISIBLE.sub("", value)
+    if _HAS_TAG.search(value):
+        value = _TAGS.sub(lambda m: m.group(1) or "", value)
+    return value
 
 
 def normalise_line(value: str | None) -> str:

@@ -19,11 +19,17 @@ from watchfloor.services.targets.base import (
     check_http_url,
     to_json,
 )
+from watchfloor.shared.html_entities import decode_entities
 from watchfloor.shared.schemas import Alert, Delivery, TagMatch
 
-# Slack Block Kit limits (plain_text header 150, section text 3000).
+# Slack Block Kit limits (plain_text header 150, section text 3000, section
+# fields 2000); ours: a source or classifier version shown at most 200
+# characters, a linked title at least 100 (else the link is left out).
 _SLACK_HEADER_MAX = 150
 _SLACK_TEXT_MAX = 3000
+_SLACK_FIELD_MAX = 2000
+_SLACK_SOURCE_MAX = 200
+_SLACK_MIN_TITLE = 100
 
 
 class SlackTarget(TargetConfig):
@@ -75,13 +81,46 @@ TARGET = SlackType()
 # --- payload --------------------------------------------------------------------
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+# Escaping. Slack reads "&", "<" and ">" as control characters in every text
+# field (mrkdwn, plain_text, the top-level "text" that notifications show):
+# "<!channel>" pings a channel, "<http://x|label>" disguises a link. Every
+# piece of alert text is therefore entity-decoded first (an encoded
+# "&lt;!everyone&gt;" must not survive as a mention after Slack decodes it),
+# then escaped, then clipped on character boundaries of the original text,
+# so a clip never cuts an "&amp;" in half nor a link of ours open.
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ELLIPSIS = "…"
 
 
-def _mrkdwn_escape(text: str) -> str:
-    # Slack asks for exactly these three to be escaped in mrkdwn text.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _escape(text: str, limit: int | None = None) -> str:
+    """``text`` decoded, escaped for Slack and, when longer than ``limit``,
+    cut between characters (never inside an escape) with an ellipsis."""
+    text = decode_entities(text)
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    budget, used, cut = limit - len(_ELLIPSIS), 0, 0
+    for char in text:
+        width = len(_ESCAPES.get(char, char))
+        if used + width > budget:
+            break
+        used += width
+        cut += 1
+    return _escape(text[:cut]) + _ELLIPSIS
+
+
+def _join(head: str, items: list[str], limit: int, sep: str = ", ") -> str:
+    """``head`` and the (already escaped) ``items``, as many whole items as fit
+    in ``limit`` characters, an ellipsis after the last one when some are left."""
+    text = head
+    for index, item in enumerate(items):
+        piece = (sep if index else "") + item
+        room = limit - len(text) - (len(_ELLIPSIS) if index < len(items) - 1 else 0)
+        if len(piece) > room:
+            return text + _ELLIPSIS
+        text += piece
+    return text
 
 
 def _link_url(url: str) -> str:
@@ -89,9 +128,22 @@ def _link_url(url: str) -> str:
     return url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
 
 
+def _headline(title: str, url: str | None, source: str | None) -> str:
+    """``*<url|title>*`` (or ``*title*``) and the source on a second line,
+    within a section's limit: the title is what gets clipped, inside the link;
+    a URL too long to leave room for a title is left out."""
+    source_line = f"\n{_escape(source, _SLACK_SOURCE_MAX)}" if source else ""
+    room = _SLACK_TEXT_MAX - len(source_line) - len("**")
+    link = _link_url(url) if url else ""
+    if link and room - len(link) - len("<|>") >= _SLACK_MIN_TITLE:
+        shown = _escape(title, room - len(link) - len("<|>"))
+        return f"*<{link}|{shown}>*{source_line}"
+    return f"*{_escape(title, room)}*{source_line}"
+
+
 def _tag_line(tag: TagMatch) -> str:
-    modality = "" if tag.modality == "asserted" else f", {tag.modality}"
-    return f"`{tag.tag}` {tag.confidence:.0%}{modality}"
+    modality = "" if tag.modality == "asserted" else f", {_escape(tag.modality)}"
+    return f"`{_escape(tag.tag)}` {tag.confidence:.0%}{modality}"
 
 
 def _best_tag(alert: Alert) -> TagMatch | None:
@@ -99,30 +151,31 @@ def _best_tag(alert: Alert) -> TagMatch | None:
 
 
 def slack_body(alert: Alert) -> dict[str, Any]:
-    """A Block Kit message, with ``text`` as the notification fallback."""
+    """A Block Kit message, with ``text`` as the notification fallback. Every
+    text field is escaped (see ``_escape``) and within Slack's limits."""
     article = alert.article
-    title = _mrkdwn_escape(article.title)
-    headline = f"*<{_link_url(article.url)}|{title}>*" if article.url else f"*{title}*"
-    if article.source:
-        headline += f"\n{_mrkdwn_escape(article.source)}"
-
-    tags = ", ".join(_tag_line(t) for t in alert.tags)
-    actors = ", ".join(_mrkdwn_escape(a.name) for a in alert.actors) or "none identified"
+    actors = [_escape(a.name, _SLACK_SOURCE_MAX) for a in alert.actors]
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": _clip(alert.watchlist_name, _SLACK_HEADER_MAX),
+                "text": _escape(alert.watchlist_name, _SLACK_HEADER_MAX),
                 "emoji": False,
             },
         },
-        {"type": "section", "text": {"type": "mrkdwn", "text": _clip(headline, _SLACK_TEXT_MAX)}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn",
+                     "text": _headline(article.title, article.url, article.source)},
+        },
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": _clip(f"*Tags*\n{tags}", 2000)},
-                {"type": "mrkdwn", "text": _clip(f"*Actors*\n{actors}", 2000)},
+                {"type": "mrkdwn",
+                 "text": _join("*Tags*\n", [_tag_line(t) for t in alert.tags], _SLACK_FIELD_MAX)},
+                {"type": "mrkdwn",
+                 "text": _join("*Actors*\n", actors or ["none identified"], _SLACK_FIELD_MAX)},
             ],
         },
     ]
@@ -130,15 +183,17 @@ def slack_body(alert: Alert) -> dict[str, Any]:
     if best and best.evidence:
         # One line: a "> " quote in mrkdwn covers a single line only.
         sentence = " ".join(best.evidence.split())
-        quote = _clip(_mrkdwn_escape(sentence), _SLACK_TEXT_MAX - 2)
+        quote = _escape(sentence, _SLACK_TEXT_MAX - 2)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"> {quote}"}})
+    version = _escape(alert.classifier_version, _SLACK_SOURCE_MAX)
     blocks.append(
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": f"alert `{alert.id}` · {alert.classifier_version}"}
+                {"type": "mrkdwn", "text": f"alert `{_escape(alert.id)}` · {version}"}
             ],
         }
     )
-    fallback = f"[{alert.watchlist_name}] {article.title}"
-    return {"text": _clip(fallback, _SLACK_TEXT_MAX), "blocks": blocks}
+    name = _escape(alert.watchlist_name, _SLACK_HEADER_MAX)
+    fallback = f"[{name}] {_escape(article.title, _SLACK_TEXT_MAX - len(name) - 3)}"
+    return {"text": fallback, "blocks": blocks}

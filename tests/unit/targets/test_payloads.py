@@ -57,7 +57,7 @@ def test_slack_body_blocks() -> None:
         tags=[tag(confidence=0.87, modality="reported", evidence="Officials said\nit flew far.")],
     )
     body = slack_body(alert)
-    assert body["text"] == "[Test watchlist] Drill <live> & loud"
+    assert body["text"] == "[Test watchlist] Drill &lt;live&gt; &amp; loud"
     header, headline, facts, quote, context = body["blocks"]
     assert header == {
         "type": "header",

@@ -1,0 +1,70 @@
+"""`watchfloor classify` reads bytes: a line that is not UTF-8, not JSON or
+nested too deeply gets its error object, and every other line its result,
+in order."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.taxonomy import load_taxonomy
+from watchfloor.services.cli.classify import classify_stream
+from watchfloor.services.cli.main import main
+
+
+def line(item_id: str, title: str) -> bytes:
+    return json.dumps({"id": item_id, "title": title, "text": ""}).encode() + b"\n"
+
+
+GOOD_BEFORE = line("before", "EU imposes new sanctions on Iran")
+NOT_UTF8 = b'{"id": "latin1", "title": "Caf\xe9 owners protest"}\n'  # Latin-1 bytes
+NOT_JSON = b"{not json\n"
+TOO_DEEP = b"[" * 10_000 + b"]" * 10_000 + b"\n"
+GOOD_AFTER = line("after", "Bakery wins award")
+INPUT = GOOD_BEFORE + NOT_UTF8 + NOT_JSON + TOO_DEEP + GOOD_AFTER
+
+
+def check_rows(rows: list[dict]) -> None:
+    assert [r.get("id") for r in rows] == ["before", "latin1", None, None, "after"]
+    assert rows[0]["tags"] == ["sanctions"]
+    assert rows[1] == {"line": 2, "id": "latin1",
+                       "error": {"message": "line is not UTF-8 text (byte 31)"}}
+    assert "not valid JSON" in rows[2]["error"]["message"] and rows[2]["line"] == 3
+    assert rows[3]["line"] == 4
+    assert rows[3]["error"]["message"].startswith("JSON nested too deeply: at most 64 levels")
+    assert rows[4]["tags"] == []
+
+
+def test_bad_lines_get_their_error_and_the_rest_is_classified_in_order() -> None:
+    out = io.StringIO()
+    summary = classify_stream(Classifier(load_taxonomy()), io.BytesIO(INPUT), out)
+
+    check_rows([json.loads(row) for row in out.getvalue().splitlines()])
+    assert summary["items"] == 5 and summary["errors"] == 3
+
+
+def test_a_file_with_a_byte_that_is_not_utf8_is_classified_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "mixed.jsonl"
+    source.write_bytes(b"\xef\xbb\xbf" + INPUT)  # a byte order mark, too
+
+    assert main(["classify", "--classifier", "rules", "--input", str(source)]) == 0
+
+    captured = capsys.readouterr()
+    check_rows([json.loads(row) for row in captured.out.splitlines()])
+    assert "classified 5 items: 1 tagged, 3 errors" in captured.err
+
+
+def test_standard_input_is_read_as_bytes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(INPUT), encoding="utf-8"))
+
+    assert main(["classify", "--classifier", "rules"]) == 0
+
+    check_rows([json.loads(row) for row in capsys.readouterr().out.splitlines()])
