@@ -38,6 +38,12 @@ class Keys:
         return self.stream("alerts")
 
     @property
+    def alert_ids(self) -> str:
+        """Sorted set: alert id -> when it entered the alert history; bounded
+        like the history, it keeps a reprocessed batch from adding an alert twice."""
+        return f"{self.prefix}:alert-ids"
+
+    @property
     def dead_letters(self) -> str:
         """Stream entries that could not be processed: error + original payload."""
         return f"{self.prefix}:dead"

@@ -6,15 +6,16 @@
              unless the watchlist asks for every version; held-back alerts
              are recorded for the story's thread (``throttled_alerts``)
 3. log       ``alert_throttled`` / ``alert_raised``, one line per alert
-4. record    the alert history stream (bounded) and the counters, in one
-             round trip
+4. record    the alert history stream (bounded, one entry per alert id:
+             ``alert_history.py``) and the counters, in one round trip
 5. fan out   one Delivery per (alert, target), published for the ``deliver``
              stage (``delivery.py``, this module's twin)
 
 ``process_batch`` raises only on infrastructure errors (Redis down): the
 batch then stays pending and is reclaimed. A redelivered batch raises the
 same alerts again (alert and delivery ids are stable, the throttle repeats
-its decisions), so what was already published is deduplicated downstream.
+its decisions), so what was already published is deduplicated downstream,
+and the history and the "alerts" counter take each alert once.
 """
 
 from __future__ import annotations
@@ -25,14 +26,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from structlog.contextvars import bound_contextvars
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
+from watchfloor.services.notifier.alert_history import AlertHistory
 from watchfloor.services.notifier.delivery import fan_out
-from watchfloor.services.notifier.story_throttle import Throttled
 from watchfloor.services.notifier.silences import drop_silenced
+from watchfloor.services.notifier.story_throttle import Throttled
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.pipeline import Stage
 from watchfloor.shared.schemas import Alert, ClassifiedArticle, Delivery
-from watchfloor.shared.streams.codec import encode
 from watchfloor.shared.streams.consumer import Incoming, ItemFailure
 from watchfloor.shared.streams.publish import publish
 
@@ -80,7 +81,8 @@ class AlertRaiser:
         self._watchlists = watchlists
         self._throttle = throttle
         self._deliveries = stage.writes(keys)
-        self._history = stage.records(keys)
+        self._history = AlertHistory(redis, keys, stage.records(keys),
+                                     maxlen=ALERT_HISTORY_MAXLEN)
 
     async def process_batch(
         self, batch: Sequence[Incoming[ClassifiedArticle]], now: float
@@ -93,7 +95,7 @@ class AlertRaiser:
             log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
                      article_id=alert.article.id, tags=[t.tag for t in alert.tags])
         result.deliveries = fan_out(result.alerts, self._watchlists.watchlists, now=now)
-        await self._record(result)
+        await self._record(result, now)
         await publish(self._redis, self._deliveries, result.deliveries)
         return result
 
@@ -125,13 +127,11 @@ class AlertRaiser:
         result.throttled = len(outcome.held)
         return outcome.sent
 
-    async def _record(self, result: RaisedBatch) -> None:
-        """Alert history and counters, in one round trip."""
+    async def _record(self, result: RaisedBatch, now: float) -> None:
+        """Alert history (once per alert id: a redelivered batch adds nothing)
+        and counters, in one round trip."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            for alert in result.alerts:
-                pipe.xadd(self._history, encode(alert),
-                          maxlen=ALERT_HISTORY_MAXLEN, approximate=True)
-            pipe.hincrby(self._keys.metrics, "alerts", len(result.alerts))
+            await self._history.record(result.alerts, now, client=pipe)
             if result.throttled:
                 pipe.hincrby(self._keys.metrics, "alerts_throttled", result.throttled)
             await pipe.execute()
