@@ -1,6 +1,8 @@
 """A worker process: a FastStream app plus the upkeep that keeps it reliable.
 
 - consumer groups are created at start-up from id 0 (the backlog counts);
+- at start-up it checks that Redis persists (AOF or RDB) and warns loudly,
+  naming what a Redis restart would lose, when it does not (``persistence``);
 - if Redis loses a group (restart without persistence, FLUSHALL), FastStream
   stops the subscriber and asks the app to exit with code 0; ``WorkerApp``
   turns that into: re-create the group, restart the subscriber, keep going;
@@ -30,6 +32,7 @@ from watchfloor.shared.redis_client import redis_client
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import StreamConsumer, attach_consumer
 from watchfloor.shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
+from watchfloor.shared.streams.persistence import warn_unless_persistent
 from watchfloor.shared.urls import redact_url
 
 log = get_logger("watchfloor.worker")
@@ -162,6 +165,9 @@ class WorkerApp(FastStream):
                  redis=redact_url(settings.resolved_redis_url),
                  consumer=self.runtime.consumer_name)
         await self.runtime.redis.ping()
+        # Loud when Redis would lose retries, dedupe keys and pending work on a restart.
+        await warn_unless_persistent(self.runtime.redis,
+                                     redis_url=redact_url(settings.resolved_redis_url))
         await self.ensure_groups()
         for part in self.parts:
             for hook in part.on_start:
