@@ -6,6 +6,8 @@
   consumer group it reads exists and its subscriber is consuming; else 503
   with the problems listed. A Redis outage makes a worker unready, never
   dead: it recovers on its own once Redis is back (``streams/worker.py``).
+- ``GET /metrics`` this process's Prometheus metrics (latency histograms,
+  webhook request durations, process collectors: ``streams/metrics.py``).
 
 Served with uvicorn on a socket bound first (``shared/listen.py``): a busy
 port is a clear error, and this server never takes the process's signals
@@ -25,10 +27,11 @@ import uvicorn
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from watchfloor.shared.listen import listen_socket
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.streams.metrics import CONTENT_TYPE, render_process_metrics
 
 log = get_logger("watchfloor.health")
 
@@ -98,7 +101,11 @@ def health_app(redis: aioredis.Redis, state: Callable[[], WorkerState]) -> Starl
         readiness = await check_readiness(redis, now)
         return JSONResponse(readiness.body(now), status_code=200 if readiness.ready else 503)
 
-    return Starlette(routes=[Route("/livez", livez), Route("/readyz", readyz)])
+    async def metrics(_: Request) -> Response:
+        return Response(render_process_metrics(), media_type=CONTENT_TYPE)
+
+    return Starlette(routes=[Route("/livez", livez), Route("/readyz", readyz),
+                             Route("/metrics", metrics)])
 
 
 class _Server(uvicorn.Server):
@@ -108,7 +115,7 @@ class _Server(uvicorn.Server):
 
 
 class HealthServer:
-    """``/livez`` and ``/readyz`` on ``host:port`` (0: a free port)."""
+    """``/livez``, ``/readyz`` and ``/metrics`` on ``host:port`` (0: a free port)."""
 
     def __init__(self, host: str, port: int, redis: aioredis.Redis,
                  state: Callable[[], WorkerState]) -> None:
@@ -133,7 +140,7 @@ class HealthServer:
             await asyncio.sleep(0.01)
         host, port = sock.getsockname()[:2]
         self.url = f"http://{host}:{port}"
-        log.info("health_listening", url=self.url, paths=["/livez", "/readyz"])
+        log.info("health_listening", url=self.url, paths=["/livez", "/readyz", "/metrics"])
         return self.url
 
     async def stop(self) -> None:

@@ -11,6 +11,7 @@ from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Article, ClassifiedArticle
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
+from watchfloor.shared.streams.metrics import INGEST_TO_CLASSIFIED, observe_latency
 from watchfloor.shared.streams.publish import publish
 from watchfloor.shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
 
@@ -43,6 +44,8 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
             results.append(ClassifiedArticle(article=article, classification=classification))
         await publish(runtime.redis, output, results)
         await runtime.redis.hincrby(keys.metrics, "classified", len(results))
+        for result in results:
+            observe_latency(INGEST_TO_CLASSIFIED, result.article.ingested_at, result.classified_at)
         return failures
 
     return WorkerParts(

@@ -35,6 +35,7 @@ from watchfloor.shared.logging import get_logger
 from watchfloor.shared.pipeline import Stage
 from watchfloor.shared.schemas import Alert, ClassifiedArticle, Delivery
 from watchfloor.shared.streams.consumer import Incoming, ItemFailure
+from watchfloor.shared.streams.metrics import INGEST_TO_ALERT, observe_latency
 from watchfloor.shared.streams.publish import publish
 
 if TYPE_CHECKING:
@@ -97,6 +98,8 @@ class AlertRaiser:
         result.deliveries = fan_out(result.alerts, self._watchlists.watchlists, now=now)
         await self._record(result, now)
         await publish(self._redis, self._deliveries, result.deliveries)
+        for alert in result.alerts:
+            observe_latency(INGEST_TO_ALERT, alert.article.ingested_at, alert.created_at)
         return result
 
     # Stages ------------------------------------------------------------------

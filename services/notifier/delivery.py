@@ -58,6 +58,11 @@ from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.schemas import Alert, Delivery
 from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.metrics import (
+    INGEST_TO_DELIVERED,
+    WEBHOOK_REQUEST,
+    observe_latency,
+)
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -220,7 +225,10 @@ class DeliveryPipeline:
         # 4. send; each outcome is queued as soon as its answer is in
         async def send_one(i: int, delivery: Delivery, target: Target) -> None:
             async with self._limit:
+                started = asyncio.get_running_loop().time()
                 result = await self._send(delivery, target, self._client, now)
+                WEBHOOK_REQUEST.labels(target.type, result.verdict.value).observe(
+                    max(0.0, asyncio.get_running_loop().time() - started))
             outcomes[i] = self._record(writes, delivery, target, result, now)
 
         try:
@@ -271,6 +279,7 @@ class DeliveryPipeline:
         now: float,
     ) -> DeliveryOutcome:
         if result.verdict is Verdict.DELIVERED:
+            observe_latency(INGEST_TO_DELIVERED, delivery.alert.article.ingested_at, now)
             writes.ops.append(
                 lambda pipe: self._state.queue_delivered(
                     pipe, delivery, reason=result.reason, now=now

@@ -31,10 +31,10 @@ async def test_status_counts_length_lag_pending_and_consumers(redis_client, keys
     assert "worker-a(pending=2" in table and "dead letters:        1" in table
 
     exposition = render_metrics(status).decode()
-    assert 'watchfloor_group_lag{group="classifier",stream="articles"} 3.0' in exposition
-    assert 'watchfloor_group_pending{group="classifier",stream="articles"} 2.0' in exposition
-    assert "watchfloor_dead_letters 1.0" in exposition
-    assert 'watchfloor_events_total{event="ingested"} 5.0' in exposition
+    assert 'watchfloor_group_lag_entries{group="classifier",stream="articles"} 3.0' in exposition
+    assert 'watchfloor_group_pending_entries{group="classifier",stream="articles"} 2.0' in exposition
+    assert "watchfloor_dead_letter_entries 1.0" in exposition
+    assert "watchfloor_articles_ingested_total 5.0" in exposition
 
 
 async def test_ingest_api_serves_the_metrics(settings, redis_client, keys):
@@ -49,5 +49,5 @@ async def test_ingest_api_serves_the_metrics(settings, redis_client, keys):
         reply = await http.get("/metrics")
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/plain")
-    assert 'watchfloor_stream_length{stream="articles"} 1.0' in reply.text
-    assert 'watchfloor_events_total{event="ingested"} 1.0' in reply.text
+    assert 'watchfloor_stream_entries{stream="articles"} 1.0' in reply.text
+    assert "watchfloor_articles_ingested_total 1.0" in reply.text
