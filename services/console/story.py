@@ -1,17 +1,36 @@
-"""A story as one thread: every version, what each added, every alert it raised.
+"""A story as one thread: every version, what each added, every alert it raised,
+and every alert the story throttle held back (never silently dropped).
 
-Pure: ``build_thread`` takes the versions found in the classified stream and
-the alerts found in the history. A version known only from an alert (its
-classified entry already trimmed) is still shown, with the alert's tags.
+Pure: ``build_thread`` takes the versions found in the classified stream, the
+alerts found in the history and the held-back records
+(``notifier.story_throttle.ThrottledAlert``). A version known only from an
+alert or a held-back record (its classified entry already trimmed) is still
+shown, with what that record says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
 
 from watchfloor.services.console.present import figure_label
 from watchfloor.shared.schemas import Actor, Alert, Article, ClassifiedArticle, Figure, TagMatch
+
+
+class HeldAlert(Protocol):
+    """An alert the story throttle held back (``ThrottledAlert``'s fields used here)."""
+
+    alert_id: str
+    watchlist_id: str
+    article_id: str
+    title: str
+    url: str | None
+    source: str | None
+    published_at: datetime | None
+    reason: str
+    throttled_at: datetime
 
 
 @dataclass
@@ -22,12 +41,14 @@ class Version:
     figures: list[Figure]
     classified: bool  # False: known only from an alert
     alerts: list[Alert] = field(default_factory=list)
+    held: list[HeldAlert] = field(default_factory=list)  # held back by the story throttle
     added_tags: list[str] = field(default_factory=list)
     added_figures: list[str] = field(default_factory=list)
     first: bool = False
 
 
-def build_thread(versions: Sequence[ClassifiedArticle], alerts: Sequence[Alert]) -> list[Version]:
+def build_thread(versions: Sequence[ClassifiedArticle], alerts: Sequence[Alert],
+                 held: Sequence[HeldAlert] = ()) -> list[Version]:
     """Versions oldest first; each later one names the tags and figures no
     earlier version had."""
     by_article: dict[str, Version] = {}
@@ -43,6 +64,16 @@ def build_thread(versions: Sequence[ClassifiedArticle], alerts: Sequence[Alert])
                 classified=False)
         if all(a.id != alert.id for a in version.alerts):
             version.alerts.append(alert)
+    for record in held:
+        version = by_article.get(record.article_id)
+        if version is None:
+            article = Article(id=record.article_id, title=record.title, url=record.url,
+                              source=record.source, published_at=record.published_at,
+                              ingested_at=record.throttled_at)
+            version = by_article[record.article_id] = Version(article, [], [], [],
+                                                              classified=False)
+        if all(h.alert_id != record.alert_id for h in version.held):
+            version.held.append(record)
     thread = sorted(by_article.values(), key=lambda v: (v.article.ingested_at, v.article.id))
     seen_tags: set[str] = set()
     seen_figures: set[str] = set()

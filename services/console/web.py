@@ -77,6 +77,7 @@ from watchfloor.services.console.watchlist_form import (
     values_of,
 )
 from watchfloor.services.notifier.silences import story_of
+from watchfloor.services.notifier.story_throttle import throttled_alerts
 from watchfloor.services.watchlists.api import WatchlistStorage
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.keys import Keys
@@ -87,6 +88,7 @@ from watchfloor.shared.settings import Settings
 log = get_logger("watchfloor.console")
 
 PAGE_SIZE = 50
+HELD_SHOWN = 200  # held-back alerts listed in one story's thread
 HEARTBEAT_S = 15.0
 LIVE_BLOCK_MS = 1000
 Handler = Callable[..., Awaitable[Response]]
@@ -412,7 +414,10 @@ class Console:
         async def story(request: Request, viewer: Viewer, story_id: str) -> Response:
             versions = await story_versions(self._redis, self._keys, story_id)
             alerts = await story_alerts(self._redis, self._keys, story_id)
-            thread = build_thread([v.message for v in versions], [a.message for a in alerts])
+            held = await throttled_alerts(self._redis, self._keys, story_id=story_id,
+                                          limit=HELD_SHOWN)
+            thread = build_thread([v.message for v in versions], [a.message for a in alerts],
+                                  held)
             context = await self._card_context(alerts)
             return self._page(request, "story.html", viewer, story_id=story_id, thread=thread,
                               status=200 if thread else 404, **context)

@@ -106,6 +106,8 @@ def test_opening_a_story_thread_shows_every_version_and_what_it_added(
     expect(second).to_contain_text("Other Daily")
     expect(second.locator(".added")).to_be_visible()
     expect(page.locator("li.version").first.locator(".raised")).to_contain_text("Missile tests")
+    # the second version raised no new alert: the throttle's hold is shown, not hidden
+    expect(second.locator(".held")).to_contain_text("missiles")
     assert console.alert_count() >= before
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from watchfloor.services.console.story import build_thread
 from watchfloor.services.console.watchlist_form import blank_values, validate, values_of
+from watchfloor.services.notifier.story_throttle import ThrottledAlert
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.schemas import Figure
 
@@ -64,3 +65,15 @@ def test_a_valid_form_gives_the_watchlist_and_a_stored_secret_is_kept() -> None:
     assert state.ok and watchlist is not None
     assert watchlist.match.actors_any == ["kp", "RU"] and watchlist.match.keywords_any == ["Hwasong"]
     assert watchlist.targets[0].secret.get_secret_value() == SECRET
+
+
+def test_an_alert_held_back_by_the_throttle_is_shown_on_its_version() -> None:
+    first = classified(article("u-1"))
+    later = article("u-2", story_id="u-1", at=T0 + timedelta(hours=1))
+    held = ThrottledAlert(alert_id="al_2", watchlist_id="missiles", story_id="u-1",
+                          article_id="u-2", title=later.title, tags=["missile_test"],
+                          reason="a version of a story this watchlist was already alerted on",
+                          repeat_of=["al_1"], throttled_at=later.ingested_at)
+    thread = build_thread([first], [alert("al_1", art=first.article)], [held, held])
+    assert [v.article.id for v in thread] == ["u-1", "u-2"]
+    assert not thread[1].classified and [h.alert_id for h in thread[1].held] == ["al_2"]
