@@ -603,7 +603,9 @@ class Console:
         days = int(raw_days) if raw_days.isdigit() else 0
         if not 1 <= days <= MAX_DAYS:
             state.errors["days"] = f"must be a whole number of days from 1 to {MAX_DAYS}"
-        trial_values = {**state.values, "targets": "[]", "id": state.values.get("id") or "trial"}
+        # id, name and targets play no part in matching: a draft without them can be tried
+        trial_values = {**state.values, "targets": "[]", "id": "trial",
+                        "name": state.values.get("name") or "trial"}
         trial_watchlist, trial_state = validate(trial_values, known_tags=self._known_tags,
                                                 existing=None)
         result = None

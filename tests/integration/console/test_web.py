@@ -170,3 +170,15 @@ async def test_an_admin_adds_an_account_and_sees_its_token_once(sign_in, redis_c
     assert await AccountStore(redis_client, keys).authenticate("new-officer", token)
     assert token not in (await admin.client.get("/accounts")).text
     assert token not in str(await redis_client.hgetall(keys.console_accounts))
+
+
+async def test_a_draft_without_id_or_name_can_be_tried_but_not_saved(sign_in, redis_client,
+                                                                      keys) -> None:
+    editor = await sign_in("editor")
+    tried = await editor.post("/watchlists/save", tags_any="missile_test", days="7", action="try")
+    assert tried.status_code == 200 and "Would have alerted on 0 articles" in tried.text
+    assert "name: is required" in tried.text  # still said, for saving
+    saved = await editor.post("/watchlists/save", tags_any="missile_test", action="save")
+    assert saved.status_code == 422 and await redis_client.hlen(keys.watchlists) == 0
+    bad_days = await editor.post("/watchlists/save", name="X", days="365", action="try")
+    assert bad_days.status_code == 422 and "from 1 to 90" in bad_days.text
