@@ -30,7 +30,7 @@ Role = Literal["viewer", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "editor", "admin")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 
-# scrypt cost: about 50 ms and 16 MiB per sign-in on the development machine.
+# scrypt cost: about 0.1 s and 16 MiB per sign-in on the 2-core development machine.
 SCRYPT_N, SCRYPT_R, SCRYPT_P, SCRYPT_LEN = 2**14, 8, 1, 32
 
 
