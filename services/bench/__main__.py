@@ -1,223 +1,147 @@
-"""Push N articles through the running pipeline to a local receiver; print one JSON line.
+"""End-to-end bench of the running pipeline; prints one JSON line.
 
-    python -m watchfloor.services.bench [--articles 10000] [--redis-url URL] [--pool FILE]
+    python -m watchfloor.services.bench [--articles 10000] [--repeat 3] [--redis-url URL]
 
-The three workers run as separate processes (``watchfloor worker ...``), on
-WATCHFLOOR_REDIS_URL or on a private redis-server. Articles are the project's
-samples, varied so none is a duplicate, posted to the ingest API in batches.
-Throughput is articles/s from the first POST to the last webhook received;
-latency is ingest (the article's ``ingested_at``) to webhook received.
+Input: the real news of ``../shared/data/news_pool*.jsonl`` when present
+(read at run time, each item under a unique URL), the samples otherwise.
+Each repetition starts the three workers (``watchfloor worker ...``) afresh
+on a new key prefix, posts a burst (batches of 500, two in flight), waits
+until every group is drained, then posts ``--paced-articles`` one by one at
+``--paced-rate``. A separate receiver process verifies every webhook's
+Standard Webhooks signature; only verified ones count for latency, and
+unverified ones are reported.
+
+Figures, per repetition and as min/median over the repetitions:
+throughput (new articles / (last webhook or last classified entry - first
+POST)); latency from the POST being sent to the verified webhook; CPU
+milliseconds per article of each process (ingest, classifier, notifier,
+redis-server, receiver) from their own clocks (/proc, user + system), which
+a busy machine does not inflate; Redis memory growth per 10,000 articles
+(INFO used_memory, streams included). In the same run, on the same Redis:
+the raw redis-py relay ceiling (``relay.py``) and end to end / relay.
+
+``--single-posts-rate R`` instead posts one article per request at R/s for
+``--single-posts-seconds`` (open loop) and reports status counts and POST
+latency. Loopback only; every phase is bounded by ``--timeout``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-from watchfloor.services.classifier.benchmark import long_articles, measure_classify_rate
-from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.bench.inputs import DATA_DIR, SAMPLES, bench_inputs
+from watchfloor.services.bench.pipeline_run import Stack, median_min, run_repetition
+from watchfloor.services.bench.receiver_proc import ReceiverProcess
+from watchfloor.services.bench.relay import measure_relay
 from watchfloor.services.classifier.taxonomy import known_tag_ids
-from watchfloor.services.receiver import WebhookReceiver
-from watchfloor.shared.redis_server import LocalRedisServer, free_port
+from watchfloor.shared.redis_server import LocalRedisServer
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "articles.jsonl"
-DEFAULT_POOL = Path(__file__).resolve().parents[3] / "shared" / "data" / "news_pool.jsonl"
-BATCH = 500
-
-WATCHLIST = """
-watchlists:
-  - id: everything
-    name: Every tagged article
-    match: {tags_any: %s, min_confidence: 0}
-    targets:
-      - {type: webhook, url: "%s", secret: "whsec_YmVuY2htYXJrLW9ubHktc2VjcmV0LWtleS0xMjM="}
-"""
+DEFAULT_POOL = DATA_DIR / "news_pool.jsonl"
+RELAY_MESSAGES = 20_000
 
 
-def varied_articles(n: int, offset: int = 0) -> list[dict[str, Any]]:
-    base = [json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip()]
-    out = []
-    for i in range(offset, offset + n):
-        src = base[i % len(base)]
-        out.append({
-            "title": src["title"],
-            "text": f"{src['text']} (Bulletin {i}.)",
-            "url": f"https://bench.example.org/{i}/{src['id']}",
-            "source": "bench",
-        })
-    return out
+def _dig(result: dict[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(result, dict):
+            return None
+        result = result.get(part)  # type: ignore[assignment]
+    return result
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-async def post_all(url: str, articles: list[dict[str, Any]]) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        sem = asyncio.Semaphore(2)
-
-        async def post(chunk: list[dict[str, Any]]) -> None:
-            async with sem:
-                reply = await http.post("/v1/articles", json=chunk)
-                reply.raise_for_status()
-
-        await asyncio.gather(*(post(articles[i:i + BATCH]) for i in range(0, len(articles), BATCH)))
-
-
-def wait_for_api(url: str, procs: list[Any], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if any(p.poll() is not None for p in procs):
-            raise SystemExit("a worker exited during start-up")
-        time.sleep(0.1)
-    raise SystemExit("ingest API did not start")
-
-
-def peak_rss_mb(pid: int) -> float | None:
-    """Peak resident memory of a process (Linux), in MiB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
-def latencies_ms(requests: list[Any]) -> list[float]:
-    """Ingest (the article's ingested_at) to webhook received, per alert."""
-    return [
-        (r.received_at - datetime.fromisoformat(
-            r.json()["data"]["article"]["ingested_at"].replace("Z", "+00:00")).timestamp()) * 1000
-        for r in requests
-    ]
-
-
-def summarize(latencies: list[float]) -> dict[str, float | None]:
-    if not latencies:
-        return {"p50": None, "p95": None, "p99": None, "mean": None}
-    return {
-        "p50": round(percentile(latencies, 0.50), 1),
-        "p95": round(percentile(latencies, 0.95), 1),
-        "p99": round(percentile(latencies, 0.99), 1),
-        "mean": round(statistics.fmean(latencies), 1),
-    }
-
-
-def run_paced(url: str, receiver: WebhookReceiver, classifier: Classifier,
-              args: argparse.Namespace) -> dict[str, Any]:
-    """Latency without a backlog: articles posted one by one at a steady rate."""
-    articles = varied_articles(args.paced_articles, offset=args.articles)
-    expected = sum(1 for a in articles if classifier.classify(a["title"], a["text"]).tags)
-    before = len(receiver.delivered())
-
-    async def post_paced() -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            interval = 1.0 / args.paced_rate
-            start = time.monotonic()
-            for i, article in enumerate(articles):
-                await asyncio.sleep(max(0.0, start + i * interval - time.monotonic()))
-                (await http.post("/v1/articles", json=article)).raise_for_status()
-
-    asyncio.run(post_paced())
-    receiver.wait_for(before + expected, timeout=60)
-    got = receiver.delivered()[before:]
-    return {"articles": len(articles), "rate_per_s": args.paced_rate, "alerts_received": len(got),
-            "latency_ms": summarize(latencies_ms(got))}
+SUMMARY = {
+    "burst_articles_per_s": "burst.articles_per_s",
+    "burst_latency_p50_ms": "burst.latency_ms_post_to_webhook.p50",
+    "burst_latency_p99_ms": "burst.latency_ms_post_to_webhook.p99",
+    "burst_cpu_ms_per_article_total": "burst.cpu_ms_per_article.total",
+    "burst_cpu_ms_per_article_ingest": "burst.cpu_ms_per_article.ingest",
+    "burst_cpu_ms_per_article_classifier": "burst.cpu_ms_per_article.classifier",
+    "burst_cpu_ms_per_article_notifier": "burst.cpu_ms_per_article.notifier",
+    "burst_cpu_ms_per_article_redis": "burst.cpu_ms_per_article.redis",
+    "burst_cpu_ms_per_article_receiver": "burst.cpu_ms_per_article.receiver",
+    "paced_latency_p50_ms": "paced.latency_ms_post_to_webhook.p50",
+    "paced_latency_p99_ms": "paced.latency_ms_post_to_webhook.p99",
+    "paced_cpu_ms_per_article_total": "paced.cpu_ms_per_article.total",
+    "redis_mb_per_10k_articles": "redis_mb_per_10k_articles",
+}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    import subprocess
-
-    articles = varied_articles(args.articles)
-    classifier = Classifier.from_files()
-    expected = sum(1 for a in articles if classifier.classify(a["title"], a["text"]).tags)
-    offline = measure_classify_rate(articles, classifier, repeat=1)
-    long = measure_classify_rate(long_articles(articles, count=300), classifier, repeat=1)
-    result: dict[str, Any] = {"articles": len(articles), "expected_alerts": expected}
-
-    with tempfile.TemporaryDirectory(prefix="watchfloor-bench-") as tmp, WebhookReceiver() as receiver:
+    tags = sorted(known_tag_ids())
+    with tempfile.TemporaryDirectory(prefix="watchfloor-bench-") as tmp:
+        workdir = Path(tmp)
         server = None
         redis_url = args.redis_url or os.environ.get("WATCHFLOOR_REDIS_URL")
         if not redis_url:
-            server = LocalRedisServer(Path(tmp) / "redis", persist=False).start()
+            server = LocalRedisServer(workdir / "redis", persist=False).start()
             redis_url = server.url
-        watchlists = Path(tmp) / "watchlists.yaml"
-        watchlists.write_text(WATCHLIST % (json.dumps(sorted(known_tag_ids())), receiver.url("/bench")))
-        port = free_port()
-        env = {**os.environ, "WATCHFLOOR_REDIS_URL": redis_url,
-               "WATCHFLOOR_KEY_PREFIX": f"bench-{int(time.time())}",
-               "WATCHFLOOR_WATCHLISTS_FILE": str(watchlists), "WATCHFLOOR_HTTP_PORT": str(port),
-               "WATCHFLOOR_LOG_LEVEL": "WARNING", "WATCHFLOOR_LOG_FORMAT": "json",
-               "WATCHFLOOR_MAX_BATCH_ARTICLES": str(BATCH),
-               # the local receiver is on loopback: open it (and only it)
-               "WATCHFLOOR_TARGET_ALLOWLIST": f"{receiver.host}/32"}
-        procs = [
-            subprocess.Popen([sys.executable, "-m", "watchfloor.services.cli.main", "worker", name],
-                             env=env, stdout=subprocess.DEVNULL,
-                             stderr=open(Path(tmp) / f"{name}.log", "wb"))  # noqa: SIM115 - lives as long as the worker
-            for name in ("ingest", "classifier", "notifier")
-        ]
+        reps: list[dict[str, Any]] = []
+        relays: list[dict[str, Any]] = []
         try:
-            url = f"http://127.0.0.1:{port}"
-            wait_for_api(url, procs)
-            time.sleep(1.0)  # consumers subscribed
-            started = time.time()
-            asyncio.run(post_all(url, articles))
-            posted = time.time()
-            if not receiver.wait_for(expected, timeout=args.timeout):
-                print(f"warning: {len(receiver.delivered())}/{expected} alerts arrived in time",
-                      file=sys.stderr)
-            got = receiver.delivered()
-            last = max(r.received_at for r in got) if got else time.time()
-            latencies = latencies_ms(got)
-            paced = run_paced(url, receiver, classifier, args) if args.paced_articles else None
-            memory = {name: peak_rss_mb(proc.pid)
-                      for name, proc in zip(("ingest", "classifier", "notifier"), procs, strict=True)}
+            with ReceiverProcess(workdir, _secret()) as receiver:
+                for rep in range(args.repeat):
+                    prefix = f"bench-{int(time.time())}-{rep}"
+                    source, burst, paced = bench_inputs(args.articles, args.paced_articles, prefix)
+                    stack = Stack(redis_url, prefix, receiver, workdir, tags)
+                    try:
+                        figures = run_repetition(stack, burst, paced, args.paced_rate, args.timeout)
+                    finally:
+                        figures_exit = stack.stop(args.graceful_timeout)
+                    figures["worker_exit_s_after_sigterm"] = figures_exit
+                    reps.append(figures)
+                    relays.append(measure_relay(redis_url, [json.dumps(a).encode() for a in burst],
+                                                RELAY_MESSAGES))
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.wait(30)
             if server:
                 server.stop()
+    summary = {name: median_min([_dig(r, path) for r in reps]) for name, path in SUMMARY.items()}
+    relay_rates = [r["messages_per_s"] for r in relays]
+    relay = {"messages_per_s": median_min(relay_rates), "runs": relays}
+    e2e = summary["burst_articles_per_s"]["median"]
+    ratio = round(e2e / statistics.median(relay_rates), 4) if e2e and relay_rates else None
+    return {
+        "input": source, "articles_per_repetition": args.articles, "repetitions": args.repeat,
+        "cpu": "per-process user+system time from /proc, ms per new article",
+        "summary": summary, "relay": relay, "end_to_end_over_relay": ratio,
+        "unverified_webhooks": sum(_dig(r, "burst.alerts_unverified") or 0 for r in reps)
+        + sum(_dig(r, "paced.alerts_unverified") or 0 for r in reps),
+        "runs": reps,
+    }
 
-    result.update({
-        "alerts_received": len(got),
-        "ingest_seconds": round(posted - started, 3),
-        "throughput_articles_per_s": round(len(articles) / (last - started), 1),
-        "latency_ms": summarize(latencies),
-        "paced": paced,
-        "worker_peak_rss_mb": memory,
-        "offline_classify_items_per_s": offline["items_per_s"],
-        "offline_classify_mean_words": offline["mean_words"],
-        "offline_classify_long_items_per_s": long["items_per_s"],
-        "offline_classify_long_mean_words": long["mean_words"],
-    })
+
+def _secret() -> str:
+    from watchfloor.services.bench.pipeline_run import SECRET
+
+    return SECRET
+
+
+def offline_classify(args: argparse.Namespace) -> dict[str, Any]:
+    """The in-process classification rates (as before) and the CLI's one-core rate."""
+    from watchfloor.services.bench.inputs import sample_articles
+    from watchfloor.services.classifier.benchmark import long_articles, measure_classify_rate
+    from watchfloor.services.classifier.engine import Classifier
+
+    classifier = Classifier.from_files()
+    articles = sample_articles(2_000)
+    offline = measure_classify_rate(articles, classifier, repeat=1)
+    long = measure_classify_rate(long_articles(articles, count=300), classifier, repeat=1)
+    out: dict[str, Any] = {
+        "items_per_s": offline["items_per_s"], "mean_words": offline["mean_words"],
+        "long_items_per_s": long["items_per_s"], "long_mean_words": long["mean_words"],
+    }
     pool = Path(args.pool) if args.pool else DEFAULT_POOL
-    result["classify_cli_one_core"] = classify_cli(args)
     if pool.is_file():
         items = [json.loads(line) for line in pool.read_text().splitlines() if line.strip()]
         rate = measure_classify_rate(items, classifier, repeat=3)
-        result["offline_classify_pool_items_per_s"] = rate["items_per_s"]
-        result["offline_classify_pool_items"] = rate["items"]
-    return result
+        out["pool_items_per_s"], out["pool_items"] = rate["items_per_s"], rate["items"]
+    return out
 
 
 def classify_cli(args: argparse.Namespace) -> dict[str, Any]:
@@ -237,21 +161,34 @@ def classify_cli(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m watchfloor.services.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--articles", type=int, default=10_000, help="how many (default 10000)")
+    parser.add_argument("--articles", type=int, default=10_000,
+                        help="burst size per repetition (default 10000)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions (default 3)")
     parser.add_argument("--redis-url", help="default: $WATCHFLOOR_REDIS_URL or a private server")
     parser.add_argument("--pool", help="JSONL of real items for the offline classify rate "
                                        "(default: ../shared/data/news_pool.jsonl if present)")
-    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--timeout", type=float, default=300.0,
+                        help="seconds a phase may take to drain (default 300)")
+    parser.add_argument("--graceful-timeout", type=float, default=30.0,
+                        help="seconds workers get to exit after SIGTERM, then killed (default 30)")
     parser.add_argument("--paced-articles", type=int, default=1000,
                         help="then this many posted one by one at --paced-rate (0: skip)")
     parser.add_argument("--paced-rate", type=float, default=100.0, help="articles/s (default 100)")
+    parser.add_argument("--no-classify", action="store_true",
+                        help="skip the offline classification rates")
     parser.add_argument("--classify-only", action="store_true",
                         help="only the one-core `watchfloor classify` rate beside a regex tagger")
     args = parser.parse_args(argv)
     if args.classify_only:
         print(json.dumps({"classify_cli_one_core": classify_cli(args)}))
         return 0
-    print(json.dumps(run(args)))
+    if args.repeat < 1 or args.articles < 1:
+        parser.error("--repeat and --articles must be at least 1")
+    result = run(args)
+    if not args.no_classify:
+        result["offline_classify"] = offline_classify(args)
+        result["classify_cli_one_core"] = classify_cli(args)
+    print(json.dumps(result))
     return 0
 
 

@@ -1,0 +1,281 @@
+"""One repetition of the end-to-end bench: fresh workers on a fresh key
+prefix, a burst of articles, then articles posted one by one at a pace.
+
+Latency runs from the moment a POST is sent (per article, taken just before
+the request) to the moment the bench's receiver got the webhook and verified
+its signature. CPU is read from each process's own clock (``proc_cpu``), so
+a busy neighbour on the machine does not count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+from watchfloor.services.bench.proc_cpu import ms_per_item, snapshot
+from watchfloor.services.bench.receiver_proc import Received, ReceiverProcess
+from watchfloor.shared import pipeline
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_replies import as_str
+from watchfloor.shared.redis_server import free_port
+
+WORKERS = ("ingest", "classifier", "notifier")
+BATCH = 500
+SECRET = "whsec_YmVuY2htYXJrLW9ubHktc2VjcmV0LWtleS0xMjM="
+
+WATCHLIST = """
+watchlists:
+  - id: everything
+    name: Every tagged article
+    match: {tags_any: %s, min_confidence: 0}
+    targets:
+      - {type: webhook, url: "%s", secret: "%s"}
+"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def summarize(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p95": None, "p99": None, "max": None}
+    return {"p50": round(percentile(values, 0.50), 1), "p95": round(percentile(values, 0.95), 1),
+            "p99": round(percentile(values, 0.99), 1), "max": round(max(values), 1)}
+
+
+@dataclass
+class Phase:
+    """What one phase (burst or paced) measured."""
+
+    articles_new: int = 0
+    duplicates: int = 0
+    first_post: float = 0.0
+    end: float = 0.0
+    sent_at: dict[str, float] = field(default_factory=dict)  # article id -> POST sent
+    webhooks: list[Received] = field(default_factory=list)
+    cpu_ms_per_article: dict[str, float | None] = field(default_factory=dict)
+
+    def figures(self) -> dict[str, Any]:
+        latencies = [(r.received_at - self.sent_at[r.article_id]) * 1000
+                     for r in self.webhooks if r.article_id in self.sent_at and r.verified]
+        seconds = max(self.end - self.first_post, 1e-9)
+        return {
+            "articles_new": self.articles_new,
+            "duplicates": self.duplicates,
+            "alerts_received": len(self.webhooks),
+            "alerts_unverified": sum(1 for r in self.webhooks if r.verified is not True),
+            "seconds": round(seconds, 3),
+            "articles_per_s": round(self.articles_new / seconds, 1),
+            "latency_ms_post_to_webhook": summarize(latencies),
+            "cpu_ms_per_article": self.cpu_ms_per_article,
+        }
+
+
+class Stack:
+    """Three worker processes on ``prefix``, posting to the bench receiver."""
+
+    def __init__(self, redis_url: str, prefix: str, receiver: ReceiverProcess, workdir: Path,
+                 tags: list[str], extra_env: dict[str, str] | None = None) -> None:
+        self.redis_url = redis_url
+        self.keys = Keys(prefix)
+        self.receiver = receiver
+        watchlists = workdir / f"watchlists-{prefix}.yaml"
+        watchlists.write_text(WATCHLIST % (json.dumps(tags), receiver.url(), SECRET))
+        self.port = free_port()
+        self._logs = {name: workdir / f"{prefix}-{name}.log" for name in WORKERS}
+        env = {**os.environ, "WATCHFLOOR_REDIS_URL": redis_url, "WATCHFLOOR_KEY_PREFIX": prefix,
+               "WATCHFLOOR_WATCHLISTS_FILE": str(watchlists),
+               "WATCHFLOOR_HTTP_PORT": str(self.port),
+               "WATCHFLOOR_LOG_LEVEL": "WARNING", "WATCHFLOOR_LOG_FORMAT": "json",
+               "WATCHFLOOR_MAX_BATCH_ARTICLES": str(BATCH),
+               # the receiver is on loopback: open it (and only it)
+               "WATCHFLOOR_TARGET_ALLOWLIST": "127.0.0.1/32", **(extra_env or {})}
+        self.health = {name: free_port() for name in WORKERS}
+        self.procs = {
+            name: subprocess.Popen(
+                [sys.executable, "-m", "watchfloor.services.cli.main", "worker", name],
+                env={**env, "WATCHFLOOR_HEALTH_PORT": str(self.health[name])}, stdout=subprocess.DEVNULL,
+                stderr=open(self._logs[name], "wb"))  # noqa: SIM115 - lives as long as the worker
+            for name in WORKERS
+        }
+        self.redis = redis.Redis.from_url(redis_url)
+        self.redis_pid = int(self.redis.info("server")["process_id"])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def pids(self) -> dict[str, int | None]:
+        local = Path(f"/proc/{self.redis_pid}").exists()
+        return {**{n: p.pid for n, p in self.procs.items()},
+                "redis": self.redis_pid if local else None, "receiver": self.receiver.pid}
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """The API answers and every worker's /readyz is 200 (its groups exist
+        and its subscribers run)."""
+        deadline = time.monotonic() + timeout
+        probes = [f"{self.url}/healthz"] + [f"http://127.0.0.1:{port}/readyz"
+                                            for port in self.health.values()]
+        while time.monotonic() < deadline:
+            if any(p.poll() is not None for p in self.procs.values()):
+                raise SystemExit(f"a worker exited during start-up:\n{self.log_tails()}")
+            try:
+                if all(httpx.get(url, timeout=1).status_code == 200 for url in probes):
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"the workers did not start in {timeout:.0f} s:\n{self.log_tails()}")
+
+    def log_tails(self, chars: int = 1500) -> str:
+        return "\n".join(f"[{name}] {path.read_text(errors='replace')[-chars:]}"
+                         for name, path in self._logs.items() if path.exists())
+
+    def busy(self) -> bool:
+        """Anything left to do: lag or pending on a group, or a retry waiting."""
+        for stream, group in pipeline.consumed(self.keys):
+            for info in self.redis.xinfo_groups(stream):
+                if as_str(info["name"]) != group:
+                    continue
+                if int(info["pending"]) or int(info.get("lag") or 0):
+                    return True
+        return bool(self.redis.zcard(self.keys.retry_schedule))
+
+    def last_classified(self) -> float:
+        """When the classifier wrote its last entry (the stream id's clock)."""
+        last = self.redis.xrevrange(self.keys.classified, count=1)
+        return int(as_str(last[0][0]).split("-")[0]) / 1000 if last else 0.0
+
+    def wait_quiet(self, phase: Phase, timeout: float) -> None:
+        """Until nothing is left to do and no webhook arrives for 0.5 s."""
+        deadline = time.monotonic() + timeout
+        count, since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            now = len(self.receiver.received())
+            if now != count:
+                count, since = now, time.monotonic()
+            elif time.monotonic() - since > 0.5 and not self.busy():
+                break
+            time.sleep(0.1)
+        else:
+            print(f"warning: the pipeline was still busy after {timeout:.0f} s", file=sys.stderr)
+        phase.webhooks = [r for r in self.receiver.received() if r.article_id in phase.sent_at]
+        last_webhook = max((r.received_at for r in phase.webhooks), default=0.0)
+        phase.end = max(last_webhook, self.last_classified())
+
+    def used_memory(self) -> int:
+        return int(self.redis.info("memory")["used_memory"])
+
+    def peak_rss_mib(self) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
+        for name, proc in self.procs.items():
+            out[name] = None
+            try:
+                for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        out[name] = round(int(line.split()[1]) / 1024, 1)
+            except OSError:
+                pass
+        return out
+
+    def stop(self, timeout: float = 30) -> dict[str, float | None]:
+        """SIGTERM every worker; kill what has not ended after ``timeout``.
+        Returns each worker's seconds to exit (None: it had to be killed)."""
+        started = time.monotonic()
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        exits: dict[str, float | None] = {}
+        for name, proc in self.procs.items():
+            try:
+                proc.wait(max(0.1, timeout - (time.monotonic() - started)))
+                exits[name] = round(time.monotonic() - started, 2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                exits[name] = None
+        self.redis.close()
+        return exits
+
+
+def _record(phase: Phase, sent: float, reply: httpx.Response) -> None:
+    reply.raise_for_status()
+    body = reply.json()
+    phase.articles_new += body["new"]
+    phase.duplicates += body["duplicate"]
+    for result in body["results"]:
+        if result["status"] == "new":
+            phase.sent_at[result["id"]] = sent
+
+
+async def post_burst(url: str, articles: list[dict[str, Any]], phase: Phase) -> None:
+    """Batches of BATCH, two in flight."""
+    async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+        gate = asyncio.Semaphore(2)
+
+        async def post(chunk: list[dict[str, Any]]) -> None:
+            async with gate:
+                sent = time.time()
+                _record(phase, sent, await http.post("/v1/articles", json=chunk))
+
+        phase.first_post = time.time()
+        await asyncio.gather(*(post(articles[i:i + BATCH])
+                               for i in range(0, len(articles), BATCH)))
+
+
+async def post_paced(url: str, articles: list[dict[str, Any]], rate: float,
+                     phase: Phase) -> None:
+    """One article per POST, on a fixed schedule (one connection)."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        start = time.monotonic()
+        phase.first_post = time.time()
+        for i, article in enumerate(articles):
+            await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+            sent = time.time()
+            _record(phase, sent, await http.post("/v1/articles", json=article))
+
+
+def run_repetition(stack: Stack, burst: list[dict[str, Any]], paced: list[dict[str, Any]],
+                   paced_rate: float, timeout: float) -> dict[str, Any]:
+    stack.wait_ready()
+    memory_before = stack.used_memory()
+    phase = Phase()
+    cpu0 = snapshot(stack.pids())
+    asyncio.run(post_burst(stack.url, burst, phase))
+    stack.wait_quiet(phase, timeout)
+    cpu1 = snapshot(stack.pids())
+    phase.cpu_ms_per_article = ms_per_item(cpu0, cpu1, phase.articles_new)
+    memory_after = stack.used_memory()
+    result: dict[str, Any] = {"burst": phase.figures()}
+    growth = memory_after - memory_before
+    result["redis_mb_per_10k_articles"] = round(
+        growth * 10_000 / max(phase.articles_new, 1) / 1e6, 1)
+    if paced:
+        slow = Phase()
+        cpu0 = snapshot(stack.pids())
+        asyncio.run(post_paced(stack.url, paced, paced_rate, slow))
+        stack.wait_quiet(slow, timeout)
+        cpu1 = snapshot(stack.pids())
+        slow.cpu_ms_per_article = ms_per_item(cpu0, cpu1, slow.articles_new)
+        result["paced"] = {"rate_per_s": paced_rate, **slow.figures()}
+    result["worker_peak_rss_mib"] = stack.peak_rss_mib()
+    return result
+
+
+def median_min(values: list[float | None]) -> dict[str, float | None]:
+    present = [v for v in values if v is not None]
+    if not present:
+        return {"min": None, "median": None}
+    return {"min": round(min(present), 3), "median": round(statistics.median(present), 3)}
