@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
 from watchfloor.shared.errors import InvalidInput
+from watchfloor.shared.json_input import JSONTooDeep, check_json_depth
 from watchfloor.shared.schemas import Article
 
 LINE_SUFFIXES = frozenset({".jsonl", ".ndjson", ".jsonlines"})
@@ -146,7 +147,11 @@ def _read_lines(handle: BinaryIO, name: str, now: datetime | None) -> Iterator[F
         if not line.strip():
             continue
         try:
+            check_json_depth(line)
             value = json.loads(line)
+        except JSONTooDeep as exc:
+            yield Rejection(location, f"invalid JSON: {exc}")
+            continue
         except json.JSONDecodeError as exc:
             yield Rejection(location, f"invalid JSON: {exc.msg} (column {exc.colno})")
             continue

@@ -157,3 +157,15 @@ def test_array_read_in_small_chunks(
 def test_missing_file_raises_at_once(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_articles(tmp_path / "nope.jsonl")
+
+
+def test_a_line_nested_too_deeply_is_rejected_and_the_next_lines_still_read(tmp_path):
+    from watchfloor.services.ingest.files import read_articles
+
+    path = tmp_path / "deep.jsonl"
+    good = '{"title": "Navy drills off the coast", "text": "Ships sailed."}'
+    path.write_text(good + "\n" + "[" * 10_000 + "]" * 10_000 + "\n" + good.replace("Navy", "Army") + "\n")
+    items = list(read_articles(path))
+    rejected = [i for i in items if hasattr(i, "reason")]
+    assert len(items) == 3 and len(rejected) == 1
+    assert "nested too deeply" in rejected[0].reason
