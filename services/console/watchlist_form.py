@@ -18,8 +18,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 from watchfloor.services.targets import redacted
+from watchfloor.services.targets.base import ADDRESS_POLICY
 from watchfloor.services.watchlists.api import carry_over_secrets
 from watchfloor.services.watchlists.model import Watchlist, error_message, field_location
+from watchfloor.shared.addresses import AddressPolicy
 
 LIST_FIELDS = ("tags_any", "tags_all", "exclude_modalities")  # checkboxes
 WORD_FIELDS = ("actors_any", "actors_all")  # "KP, RU"
@@ -125,14 +127,17 @@ def _place(loc: Sequence[str | int]) -> str:
 
 
 def validate(values: Mapping[str, Any], *, known_tags: Collection[str],
-             existing: Watchlist | None) -> tuple[Watchlist | None, FormState]:
+             existing: Watchlist | None,
+             addresses: AddressPolicy | None = None) -> tuple[Watchlist | None, FormState]:
     """The watchlist the form describes, validated as the API does, or None
     and the problems by form field."""
     data, errors = document(values)
     data = carry_over_secrets(data, existing)
     state = FormState(dict(values), errors)
     try:
-        watchlist = Watchlist.model_validate(data, context={"known_tags": frozenset(known_tags)})
+        # the same checks as the API: known tags, and targets at public addresses
+        watchlist = Watchlist.model_validate(
+            data, context={"known_tags": frozenset(known_tags), ADDRESS_POLICY: addresses})
     except ValidationError as exc:
         for err in exc.errors(include_url=False, include_input=False):
             loc = field_location(err["loc"])

@@ -184,6 +184,7 @@ class Console:
                  file_watchlists: Callable[[], Sequence[Watchlist]],
                  known_tags: Collection[str]) -> None:
         self._redis = redis
+        self._settings = settings
         self._keys = Keys(settings.key_prefix)
         self._watchlists = watchlist_store
         self._file_watchlists = file_watchlists
@@ -578,7 +579,8 @@ class Console:
         if original_id:
             values["id"] = original_id  # the id of a saved watchlist does not change here
         existing = await self._watchlists.get(original_id) if original_id else None
-        watchlist, state = validate(values, known_tags=self._known_tags, existing=existing)
+        watchlist, state = validate(values, known_tags=self._known_tags, existing=existing,
+                                    addresses=self._settings.address_policy)
         if values["id"] and any(w.id == values["id"] for w in self._file_watchlists()):
             state.errors.setdefault("id", "is defined in the watchlists file: edit the file "
                                           "instead, or choose another id")

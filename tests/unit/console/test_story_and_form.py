@@ -77,3 +77,12 @@ def test_an_alert_held_back_by_the_throttle_is_shown_on_its_version() -> None:
     thread = build_thread([first], [alert("al_1", art=first.article)], [held, held])
     assert [v.article.id for v in thread] == ["u-1", "u-2"]
     assert not thread[1].classified and [h.alert_id for h in thread[1].held] == ["al_2"]
+
+
+def test_the_form_refuses_a_target_at_an_internal_address_like_the_api() -> None:
+    from watchfloor.shared.addresses import AddressPolicy
+
+    targets = "- {type: webhook, url: 'http://169.254.169.254/latest', secret: '%s'}" % SECRET
+    _, state = validate(form(id="a", name="A", tags_any=["missile_test"], targets=targets),
+                        known_tags=TAGS, existing=None, addresses=AddressPolicy())
+    assert "link-local" in state.errors["targets"]
