@@ -21,15 +21,19 @@ not in WATCHFLOOR_TARGET_ALLOWLIST)
 A ``Retry-After`` on 429 and 503 is honoured (seconds or HTTP date), capped so
 a receiver cannot park a delivery for days. Transport failures are aiohttp's
 (the delivery client is an ``aiohttp.ClientSession``, see ``targets``).
+What an SMTP answer means (the email target) is the second table, below.
 """
 
 from __future__ import annotations
 
+import socket
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 import aiohttp
+import aiosmtplib
 from watchfloor.shared.addresses import blocked_cause
 from watchfloor.shared.http import parse_retry_after
 
@@ -98,3 +102,53 @@ def classify_exception(exc: BaseException) -> DeliveryResult:
     ):
         return DeliveryResult(Verdict.RETRY, "network_error")
     return DeliveryResult(Verdict.RETRY, "transport_error")
+
+
+# --- SMTP (the email target) ----------------------------------------------------
+#
+# =====================================  ==========  =====================
+# answer                                 verdict     reason
+# =====================================  ==========  =====================
+# 4xx reply (greylisting, mailbox busy)  retry       ``smtp_451`` ...
+# 5xx reply (refused, auth failed)       give_up     ``smtp_550`` ...
+# every recipient refused                retry if    ``smtp_450`` (first
+#                                        any 4xx     4xx), else ``smtp_550``
+# server lacks STARTTLS/AUTH asked for   give_up     ``smtp_not_supported``
+# timeout                                retry       ``timeout``
+# connection refused / dropped / TLS     retry       ``connect_error`` /
+#                                                    ``network_error``
+# address refused by the guard           give_up     ``blocked_address``
+# =====================================  ==========  =====================
+
+
+def classify_smtp_reply(code: int) -> DeliveryResult:
+    """An SMTP reply code that ended a send: 4xx transient, 5xx permanent."""
+    verdict = Verdict.RETRY if 400 <= code < 500 else Verdict.GIVE_UP
+    return DeliveryResult(verdict, f"smtp_{code}", code)
+
+
+def classify_smtp_exception(exc: BaseException) -> DeliveryResult:
+    """What an ``aiosmtplib`` (or connection) failure means for a delivery."""
+    if blocked_cause(exc) is not None:
+        return DeliveryResult(Verdict.GIVE_UP, "blocked_address")
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        transient = [c for c in codes if 400 <= c < 500]
+        return classify_smtp_reply(transient[0] if transient else max(codes, default=550))
+    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 400:
+        return classify_smtp_reply(exc.code)
+    if isinstance(exc, TimeoutError):
+        return DeliveryResult(Verdict.RETRY, "timeout")
+    if isinstance(exc, aiosmtplib.SMTPNotSupported) or (
+        # aiosmtplib says so for STARTTLS and AUTH with a bare SMTPException
+        type(exc) is aiosmtplib.SMTPException and "not supported" in str(exc)
+    ):
+        return DeliveryResult(Verdict.GIVE_UP, "smtp_not_supported")
+    if isinstance(exc, aiosmtplib.SMTPConnectError | ssl.SSLError | socket.gaierror):
+        return DeliveryResult(Verdict.RETRY, "connect_error")
+    return DeliveryResult(Verdict.RETRY, "network_error")
+
+
+#: What a mail send catches: aiosmtplib's failures, connection and TLS
+#: errors, timeouts (``ssl.SSLError`` and ``socket.gaierror`` are OSErrors).
+SMTP_SEND_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)

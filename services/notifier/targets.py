@@ -19,21 +19,32 @@ applies the address guard (``shared.egress``): a target whose address is
 loopback, private, link-local, multicast or reserved, and not opened by
 ``WATCHFLOOR_TARGET_ALLOWLIST``, is never connected to; the send ends
 ``give_up: blocked_address``.
+
+Mail (the email target) goes out through a ``mail.Mailer`` made together
+with the client, from the same settings (address policy, time budget):
+``send`` finds the client's mailer, so whoever holds the client can send
+both ways. A client not made by ``make_http_client`` has none, and a mail
+send through it ends ``give_up: no_mail_transport``.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 import aiohttp
+from watchfloor.services.notifier.mail import Mailer
 from watchfloor.services.notifier.policy import (
     SEND_ERRORS,
     DeliveryResult,
+    Verdict,
     classify_exception,
     classify_response,
 )
 from watchfloor.services.targets import Target, type_of
+from watchfloor.services.targets.base import MailServer
 from watchfloor.shared.egress import aiohttp_guard
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.settings import Settings
@@ -43,6 +54,8 @@ USER_AGENT = "watchfloor-notifier/1"
 #: connection can be reused; a longer body just costs the connection.
 MAX_DRAIN_BYTES = 64 * 1024
 _JSON_HEADERS = {"content-type": "application/json"}
+#: The mailer made with each client (see the module docstring).
+_MAILERS: weakref.WeakKeyDictionary[aiohttp.ClientSession, Mailer] = weakref.WeakKeyDictionary()
 
 
 def http_timeout(settings: Settings) -> aiohttp.ClientTimeout:
@@ -68,7 +81,7 @@ def make_http_client(settings: Settings) -> aiohttp.ClientSession:
         keepalive_timeout=30.0,
         **aiohttp_guard(settings.address_policy),
     )
-    return aiohttp.ClientSession(
+    client = aiohttp.ClientSession(
         connector=connector,
         timeout=http_timeout(settings),
         headers={"user-agent": USER_AGENT},
@@ -79,6 +92,8 @@ def make_http_client(settings: Settings) -> aiohttp.ClientSession:
         trust_env=False,
         raise_for_status=False,
     )
+    _MAILERS[client] = Mailer(settings.address_policy, settings.webhook_timeout_s)
+    return client
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +102,7 @@ class HttpSendContext:
 
     client: aiohttp.ClientSession
     now: float
+    mailer: Mailer | None = None
 
     async def post_json(
         self, url: str, body: str, headers: Mapping[str, str]
@@ -105,6 +121,11 @@ class HttpSendContext:
         except SEND_ERRORS as exc:
             return classify_exception(exc)
         return result
+
+    async def send_mail(self, message: EmailMessage, server: MailServer) -> DeliveryResult:
+        if self.mailer is None:
+            return DeliveryResult(Verdict.GIVE_UP, "no_mail_transport")
+        return await self.mailer.send(message, server)
 
 
 async def _drain(response: aiohttp.ClientResponse) -> None:
@@ -125,4 +146,5 @@ async def send(
     delivery: Delivery, target: Target, client: aiohttp.ClientSession, now: float
 ) -> DeliveryResult:
     """One attempt, by the type ``target.type`` names."""
-    return await type_of(target).send(delivery, target, HttpSendContext(client, now))
+    context = HttpSendContext(client, now, _MAILERS.get(client) if client is not None else None)
+    return await type_of(target).send(delivery, target, context)

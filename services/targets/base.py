@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Protocol, TypeVar
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationInfo, field_validator
@@ -92,6 +94,22 @@ class SendContext(Protocol[Outcome_co]):
         """POST ``body`` (already JSON) with ``content-type: application/json``
         and these extra headers; never follows a redirect."""
         ...
+
+    async def send_mail(self, message: EmailMessage, server: MailServer) -> Outcome_co:
+        """Send ``message`` (its From and To headers are the envelope) through
+        ``server``, under the same address guard and time budget as a POST."""
+        ...
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """Where ``send_mail`` hands a message: an SMTP server and how to talk to it."""
+
+    host: str
+    port: int
+    security: Literal["starttls", "tls", "none"]
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
 
 
 class TargetType(Protocol[Config]):

@@ -1,0 +1,100 @@
+"""The notifier's way out for mail: one SMTP send per attempt, with aiosmtplib.
+
+``Mailer(policy, timeout_s).send(message, server)`` connects to the server
+itself, under the same address guard as the HTTP client (``shared.egress``:
+every resolved address is judged, a host left with none fails with
+``BlockedAddress``), then hands the connected socket to aiosmtplib, which
+speaks SMTP, STARTTLS or implicit TLS (certificates checked against the host
+name) and AUTH. The whole send, connecting included, is bounded by
+``timeout_s`` (the notifier's ``webhook_timeout_s``: the delivery lease is
+sized from it). What an answer or a failure means is ``policy``'s SMTP table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import aiosmtplib
+from watchfloor.services.notifier.policy import (
+    SMTP_SEND_ERRORS,
+    DeliveryResult,
+    Verdict,
+    classify_smtp_exception,
+)
+from watchfloor.services.targets.base import MailServer
+from watchfloor.shared.addresses import AddressPolicy, BlockedAddress
+from watchfloor.shared.egress import guarded_socket_factory
+
+
+@dataclass(frozen=True)
+class Mailer:
+    policy: AddressPolicy
+    timeout_s: float
+
+    async def send(self, message: EmailMessage, server: MailServer) -> DeliveryResult:
+        sock: socket.socket | None = None
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                sock = await _connect(server, self.policy)
+                refused, _ = await aiosmtplib.send(
+                    message,
+                    hostname=server.host,  # TLS checks the certificate against it
+                    sock=sock,
+                    port=None,
+                    use_tls=server.security == "tls",
+                    start_tls=server.security == "starttls",
+                    username=server.username,
+                    password=server.password,
+                    timeout=self.timeout_s,
+                )
+        except SMTP_SEND_ERRORS as exc:
+            return classify_smtp_exception(exc)
+        finally:
+            if sock is not None:
+                sock.close()
+        # Some recipients took it: sending again would repeat it to them.
+        reason = "smtp_partial" if refused else "smtp_250"
+        return DeliveryResult(Verdict.DELIVERED, reason)
+
+
+async def _connect(server: MailServer, policy: AddressPolicy) -> socket.socket:
+    try:
+        return await guarded_connect(server.host, server.port, policy)
+    except BlockedAddress:
+        raise
+    except OSError as exc:  # refused, unreachable, no such host: a connect error
+        raise aiosmtplib.SMTPConnectError(f"cannot connect to the SMTP server: {exc}") from exc
+
+
+async def guarded_connect(host: str, port: int, policy: AddressPolicy) -> socket.socket:
+    """A connected non-blocking socket to ``host``: its addresses in DNS order,
+    each made by the guard's socket factory (which refuses one the policy
+    refuses); ``BlockedAddress`` when every address is refused."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    make_socket = guarded_socket_factory(policy)
+    failure: OSError | None = None
+    for info in infos:
+        try:
+            sock = make_socket(info)
+        except BlockedAddress as refused:
+            failure = failure or refused
+            continue
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, info[4])
+        except OSError as exc:
+            sock.close()
+            failure = exc if failure is None or isinstance(failure, BlockedAddress) else failure
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    if failure is None:
+        failure = OSError(f"{host} has no address")
+    raise failure
+
