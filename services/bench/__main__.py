@@ -106,14 +106,55 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     relay = {"messages_per_s": median_min(relay_rates), "runs": relays}
     e2e = summary["burst_articles_per_s"]["median"]
     ratio = round(e2e / statistics.median(relay_rates), 4) if e2e and relay_rates else None
+    relay_cpu = [r["cpu_ms_per_message"] for r in relays if r.get("cpu_ms_per_message")]
+    e2e_cpu = summary["burst_cpu_ms_per_article_total"]["median"]
+    cpu_ratio = (round(statistics.median(relay_cpu) / e2e_cpu, 4)
+                 if relay_cpu and e2e_cpu else None)
     return {
         "input": source, "articles_per_repetition": args.articles, "repetitions": args.repeat,
         "cpu": "per-process user+system time from /proc, ms per new article",
         "summary": summary, "relay": relay, "end_to_end_over_relay": ratio,
+        # the same ratio from CPU per message (relay CPU / pipeline CPU): not
+        # moved by a busy machine, unlike the rates
+        "end_to_end_over_relay_by_cpu": cpu_ratio,
         "unverified_webhooks": sum(_dig(r, "burst.alerts_unverified") or 0 for r in reps)
         + sum(_dig(r, "paced.alerts_unverified") or 0 for r in reps),
         "runs": reps,
     }
+
+
+def run_single_posts(args: argparse.Namespace) -> dict[str, Any]:
+    """One stack; ``--single-posts-rate`` POSTs of one article a second."""
+    import asyncio
+
+    from watchfloor.services.bench.proc_cpu import ms_per_item, snapshot
+    from watchfloor.services.bench.single_posts import flood
+
+    count = int(args.single_posts_rate * args.single_posts_seconds)
+    with tempfile.TemporaryDirectory(prefix="watchfloor-bench-") as tmp:
+        workdir = Path(tmp)
+        server = None
+        redis_url = args.redis_url or os.environ.get("WATCHFLOOR_REDIS_URL")
+        if not redis_url:
+            server = LocalRedisServer(workdir / "redis", persist=False).start()
+            redis_url = server.url
+        try:
+            with ReceiverProcess(workdir, _secret()) as receiver:
+                prefix = f"bench-{int(time.time())}-posts"
+                source, articles, _ = bench_inputs(count, 0, prefix)
+                stack = Stack(redis_url, prefix, receiver, workdir, sorted(known_tag_ids()))
+                try:
+                    stack.wait_ready()
+                    cpu0 = snapshot(stack.pids())
+                    result = asyncio.run(flood(stack.url, articles, args.single_posts_rate))
+                    cpu1 = snapshot(stack.pids())
+                finally:
+                    stack.stop(args.graceful_timeout)
+        finally:
+            if server:
+                server.stop()
+    result["cpu_ms_per_request"] = ms_per_item(cpu0, cpu1, count)
+    return {"input": source, "single_posts": result}
 
 
 def _secret() -> str:
@@ -174,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paced-articles", type=int, default=1000,
                         help="then this many posted one by one at --paced-rate (0: skip)")
     parser.add_argument("--paced-rate", type=float, default=100.0, help="articles/s (default 100)")
+    parser.add_argument("--single-posts-rate", type=float,
+                        help="instead: this many single-article POSTs a second (open loop)")
+    parser.add_argument("--single-posts-seconds", type=float, default=20.0,
+                        help="for this long (default 20)")
     parser.add_argument("--no-classify", action="store_true",
                         help="skip the offline classification rates")
     parser.add_argument("--classify-only", action="store_true",
@@ -181,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.classify_only:
         print(json.dumps({"classify_cli_one_core": classify_cli(args)}))
+        return 0
+    if args.single_posts_rate:
+        print(json.dumps(run_single_posts(args)))
         return 0
     if args.repeat < 1 or args.articles < 1:
         parser.error("--repeat and --articles must be at least 1")
