@@ -138,9 +138,10 @@ def signature(
     """The article's signature, or None when it has no words to compare.
     ``at``: when it was published (else first seen), to tell events apart."""
     words = story_words(title, text, max_text_words)
-    hashes = shingle_hashes(words)
-    if not hashes:
+    found = shingles(words)
+    if not found:
         return None
+    hashes = [_hash64(s) for s in found]
     minima = _one_permutation_minhash(hashes)
     bands = tuple(
         _band_name(band, minima[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND])
@@ -230,65 +231,26 @@ def decode_record(value: str) -> tuple[str, StoryFingerprint]:
     return story_id, StoryFingerprint(ids, facts)
 
 
-_MASK64 = (1 << 64) - 1
-_PAIR = 0x9E3779B97F4A7C15  # odd: (a * _PAIR + b) mod 2**64 is one-to-one in b
-_TWIN = 0xBF58476D1CE4E5B9  # odd: a shingle's second value (see _one_permutation_minhash)
-# Word hashes are looked up far more often than computed (news reuses its
-# words); bounded so a long-running worker does not grow without end.
-_WORD_HASHES: dict[str, int] = {}
-_WORD_CACHE_SIZE = 200_000
-
-
-def _word_hash(word: str) -> int:
+def _hash64(shingle: str) -> int:
     # Stable across processes and machines (unlike hash()): copies of the
     # ingest worker must put one text into the same buckets.
-    if len(_WORD_HASHES) >= _WORD_CACHE_SIZE:
-        _WORD_HASHES.clear()
-    value = _WORD_HASHES[word] = int.from_bytes(
-        hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-    return value
+    return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "little")
 
 
-def shingle_hashes(words: Sequence[str]) -> list[int]:
-    """64-bit hashes of the distinct word pairs (one word: its own hash).
-
-    One keyed hash per distinct word (cached), then each pair combined with
-    integer arithmetic: (a * odd + b) mod 2**64 of two random 64-bit values is
-    random in all its bits, which is all MinHash and the bins need; several
-    times cheaper than hashing each pair's text. Measured on the real pools:
-    the same merges, and the same LSH recall over 60 keys (0.05 missed pairs
-    per run at 16 bands of 4; 0.03 with the twin values below)."""
-    get = _WORD_HASHES.get
-    hashed = [get(w) or _word_hash(w) for w in words]
-    if len(hashed) < SHINGLE_WORDS:
-        return hashed
-    return list({(a * _PAIR + b) & _MASK64 for a, b in zip(hashed, hashed[1:], strict=False)})
-
-
-def _one_permutation_minhash(hashes: Sequence[int]) -> list[int]:
-    # Each shingle is placed twice, as h and as a second value derived from
-    # it: the Jaccard of the doubled sets is that of the sets, and a short
-    # text fills twice the bins, so fewer are densified copies of others
-    # (more independent bands: better recall at the same threshold).
+def _one_permutation_minhash(hashes: Iterable[int]) -> list[int]:
     bins: list[int | None] = [None] * _BINS
-    low = _BINS - 1  # _BINS is a power of two
     for h in hashes:
-        for value in (h, ((h * _TWIN) & _MASK64) ^ (h >> 31)):
-            index = value & low
-            current = bins[index]
-            if current is None or value < current:
-                bins[index] = value
-    if None not in bins:
-        return bins  # type: ignore[return-value]
-    out: list[int] = []
-    for i, b in enumerate(bins):
-        if b is None:
-            for j in _PROBES[i]:
-                b = bins[j]
-                if b is not None:
-                    break
-        out.append(b)  # type: ignore[arg-type]
-    return out
+        index = h % _BINS
+        current = bins[index]
+        if current is None or h < current:
+            bins[index] = h
+    filled = [b for b in bins if b is not None]
+    if len(filled) == _BINS:
+        return filled
+    return [
+        b if b is not None else next(v for j in _PROBES[i] if (v := bins[j]) is not None)
+        for i, b in enumerate(bins)
+    ]
 
 
 def _band_name(band: int, rows: Sequence[int]) -> str:
