@@ -183,8 +183,14 @@ class WorkerApp(FastStream):
 
     async def _on_shutdown(self) -> None:
         self.stopping = True
-        for task in self._tasks:
-            task.cancel()
+        # Cancelled until each has ended: redis-py (8.1) sometimes swallows a
+        # cancellation that lands inside a command, and a periodic job would
+        # then run on and hold the shutdown forever.
+        pending = {task for task in self._tasks if not task.done()}
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.5)
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
