@@ -4,14 +4,23 @@ Every part builds its clients here, so where Redis is and how a connection
 behaves is decided in one place. Replies are bytes (no
 ``decode_responses``): stream payloads are bytes; ``redis_replies`` reads
 names and ids as text.
+
+The asyncio clients use a bounded pool that waits: at most
+``redis_max_connections`` connections, and a command that finds them all
+busy waits up to ``redis_pool_timeout_s`` for one (redis-py's default pool
+fails at once past 100, which turned a burst of requests into errors while
+Redis was fine). A wait that runs out raises a ConnectionError that
+``pool_exhausted`` recognises: the process is overloaded, Redis may be well.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import redis
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from watchfloor.shared.settings import Settings
 
 
@@ -41,8 +50,23 @@ def redis_client(
     """An asyncio client. ``connect_timeout_s``/``timeout_s``: how long a
     command-line tool waits before saying Redis is unreachable (None: redis-py's
     default, no limit); ``long_lived`` for a worker's client."""
-    return aioredis.from_url(
-        settings.resolved_redis_url, **_options(connect_timeout_s, timeout_s, long_lived)
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.resolved_redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_pool_timeout_s,
+        **_options(connect_timeout_s, timeout_s, long_lived),
+    )
+    return aioredis.Redis.from_pool(pool)
+
+
+def pool_exhausted(exc: BaseException) -> bool:
+    """True when a command found no free connection in time (or the pool at
+    its limit): too much work in this process, not a Redis failure."""
+    max_connections_error = getattr(redis.exceptions, "MaxConnectionsError", None)
+    if max_connections_error is not None and isinstance(exc, max_connections_error):
+        return True
+    return isinstance(exc, RedisConnectionError) and isinstance(
+        exc.__cause__, (asyncio.TimeoutError, TimeoutError)
     )
 
 

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = None  # may hold a password: never in repr or logs
     key_prefix: str = "watchfloor"
     data_dir: Path = Path(".watchfloor")  # embedded Redis data, demo output
+    # Connections per client (process part); a command waits up to
+    # redis_pool_timeout_s for a free one instead of failing at once.
+    redis_max_connections: int = Field(64, ge=2)
+    redis_pool_timeout_s: float = Field(5.0, gt=0)
+    # POST /v1/articles in flight (waiting or being handled) per ingest
+    # process; beyond that the API answers 429 with Retry-After.
+    ingest_max_in_flight: int = Field(128, ge=1)
 
     # Consuming
     batch_size: int = Field(100, ge=1, le=5000)

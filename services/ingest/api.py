@@ -42,6 +42,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from watchfloor.services.console.web import create_console
+from watchfloor.services.ingest.backpressure import InFlightLimit, busy_response
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected, json_type_name
 from watchfloor.services.ingest.publisher import ArticlePublisher, ArticleSink, IngestOutcome
@@ -58,6 +59,7 @@ from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.http import error_body
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_client import pool_exhausted
 from watchfloor.shared.request_body import (
     BoundedWork,
     RequestBodyError,
@@ -218,6 +220,9 @@ def _install_error_handlers(app: FastAPI, redis_url: str) -> None:
 
     @app.exception_handler(RedisError)
     async def _redis_error(_: Request, exc: RedisError) -> JSONResponse:
+        if pool_exhausted(exc):  # overloaded here, Redis is fine: back off
+            log.warning("redis_pool_busy", error=str(exc))
+            return busy_response()
         # Transient: the client should retry; nothing was half-ingested.
         log.warning("redis_unavailable", redis_url=redis_url, error=str(exc))
         return JSONResponse(
@@ -250,6 +255,7 @@ def create_api(
     redis_url = redact_url(settings.resolved_redis_url)
     app = FastAPI(title="Watchfloor ingest", version="1")
     _install_error_handlers(app, redis_url)
+    app.add_middleware(InFlightLimit, path="/v1/articles", limit=settings.ingest_max_in_flight)
     ingest_auth = [Depends(require_token(settings))] if settings.api_token_for_ingest else []
     work = BoundedWork(settings.parse_concurrency)
 

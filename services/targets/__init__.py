@@ -29,6 +29,9 @@ from watchfloor.services.targets.base import TargetConfig, TargetType
 REGISTERED = (
     "webhook",
     "slack",
+    "teams",
+    "alertmanager",
+    "email",
 )
 
 

@@ -22,6 +22,7 @@ from watchfloor.services.watchlists.model import Watchlist
 from tests.unit.notifier.factories import make_secret
 
 SLACK_URL = "https://hooks.slack.example.test/services/T1/B1/harbourwatch7Q2x"
+TEAMS_URL = "https://flows.example.test/workflows/1/triggers/manual?sig=harbourwatch5T"
 HOOK_URL = "https://ops:harbourwatch9Z@hooks.example.test/in?token=harbourwatch3K"
 
 #: One valid config per registered type, and the secrets it holds. A type
@@ -32,6 +33,17 @@ EXAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
         [make_secret(5), "harbourwatch9Z", "harbourwatch3K"],
     ),
     "slack": ({"type": "slack", "url": SLACK_URL}, [SLACK_URL, "harbourwatch7Q2x"]),
+    "teams": ({"type": "teams", "url": TEAMS_URL}, [TEAMS_URL, "harbourwatch5T"]),
+    "alertmanager": (
+        {"type": "alertmanager", "url": "https://am.example.test", "username": "wf",
+         "password": "harbourwatch8P"},
+        ["harbourwatch8P"],
+    ),
+    "email": (
+        {"type": "email", "to": ["ops@example.org"], "from": "wf@example.org",
+         "host": "smtp.example.org", "username": "wf", "password": "harbourwatch6M"},
+        ["harbourwatch6M"],
+    ),
 }
 
 

@@ -331,7 +331,9 @@ def test_every_problem_is_reported_with_its_field(client: TestClient) -> None:
     assert problems["name"] == "is required"
     assert problems["match.tag_any"].startswith("is not a known field (allowed: tags_any,")
     assert problems["match.min_confidence"] == "Input should be less than or equal to 1"
-    assert problems["targets[0].type"] == "must be one of: webhook, slack"
+    assert problems["targets[0].type"] == (
+        "must be one of: webhook, slack, teams, alertmanager, email"
+    )
     assert problems["targets[1].url"] == "must be an http(s) URL with a host"
     assert problems["targets[1].secret"] == "is required"
 

@@ -209,8 +209,8 @@ def test_custom_taxonomy_tags_are_accepted() -> None:
             "match.min_figures: Input should be greater than or equal to 1",
         ),
         (
-            "{id: w1, name: n, targets: [{type: email, url: 'https://h.example.test'}]}",
-            "targets[0].type must be one of: webhook, slack",
+            "{id: w1, name: n, targets: [{type: pager, url: 'https://h.example.test'}]}",
+            "targets[0].type must be one of: webhook, slack, teams, alertmanager, email",
         ),
         ("{id: w1, name: n, targets: [{type: slack}]}", "targets[0].url is required"),
         (
