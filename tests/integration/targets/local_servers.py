@@ -78,7 +78,5 @@ async def deliver_one(redis_client, keys, settings, target: dict[str, Any], aler
     (delivery,) = fan_out([alert or make_alert()], [watchlist], now=time.time())
     async with make_http_client(settings) as client:
         pipeline = DeliveryPipeline(redis_client, keys, settings, [watchlist], client)
-        try:
-            return delivery, await pipeline.process(delivery, time.time())
-        finally:
-            await pipeline.close()
+        # process() returns once the outcome is recorded: nothing left in flight
+        return delivery, await pipeline.process(delivery, time.time())
