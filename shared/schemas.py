@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
+#: Deliveries name their target (schema 2); schema 1 ones are still read.
+DELIVERY_SCHEMA_VERSION = 2
 
 Modality = Literal["asserted", "reported", "planned", "denied", "hypothetical"]
 ActorKind = Literal["country", "organisation", "person"]
@@ -122,17 +124,34 @@ class Alert(_Message):
 class Delivery(_Message):
     """One alert to send to one target of its watchlist.
 
-    The target is named by index, never copied: secrets stay out of streams.
+    The target is named, never copied: secrets and URLs stay out of streams,
+    and each attempt goes to the target as it is configured at send time.
+    Schema 2 names it by ``target_name``, stable across edits of its URL or
+    secret (``services/targets``: a target's ``name``, else ``<type>-<n>``).
+    Schema 1 entries, written before targets had names, carry
+    ``target_index`` (and ``target_key``, a hash of type and URL); they are
+    still read, matched to a target and upgraded to schema 2
+    (``services/notifier/directory.py``).
+
     ``id`` is stable, so a redelivered entry is recognised and sent at most
     once (it is the ``webhook-id`` header).
     """
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1, 2] = DELIVERY_SCHEMA_VERSION
     id: str
     alert: Alert
-    target_index: int = Field(ge=0)
-    target_key: str | None = Field(
-        None, description="hash of the target's type and URL: finds it again if targets move"
+    target_name: str | None = Field(
+        None, description="the target's name in the alert's watchlist (schema 2)"
     )
+    target_index: int | None = Field(None, ge=0, description="schema 1: the target's place")
+    target_key: str | None = Field(None, description="schema 1: hash of the target's type and URL")
     attempt: int = Field(1, ge=1)
     first_attempt_at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _names_its_target(self) -> Delivery:
+        if self.schema_version >= 2 and not self.target_name:
+            raise ValueError("a schema 2 delivery needs target_name")
+        if self.schema_version == 1 and self.target_index is None:
+            raise ValueError("a schema 1 delivery needs target_index")
+        return self

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     )
     delivered_ttl_s: int = Field(7 * 24 * 3600, ge=60)
     delivery_concurrency: int = Field(32, ge=1)
+    # sends in flight to one target: a hanging target holds at most these of the above
+    delivery_target_concurrency: int = Field(8, ge=1)
     retry_poll_interval_s: float = Field(0.2, gt=0)
     watchlists_refresh_s: float = Field(2.0, gt=0)  # how soon API changes reach notifiers
 

@@ -15,7 +15,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Move up to --limit dead letters, oldest first, back onto their original "
             "stream. With --deliveries, re-send failed webhook deliveries instead "
-            "(after the receiving end was fixed)."
+            "(after the receiving end or the target was fixed): each goes to its "
+            "target as configured now, found by watchlist and target name, so a "
+            "corrected URL or a rotated secret or Slack URL is used; one whose "
+            "target was deleted fails again as target_removed."
         ),
     )
     parser.add_argument("--deliveries", action="store_true",

@@ -2,9 +2,12 @@
 
 Two consumers in one process: ``match`` turns classified articles into
 alerts and one delivery entry per target (``alerting.AlertRaiser``);
-``deliver`` sends them (``delivery.DeliveryPipeline``). Retries wait in a
-Redis schedule and a periodic job moves due ones back onto the deliveries
-stream: no handler ever sleeps on a retry. This module only wires.
+``deliver`` hands them to the process's one ``delivery.DeliveryPipeline``,
+which sends in the background, per-target lanes apart, and acknowledges
+each entry with its recorded outcome (the consumer ``acks_itself``).
+Retries wait in a Redis schedule and a periodic job moves due ones back onto
+the deliveries stream: no handler ever sleeps on a retry. This module only
+wires.
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ DELIVER = stage("deliver")
 @dataclass
 class _Sending:
     """The delivery side, alive from start to stop: the aiohttp session
-    belongs to the running event loop, so both are made at start."""
+    belongs to the running event loop, so both are made at start. One
+    pipeline for the whole run (its lanes and sends in flight outlive
+    watchlist edits, which it is told of)."""
 
     client: aiohttp.ClientSession | None = None
     pipeline: DeliveryPipeline | None = None
@@ -59,14 +64,13 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         file = open_watchlists_file(settings, runtime.env) or []
     sending = _Sending()
 
-    def rebuild_pipeline(current: list[Watchlist]) -> None:
-        if sending.client is not None:
-            sending.pipeline = DeliveryPipeline(runtime.redis, keys, settings, current,
-                                                sending.client)
+    def watchlists_changed(current: list[Watchlist]) -> None:
+        if sending.pipeline is not None:
+            sending.pipeline.set_watchlists(current)
 
     active = ActiveWatchlists(
         file, WatchlistStore(runtime.redis, keys, known_tags=watchlist_tags(settings)),
-        on_change=rebuild_pipeline,
+        on_change=watchlists_changed,
     )
     throttle = (
         StoryThrottle(runtime.redis, keys, window_s=settings.story_alert_window_s)
@@ -81,18 +85,25 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
     async def deliver(batch: list[Incoming[Delivery]]) -> list[ItemFailure]:
         if sending.pipeline is None:
             raise RuntimeError("the notifier's delivery side is not started")
-        # Two Redis round trips for the batch, sends concurrent (at most
-        # delivery_concurrency). Redis errors propagate: the batch stays
-        # pending and is reclaimed.
-        await sending.pipeline.process_batch([item.message for item in batch], time.time())
+        # Returns once each delivery is claimed (its send started) or decided;
+        # each entry is acknowledged with its recorded outcome. Redis errors
+        # propagate: what was not recorded stays pending and is reclaimed.
+        await sending.pipeline.submit([item.message for item in batch], time.time(),
+                                      [item.entry_id for item in batch])
         return []
 
     async def start() -> None:
         sending.client = make_http_client(settings)
-        rebuild_pipeline(active.watchlists)
+        sending.pipeline = DeliveryPipeline(
+            runtime.redis, keys, settings, active.watchlists, sending.client,
+            acks=DELIVER.reads(keys), refresh_watchlists=active.refresh,
+        )
         await active.refresh()
 
     async def stop() -> None:
+        pipeline, sending.pipeline = sending.pipeline, None
+        if pipeline is not None:
+            await pipeline.close()  # sends in flight finish, the rest are handed back
         client, sending.client = sending.client, None
         if client is not None:
             await client.close()
@@ -105,7 +116,7 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         name=MATCH.worker,
         consumers=[
             StreamConsumer(*MATCH.reads(keys), ClassifiedArticle, match),
-            StreamConsumer(*DELIVER.reads(keys), Delivery, deliver),
+            StreamConsumer(*DELIVER.reads(keys), Delivery, deliver, acks_itself=True),
         ],
         on_start=[start],
         on_stop=[stop],

@@ -1,32 +1,37 @@
-"""Delivering one Delivery: a chain of small stages, in this order.
+"""Delivering: fan-out, then for each delivery a chain of small stages.
 
-1. resolve   find the target by (watchlist id, target index) in the loaded
-             watchlists; gone → failed "permanent: unknown_target"
-2. dedupe    already delivered (marker set)? → skip
-3. lease     SET NX a short lease; held by another copy → "in_progress"
-4. send      one attempt through the target's type; the policy gives
-             delivered / retry / give up with a reason
-5. record    delivered → marker + log + counter;
-             retry → schedule the next attempt, or, past the schedule,
-                     failed "exhausted: <reason>";
-             give up → failed "permanent: <reason>"
-             then release the lease.
+1. resolve  its target by (watchlist id, target name) in the loaded watchlists
+            (``directory``); gone → failed "permanent: target_removed"
+2. admit    a place in the target's lane (``lanes``); a full lane of a slow
+            target → *parked*: back in the retry schedule, same attempt, so
+            it waits in Redis rather than in front of the other targets
+3. claim    delivered marker set → skip; lease held by another copy → a
+            re-check is scheduled ("in_progress"); else the lease is ours
+4. send     in the background, in one of the lane's send slots, to the
+            target as configured at that moment (its current URL and
+            secret); the policy gives delivered / retry / give up
+5. record   delivered → marker + log + counter; retry → the next attempt in
+            the schedule, or, past it, failed "exhausted: <reason>"; give up
+            → failed "permanent: <reason>"; together with the outcome, the
+            stream entry is acknowledged and the lease released
 
-``process_batch`` runs the stages for a whole batch with two Redis round
-trips around the sends: one pipeline takes every lease and then reads every
-delivered marker (2 and 3; a marker seen under our lease catches a copy that
-delivered and let go just before), the sends run concurrently (at most
-``delivery_concurrency`` at once), and one MULTI/EXEC records every outcome
-and then releases the leases. ``process`` is a batch of one.
+``submit`` runs 1-3 for a batch of the deliveries stream and returns, so the
+next batch is read at once and a slow target delays only its own lane. An
+entry is acknowledged only in the MULTI/EXEC that records its outcome (a
+success, a scheduled retry, a parked or handed-back delivery, a failure:
+the consumer is ``acks_itself``), so a crash loses nothing: what was not
+recorded stays pending and is reclaimed, and the lease and the delivered
+marker keep a second send rare. ``submit`` raises only on infrastructure
+errors (Redis down): what it recorded stays recorded, the rest stays pending.
 
-``process_batch`` never sleeps and never raises for a delivery outcome, so the
-caller acknowledges the stream entries once it returns. It raises only on
-infrastructure errors (Redis down) or bugs, after recording the outcomes of
-the sends that did complete; the entries then stay pending and are reclaimed.
-An "in_progress" delivery gets a re-check scheduled, so acking it is safe
-even if the lease holder dies before recording anything.
+A send starts only while its lease has room for a whole attempt; otherwise
+(the lane was slower than its lease allowed) the delivery is *handed back*
+to the retry schedule, due at once, as on ``close``, which lets the sends in
+flight finish and hands back the ones not started.
 
-``fan_out`` turns alerts into deliveries: one per (alert, target).
+``process_batch`` is ``submit`` plus waiting for every outcome (tests,
+tools); ``process`` is a batch of one. ``fan_out`` turns alerts into
+deliveries: one per (alert, target).
 """
 
 from __future__ import annotations
@@ -35,24 +40,30 @@ import asyncio
 import hashlib
 import math
 import random
-from collections import Counter
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from redis.exceptions import RedisError
 from watchfloor.services.notifier import targets as target_senders
 from watchfloor.services.notifier.delivery_state import (
     DeliveryState,
     Lease,
+    OutcomeWriter,
+    Writes,
     failure_counts,
     retry_counts,
 )
+from watchfloor.services.notifier.directory import TARGET_REMOVED, Missing, TargetDirectory
+from watchfloor.services.notifier.lanes import Admission, Lanes
 from watchfloor.services.notifier.policy import DeliveryResult, Verdict
 from watchfloor.services.notifier.retry import RetrySchedule, next_due
-from watchfloor.services.targets import Target, type_of
+from watchfloor.services.targets import Target, target_names
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
@@ -66,14 +77,23 @@ from watchfloor.shared.streams.metrics import (
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
-    from redis.asyncio.client import Pipeline
 
 log = get_logger(__name__)
 
-# The lease outlives the sends of its batch (each bounded by the HTTP timeout,
-# ``delivery_concurrency`` at a time) with room to record the outcomes, yet
-# frees a delivery soon after its holder died.
+#: A lane holds up to this many waves of its target's in-flight sends.
+LANE_WAVES = 4
+#: A send slower than this (or half the HTTP timeout, if less) marks its target slow.
+SLOW_SEND_S = 1.0
+#: A send starts only if its lease outlives the attempt by this much.
+RECORD_MARGIN_S = 2.0
+#: The lease covers the waves of a lane, one attempt and recording, and at least this.
 MIN_LEASE_S = 30
+#: The longest a delivery is parked at a time.
+MAX_PARK_S = 300.0
+#: A delivery whose target is unknown makes the watchlists be re-read, at most this often.
+REFRESH_ON_MISS_S = 1.0
+#: How often lanes of targets long unused are forgotten.
+PRUNE_EVERY_S = 60.0
 
 
 class OutcomeKind(StrEnum):
@@ -82,6 +102,8 @@ class OutcomeKind(StrEnum):
     IN_PROGRESS = "in_progress"
     RETRY_SCHEDULED = "retry_scheduled"
     FAILED = "failed"
+    PARKED = "parked"  # its target's lane was full and slow: waits in the schedule
+    HANDED_BACK = "handed_back"  # not sent (closing, or its lease ran short): due at once
 
 
 @dataclass(frozen=True)
@@ -94,38 +116,28 @@ class DeliveryOutcome:
 # --- fan-out ----------------------------------------------------------------
 
 
-def delivery_id(alert_id: str, target_index: int) -> str:
+def delivery_id(alert_id: str, target_name: str) -> str:
     """Stable per (alert, target): it is the webhook-id receivers dedupe on."""
-    digest = hashlib.sha256(f"{alert_id}\x1f{target_index}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{alert_id}\x1f{target_name}".encode()).hexdigest()
     return f"msg_{digest[:24]}"
-
-
-def target_key(target: Target) -> str:
-    """Names a target by what it is, not where it stands in the list, so a
-    waiting retry still finds it after the watchlist's targets are edited.
-    A hash: the identity (a URL, a credential for Slack) never travels in a
-    stream."""
-    identity = type_of(target).identity(target)
-    return hashlib.sha256(f"{target.type}\x1f{identity}".encode()).hexdigest()[:16]
 
 
 def fan_out(
     alerts: Iterable[Alert], watchlists: Sequence[Watchlist], *, now: float
 ) -> list[Delivery]:
-    """One Delivery per (alert, target of its watchlist). Pure."""
-    targets = {w.id: w.targets for w in watchlists}
+    """One Delivery per (alert, target of its watchlist), naming the target. Pure."""
+    names = {w.id: target_names(w.targets) for w in watchlists}
     created = datetime.fromtimestamp(now, UTC)
     return [
         Delivery(
-            id=delivery_id(alert.id, index),
+            id=delivery_id(alert.id, name),
             alert=alert,
-            target_index=index,
-            target_key=target_key(target),
+            target_name=name,
             attempt=1,
             first_attempt_at=created,
         )
         for alert in alerts
-        for index, target in enumerate(targets.get(alert.watchlist_id, ()))
+        for name in names.get(alert.watchlist_id, ())
     ]
 
 
@@ -136,12 +148,20 @@ Send = Callable[[Delivery, Target, aiohttp.ClientSession, float], Awaitable[Deli
 
 
 @dataclass
-class _Writes:
-    """Outcome writes of one batch, queued into one MULTI/EXEC at the end."""
+class _Job:
+    """One delivery from ``submit`` until its outcome is recorded."""
 
-    ops: list[Callable[[Pipeline], None]] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
-    leases: list[Lease] = field(default_factory=list)
+    delivery: Delivery
+    entry_id: str | None  # its deliveries-stream entry: acknowledged with the outcome
+    outcome: asyncio.Future[DeliveryOutcome]
+    admitted: bool = False  # holds a place in its lane
+    started: bool = False  # its send runs in a background task
+    lease: Lease | None = None
+    lease_until: float = 0.0  # monotonic
+
+    @property
+    def lane(self) -> tuple[str, str]:
+        return (self.delivery.alert.watchlist_id, self.delivery.target_name or "")
 
 
 def _log_context(delivery: Delivery) -> dict[str, object]:
@@ -149,13 +169,14 @@ def _log_context(delivery: Delivery) -> dict[str, object]:
         "delivery_id": delivery.id,
         "watchlist_id": delivery.alert.watchlist_id,
         "article_id": delivery.alert.article.id,
+        "target": delivery.target_name,
         "attempt": delivery.attempt,
     }
 
 
 class DeliveryPipeline:
-    """``await pipeline.process_batch(deliveries, now)`` for each batch of the
-    deliveries stream (``process(delivery, now)`` for one)."""
+    """``await pipeline.submit(deliveries, now, entry_ids)`` for each batch of
+    the deliveries stream; ``await pipeline.close()`` at the end."""
 
     def __init__(
         self,
@@ -166,25 +187,55 @@ class DeliveryPipeline:
         client: aiohttp.ClientSession,
         *,
         send: Send = target_senders.send,
+        acks: tuple[str, str] | None = None,
+        refresh_watchlists: Callable[[], Awaitable[Any]] | None = None,
         retry_jitter: float = 0.1,
         rng: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._state = DeliveryState(redis, keys, settings)
+        """``acks``: the (stream, group) the entry ids given to ``submit``
+        belong to. ``refresh_watchlists``: re-reads the watchlists (calling
+        ``set_watchlists`` when they changed) before a target is declared gone."""
+        self._state = DeliveryState(redis, keys, settings, acks=acks)
+        self._writer = OutcomeWriter(self._state)
         self._retries = RetrySchedule(redis, keys, settings)
         self._settings = settings
-        self._watchlists = {w.id: w for w in watchlists}
+        self._directory = TargetDirectory(watchlists)
         self._client = client
         self._send = send
+        self._refresh = refresh_watchlists
+        self._last_refresh = -math.inf
         self._jitter = retry_jitter
         self._rng = rng
-        self._concurrency = settings.delivery_concurrency
-        self._limit = asyncio.Semaphore(settings.delivery_concurrency)
+        self._clock = clock
+        self._monotonic = monotonic
+        self._timeout = settings.webhook_timeout_s
+        self._lanes = Lanes(
+            per_target=settings.delivery_target_concurrency,
+            total=settings.delivery_concurrency,
+            waves=LANE_WAVES,
+            slow_after_s=min(SLOW_SEND_S, self._timeout / 2),
+            clock=monotonic,
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+        self._last_prune = monotonic()
 
-    def lease_seconds(self, sends: int) -> int:
-        """Lease TTL for a batch with up to ``sends`` sends: they go in waves of
-        ``delivery_concurrency``, each wave bounded by the HTTP timeout."""
-        waves = max(1, math.ceil(sends / self._concurrency))
-        return max(MIN_LEASE_S, math.ceil(self._settings.webhook_timeout_s * (waves + 2)))
+    @property
+    def lanes(self) -> Lanes:
+        return self._lanes
+
+    def set_watchlists(self, watchlists: Sequence[Watchlist]) -> None:
+        """From now on, sends go to these watchlists' targets (waiting and
+        in-flight deliveries included: each resolves its target when it is sent)."""
+        self._directory = TargetDirectory(watchlists)
+
+    def lease_seconds(self) -> int:
+        """A lease covers the waves of a full lane, one attempt and recording."""
+        return max(MIN_LEASE_S, math.ceil(self._timeout * (LANE_WAVES + 1) + RECORD_MARGIN_S))
+
+    # Entry points ----------------------------------------------------------
 
     async def process(self, delivery: Delivery, now: float) -> DeliveryOutcome:
         (outcome,) = await self.process_batch([delivery], now)
@@ -193,113 +244,227 @@ class DeliveryPipeline:
     async def process_batch(
         self, deliveries: Sequence[Delivery], now: float
     ) -> list[DeliveryOutcome]:
-        """One outcome per delivery, in order."""
-        outcomes: list[DeliveryOutcome | None] = [None] * len(deliveries)
-        writes = _Writes()
+        """One outcome per delivery, in order, once all are recorded."""
+        return list(await asyncio.gather(*await self.submit(deliveries, now)))
 
-        # 1. resolve
-        live: list[tuple[int, Delivery, Target]] = []
-        for i, delivery in enumerate(deliveries):
-            target = self._resolve(delivery)
-            if target is None:
-                outcomes[i] = self._give_up(writes, delivery, "permanent", "unknown_target", now)
-            else:
-                live.append((i, delivery, target))
-
-        # 2-3. leases, then delivered markers, in one round trip
-        claims = await self._state.claim(
-            [delivery.id for _, delivery, _ in live], self.lease_seconds(len(live))
-        )
-        to_send: list[tuple[int, Delivery, Target]] = []
-        for (i, delivery, target), claim in zip(live, claims, strict=True):
-            if claim.lease is not None:
-                writes.leases.append(claim.lease)
-            if claim.delivered:
-                log.info("delivery_skipped_already_delivered", **_log_context(delivery))
-                outcomes[i] = DeliveryOutcome(OutcomeKind.ALREADY_DELIVERED)
-            elif claim.lease is None:
-                outcomes[i] = self._defer(writes, delivery, now)
-            else:
-                to_send.append((i, delivery, target))
-
-        # 4. send; each outcome is queued as soon as its answer is in
-        async def send_one(i: int, delivery: Delivery, target: Target) -> None:
-            async with self._limit:
-                started = asyncio.get_running_loop().time()
-                result = await self._send(delivery, target, self._client, now)
-                WEBHOOK_REQUEST.labels(target.type, result.verdict.value).observe(
-                    max(0.0, asyncio.get_running_loop().time() - started))
-            outcomes[i] = self._record(writes, delivery, target, result, now)
-
+    async def submit(
+        self, deliveries: Sequence[Delivery], now: float, entry_ids: Sequence[str] | None = None
+    ) -> list[asyncio.Future[DeliveryOutcome]]:
+        """Resolve, admit and claim ``deliveries``, start their sends, and
+        return once every decision taken here is recorded. One future per
+        delivery gives its outcome once that is recorded."""
+        if self._closing:
+            raise RuntimeError("the delivery pipeline is closed")
+        loop = asyncio.get_running_loop()
+        ids: Sequence[str | None] = entry_ids if entry_ids is not None else [None] * len(deliveries)
+        jobs = [_Job(d, e, loop.create_future()) for d, e in zip(deliveries, ids, strict=True)]
+        writes = Writes()
+        settled: list[tuple[_Job, DeliveryOutcome]] = []
         try:
-            failures = [
-                r
-                for r in await asyncio.gather(
-                    *(send_one(*item) for item in to_send), return_exceptions=True
+            live = await self._resolve_all(jobs, writes, settled, now)
+            waiting: deque[_Job] = deque()
+            ready: list[_Job] = []
+            for job in live:
+                admission = self._lanes.admit(job.lane)
+                if admission is Admission.SEND:
+                    job.admitted = True
+                    ready.append(job)
+                elif admission is Admission.PARK:
+                    settled.append((job, self._park(writes, job, now)))
+                else:
+                    waiting.append(job)
+            await self._start(ready, writes, settled, now)
+            await self._admit_waiting(waiting, writes, settled)
+            await self._writer.commit(writes)
+        except BaseException as exc:
+            for job in jobs:  # a started one is its task's to finish
+                if not job.started:
+                    self._leave(job)
+                    _fail(job.outcome, exc)
+            raise
+        for job, outcome in settled:
+            job.outcome.set_result(outcome)
+        if self._monotonic() - self._last_prune > PRUNE_EVERY_S:
+            self._last_prune = self._monotonic()
+            self._lanes.prune()
+        return [job.outcome for job in jobs]
+
+    async def close(self, timeout: float | None = None) -> None:
+        """Stop taking deliveries; let the sends in flight finish (within
+        ``timeout``, default one HTTP timeout and the recording margin) and
+        hand the ones not started back to the retry schedule."""
+        self._closing = True
+        if self._tasks:
+            wait = self._timeout + RECORD_MARGIN_S if timeout is None else timeout
+            _, late = await asyncio.wait(set(self._tasks), timeout=wait)
+            # Their entries stay pending and are reclaimed. Cancelled until
+            # they end: redis-py can swallow a cancellation inside a command.
+            while late:
+                for task in late:
+                    task.cancel()
+                _, late = await asyncio.wait(late, timeout=0.5)
+        await self._writer.idle()
+
+    # Stages, in submit ----------------------------------------------------
+
+    async def _resolve_all(
+        self, jobs: list[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]],
+        now: float,
+    ) -> list[_Job]:
+        found = [self._directory.resolve(job.delivery) for job in jobs]
+        # Another notifier copy may have raised it from a newer set of
+        # watchlists: look again before declaring a target gone.
+        if (
+            self._refresh is not None
+            and any(isinstance(f, Missing) for f in found)
+            and self._monotonic() - self._last_refresh >= REFRESH_ON_MISS_S
+        ):
+            self._last_refresh = self._monotonic()
+            await self._refresh()
+            found = [self._directory.resolve(job.delivery) for job in jobs]
+        live = []
+        for job, resolved in zip(jobs, found, strict=True):
+            if isinstance(resolved, Missing):
+                settled.append(
+                    (job, self._give_up(writes, job, "permanent", resolved.label, now))
                 )
-                if isinstance(r, BaseException)
-            ]
+            else:
+                job.delivery = resolved
+                live.append(job)
+        return live
+
+    async def _admit_waiting(
+        self, waiting: deque[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]]
+    ) -> None:
+        """Deliveries for full, healthy lanes: in order, each as soon as its
+        lane has room (milliseconds: its target answers quickly), or parked
+        if the lane turns slow meanwhile."""
+        while waiting:
+            chunk: list[_Job] = []
+            while waiting:
+                job = waiting[0]
+                admission = self._lanes.admit(job.lane)
+                if admission is Admission.WAIT:
+                    if chunk:
+                        break  # start these first: they may be what frees the room
+                    await self._lanes.wait_for_room(job.lane)
+                    continue
+                waiting.popleft()
+                if admission is Admission.PARK:
+                    settled.append((job, self._park(writes, job, self._clock())))
+                else:
+                    job.admitted = True
+                    chunk.append(job)
+            await self._start(chunk, writes, settled, self._clock())
+
+    async def _start(
+        self, jobs: list[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]],
+        now: float,
+    ) -> None:
+        """Claim ``jobs`` (one round trip) and start the sends of those whose
+        lease we got."""
+        if not jobs:
+            return
+        ttl = self.lease_seconds()
+        until = self._monotonic() + ttl
+        claims = await self._state.claim([job.delivery.id for job in jobs], ttl)
+        for job, claim in zip(jobs, claims, strict=True):
+            if claim.delivered:
+                if claim.lease is not None:
+                    writes.leases.append(claim.lease)
+                self._ack(writes, job)
+                self._leave(job)
+                log.info("delivery_skipped_already_delivered", **_log_context(job.delivery))
+                settled.append((job, DeliveryOutcome(OutcomeKind.ALREADY_DELIVERED)))
+            elif claim.lease is None:
+                self._leave(job)
+                settled.append((job, self._defer(writes, job, now)))
+            else:
+                job.lease, job.lease_until, job.started = claim.lease, until, True
+                task = asyncio.create_task(self._run(job), name=f"deliver:{job.delivery.id}")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    # Stages, in the background ---------------------------------------------
+
+    async def _run(self, job: _Job) -> None:
+        try:
+            writes = Writes(leases=[job.lease] if job.lease else [])
+            outcome = await self._attempt(job, writes)
+            await self._commit_until_lease_ends(job, writes)
+        except asyncio.CancelledError:
+            job.outcome.cancel()
+            raise
+        except Exception as exc:  # Redis down past the lease: the entry stays pending
+            log.error("delivery_outcome_not_recorded", error=repr(exc),
+                      **_log_context(job.delivery))
+            _fail(job.outcome, exc)
+        else:
+            job.outcome.set_result(outcome)
         finally:
-            # 5. record: also when cancelled or a sender failed, so that what
-            # was sent is marked delivered and every lease is let go.
-            await self._write(writes)
-        if failures:
-            raise failures[0]
-        return cast(list[DeliveryOutcome], outcomes)  # all set: no send failed
+            self._leave(job)
 
-    # Stages ------------------------------------------------------------------
+    async def _attempt(self, job: _Job, writes: Writes) -> DeliveryOutcome:
+        async with self._lanes.slot(job.lane) as sent:
+            now = self._clock()
+            if self._closing or self._monotonic() + self._timeout + RECORD_MARGIN_S > job.lease_until:
+                return self._hand_back(writes, job, now)
+            target = self._directory.get(*job.lane)  # as configured now
+            if target is None:
+                return self._give_up(writes, job, "permanent", TARGET_REMOVED, now)
+            started = self._monotonic()
+            try:
+                result = await self._send(job.delivery, target, self._client, now)
+            except Exception as exc:  # a bug in a sender: retried, visible in logs
+                log.error("delivery_send_error", error=repr(exc), **_log_context(job.delivery))
+                result = DeliveryResult(Verdict.RETRY, "internal_error")
+            sent()
+            WEBHOOK_REQUEST.labels(target.type, result.verdict.value).observe(
+                max(0.0, self._monotonic() - started))
+        return self._record(writes, job, target, result, self._clock())
 
-    def _resolve(self, delivery: Delivery) -> Target | None:
-        watchlist = self._watchlists.get(delivery.alert.watchlist_id)
-        if watchlist is None:
-            return None
-        if delivery.target_key is not None:  # the target itself, wherever it now stands
-            return next((t for t in watchlist.targets if target_key(t) == delivery.target_key), None)
-        if delivery.target_index >= len(watchlist.targets):
-            return None
-        return watchlist.targets[delivery.target_index]
+    async def _commit_until_lease_ends(self, job: _Job, writes: Writes) -> None:
+        """Record, trying again while Redis is unreachable, as long as the
+        lease keeps other copies from sending the delivery meanwhile."""
+        delay = 0.1
+        while True:
+            try:
+                await self._writer.commit(writes)
+                return
+            except (RedisError, OSError) as exc:
+                if self._monotonic() + delay >= job.lease_until:
+                    raise
+                log.warning("delivery_outcome_write_failed", error=repr(exc), retry_in_s=delay,
+                            **_log_context(job.delivery))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
-    def _defer(self, writes: _Writes, delivery: Delivery, now: float) -> DeliveryOutcome:
-        """Another copy is sending it. Re-check later (same attempt), unless a
-        retry is already waiting: if the holder dies mid-send, this re-check
-        is what still gets the delivery out."""
-        due_at = now + self._settings.webhook_timeout_s * 2
-        writes.ops.append(
-            lambda pipe: self._retries.queue(pipe, delivery, due_at, only_if_absent=True)
-        )
-        log.info("delivery_in_progress_elsewhere", recheck_at=due_at, **_log_context(delivery))
-        return DeliveryOutcome(OutcomeKind.IN_PROGRESS, due_at=due_at)
+    # Outcomes -------------------------------------------------------------
 
     def _record(
-        self,
-        writes: _Writes,
-        delivery: Delivery,
-        target: Target,
-        result: DeliveryResult,
-        now: float,
+        self, writes: Writes, job: _Job, target: Target, result: DeliveryResult, now: float
     ) -> DeliveryOutcome:
+        delivery = job.delivery
         if result.verdict is Verdict.DELIVERED:
             observe_latency(INGEST_TO_DELIVERED, delivery.alert.article.ingested_at, now)
+            self._ack(writes, job)
             writes.ops.append(
                 lambda pipe: self._state.queue_delivered(
                     pipe, delivery, reason=result.reason, now=now
                 )
             )
             writes.counts["delivered"] += 1
-            log.info(
-                "delivery_sent",
-                target_type=target.type,
-                reason=result.reason,
-                **_log_context(delivery),
-            )
+            log.info("delivery_sent", target_type=target.type, reason=result.reason,
+                     **_log_context(delivery))
             return DeliveryOutcome(OutcomeKind.DELIVERED, result.reason)
         if result.verdict is Verdict.GIVE_UP:
-            return self._give_up(writes, delivery, "permanent", result.reason, now)
-        return self._retry(writes, delivery, result, now)
+            return self._give_up(writes, job, "permanent", result.reason, now)
+        return self._retry(writes, job, result, now)
 
     def _retry(
-        self, writes: _Writes, delivery: Delivery, result: DeliveryResult, now: float
+        self, writes: Writes, job: _Job, result: DeliveryResult, now: float
     ) -> DeliveryOutcome:
+        delivery = job.delivery
         due_at = next_due(
             delivery.attempt,
             self._settings.retry_schedule_s,
@@ -309,7 +474,8 @@ class DeliveryPipeline:
             rng=self._rng,
         )
         if due_at is None:
-            return self._give_up(writes, delivery, "exhausted", result.reason, now)
+            return self._give_up(writes, job, "exhausted", result.reason, now)
+        self._ack(writes, job)
         following = delivery.model_copy(update={"attempt": delivery.attempt + 1})
         writes.ops.append(lambda pipe: self._retries.queue(pipe, following, due_at))
         writes.counts.update(retry_counts(result.reason))
@@ -323,9 +489,11 @@ class DeliveryPipeline:
         return DeliveryOutcome(OutcomeKind.RETRY_SCHEDULED, result.reason, due_at)
 
     def _give_up(
-        self, writes: _Writes, delivery: Delivery, why: str, label: str, now: float
+        self, writes: Writes, job: _Job, why: str, label: str, now: float
     ) -> DeliveryOutcome:
+        delivery = job.delivery
         reason = f"{why}: {label}"
+        self._ack(writes, job)
         writes.ops.append(
             lambda pipe: self._state.queue_failure(pipe, delivery, reason=reason, now=now)
         )
@@ -333,14 +501,65 @@ class DeliveryPipeline:
         log.error("delivery_failed", reason=reason, **_log_context(delivery))
         return DeliveryOutcome(OutcomeKind.FAILED, reason)
 
-    async def _write(self, writes: _Writes) -> None:
-        """Every outcome of the batch, then the lease releases, in one MULTI/EXEC:
-        a lease is let go only once its delivery's outcome is recorded."""
-        if not (writes.ops or writes.leases):
-            return
-        async with self._state.transaction() as pipe:
-            for op in writes.ops:
-                op(pipe)
-            self._state.queue_counts(pipe, writes.counts)
-            self._state.queue_release(pipe, writes.leases)
-            await pipe.execute()
+    def _defer(self, writes: Writes, job: _Job, now: float) -> DeliveryOutcome:
+        """Another copy is sending it. Re-check later (same attempt), unless a
+        retry is already waiting: if the holder dies mid-send, this re-check
+        is what still gets the delivery out."""
+        due_at = now + self._timeout * 2
+        self._wait_in_schedule(writes, job, due_at)
+        log.info("delivery_in_progress_elsewhere", recheck_at=due_at,
+                 **_log_context(job.delivery))
+        return DeliveryOutcome(OutcomeKind.IN_PROGRESS, due_at=due_at)
+
+    def _park(self, writes: Writes, job: _Job, now: float) -> DeliveryOutcome:
+        """Its target's lane is full and slow: wait in the schedule, same
+        attempt. The more a lane turns away in a row, the later they come
+        back, about as fast as its slots free up."""
+        turned_away = self._lanes.parked_in_a_row(job.lane)
+        delay = min(self._timeout * (1 + turned_away / self._lanes.per_target), MAX_PARK_S)
+        due_at = now + delay * (1 + self._jitter * (2 * self._rng() - 1))
+        self._wait_in_schedule(writes, job, due_at)
+        writes.counts["delivery_parked"] += 1
+        log.debug("delivery_parked", due_in_s=round(due_at - now, 3),
+                  **_log_context(job.delivery))
+        return DeliveryOutcome(OutcomeKind.PARKED, due_at=due_at)
+
+    def _hand_back(self, writes: Writes, job: _Job, now: float) -> DeliveryOutcome:
+        """Not sent (closing, or its lease is too short for an attempt now):
+        due again at once, for this copy or another."""
+        self._wait_in_schedule(writes, job, now)
+        writes.counts["delivery_handed_back"] += 1
+        log.info("delivery_handed_back", closing=self._closing, **_log_context(job.delivery))
+        return DeliveryOutcome(OutcomeKind.HANDED_BACK, due_at=now)
+
+    def _wait_in_schedule(self, writes: Writes, job: _Job, due_at: float) -> None:
+        # Same attempt; a delivery already waiting there keeps its place.
+        delivery = job.delivery
+        self._ack(writes, job)
+        writes.ops.append(
+            lambda pipe: self._retries.queue(pipe, delivery, due_at, only_if_absent=True)
+        )
+
+    # Bookkeeping ---------------------------------------------------------------
+
+    @staticmethod
+    def _ack(writes: Writes, job: _Job) -> None:
+        if job.entry_id is not None:
+            writes.acks.append(job.entry_id)
+
+    def _leave(self, job: _Job) -> None:
+        if job.admitted:
+            job.admitted = False
+            self._lanes.leave(job.lane)
+
+
+def _fail(future: asyncio.Future[DeliveryOutcome], exc: BaseException) -> None:
+    """End an outcome future with ``exc`` (already raised or logged: marked
+    retrieved, so asyncio does not report it again)."""
+    if future.done():
+        return
+    if isinstance(exc, asyncio.CancelledError):
+        future.cancel()
+        return
+    future.set_exception(exc)
+    future.exception()

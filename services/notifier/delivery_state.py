@@ -3,25 +3,32 @@
 - ``delivered:<id>``   set once a target accepted the delivery (TTL
   ``delivered_ttl_s``); checked before sending, so redelivered stream entries
   are rarely sent twice.
-- ``sending:<id>``     a short lease (``shared.leases``: a random token, SET
-  NX EX), so two copies never send the same delivery at once; released only
-  by its holder (compare-and-delete), never by a copy whose lease expired.
+- ``sending:<id>``     a lease (``shared.leases``: a random token, SET NX EX),
+  so two copies never send the same delivery at once; released only by its
+  holder (compare-and-delete), never by a copy whose lease expired.
 - ``deliveries:done``  bounded log of successes; ``deliveries:failed`` the
   deliveries given up, with reason and payload, for inspection and replay.
 - ``metrics``          counters: ``delivered``, ``delivery_retried``,
-  ``delivery_failed`` and per reason (``delivery_failed:http_410``).
+  ``delivery_failed`` and per reason (``delivery_failed:http_410``),
+  ``delivery_parked``.
 
-A batch of deliveries costs two round trips: ``claim`` takes the leases and
-reads the markers of the whole batch in one pipeline, and the outcomes are
-written with the ``queue_*`` methods into one MULTI/EXEC (``transaction``),
-lease releases last. (Hence the leases are taken and freed by hand, not with
-redis-py's ``Lock``: that would cost a round trip per delivery.)
+``claim`` takes the leases and reads the markers of many deliveries in one
+round trip. Outcomes are queued into ``Writes`` and written in one MULTI/EXEC
+with the acknowledgement of their stream entries (XACK) and, last, the
+release of their leases: an entry is acknowledged, and a lease let go, only
+together with the outcome it waited for. ``OutcomeWriter`` commits in groups:
+the outcomes that come in while one write is on its way go together in the
+next, so sends that finish one by one still cost few round trips. (Hence the
+leases are taken and freed by hand, not with redis-py's ``Lock``: that would
+cost a round trip per delivery.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from watchfloor.shared.keys import Keys
@@ -51,13 +58,35 @@ class Claim:
     lease: Lease | None
 
 
+@dataclass
+class Writes:
+    """Outcome writes queued for one MULTI/EXEC: the outcomes (``ops``), the
+    counters, the stream entries to acknowledge, then the leases to free."""
+
+    ops: list[Callable[[Pipeline], None]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    acks: list[str] = field(default_factory=list)
+    leases: list[Lease] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.ops or self.counts or self.acks or self.leases)
+
+
 class DeliveryState:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, settings: Settings) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        settings: Settings,
+        *,
+        acks: tuple[str, str] | None = None,
+    ) -> None:
+        """``acks``: the (stream, consumer group) whose entries ``Writes.acks``
+        names; None when deliveries do not come from a stream (tests, tools)."""
         self._redis = redis
         self._keys = keys
         self._settings = settings
-
-    # Batches -------------------------------------------------------------------
+        self._acks = acks
 
     async def claim(self, delivery_ids: Sequence[str], ttl_s: int) -> list[Claim]:
         """For each id: SET NX a lease, then (same round trip) read all delivered
@@ -78,20 +107,42 @@ class DeliveryState:
             )
         ]
 
-    def transaction(self) -> Pipeline:
-        """A MULTI/EXEC pipeline to queue outcomes into (``async with``, then execute)."""
-        return self._redis.pipeline(transaction=True)
+    async def write(self, batches: Sequence[Writes]) -> None:
+        """Every outcome, then the counters, the acknowledgements and the
+        lease releases, in one MULTI/EXEC."""
+        counts: Counter[str] = Counter()
+        acks: list[str] = []
+        leases: list[Lease] = []
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for writes in batches:
+                for op in writes.ops:
+                    op(pipe)
+                counts.update(writes.counts)
+                acks += writes.acks
+                leases += writes.leases
+            for name, amount in counts.items():
+                if amount:
+                    pipe.hincrby(self._keys.metrics, name, amount)
+            if acks and self._acks is not None:
+                stream, group = self._acks
+                pipe.xack(stream, group, *acks)
+            queue_release(pipe, [(self._keys.sending(x.delivery_id), x.token) for x in leases])
+            if pipe.command_stack:
+                await pipe.execute()
+
+    # What the outcomes queue ------------------------------------------------
 
     def queue_delivered(
         self, pipe: Pipeline, delivery: Delivery, *, reason: str, now: float
     ) -> None:
-        """Marker and log entry (the ``delivered`` counter: ``queue_counts``)."""
+        """Marker and log entry (the ``delivered`` counter: ``Writes.counts``)."""
         fields = _summary(delivery) | {"status": reason, "delivered_at": repr(now)}
         pipe.set(self._keys.delivered(delivery.id), repr(now), ex=self._settings.delivered_ttl_s)
         pipe.xadd(self._keys.delivered_log, fields, maxlen=DELIVERED_LOG_MAXLEN, approximate=True)
+        self.queue_unschedule(pipe, delivery.id)
 
     def queue_failure(self, pipe: Pipeline, delivery: Delivery, *, reason: str, now: float) -> None:
-        """A failed_deliveries entry (counters: ``queue_counts``). ``reason`` is
+        """A failed_deliveries entry (counters: ``Writes.counts``). ``reason`` is
         e.g. "exhausted: http_503"."""
         fields = _summary(delivery) | {
             "reason": reason,
@@ -107,15 +158,53 @@ class DeliveryState:
             maxlen=self._settings.stream_maxlen,
             approximate=True,
         )
+        self.queue_unschedule(pipe, delivery.id)
 
-    def queue_counts(self, pipe: Pipeline, counts: Mapping[str, int]) -> None:
-        for name, amount in counts.items():
-            if amount:
-                pipe.hincrby(self._keys.metrics, name, amount)
+    def queue_unschedule(self, pipe: Pipeline, delivery_id: str) -> None:
+        """A delivery delivered or given up needs no re-check that may still
+        wait for it (one another copy scheduled while we held the lease)."""
+        pipe.zrem(self._keys.retry_schedule, delivery_id)
+        pipe.hdel(self._keys.retry_payloads, delivery_id)
 
-    def queue_release(self, pipe: Pipeline, leases: Iterable[Lease]) -> None:
-        held = [(self._keys.sending(lease.delivery_id), lease.token) for lease in leases]
-        queue_release(pipe, held)
+
+class OutcomeWriter:
+    """Group commit of ``Writes``: ``await writer.commit(writes)`` returns once
+    they are in Redis (or raises the Redis error). Writes that arrive while a
+    commit is on its way go together in the next one."""
+
+    def __init__(self, state: DeliveryState) -> None:
+        self._state = state
+        self._queue: list[tuple[Writes, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def commit(self, writes: Writes) -> None:
+        if not writes:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Retrieved even when the caller stopped waiting (cancelled): no
+        # "exception was never retrieved" noise.
+        done.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._queue.append((writes, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="delivery_outcomes")
+        await asyncio.shield(done)
+
+    async def idle(self) -> None:
+        """Until everything handed to ``commit`` so far is written (or failed)."""
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.wait([self._flusher])
+
+    async def _flush(self) -> None:
+        while self._queue:
+            group, self._queue = self._queue, []
+            try:
+                await self._state.write([writes for writes, _ in group])
+            except Exception as exc:  # Redis down: each waiter decides what to do
+                for _, done in group:
+                    done.set_exception(exc)
+            else:
+                for _, done in group:
+                    done.set_result(None)
 
 
 def failure_counts(label: str) -> dict[str, int]:
@@ -127,11 +216,14 @@ def retry_counts(label: str) -> dict[str, int]:
 
 
 def _summary(delivery: Delivery) -> dict[str, str]:
+    target = delivery.target_name
+    if target is None:  # schema 1, never matched to a target
+        target = f"#{delivery.target_index}"
     return {
         "delivery_id": delivery.id,
         "alert_id": delivery.alert.id,
         "watchlist_id": delivery.alert.watchlist_id,
         "article_id": delivery.alert.article.id,
-        "target_index": str(delivery.target_index),
+        "target": target,
         "attempt": str(delivery.attempt),
     }

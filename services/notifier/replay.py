@@ -12,7 +12,9 @@ from watchfloor.shared.streams.codec import encode
 async def replay_failed_deliveries(redis: Redis, keys: Keys, *, limit: int = 100) -> int:
     """Move up to ``limit`` failed deliveries, oldest first, back onto the
     deliveries stream with a fresh retry schedule. Same delivery id, so a
-    receiver that did get one after all can still tell it is a repeat."""
+    receiver that did get one after all can still tell it is a repeat. A
+    delivery names its target (watchlist and target name), never its URL, so
+    the notifier sends it to the target as configured when it is sent."""
     replayed = 0
     for entry_id, fields in await redis.xrange(keys.failed_deliveries, count=limit):
         try:

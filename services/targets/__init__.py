@@ -1,12 +1,13 @@
 """Target types: where alerts go. One module per type, listed in ``REGISTERED``.
 
 Each module (``webhook.py``, ``slack.py``) defines its config model and a
-``TARGET`` implementing ``base.TargetType``: identity, redacted view, secret
+``TARGET`` implementing ``base.TargetType``: redacted view, secret
 carry-over, payload and send. From the registered types this module builds
 what the rest of the code uses, so none of it names a type:
 
 - ``Target``, the pydantic discriminated union a watchlist's ``targets`` hold;
 - ``TARGET_TYPES`` (name -> type) and ``type_of(target)``;
+- ``target_names(targets)``: the name each target of a watchlist goes by;
 - ``redacted(target)`` and ``carry_over(sent, stored)`` for the
   watchlists API.
 
@@ -17,6 +18,7 @@ neither.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from importlib import import_module
 from typing import Annotated, Any, Union, get_args
@@ -68,10 +70,25 @@ def type_of(target: TargetConfig) -> TargetType[Any]:
     return TARGET_TYPES[target.type]
 
 
+def target_names(targets: Sequence[TargetConfig]) -> list[str]:
+    """The name each of a watchlist's targets goes by, in order: its own
+    ``name``, else ``<type>-<n>`` with n its place among the targets of that
+    type, from 1 (named ones count too). So a default name does not change
+    when the target's URL or secret does; it does when targets of its type
+    are added before it, removed or reordered (give names to avoid that)."""
+    seen: Counter[str] = Counter()
+    names = []
+    for target in targets:
+        seen[target.type] += 1
+        names.append(target.name or f"{target.type}-{seen[target.type]}")
+    return names
+
+
 def redacted(target: TargetConfig) -> dict[str, Any]:
-    """What the API shows of a target: its type, then what the type deems
-    safe (never a secret)."""
-    return {"type": target.type, **type_of(target).redacted(target)}
+    """What the API shows of a target: its type and name (if it was given
+    one), then what the type deems safe (never a secret)."""
+    named = {"name": target.name} if target.name else {}
+    return {"type": target.type, **named, **type_of(target).redacted(target)}
 
 
 def carry_over(sent: list[Any], stored: Sequence[TargetConfig]) -> list[Any]:

@@ -6,8 +6,6 @@ A target type owns everything about one kind of destination:
 ``name``        the ``type:`` a watchlist gives (``webhook``)
 ``config``      its pydantic model: the fields a watchlist gives, validated;
                 secrets are ``SecretStr`` so they never print
-``identity``    what names a configured target whatever its place in the
-                list (its URL): a waiting retry still finds it after an edit
 ``redacted``    what the watchlists API shows of it: never a secret
 ``markers``     the flags ``redacted`` shows in place of secrets
                 (``secret_set``); a PUT that sends them back has them dropped
@@ -15,6 +13,13 @@ A target type owns everything about one kind of destination:
                 stored secrets back
 ``send``        one attempt: build the payload, hand it to the context
 ==============  ==============================================================
+
+Every target has a ``name``, unique within its watchlist: the one it is
+given (letters, digits, ``.``, ``_``, ``-``), else ``<type>-<n>``, n counting
+the watchlist's targets of that type from 1 (``targets.target_names``). Deliveries
+refer to a target by it, so a waiting delivery reaches the target's current
+URL and secret after an edit; renaming a target, or moving an unnamed one
+among its type, makes it another target.
 
 Every field named in a config's ``url_fields`` is checked when a watchlist
 is saved (file load, the watchlists API): a host written as a literal
@@ -36,6 +41,7 @@ the notifier then provides.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -55,6 +61,8 @@ Config = TypeVar("Config", bound="TargetConfig")
 #: The validation-context key under which callers pass the ``AddressPolicy``.
 ADDRESS_POLICY = "address_policy"
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
 
 class TargetConfig(BaseModel):
     """Base of every target type's config model. Unknown keys are refused:
@@ -66,6 +74,17 @@ class TargetConfig(BaseModel):
     url_fields: ClassVar[frozenset[str]] = frozenset({"url"})
 
     type: str
+    name: str | None = None  # see the module docstring; None: ``<type>-<n>``
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str | None) -> str | None:
+        if value is not None and not _NAME.fullmatch(value):
+            raise ValueError(
+                "must be 1 to 64 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
+            )
+        return value
 
     @field_validator("*")
     @classmethod
@@ -118,8 +137,6 @@ class TargetType(Protocol[Config]):
     name: ClassVar[str]
     config: ClassVar[type[TargetConfig]]
     markers: ClassVar[frozenset[str]]
-
-    def identity(self, target: Config) -> str: ...
 
     def redacted(self, target: Config) -> dict[str, Any]: ...
 

@@ -50,9 +50,6 @@ class SlackType:
     config: ClassVar[type[SlackTarget]] = SlackTarget
     markers: ClassVar[frozenset[str]] = frozenset({"url_set"})
 
-    def identity(self, target: SlackTarget) -> str:
-        return target.url.get_secret_value()
-
     def redacted(self, target: SlackTarget) -> dict[str, Any]:
         return {"url_set": True}
 

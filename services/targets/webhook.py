@@ -68,9 +68,6 @@ class WebhookType:
     config: ClassVar[type[WebhookTarget]] = WebhookTarget
     markers: ClassVar[frozenset[str]] = frozenset({"secret_set"})
 
-    def identity(self, target: WebhookTarget) -> str:
-        return target.url
-
     def redacted(self, target: WebhookTarget) -> dict[str, Any]:
         return {"url": redact_credentials(target.url), "secret_set": True}
 

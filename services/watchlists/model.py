@@ -37,7 +37,7 @@ from pydantic import (
     field_validator,
 )
 from watchfloor.services.classifier.taxonomy import known_tag_ids
-from watchfloor.services.targets import TARGET_TYPES, Target
+from watchfloor.services.targets import TARGET_TYPES, Target, target_names
 from watchfloor.services.targets.base import ADDRESS_POLICY
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import ConfigError
@@ -102,6 +102,21 @@ class Watchlist(BaseModel):
     # "story": one alert per story (later versions only with a new tag; the
     # rest are recorded as throttled); "every_version": every matching version.
     alert_on: AlertOn = "story"
+
+    @field_validator("targets")
+    @classmethod
+    def _distinct_target_names(cls, targets: list[Any]) -> list[Any]:
+        # Deliveries find their target by name: two targets cannot share one.
+        first: dict[str, int] = {}
+        for index, name in enumerate(target_names(targets)):
+            if name in first:
+                raise ValueError(
+                    f"must have distinct names: targets[{first[name]}] and targets[{index}] "
+                    f"are both named {name!r} (a target without `name` is named <type>-<n>, "
+                    "n counting the targets of its type from 1)"
+                )
+            first[name] = index
+        return targets
 
 
 # --- loading ----------------------------------------------------------------

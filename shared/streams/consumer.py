@@ -12,7 +12,10 @@ message goes to the dead-letter stream with its error; it never blocks the
 rest of its batch. The handler returns the entries it could not process
 (``ItemFailure``: bad data, never retried); raising instead means "transient":
 the batch stays pending and is reclaimed later. The batch is acknowledged
-when the handler returns.
+when the handler returns, unless the consumer ``acks_itself``: then the
+handler acknowledges each entry (XACK) once its work is recorded, and may
+return before that (the notifier's deliveries); the consumer acknowledges
+only the entries it dead-letters.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from faststream import AckPolicy
 from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
 from pydantic import BaseModel
 from redis.asyncio import Redis
@@ -63,6 +67,7 @@ class StreamConsumer(Generic[M]):
     model: type[M]
     handle: BatchHandler[M]
     batch_size: int | None = None  # default: settings.batch_size
+    acks_itself: bool = False  # the handler XACKs each entry once its work is recorded
 
 
 def _tolerant_parser(model: type[BaseModel]) -> Callable[..., Awaitable[Any]]:
@@ -106,6 +111,8 @@ async def _process(
     for letter in dead:
         log.warning("dead_letter", stream=letter.stream, entry_id=letter.entry_id, error=letter.error)
     await add_dead_letters(redis, keys, dead)
+    if consumer.acks_itself and dead:
+        await redis.xack(consumer.stream, consumer.group, *(letter.entry_id for letter in dead))
 
 
 def attach_consumer(
@@ -119,6 +126,7 @@ def attach_consumer(
 ) -> list[Any]:
     """Register the reader and the reclaimer for ``consumer`` on ``broker``."""
     parser = _tolerant_parser(consumer.model)
+    acks: dict[str, Any] = {"ack_policy": AckPolicy.MANUAL} if consumer.acks_itself else {}
     reader = broker.subscriber(
         stream=StreamSub(
             consumer.stream,
@@ -130,6 +138,7 @@ def attach_consumer(
         ),
         parser=parser,
         title=f"{consumer.group}:{consumer.stream}:read",
+        **acks,
     )
     reclaimer = broker.subscriber(
         stream=StreamSub(
@@ -141,6 +150,7 @@ def attach_consumer(
         ),
         parser=parser,
         title=f"{consumer.group}:{consumer.stream}:reclaim",
+        **acks,
     )
 
     @reader
@@ -162,6 +172,8 @@ def attach_consumer(
             )
             log.warning("dead_letter", stream=letter.stream, entry_id=letter.entry_id, error=letter.error)
             await add_dead_letters(redis(), keys, [letter])
+            if consumer.acks_itself:
+                await redis().xack(consumer.stream, consumer.group, letter.entry_id)
             return
         log.info("reclaimed_entry", stream=consumer.stream, deliveries=deliveries)
         await _process(redis(), keys, consumer, msg, deliveries)

@@ -131,7 +131,7 @@ async def test_410_is_not_retried_and_is_recorded(
     (failed,) = await failed_entries(redis_client, keys)
     assert failed["reason"] == "permanent: http_410"
     assert failed["delivery_id"] == delivery.id and failed["alert_id"] == delivery.alert.id
-    assert failed["watchlist_id"] == "wl-test" and failed["target_index"] == "0"
+    assert failed["watchlist_id"] == "wl-test" and failed["target"] == "webhook-1"
     assert failed["attempts"] == "1"
     assert Delivery.model_validate_json(failed["payload"]) == delivery
     assert SECRET not in str(failed)
@@ -194,24 +194,28 @@ async def test_lease_held_elsewhere_defers_with_a_recheck(
     assert (await pipeline.process(recheck, time.time())).kind is OutcomeKind.DELIVERED
 
 
-async def test_unknown_target_is_a_permanent_failure(
+async def test_a_removed_target_is_a_permanent_failure(
     redis_client, keys, settings, receiver, client
 ) -> None:
-    watchlist = watchlist_for(receiver)
-    delivery = first_delivery(watchlist).model_copy(update={"target_index": 5, "target_key": "0" * 16})
-    pipeline = pipeline_for(redis_client, keys, settings, [watchlist], client)
+    watchlist = watchlist_for(receiver, slack_path="/slack")
+    slack_delivery = fan_out([make_alert()], [watchlist], now=time.time())[1]
+    without_slack = watchlist.model_copy(update={"targets": watchlist.targets[:1]})
 
-    outcome = await pipeline.process(delivery, time.time())
+    outcome = await pipeline_for(redis_client, keys, settings, [without_slack], client).process(
+        slack_delivery, time.time()
+    )
     gone = await pipeline_for(redis_client, keys, settings, [], client).process(
         first_delivery(watchlist), time.time()
     )
 
-    assert outcome.reason == gone.reason == "permanent: unknown_target"
+    assert outcome.reason == gone.reason == "permanent: target_removed"
     assert [f["reason"] for f in await failed_entries(redis_client, keys)] == [
-        "permanent: unknown_target",
-        "permanent: unknown_target",
+        "permanent: target_removed",
+        "permanent: target_removed",
     ]
     assert receiver.requests == []
+    metrics = await redis_client.hgetall(keys.metrics)
+    assert metrics[b"delivery_failed:target_removed"] == b"2"
 
 
 async def test_slack_message_is_posted(redis_client, keys, settings, receiver, client) -> None:

@@ -63,8 +63,8 @@ async def test_alerts_are_recorded_counted_and_fanned_out(redis) -> None:
     # one delivery per (alert, target), on the deliver stage's stream
     published = [decode(f, Delivery) for _, f in await redis.xrange(KEYS.deliveries)]
     assert published == result.deliveries
-    assert [(d.alert.watchlist_id, d.target_index) for d in published] == [
-        ("wl-a", 0), ("wl-b", 0), ("wl-b", 1)]
+    assert [(d.alert.watchlist_id, d.target_name) for d in published] == [
+        ("wl-a", "webhook-1"), ("wl-b", "webhook-1"), ("wl-b", "webhook-2")]
 
 
 async def test_alert_history_is_written_through_the_codec_and_read_by_watchfloor_alerts(redis):

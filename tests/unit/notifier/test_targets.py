@@ -175,8 +175,9 @@ async def test_redirects_are_not_followed() -> None:
 async def test_connections_are_kept_alive() -> None:
     """The answer's body is drained, so one connection serves every send."""
     async with answering(status(200)) as (server, client, seen):
+        targets = dict(zip(["webhook-1", "slack-1"], watchlist(server).targets, strict=True))
         for delivery in deliveries(server) * 3:
-            target = watchlist(server).targets[delivery.target_index]
+            target = targets[delivery.target_name]
             assert (await send(delivery, target, client, time.time())).verdict is Verdict.DELIVERED
     assert len(seen) == 6 and len({r.peer for r in seen}) == 1
 
