@@ -62,8 +62,9 @@ from watchfloor.services.notifier.delivery_state import (
 from watchfloor.services.notifier.directory import TARGET_REMOVED, Missing, TargetDirectory
 from watchfloor.services.notifier.lanes import Admission, Lanes
 from watchfloor.services.notifier.policy import DeliveryResult, Verdict
+from watchfloor.services.notifier.rate_limits import RateLimits
 from watchfloor.services.notifier.retry import RetrySchedule, next_due
-from watchfloor.services.targets import Target, target_names
+from watchfloor.services.targets import Target, rate_of, target_names
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
@@ -104,6 +105,7 @@ class OutcomeKind(StrEnum):
     FAILED = "failed"
     PARKED = "parked"  # its target's lane was full and slow: waits in the schedule
     HANDED_BACK = "handed_back"  # not sent (closing, or its lease ran short): due at once
+    RATE_LIMITED = "rate_limited"  # over its target's rate_per_s: waits in the schedule
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,7 @@ class DeliveryPipeline:
         self._clock = clock
         self._monotonic = monotonic
         self._timeout = settings.webhook_timeout_s
+        self._rates = RateLimits()
         self._lanes = Lanes(
             per_target=settings.delivery_target_concurrency,
             total=settings.delivery_concurrency,
@@ -261,7 +264,9 @@ class DeliveryPipeline:
         writes = Writes()
         settled: list[tuple[_Job, DeliveryOutcome]] = []
         try:
-            live = await self._resolve_all(jobs, writes, settled, now)
+            live = self._within_rates(
+                await self._resolve_all(jobs, writes, settled, now), writes, settled, now
+            )
             waiting: deque[_Job] = deque()
             ready: list[_Job] = []
             for job in live:
@@ -287,6 +292,7 @@ class DeliveryPipeline:
         if self._monotonic() - self._last_prune > PRUNE_EVERY_S:
             self._last_prune = self._monotonic()
             self._lanes.prune()
+            self._rates.prune(now)
         return [job.outcome for job in jobs]
 
     async def close(self, timeout: float | None = None) -> None:
@@ -510,6 +516,26 @@ class DeliveryPipeline:
         log.info("delivery_in_progress_elsewhere", recheck_at=due_at,
                  **_log_context(job.delivery))
         return DeliveryOutcome(OutcomeKind.IN_PROGRESS, due_at=due_at)
+
+    def _within_rates(
+        self, jobs: list[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]],
+        now: float,
+    ) -> list[_Job]:
+        """Those within their target's rate (``rate_limits``); the others wait in
+        the schedule, same attempt, until their turn: not a failure, not an attempt."""
+        kept = []
+        for job in jobs:
+            target = self._directory.get(*job.lane)
+            due_at = self._rates.check(job.lane, rate_of(target) if target else None, now)
+            if due_at is None:
+                kept.append(job)
+                continue
+            self._wait_in_schedule(writes, job, due_at)
+            writes.counts["delivery_rate_limited"] += 1
+            log.debug("delivery_rate_limited", due_in_s=round(due_at - now, 3),
+                      **_log_context(job.delivery))
+            settled.append((job, DeliveryOutcome(OutcomeKind.RATE_LIMITED, due_at=due_at)))
+        return kept
 
     def _park(self, writes: Writes, job: _Job, now: float) -> DeliveryOutcome:
         """Its target's lane is full and slow: wait in the schedule, same

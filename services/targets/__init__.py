@@ -84,11 +84,20 @@ def target_names(targets: Sequence[TargetConfig]) -> list[str]:
     return names
 
 
+def rate_of(target: TargetConfig) -> float | None:
+    """Sends a second allowed to ``target``: its ``rate_per_s``, else its
+    type's ``default_rate_per_s`` (a type may leave it out), else None (no limit)."""
+    if target.rate_per_s is not None:
+        return target.rate_per_s
+    default: float | None = getattr(type_of(target), "default_rate_per_s", None)
+    return default
+
+
 def redacted(target: TargetConfig) -> dict[str, Any]:
-    """What the API shows of a target: its type and name (if it was given
-    one), then what the type deems safe (never a secret)."""
-    named = {"name": target.name} if target.name else {}
-    return {"type": target.type, **named, **type_of(target).redacted(target)}
+    """What the API shows of a target: its type, name and rate (those it was
+    given), then what the type deems safe (never a secret)."""
+    given = {k: v for k in ("name", "rate_per_s") if (v := getattr(target, k)) is not None}
+    return {"type": target.type, **given, **type_of(target).redacted(target)}
 
 
 def carry_over(sent: list[Any], stored: Sequence[TargetConfig]) -> list[Any]:

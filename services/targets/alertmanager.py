@@ -97,9 +97,6 @@ class AlertmanagerType:
     config: ClassVar[type[AlertmanagerTarget]] = AlertmanagerTarget
     markers: ClassVar[frozenset[str]] = frozenset({"password_set", "token_set"})
 
-    def identity(self, target: AlertmanagerTarget) -> str:
-        return target.url
-
     def redacted(self, target: AlertmanagerTarget) -> dict[str, Any]:
         shown: dict[str, Any] = {"url": redact_credentials(target.url),
                                  "active_for_s": target.active_for_s}

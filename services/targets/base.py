@@ -48,7 +48,7 @@ from email.message import EmailMessage
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.schemas import Delivery
 
@@ -75,6 +75,10 @@ class TargetConfig(BaseModel):
 
     type: str
     name: str | None = None  # see the module docstring; None: ``<type>-<n>``
+    #: At most this many sends a second to this target; None: the type's
+    #: ``default_rate_per_s`` (Slack 1), else no limit. Over it, a delivery
+    #: waits in the retry schedule (not a failure, not an attempt).
+    rate_per_s: float | None = Field(None, gt=0, le=1000)
 
     @field_validator("name")
     @classmethod

@@ -127,9 +127,6 @@ class EmailType:
     config: ClassVar[type[EmailTarget]] = EmailTarget
     markers: ClassVar[frozenset[str]] = frozenset({"password_set"})
 
-    def identity(self, target: EmailTarget) -> str:
-        return f"{target.host}:{target.port}:{','.join(target.to)}"
-
     def redacted(self, target: EmailTarget) -> dict[str, Any]:
         shown: dict[str, Any] = {
             "to": list(target.to),

@@ -31,9 +31,6 @@ class SecretUrlTarget(TargetConfig):
 class SecretUrlType:
     markers: ClassVar[frozenset[str]] = frozenset({"url_set"})
 
-    def identity(self, target: SecretUrlTarget) -> str:
-        return target.url.get_secret_value()
-
     def redacted(self, target: SecretUrlTarget) -> dict[str, Any]:
         return {"url_set": True}
 

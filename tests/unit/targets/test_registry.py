@@ -133,3 +133,18 @@ def test_a_type_whose_config_names_another_type_is_refused() -> None:
 def test_a_type_registered_twice_is_refused() -> None:
     with pytest.raises(TypeError, match="registered twice"):
         by_name([PagerType(), PagerType()])
+
+
+# --- rates --------------------------------------------------------------------
+
+
+def test_slack_defaults_to_one_a_second_others_to_no_limit_and_a_rate_is_shown() -> None:
+    from watchfloor.services.targets import rate_of
+
+    slack = validated(EXAMPLES["slack"][0])
+    assert rate_of(slack) == 1.0 and "rate_per_s" not in redacted(slack)
+    assert rate_of(validated(EXAMPLES["webhook"][0])) is None
+    paced = validated({**EXAMPLES["teams"][0], "rate_per_s": 0.5})
+    assert rate_of(paced) == 0.5 and redacted(paced)["rate_per_s"] == 0.5
+    with pytest.raises(ValidationError, match="greater than 0"):
+        validated({**EXAMPLES["slack"][0], "rate_per_s": 0})

@@ -219,7 +219,7 @@ def test_custom_taxonomy_tags_are_accepted() -> None:
         ),
         (
             "{id: w1, name: n, targets: [{type: slack, url: 'https://h.example.test', secret: x}]}",
-            "targets[0].secret is not a known field (allowed: type, name, url)",
+            "targets[0].secret is not a known field (allowed: type, name, rate_per_s, url)",
         ),
         (
             "just-a-string",
