@@ -2,11 +2,14 @@
 
 1. resolve  its target by (watchlist id, target name) in the loaded watchlists
             (``directory``); gone → failed "permanent: target_removed"
-2. admit    a place in the target's lane (``lanes``); a full lane of a slow
-            target → *parked*: back in the retry schedule, same attempt, so
-            it waits in Redis rather than in front of the other targets
-3. claim    delivered marker set → skip; lease held by another copy → a
-            re-check is scheduled ("in_progress"); else the lease is ours
+2. claim    for the whole batch in one round trip: delivered marker set →
+            skip; lease held by another copy → a re-check is scheduled
+            ("in_progress"); else the lease is ours
+3. admit    a place in the target's lane (``lanes``): a full lane waits
+            for room while its target answers (backpressure), but a full
+            lane of a slow target → *parked*: back in the retry schedule,
+            same attempt, lease let go, so it waits in Redis, not in front
+            of the others
 4. send     in the background, in one of the lane's send slots, to the
             target as configured at that moment (its current URL and
             secret); the policy gives delivered / retry / give up
@@ -90,7 +93,7 @@ RECORD_MARGIN_S = 2.0
 #: The lease covers the waves of a lane, one attempt and recording, and at least this.
 MIN_LEASE_S = 30
 #: The longest a delivery is parked at a time.
-MAX_PARK_S = 300.0
+MAX_PARK_S = 60.0
 #: A delivery whose target is unknown makes the watchlists be re-read, at most this often.
 REFRESH_ON_MISS_S = 1.0
 #: How often lanes of targets long unused are forgotten.
@@ -213,12 +216,13 @@ class DeliveryPipeline:
         self._clock = clock
         self._monotonic = monotonic
         self._timeout = settings.webhook_timeout_s
+        self._slow_after = min(SLOW_SEND_S, self._timeout / 2)
         self._rates = RateLimits()
         self._lanes = Lanes(
             per_target=settings.delivery_target_concurrency,
             total=settings.delivery_concurrency,
             waves=LANE_WAVES,
-            slow_after_s=min(SLOW_SEND_S, self._timeout / 2),
+            slow_after_s=self._slow_after,
             clock=monotonic,
         )
         self._tasks: set[asyncio.Task[None]] = set()
@@ -253,7 +257,7 @@ class DeliveryPipeline:
     async def submit(
         self, deliveries: Sequence[Delivery], now: float, entry_ids: Sequence[str] | None = None
     ) -> list[asyncio.Future[DeliveryOutcome]]:
-        """Resolve, admit and claim ``deliveries``, start their sends, and
+        """Resolve, claim and admit ``deliveries``, start their sends, and
         return once every decision taken here is recorded. One future per
         delivery gives its outcome once that is recorded."""
         if self._closing:
@@ -268,17 +272,9 @@ class DeliveryPipeline:
                 await self._resolve_all(jobs, writes, settled, now), writes, settled, now
             )
             waiting: deque[_Job] = deque()
-            ready: list[_Job] = []
-            for job in live:
-                admission = self._lanes.admit(job.lane)
-                if admission is Admission.SEND:
-                    job.admitted = True
-                    ready.append(job)
-                elif admission is Admission.PARK:
-                    settled.append((job, self._park(writes, job, now)))
-                else:
+            for job in await self._claim(live, writes, settled, now):
+                if not self._admit(job, writes, settled, now):
                     waiting.append(job)
-            await self._start(ready, writes, settled, now)
             await self._admit_waiting(waiting, writes, settled)
             await self._writer.commit(writes)
         except BaseException as exc:
@@ -339,57 +335,64 @@ class DeliveryPipeline:
                 live.append(job)
         return live
 
-    async def _admit_waiting(
-        self, waiting: deque[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]]
-    ) -> None:
-        """Deliveries for full, healthy lanes: in order, each as soon as its
-        lane has room (milliseconds: its target answers quickly), or parked
-        if the lane turns slow meanwhile."""
-        while waiting:
-            chunk: list[_Job] = []
-            while waiting:
-                job = waiting[0]
-                admission = self._lanes.admit(job.lane)
-                if admission is Admission.WAIT:
-                    if chunk:
-                        break  # start these first: they may be what frees the room
-                    await self._lanes.wait_for_room(job.lane)
-                    continue
-                waiting.popleft()
-                if admission is Admission.PARK:
-                    settled.append((job, self._park(writes, job, self._clock())))
-                else:
-                    job.admitted = True
-                    chunk.append(job)
-            await self._start(chunk, writes, settled, self._clock())
-
-    async def _start(
+    async def _claim(
         self, jobs: list[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]],
         now: float,
-    ) -> None:
-        """Claim ``jobs`` (one round trip) and start the sends of those whose
-        lease we got."""
+    ) -> list[_Job]:
+        """Take the leases and read the delivered markers of ``jobs`` in one
+        round trip; those whose lease is ours and that are not delivered."""
         if not jobs:
-            return
+            return []
         ttl = self.lease_seconds()
         until = self._monotonic() + ttl
         claims = await self._state.claim([job.delivery.id for job in jobs], ttl)
+        claimed = []
         for job, claim in zip(jobs, claims, strict=True):
             if claim.delivered:
                 if claim.lease is not None:
                     writes.leases.append(claim.lease)
                 self._ack(writes, job)
-                self._leave(job)
                 log.info("delivery_skipped_already_delivered", **_log_context(job.delivery))
                 settled.append((job, DeliveryOutcome(OutcomeKind.ALREADY_DELIVERED)))
             elif claim.lease is None:
-                self._leave(job)
                 settled.append((job, self._defer(writes, job, now)))
             else:
-                job.lease, job.lease_until, job.started = claim.lease, until, True
-                task = asyncio.create_task(self._run(job), name=f"deliver:{job.delivery.id}")
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                job.lease, job.lease_until = claim.lease, until
+                claimed.append(job)
+        return claimed
+
+    def _admit(
+        self, job: _Job, writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]], now: float
+    ) -> bool:
+        """Into its lane and sending (True), parked with its lease let go
+        (True), or False: its lane is full and its target answers, so wait."""
+        admission = self._lanes.admit(job.lane)
+        if admission is Admission.WAIT:
+            return False
+        if admission is Admission.PARK:
+            if job.lease is not None:
+                writes.leases.append(job.lease)
+            settled.append((job, self._park(writes, job, now)))
+            return True
+        job.admitted = job.started = True
+        task = asyncio.create_task(self._run(job), name=f"deliver:{job.delivery.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def _admit_waiting(
+        self, waiting: deque[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]]
+    ) -> None:
+        """Deliveries for full lanes whose target answers (or has not yet
+        had the time to): in order, each as soon as its lane has room
+        (milliseconds, for a target that answers), or parked if the lane
+        turns slow meanwhile (within ``slow_after``). Their leases cover it."""
+        while waiting:
+            job = waiting[0]
+            if self._admit(job, writes, settled, self._clock()):
+                waiting.popleft()
+            else:
+                await self._lanes.wait_for_room(job.lane)
 
     # Stages, in the background ---------------------------------------------
 
@@ -540,9 +543,12 @@ class DeliveryPipeline:
     def _park(self, writes: Writes, job: _Job, now: float) -> DeliveryOutcome:
         """Its target's lane is full and slow: wait in the schedule, same
         attempt. The more a lane turns away in a row, the later they come
-        back, about as fast as its slots free up."""
+        back, about as fast as its slots free up (a send's time each, at most
+        the HTTP timeout)."""
         turned_away = self._lanes.parked_in_a_row(job.lane)
-        delay = min(self._timeout * (1 + turned_away / self._lanes.per_target), MAX_PARK_S)
+        took = self._lanes.send_time_s(job.lane)
+        unit = self._timeout if took is None else min(self._timeout, max(took, self._slow_after))
+        delay = min(unit * (1 + turned_away / self._lanes.per_target), MAX_PARK_S)
         due_at = now + delay * (1 + self._jitter * (2 * self._rng() - 1))
         self._wait_in_schedule(writes, job, due_at)
         writes.counts["delivery_parked"] += 1

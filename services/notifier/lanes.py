@@ -19,12 +19,14 @@ slow     its last send took ``slow_after_s`` or more (a   ``per_target``
          timeout), or one in flight is that old
 ======== ================================================ =================
 
-A full lane answers ``WAIT`` when healthy: the caller waits for room, which
-comes within milliseconds, and that is backpressure on a busy target. A full
-lane that is slow or unknown answers ``PARK``: the caller puts the delivery
-aside (the retry schedule) rather than wait behind a target that may never
-answer. ``wait_for_room`` returns as soon as the lane has room *or* turns
-slow, so no caller waits on a hanging target longer than ``slow_after_s``.
+A full lane that is healthy or unknown answers ``WAIT``: the caller waits for
+room, which a target that answers gives within milliseconds (backpressure on
+a busy target, a burst to a new one included). ``wait_for_room`` returns as
+soon as the lane has room *or* turns slow, so no caller waits on a hanging
+target longer than ``slow_after_s``, once. A full lane that is slow answers
+``PARK``: the caller puts the delivery aside (the retry schedule) rather than
+wait behind a target that may never answer; ``send_time_s`` says how long
+its sends take, to space out their return.
 
 Memory is bounded by ``per_target x waves`` deliveries per target. Nothing
 here does I/O; time comes from ``clock`` (monotonic seconds).
@@ -94,7 +96,7 @@ class Lanes:
             lane.admitted += 1
             lane.parked_in_a_row = 0
             return Admission.SEND
-        if state is LaneState.HEALTHY:
+        if state is not LaneState.SLOW:
             return Admission.WAIT
         lane.parked_in_a_row += 1
         return Admission.PARK
@@ -103,10 +105,16 @@ class Lanes:
         """How many deliveries this lane has turned away since it last admitted one."""
         return self._lane(key).parked_in_a_row
 
+    def send_time_s(self, key: Hashable) -> float | None:
+        """How long the lane's last send took (None: none finished yet)."""
+        return self._lane(key).last_send_s
+
     async def wait_for_room(self, key: Hashable) -> None:
-        """Until ``admit(key)`` would not answer WAIT (room, or the lane turned slow)."""
+        """Until the lane is half empty, or turned slow (then ``admit`` parks).
+        Half: the waiting caller then admits a good chunk at once, one claim
+        round trip for many deliveries rather than one each."""
         lane = self._lane(key)
-        while lane.admitted >= self.capacity and self._state(lane) is LaneState.HEALTHY:
+        while lane.admitted > self.capacity // 2 and self._state(lane) is not LaneState.SLOW:
             changed = self._changed
             # The lane turns slow by time alone: look again when its oldest
             # send reaches slow_after_s, even if nothing finishes.

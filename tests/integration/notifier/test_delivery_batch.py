@@ -139,8 +139,8 @@ async def test_a_batch_costs_one_claim_and_its_outcomes_are_written_together(
     outcomes = await asyncio.gather(*futures)
 
     assert {o.kind for o in outcomes} == {OutcomeKind.DELIVERED}
-    # 20 x (SET marker + XADD log + ZREM + HDEL re-checks) + 1 HINCRBY + 1 release
-    assert round_trips == ["pipeline(21)", "pipeline(82)"]
+    # 20 x (SET marker + XADD log) + 1 HINCRBY + 1 release (and the XACKs, given entry ids)
+    assert round_trips == ["pipeline(21)", "pipeline(42)"]
     assert await sending_keys(redis_client, keys) == []
     assert (await redis_client.hget(keys.metrics, "delivered")) == b"20"
     assert await redis_client.xlen(keys.delivered_log) == 20
@@ -157,9 +157,12 @@ async def test_the_same_delivery_twice_in_a_batch_is_sent_once(
 
     assert (first.kind, second.kind) == (OutcomeKind.DELIVERED, OutcomeKind.IN_PROGRESS)
     assert len(receiver.requests) == 1
-    # Delivered: the re-check the copy scheduled is dropped with the outcome.
-    assert await RetrySchedule(redis_client, keys, settings).pending_count() == 0
-    assert (await pipeline.process(delivery, time.time())).kind is OutcomeKind.ALREADY_DELIVERED
+    # The re-check the copy scheduled finds the marker and sends nothing.
+    retries = RetrySchedule(redis_client, keys, settings)
+    assert await retries.move_due(second.due_at, limit=10) == 1
+    ((_, fields),) = await redis_client.xrange(keys.deliveries)
+    recheck = Delivery.model_validate_json(fields[b"__data__"])
+    assert (await pipeline.process(recheck, time.time())).kind is OutcomeKind.ALREADY_DELIVERED
     assert len(receiver.requests) == 1
 
 
@@ -243,10 +246,27 @@ async def test_a_hanging_target_does_not_hold_up_the_batch_nor_the_other_target(
     assert [o.kind for o in await asyncio.gather(*pending)] == [OutcomeKind.DELIVERED] * 3
 
 
+async def test_a_burst_to_a_target_that_answers_waits_for_room_and_parks_nothing(
+    redis_client, keys, settings, receiver, client
+) -> None:
+    settings = settings.model_copy(update={"delivery_target_concurrency": 1})
+    watchlist = batch_watchlist(receiver, ["/hook"])
+    pipeline = DeliveryPipeline(redis_client, keys, settings, [watchlist], client)
+    deliveries = fan_out(alerts_for(3 * pipeline.lanes.capacity), [watchlist], now=time.time())
+
+    outcomes = await pipeline.process_batch(deliveries, time.time())
+
+    assert {o.kind for o in outcomes} == {OutcomeKind.DELIVERED}
+    assert len(receiver.delivered("/hook")) == len(deliveries)
+    assert await redis_client.hget(keys.metrics, "delivery_parked") is None
+
+
 async def test_a_full_lane_of_a_slow_target_parks_the_rest_in_the_schedule(
     redis_client, keys, settings, receiver
 ) -> None:
-    settings = settings.model_copy(update={"delivery_target_concurrency": 1})
+    # A send in flight for half the HTTP timeout marks the target slow.
+    settings = settings.model_copy(
+        update={"delivery_target_concurrency": 1, "webhook_timeout_s": 0.4})
     watchlist = batch_watchlist(receiver, ["/slow"])
     stuck = asyncio.Event()
 
@@ -255,17 +275,17 @@ async def test_a_full_lane_of_a_slow_target_parks_the_rest_in_the_schedule(
         return delivered_now(delivery, target, http, now)
 
     pipeline = DeliveryPipeline(redis_client, keys, settings, [watchlist], None, send=send)  # type: ignore[arg-type]
-    capacity = pipeline.lanes.capacity  # 4 waves of 1 while the target is unknown
+    capacity = pipeline.lanes.capacity  # 4 waves of 1
     deliveries = fan_out(alerts_for(capacity + 2), [watchlist], now=time.time())
+    futures = await pipeline.submit(deliveries, time.time())  # waits until the lane is slow
     now = time.time()
-    futures = await pipeline.submit(deliveries, now)
 
     parked = [f.result() for f in futures if f.done()]
     assert [o.kind for o in parked] == [OutcomeKind.PARKED] * 2
     # the more a lane turns away in a row, the later they come back
     timeout = settings.webhook_timeout_s
-    assert now + 2 * timeout * 0.9 <= parked[0].due_at <= now + 2 * timeout * 1.1
-    assert now + 3 * timeout * 0.9 <= parked[1].due_at <= now + 3 * timeout * 1.1
+    assert now + 2 * timeout * 0.8 <= parked[0].due_at <= now + 2 * timeout * 1.1
+    assert now + 3 * timeout * 0.8 <= parked[1].due_at <= now + 3 * timeout * 1.1
     waiting = await redis_client.hgetall(keys.retry_payloads)
     assert {Delivery.model_validate_json(p).attempt for p in waiting.values()} == {1}
     assert await redis_client.hget(keys.metrics, "delivery_parked") == b"2"

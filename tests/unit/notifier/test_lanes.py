@@ -26,13 +26,17 @@ async def finished_send(lanes: Lanes, key: str, clock: Clock, seconds: float) ->
         sent()
 
 
-async def test_an_unknown_lane_admits_its_capacity_then_parks() -> None:
+async def test_a_new_lane_admits_its_capacity_then_waits_until_its_sends_turn_slow() -> None:
     clock = Clock()
     lane = lanes(clock)
-    assert [lane.admit("a") for _ in range(5)] == [Admission.SEND] * 4 + [Admission.PARK]
-    assert lane.state("a") is LaneState.UNKNOWN
-    assert lane.parked_in_a_row("a") == 1
+    assert [lane.admit("a") for _ in range(5)] == [Admission.SEND] * 4 + [Admission.WAIT]
+    assert lane.state("a") is LaneState.UNKNOWN  # no send has answered yet
     assert lane.admit("b") is Admission.SEND  # another target is not affected
+    async with lane.slot("a"):
+        clock.now += 1.0  # a send in flight for slow_after_s: the target may hang
+        assert lane.state("a") is LaneState.SLOW
+        assert lane.admit("a") is Admission.PARK
+        assert lane.parked_in_a_row("a") == 1
 
 
 async def test_a_healthy_full_lane_asks_to_wait_then_admits_when_one_leaves() -> None:
@@ -46,10 +50,12 @@ async def test_a_healthy_full_lane_asks_to_wait_then_admits_when_one_leaves() ->
 
     waiter = asyncio.create_task(lane.wait_for_room("a"))
     await asyncio.sleep(0)
-    assert not waiter.done()
+    lane.leave("a")
+    await asyncio.sleep(0)
+    assert not waiter.done()  # room for one: the waiter waits for half the lane
     lane.leave("a")
     await asyncio.wait_for(waiter, 1)
-    assert lane.admit("a") is Admission.SEND
+    assert [lane.admit("a") for _ in range(3)] == [Admission.SEND] * 2 + [Admission.WAIT]
 
 
 async def test_a_slow_send_makes_the_lane_slow_and_small_until_a_fast_one() -> None:
