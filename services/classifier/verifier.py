@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-
 from watchfloor.services.classifier.features import ItemFeatures
 from watchfloor.shared.errors import ConfigError
 

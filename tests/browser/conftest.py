@@ -53,17 +53,17 @@ watchlists:
 
 # Invented articles (no real news text in the repo).
 MISSILE = {
-    "title": "North Korea fires ballistic missile into sea off east coast",
-    "text": "North Korea fired a short-range ballistic missile into the sea off its east coast "
-            "on Monday, South Korea's military said, the second launch this month.",
+    "title": "Pyongyang launches solid-fuel missile toward eastern waters",
+    "text": "The North's army launched a solid-fuel missile toward its eastern waters early "
+            "on Monday, according to the joint chiefs in Seoul, the second launch this month.",
     "url": "https://news.example.org/2026/11/dprk-missile-east-coast",
     "source": "Example Wire", "published_at": "2026-11-30T06:10:00Z",
 }
 MISSILE_AGAIN = {  # a second version of the same story, from another outlet
-    "title": "North Korea fires ballistic missile into sea off its east coast",
-    "text": "North Korea fired a short-range ballistic missile into the sea off its east coast "
-            "on Monday, South Korea's military said, the second launch this month. Japan said "
-            "the missile landed outside its exclusive economic zone.",
+    "title": "Pyongyang launches solid-fuel missile toward its eastern waters",
+    "text": "The North's army launched a solid-fuel missile toward its eastern waters early "
+            "on Monday, according to the joint chiefs in Seoul, the second launch this month. "
+            "Tokyo lodged a protest.",
     "url": "https://other.example.net/world/dprk-launch",
     "source": "Other Daily", "published_at": "2026-11-30T06:40:00Z",
 }

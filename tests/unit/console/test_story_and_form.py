@@ -82,7 +82,7 @@ def test_an_alert_held_back_by_the_throttle_is_shown_on_its_version() -> None:
 def test_the_form_refuses_a_target_at_an_internal_address_like_the_api() -> None:
     from watchfloor.shared.addresses import AddressPolicy
 
-    targets = "- {type: webhook, url: 'http://169.254.169.254/latest', secret: '%s'}" % SECRET
+    targets = f"- {{type: webhook, url: 'http://169.254.169.254/latest', secret: '{SECRET}'}}"
     _, state = validate(form(id="a", name="A", tags_any=["missile_test"], targets=targets),
                         known_tags=TAGS, existing=None, addresses=AddressPolicy())
     assert "link-local" in state.errors["targets"]
