@@ -48,7 +48,7 @@ watchlists:
 
 WIRE_HEADLINE = "North Korea fires ballistic missile into the sea"
 WIRE_TEXT = (
-    "North Korea fired a short-range ballistic missile into the sea off its east coast "
+    "North Korea launched a short-range missile that splashed down off its eastern shore "
     "on {day}, South Korea's military said, the latest in a series of weapons tests "
     "that have raised tension in the region."
 )

@@ -97,7 +97,7 @@ async def test_empty_batch(index: StoryIndex) -> None:
 
 
 LAUNCH = (
-    "Northland fired a short-range ballistic missile into the sea off its east coast "
+    "Northland launched a short-range missile that splashed down off its eastern shore "
     "on {day}, the military of its southern neighbour said, in the latest of a series "
     "of weapons tests that have raised tension in the region."
 )

@@ -131,7 +131,7 @@ def test_figures_conflict_only_when_both_sides_have_their_own() -> None:
 # The repeat-launch case (issue 11): one wire headline, two launches.
 LAUNCH_TITLE = "Northland fires ballistic missile into the sea"
 LAUNCH_TEXT = (
-    "Northland fired a short-range ballistic missile into the sea off its east coast "
+    "Northland launched a short-range missile that splashed down off its eastern shore "
     "on {day}, the military of its southern neighbour said, in the latest of a series "
     "of weapons tests that have raised tension in the region."
 )
