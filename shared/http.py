@@ -4,9 +4,14 @@ every Watchfloor API answers with."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from redis.exceptions import RedisError
 
 
 def parse_retry_after(value: str | None, *, now: float, cap: float) -> float | None:
@@ -42,3 +47,25 @@ def error_body(message: str, problems: list[dict[str, Any]] | None = None) -> di
     if problems:
         error["problems"] = problems
     return {"error": error}
+
+
+def storage_error_route(
+    respond: Callable[[Request, Exception], Response],
+) -> type[APIRoute]:
+    """A FastAPI route class that answers ``respond(request, error)`` when a
+    handler meets a Redis error, instead of a plain 500: the APIs and the
+    console say "storage unavailable, nothing was changed" each in their form."""
+
+    class StorageErrorRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+            handler = super().get_route_handler()
+
+            async def handle(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except RedisError as exc:
+                    return respond(request, exc)
+
+            return handle
+
+    return StorageErrorRoute

@@ -28,12 +28,14 @@ latency. Loopback only; every phase is bounded by ``--timeout``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,34 +75,41 @@ SUMMARY = {
 }
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    tags = sorted(known_tag_ids())
+@contextlib.contextmanager
+def bench_redis(args: argparse.Namespace) -> Iterator[tuple[Path, str]]:
+    """A scratch folder and the Redis of the run: --redis-url, else
+    $WATCHFLOOR_REDIS_URL, else a private server stopped at the end."""
     with tempfile.TemporaryDirectory(prefix="watchfloor-bench-") as tmp:
         workdir = Path(tmp)
-        server = None
         redis_url = args.redis_url or os.environ.get("WATCHFLOOR_REDIS_URL")
-        if not redis_url:
-            server = LocalRedisServer(workdir / "redis", persist=False).start()
-            redis_url = server.url
-        reps: list[dict[str, Any]] = []
-        relays: list[dict[str, Any]] = []
+        if redis_url:
+            yield workdir, redis_url
+            return
+        server = LocalRedisServer(workdir / "redis", persist=False).start()
         try:
-            with ReceiverProcess(workdir, _secret()) as receiver:
-                for rep in range(args.repeat):
-                    prefix = f"bench-{int(time.time())}-{rep}"
-                    source, burst, paced = bench_inputs(args.articles, args.paced_articles, prefix)
-                    stack = Stack(redis_url, prefix, receiver, workdir, tags)
-                    try:
-                        figures = run_repetition(stack, burst, paced, args.paced_rate, args.timeout)
-                    finally:
-                        figures_exit = stack.stop(args.graceful_timeout)
-                    figures["worker_exit_s_after_sigterm"] = figures_exit
-                    reps.append(figures)
-                    relays.append(measure_relay(redis_url, [json.dumps(a).encode() for a in burst],
-                                                RELAY_MESSAGES))
+            yield workdir, server.url
         finally:
-            if server:
-                server.stop()
+            server.stop()
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    tags = sorted(known_tag_ids())
+    reps: list[dict[str, Any]] = []
+    relays: list[dict[str, Any]] = []
+    with bench_redis(args) as (workdir, redis_url), \
+            ReceiverProcess(workdir, _secret()) as receiver:
+        for rep in range(args.repeat):
+            prefix = f"bench-{int(time.time())}-{rep}"
+            source, burst, paced = bench_inputs(args.articles, args.paced_articles, prefix)
+            stack = Stack(redis_url, prefix, receiver, workdir, tags)
+            try:
+                figures = run_repetition(stack, burst, paced, args.paced_rate, args.timeout)
+            finally:
+                figures_exit = stack.stop(args.graceful_timeout)
+            figures["worker_exit_s_after_sigterm"] = figures_exit
+            reps.append(figures)
+            relays.append(measure_relay(redis_url, [json.dumps(a).encode() for a in burst],
+                                        RELAY_MESSAGES))
     summary = {name: median_min([_dig(r, path) for r in reps]) for name, path in SUMMARY.items()}
     relay_rates = [r["messages_per_s"] for r in relays]
     relay = {"messages_per_s": median_min(relay_rates), "runs": relays}
@@ -131,28 +140,18 @@ def run_single_posts(args: argparse.Namespace) -> dict[str, Any]:
     from watchfloor.services.bench.single_posts import flood
 
     count = int(args.single_posts_rate * args.single_posts_seconds)
-    with tempfile.TemporaryDirectory(prefix="watchfloor-bench-") as tmp:
-        workdir = Path(tmp)
-        server = None
-        redis_url = args.redis_url or os.environ.get("WATCHFLOOR_REDIS_URL")
-        if not redis_url:
-            server = LocalRedisServer(workdir / "redis", persist=False).start()
-            redis_url = server.url
+    with bench_redis(args) as (workdir, redis_url), \
+            ReceiverProcess(workdir, _secret()) as receiver:
+        prefix = f"bench-{int(time.time())}-posts"
+        source, articles, _ = bench_inputs(count, 0, prefix)
+        stack = Stack(redis_url, prefix, receiver, workdir, sorted(known_tag_ids()))
         try:
-            with ReceiverProcess(workdir, _secret()) as receiver:
-                prefix = f"bench-{int(time.time())}-posts"
-                source, articles, _ = bench_inputs(count, 0, prefix)
-                stack = Stack(redis_url, prefix, receiver, workdir, sorted(known_tag_ids()))
-                try:
-                    stack.wait_ready()
-                    cpu0 = snapshot(stack.pids())
-                    result = asyncio.run(flood(stack.url, articles, args.single_posts_rate))
-                    cpu1 = snapshot(stack.pids())
-                finally:
-                    stack.stop(args.graceful_timeout)
+            stack.wait_ready()
+            cpu0 = snapshot(stack.pids())
+            result = asyncio.run(flood(stack.url, articles, args.single_posts_rate))
+            cpu1 = snapshot(stack.pids())
         finally:
-            if server:
-                server.stop()
+            stack.stop(args.graceful_timeout)
     result["cpu_ms_per_request"] = ms_per_item(cpu0, cpu1, count)
     return {"input": source, "single_posts": result}
 

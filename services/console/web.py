@@ -28,7 +28,6 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -80,6 +79,7 @@ from watchfloor.services.notifier.silences import story_of
 from watchfloor.services.notifier.story_throttle import throttled_alerts
 from watchfloor.services.watchlists.api import WatchlistStorage
 from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.shared.http import storage_error_route
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.schemas import Alert
@@ -139,22 +139,12 @@ def utc_text(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
-class _ConsoleRoute(APIRoute):
+def _storage_unavailable(request: Request, exc: Exception) -> Response:
     """Redis down: a page saying so (503), nothing changed."""
-
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RedisError as exc:
-                log.warning("console_storage_unavailable", path=request.url.path, error=str(exc))
-                return PlainTextResponse(
-                    "Watchfloor's storage (Redis) is not answering; nothing was changed. "
-                    "Try again in a moment.", status_code=503, headers={"Retry-After": "5"})
-
-        return handle
+    log.warning("console_storage_unavailable", path=request.url.path, error=str(exc))
+    return PlainTextResponse(
+        "Watchfloor's storage (Redis) is not answering; nothing was changed. "
+        "Try again in a moment.", status_code=503, headers={"Retry-After": "5"})
 
 
 def _environment() -> Environment:
@@ -196,7 +186,8 @@ class Console:
         self._closing = asyncio.Event()
         self._env = _environment()
         self._static = _static_files()
-        self.router = APIRouter(include_in_schema=False, route_class=_ConsoleRoute)
+        self.router = APIRouter(include_in_schema=False,
+                                route_class=storage_error_route(_storage_unavailable))
         self._routes()
 
     async def close(self) -> None:

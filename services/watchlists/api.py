@@ -34,10 +34,8 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Security
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
-from redis.exceptions import RedisError
 from watchfloor.services.targets import carry_over, redacted
 from watchfloor.services.targets.base import ADDRESS_POLICY
 from watchfloor.services.watchlists.model import (
@@ -45,7 +43,7 @@ from watchfloor.services.watchlists.model import (
     error_message,
     field_location,
 )
-from watchfloor.shared.http import error_body
+from watchfloor.shared.http import error_body, storage_error_route
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.request_body import (
     BoundedWork,
@@ -164,24 +162,10 @@ def _validation_problems(exc: ValidationError) -> list[dict[str, Any]]:
     return problems
 
 
-class _StorageErrorRoute(APIRoute):
-    """Redis down: 503 with a message about watchlists, nothing changed."""
-
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RedisError as exc:
-                log.warning("watchlist_storage_unavailable", error=str(exc))
-                return _error(
-                    503,
-                    "watchlist storage is unavailable, nothing was changed: retry later",
-                    headers={"Retry-After": "5"},
-                )
-
-        return handle
+def _storage_unavailable(_request: Request, exc: Exception) -> Response:
+    log.warning("watchlist_storage_unavailable", error=str(exc))
+    return _error(503, "watchlist storage is unavailable, nothing was changed: retry later",
+                  headers={"Retry-After": "5"})
 
 
 # --- routes -----------------------------------------------------------------------
@@ -206,7 +190,7 @@ def create_watchlist_router(
         prefix="/v1/watchlists",
         tags=["watchlists"],
         dependencies=[Depends(require_token(settings))],
-        route_class=_StorageErrorRoute,
+        route_class=storage_error_route(_storage_unavailable),
     )
 
     def file_conflict(watchlist_id: str, action: str) -> JSONResponse:
