@@ -48,10 +48,13 @@ class LocalRedisServer:
     """A redis-server child process on 127.0.0.1:<free port>."""
 
     def __init__(self, data_dir: Path, *, port: int | None = None, persist: bool = True,
-                 prefer_path: bool = False) -> None:
+                 prefer_path: bool = False, fsync_always: bool = False) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.persist = persist
+        # appendfsync always: every write is on disk before Redis answers, so
+        # even a SIGKILL keeps all that was acknowledged (slower; the chaos suite)
+        self.fsync_always = fsync_always
         self.binary = find_redis_server(prefer_path)
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -68,6 +71,8 @@ class LocalRedisServer:
         ]
         if self.persist:
             args += ["--appendonly", "yes", "--save", "60 1000"]
+            if self.fsync_always:
+                args += ["--appendfsync", "always"]
         else:
             args += ["--appendonly", "no", "--save", ""]
         self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -96,6 +101,13 @@ class LocalRedisServer:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
+        self._proc = None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown save, like a crashed host; ``start()`` brings it back."""
+        if self._proc and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
         self._proc = None
 
     def __enter__(self) -> LocalRedisServer:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import httpx
 import redis
 from watchfloor.services.bench.proc_cpu import ms_per_item, snapshot
 from watchfloor.services.bench.receiver_proc import Received, ReceiverProcess
+from watchfloor.services.bench.worker_proc import WorkerProcess
+from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared import pipeline
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_replies import as_str
@@ -84,19 +85,19 @@ class Phase:
 
 
 class Stack:
-    """Three worker processes on ``prefix``, posting to the bench receiver."""
+    """Three worker processes on ``prefix``, posting to the bench receiver (the
+    chaos suite passes its in-process ``WebhookReceiver``)."""
 
-    def __init__(self, redis_url: str, prefix: str, receiver: ReceiverProcess, workdir: Path,
-                 tags: list[str], extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, redis_url: str, prefix: str, receiver: ReceiverProcess | WebhookReceiver,
+                 workdir: Path, tags: list[str], extra_env: dict[str, str] | None = None) -> None:
         self.redis_url = redis_url
         self.keys = Keys(prefix)
         self.receiver = receiver
-        watchlists = workdir / f"watchlists-{prefix}.yaml"
-        watchlists.write_text(WATCHLIST % (json.dumps(tags), receiver.url(), SECRET))
+        self.watchlists_file = workdir / f"watchlists-{prefix}.yaml"
+        self.watchlists_file.write_text(WATCHLIST % (json.dumps(tags), receiver.url(), SECRET))
         self.port = free_port()
-        self._logs = {name: workdir / f"{prefix}-{name}.log" for name in WORKERS}
-        env = {**os.environ, "WATCHFLOOR_REDIS_URL": redis_url, "WATCHFLOOR_KEY_PREFIX": prefix,
-               "WATCHFLOOR_WATCHLISTS_FILE": str(watchlists),
+        env = {"WATCHFLOOR_REDIS_URL": redis_url, "WATCHFLOOR_KEY_PREFIX": prefix,
+               "WATCHFLOOR_WATCHLISTS_FILE": str(self.watchlists_file),
                "WATCHFLOOR_HTTP_PORT": str(self.port),
                "WATCHFLOOR_LOG_LEVEL": "WARNING", "WATCHFLOOR_LOG_FORMAT": "json",
                "WATCHFLOOR_MAX_BATCH_ARTICLES": str(BATCH),
@@ -104,10 +105,8 @@ class Stack:
                "WATCHFLOOR_TARGET_ALLOWLIST": "127.0.0.1/32", **(extra_env or {})}
         self.health = {name: free_port() for name in WORKERS}
         self.procs = {
-            name: subprocess.Popen(
-                [sys.executable, "-m", "watchfloor.services.cli.main", "worker", name],
-                env={**env, "WATCHFLOOR_HEALTH_PORT": str(self.health[name])}, stdout=subprocess.DEVNULL,
-                stderr=open(self._logs[name], "wb"))  # noqa: SIM115 - lives as long as the worker
+            name: WorkerProcess(name, {**env, "WATCHFLOOR_HEALTH_PORT": str(self.health[name])},
+                                workdir, f"-{prefix}").start()
             for name in WORKERS
         }
         self.redis = redis.Redis.from_url(redis_url)
@@ -120,28 +119,33 @@ class Stack:
     def pids(self) -> dict[str, int | None]:
         local = Path(f"/proc/{self.redis_pid}").exists()
         return {**{n: p.pid for n, p in self.procs.items()},
-                "redis": self.redis_pid if local else None, "receiver": self.receiver.pid}
+                "redis": self.redis_pid if local else None,
+                "receiver": getattr(self.receiver, "pid", None)}
+
+    def ready(self, name: str) -> bool:
+        """The worker's /readyz is 200 (its groups exist and its subscribers
+        run) and, for ingest, the API answers."""
+        probes = [f"http://127.0.0.1:{self.health[name]}/readyz"]
+        if name == "ingest":
+            probes.append(f"{self.url}/healthz")
+        try:
+            return all(httpx.get(url, timeout=1).status_code == 200 for url in probes)
+        except httpx.HTTPError:
+            return False
 
     def wait_ready(self, timeout: float = 60) -> None:
-        """The API answers and every worker's /readyz is 200 (its groups exist
-        and its subscribers run)."""
+        """Until every worker is ``ready``."""
         deadline = time.monotonic() + timeout
-        probes = [f"{self.url}/healthz"] + [f"http://127.0.0.1:{port}/readyz"
-                                            for port in self.health.values()]
         while time.monotonic() < deadline:
-            if any(p.poll() is not None for p in self.procs.values()):
+            if not all(p.alive() for p in self.procs.values()):
                 raise SystemExit(f"a worker exited during start-up:\n{self.log_tails()}")
-            try:
-                if all(httpx.get(url, timeout=1).status_code == 200 for url in probes):
-                    return
-            except httpx.HTTPError:
-                pass
+            if all(self.ready(name) for name in self.procs):
+                return
             time.sleep(0.1)
         raise SystemExit(f"the workers did not start in {timeout:.0f} s:\n{self.log_tails()}")
 
     def log_tails(self, chars: int = 1500) -> str:
-        return "\n".join(f"[{name}] {path.read_text(errors='replace')[-chars:]}"
-                         for name, path in self._logs.items() if path.exists())
+        return "\n".join(f"[{name}] {proc.log_tail(chars)}" for name, proc in self.procs.items())
 
     def busy(self) -> bool:
         """Anything left to do: lag or pending on a group, or a retry waiting."""
@@ -194,11 +198,12 @@ class Stack:
         """SIGTERM every worker; kill what has not ended after ``timeout``.
         Returns each worker's seconds to exit (None: it had to be killed)."""
         started = time.monotonic()
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.terminate()
+        for worker in self.procs.values():
+            if worker.alive():
+                worker.proc.terminate()
         exits: dict[str, float | None] = {}
-        for name, proc in self.procs.items():
+        for name, worker in self.procs.items():
+            proc = worker.proc
             try:
                 proc.wait(max(0.1, timeout - (time.monotonic() - started)))
                 exits[name] = round(time.monotonic() - started, 2)

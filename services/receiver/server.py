@@ -38,6 +38,12 @@ class WebhookReceiver:
     ``plan(path, [503, 503, 200])`` makes the next requests on ``path`` get
     those statuses in turn (then 200). ``secrets`` maps path -> whsec_ secret
     used to verify signatures.
+
+    Faults (the chaos suite): ``stop()`` then ``start()`` takes it down and
+    back on the same port (a request on a connection kept alive across the
+    stop is dropped unanswered, as a gone server would); ``hang()`` makes it
+    read each request and never answer until ``answer()``, when those
+    connections are closed unanswered (counted in ``hung``).
     """
 
     host: str = "127.0.0.1"
@@ -48,9 +54,12 @@ class WebhookReceiver:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _cond: threading.Condition = field(init=False)
     _server: ThreadingHTTPServer | None = None
+    hung: int = 0
+    _answering: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition(self._lock)
+        self._answering.set()
 
     def start(self) -> WebhookReceiver:
         receiver = self
@@ -62,6 +71,10 @@ class WebhookReceiver:
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
+                if self.server is not receiver._server or not receiver._answering.is_set():
+                    receiver._hold_unanswered()
+                    self.close_connection = True
+                    return
                 status = receiver._record(self.path, dict(self.headers.items()), body)
                 payload = b'{"ok":true}' if status < 300 else b'{"error":"planned"}'
                 self.send_response(status)
@@ -90,6 +103,21 @@ class WebhookReceiver:
 
     def url(self, path: str = "/hook") -> str:
         return f"http://{self.host}:{self.port}{path}"
+
+    def hang(self) -> None:
+        """From now on accept and read requests but never answer them."""
+        self._answering.clear()
+
+    def answer(self) -> None:
+        """Answer again; the requests held by ``hang`` are dropped unanswered."""
+        self._answering.set()
+
+    def _hold_unanswered(self) -> None:
+        if self._answering.is_set():
+            return  # a request on a connection of a stopped server: dropped at once
+        with self._lock:
+            self.hung += 1
+        self._answering.wait()
 
     def plan(self, path: str, statuses: list[int]) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import redis
+from watchfloor.services.bench.worker_proc import WorkerProcess, worker_env
 from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Article, ClassifiedArticle
 from watchfloor.shared.streams.codec import decode
@@ -20,7 +21,6 @@ from tests.integration.faults import (
     publish_articles,
     write_watchlists,
 )
-from tests.integration.processes import WorkerProcess, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CLASSIFIER_GROUP = stage("classify").group

@@ -8,6 +8,7 @@ import time
 
 import pytest
 import redis
+from watchfloor.services.bench.worker_proc import WorkerProcess, worker_env
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_server import LocalRedisServer
 
@@ -18,7 +19,6 @@ from tests.integration.faults import (
     publish_articles,
     write_watchlists,
 )
-from tests.integration.processes import WorkerProcess, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -10,10 +10,10 @@ import time
 
 import httpx
 import pytest
+from watchfloor.services.bench.worker_proc import LOOPBACK_ALLOWLIST
 from watchfloor.shared.redis_server import free_port
 
 from tests.integration.faults import SECRET, write_watchlists
-from tests.integration.processes import LOOPBACK_ALLOWLIST
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from watchfloor.services.bench.worker_proc import WorkerProcess, worker_env
 from watchfloor.shared.redis_server import free_port
 from watchfloor.shared.settings import Settings
-
-from tests.integration.processes import WorkerProcess, worker_env
 
 pytestmark = [
     pytest.mark.integration,

@@ -1,4 +1,6 @@
-"""Worker processes for fault tests: real `watchfloor worker` processes."""
+"""Real ``watchfloor worker`` processes, as an orchestrator runs them: the
+bench's stack, the chaos suite and the fault tests start, SIGKILL, restart
+and stop them through ``WorkerProcess``."""
 
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ class WorkerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "watchfloor.services.cli.main", "worker", self.name],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        """Start (or, after ``kill``/``stop``, start again: same settings, log appended)."""
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "watchfloor.services.cli.main", "worker", self.name],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
         return self
 
     @property
