@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo console test bench train eval lint clean
+.PHONY: install demo console test bench chaos train eval lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m watchfloor.services.bench
+
+# Faults under a steady load (the receiver down for a full minute); one JSON
+# line, exit 1 if anything owed was lost or a webhook-id arrived twice
+chaos: $(STAMP)
+	$(BIN)/python -m watchfloor.services.chaos --receiver-down-s 60
 
 # Rebuild the learned verifier from services/training/labels and ../shared/data
 train: $(STAMP)

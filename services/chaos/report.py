@@ -1,0 +1,96 @@
+"""The chaos run's figures, from what was owed, what the receiver got and
+when each fault happened. Pure: no processes, no clocks."""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the receiver got: its webhook-id, when, signature checked, answer."""
+
+    webhook_id: str | None
+    received_at: float
+    verified: bool | None
+    status: int
+
+    @property
+    def delivered(self) -> bool:
+        return self.status < 300 and self.verified is True
+
+
+@dataclass(frozen=True)
+class FaultWindow:
+    """A fault from ``began`` until ``ended`` (unix seconds), with what it found."""
+
+    name: str
+    began: float
+    ended: float
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def first_delivered(received: Sequence[Received]) -> dict[str, float]:
+    """webhook-id -> when it was first delivered."""
+    first: dict[str, float] = {}
+    for r in received:
+        if r.delivered and r.webhook_id is not None and r.webhook_id not in first:
+            first[r.webhook_id] = r.received_at
+    return first
+
+
+def fault_figures(windows: Sequence[FaultWindow], received: Sequence[Received],
+                  owed: Mapping[str, str], accepted_at: Mapping[str, float],
+                  started: float) -> dict[str, dict[str, Any]]:
+    """Per fault: when (``at_s`` from the start), how long it lasted, the time
+    to recover (first delivery after it ended) and to catch up (every delivery
+    owed for the articles accepted since the previous fault ended, up to the
+    end of this one, has arrived; None if some never did)."""
+    first = first_delivered(received)
+    deliveries = sorted(r.received_at for r in received if r.delivered)
+    out: dict[str, dict[str, Any]] = {}
+    previous_end = started
+    for window in windows:
+        after = next((t for t in deliveries if t >= window.ended), None)
+        segment = [wid for wid, article in owed.items()
+                   if previous_end < accepted_at.get(article, float("inf")) <= window.ended]
+        arrived = [first.get(wid) for wid in segment]
+        caught_up = None
+        if all(t is not None for t in arrived):
+            caught_up = round(max([t - window.ended for t in arrived] + [0.0]), 2)
+        out[window.name] = {
+            "at_s": round(window.began - started, 1),
+            "lasted_s": round(window.ended - window.began, 2),
+            "recovery_s": round(after - window.ended, 2) if after is not None else None,
+            "caught_up_s": caught_up,
+            "owed_in_segment": len(segment),
+            **window.detail,
+        }
+        previous_end = window.ended
+    return out
+
+
+def summary(*, articles_in: int, owed: Mapping[str, str], received: Sequence[Received],
+            windows: Sequence[FaultWindow], accepted_at: Mapping[str, float],
+            started: float) -> dict[str, Any]:
+    """The counts and the verdict: passed when something was owed, nothing
+    owed is missing and no webhook-id was delivered twice."""
+    counts = collections.Counter(r.webhook_id for r in received if r.delivered)
+    delivered = set(counts)
+    lost = set(owed) - delivered
+    duplicates = sum(n - 1 for n in counts.values())
+    return {
+        "articles_in": articles_in,
+        "alerts_expected": len(owed),
+        "delivered": len(delivered & set(owed)),
+        "duplicates": duplicates,
+        "lost": len(lost),
+        "unexpected": len(delivered - set(owed)),
+        "unverified": sum(1 for r in received if r.verified is not True),
+        "faults": fault_figures(windows, received, owed, accepted_at, started),
+        "lost_ids": sorted(lost)[:10],
+        "passed": bool(owed) and not lost and duplicates == 0,
+    }

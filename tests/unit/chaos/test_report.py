@@ -1,0 +1,58 @@
+"""The chaos run's count: lost, duplicates and recovery from what arrived."""
+
+from __future__ import annotations
+
+from watchfloor.services.chaos.report import FaultWindow, Received, summary
+
+OWED = {"msg_a": "art-1", "msg_b": "art-2", "msg_c": "art-3"}
+ACCEPTED = {"art-1": 100.0, "art-2": 104.0, "art-3": 111.0}
+FAULT = FaultWindow("receiver_down", began=105.0, ended=110.0)
+
+
+def test_every_owed_delivery_once_passes_and_recovery_counts_from_the_fault_end() -> None:
+    received = [
+        Received("msg_a", 101.0, True, 200),
+        Received("msg_b", 105.5, None, 0),  # not answered: not delivered
+        Received("msg_b", 112.5, True, 200),
+        Received("msg_c", 111.5, True, 200),
+    ]
+    result = summary(articles_in=3, owed=OWED, received=received, windows=[FAULT],
+                     accepted_at=ACCEPTED, started=95.0)
+    assert (result["delivered"], result["lost"], result["duplicates"]) == (3, 0, 0)
+    assert result["passed"] is True
+    fault = result["faults"]["receiver_down"]
+    assert fault["recovery_s"] == 1.5  # msg_c, the first delivery after 110
+    assert fault["caught_up_s"] == 2.5  # msg_b, owed for an article accepted before the end
+    assert fault["owed_in_segment"] == 2
+    assert fault["at_s"] == 10.0 and fault["lasted_s"] == 5.0
+
+
+def test_a_webhook_id_delivered_twice_or_missing_fails() -> None:
+    received = [
+        Received("msg_a", 101.0, True, 200),
+        Received("msg_a", 107.0, True, 200),
+        Received("msg_b", 112.0, True, 200),
+    ]
+    result = summary(articles_in=3, owed=OWED, received=received, windows=[FAULT],
+                     accepted_at=ACCEPTED, started=95.0)
+    assert (result["duplicates"], result["lost"], result["lost_ids"]) == (1, 1, ["msg_c"])
+    assert result["passed"] is False
+    assert result["faults"]["receiver_down"]["caught_up_s"] == 2.0
+
+
+def test_an_unverified_or_refused_request_is_not_a_delivery() -> None:
+    received = [
+        Received("msg_a", 101.0, False, 200),  # bad signature
+        Received("msg_b", 102.0, True, 503),
+        Received("msg_c", 112.0, True, 200),
+    ]
+    result = summary(articles_in=3, owed=OWED, received=received, windows=[FAULT],
+                     accepted_at=ACCEPTED, started=95.0)
+    assert result["lost"] == 2 and result["unverified"] == 1 and not result["passed"]
+    assert result["faults"]["receiver_down"]["caught_up_s"] is None
+
+
+def test_nothing_owed_is_not_a_pass() -> None:
+    result = summary(articles_in=0, owed={}, received=[], windows=[], accepted_at={},
+                     started=0.0)
+    assert result["passed"] is False
