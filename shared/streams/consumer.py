@@ -83,6 +83,13 @@ def _tolerant_parser(model: type[BaseModel]) -> Callable[..., Awaitable[Any]]:
     return parse
 
 
+async def _whole_message(msg: RedisStreamMessage) -> RedisStreamMessage:
+    """The handlers take the message itself (its entry ids and decoded
+    entries); the broker runs them without dependency injection, which would
+    resolve a message parameter in a worker thread on every call."""
+    return msg
+
+
 def _split(msg: RedisStreamMessage, consumer: StreamConsumer[M]) -> tuple[list[Incoming[M]], list[DeadLetter]]:
     raw = msg.raw_message
     good: list[Incoming[M]] = []
@@ -137,6 +144,7 @@ def attach_consumer(
             polling_interval=settings.poll_interval_ms,
         ),
         parser=parser,
+        decoder=_whole_message,
         title=f"{consumer.group}:{consumer.stream}:read",
         **acks,
     )
@@ -149,16 +157,17 @@ def attach_consumer(
             polling_interval=max(settings.poll_interval_ms, 500),
         ),
         parser=parser,
+        decoder=_whole_message,
         title=f"{consumer.group}:{consumer.stream}:reclaim",
         **acks,
     )
 
     @reader
-    async def read_batch(body: Any, msg: RedisStreamMessage) -> None:
+    async def read_batch(msg: RedisStreamMessage) -> None:
         await _process(redis(), keys, consumer, msg)
 
     @reclaimer
-    async def reclaim_one(body: Any, msg: RedisStreamMessage) -> None:
+    async def reclaim_one(msg: RedisStreamMessage) -> None:
         deliveries = await msg.get_delivery_count()
         if deliveries > settings.max_deliveries:
             raw = msg.raw_message

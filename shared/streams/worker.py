@@ -254,6 +254,9 @@ def build_broker(settings: Settings) -> RedisBroker:
         logger=FastStreamLogger(),
         # per-message "Received"/"Processed" lines at DEBUG: they cost throughput
         log_level=logging.DEBUG,
+        # Handlers take the message itself (streams/consumer.py): no
+        # dependency injection, so no thread hop per call.
+        apply_types=False,
     )
 
 
