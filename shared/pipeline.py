@@ -67,6 +67,13 @@ STAGES: tuple[Stage, ...] = (
     Stage("deliver", worker="notifier", input="deliveries", group="delivery"),
 )
 
+#: Streams read back after every group has acknowledged them (the console's
+#: article history, story versions and watchlist trials read "classified"):
+#: kept to ``stream_maxlen``. The other consumed streams are work queues that
+#: nothing reads twice: the maintenance loop trims them to what some group
+#: still needs.
+KEPT_STREAMS: tuple[str, ...] = ("classified",)
+
 # In start-up order (``watchfloor up`` and the demo run them all in one process).
 WORKERS: tuple[Worker, ...] = (
     Worker("ingest", "watchfloor.services.ingest.app:ingest_parts"),
@@ -96,6 +103,11 @@ def worker_names() -> list[str]:
 def consumed(keys: Keys) -> list[tuple[str, str]]:
     """(stream, consumer group) for every stage that reads a stream, in order."""
     return [s.reads(keys) for s in STAGES if s.input is not None]
+
+
+def kept_streams(keys: Keys) -> set[str]:
+    """The consumed streams kept to ``stream_maxlen`` (see ``KEPT_STREAMS``)."""
+    return {keys.stream(name) for name in KEPT_STREAMS}
 
 
 def streams(keys: Keys) -> list[str]:

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     poll_interval_ms: int = Field(100, ge=10)
     reclaim_idle_ms: int = Field(30_000, ge=100)  # well above batch handling time
     max_deliveries: int = Field(5, ge=1)  # then the entry goes to dead letters
-    stream_maxlen: int = Field(100_000, ge=100)  # trimmed only below acked entries
+    # the classified stream (the console reads it back); the work queues keep
+    # only what a group still needs (pipeline.KEPT_STREAMS). Trimmed only below acked entries.
+    stream_maxlen: int = Field(100_000, ge=100)
     maintenance_interval_s: float = Field(5.0, gt=0)
     consumer_name: str | None = None  # default: host-pid
     graceful_timeout_s: float = Field(15.0, gt=0)

@@ -56,16 +56,18 @@ async def acknowledged_floor(redis: Redis, stream: str) -> str | None:
 
 
 async def trim_acknowledged(redis: Redis, stream: str, maxlen: int) -> int:
-    """Keep at most ``maxlen`` entries, but never drop one a group has not acked."""
+    """Keep at most ``maxlen`` entries, but never drop one a group has not acked.
+    ``maxlen`` 0: keep only what some group still needs (a work queue)."""
     length = await redis.xlen(stream)
     if length <= maxlen:
         return 0
     floor = await acknowledged_floor(redis, stream)
     if floor is None:
         return 0
-    newest = await redis.xrevrange(stream, count=maxlen)
-    keep_from = as_str(newest[-1][0])
-    min_id = min(floor, keep_from, key=_id_tuple)
+    min_id = floor
+    if maxlen:
+        newest = await redis.xrevrange(stream, count=maxlen)
+        min_id = min(floor, as_str(newest[-1][0]), key=_id_tuple)
     return int(await redis.xtrim(stream, minid=min_id, approximate=False))
 
 

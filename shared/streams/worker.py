@@ -6,8 +6,9 @@
 - if Redis loses a group (restart without persistence, FLUSHALL), FastStream
   stops the subscriber and asks the app to exit with code 0; ``WorkerApp``
   turns that into: re-create the group, restart the subscriber, keep going;
-- a maintenance loop trims consumed streams below what every group acked and
-  forgets dead consumers that hold nothing;
+- a maintenance loop trims consumed streams below what every group acked
+  (work queues to that, kept streams to ``stream_maxlen``) and forgets dead
+  consumers that hold nothing;
 - SIGTERM: FastStream lets in-flight handlers finish (graceful_timeout);
   fetched-but-unstarted entries stay pending and are reclaimed elsewhere.
 """
@@ -28,6 +29,7 @@ from faststream.redis import RedisBroker
 from watchfloor.shared.health import HealthServer, WorkerState
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import FastStreamLogger, get_logger
+from watchfloor.shared.pipeline import kept_streams
 from watchfloor.shared.redis_client import redis_client
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import StreamConsumer, attach_consumer
@@ -237,8 +239,11 @@ class WorkerApp(FastStream):
                 await sub.start()
                 log.warning("subscriber_restarted", subscriber=str(getattr(sub, "title_", "")))
         idle_ms = max(10 * settings.reclaim_idle_ms, 60_000)
+        kept = kept_streams(self.runtime.keys)
         for stream, group in self.consumed:
-            trimmed = await trim_acknowledged(redis, stream, settings.stream_maxlen)
+            # A work queue keeps only what a group still needs (pipeline.KEPT_STREAMS).
+            maxlen = settings.stream_maxlen if stream in kept else 0
+            trimmed = await trim_acknowledged(redis, stream, maxlen)
             if trimmed:
                 log.info("stream_trimmed", stream=stream, removed=trimmed)
             for name in await forget_dead_consumers(

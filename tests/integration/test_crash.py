@@ -84,7 +84,9 @@ def test_sigterm_stops_cleanly_and_the_rest_is_finished_by_a_new_copy(
 ):
     receiver.secrets = {"/alerts": SECRET}
     client = redis.Redis.from_url(redis_url)
-    extra = {"watchlists_file": str(write_watchlists(tmp_path)), "batch_size": "25"}
+    # no trimming meanwhile: the articles queue is read back to see what was acknowledged
+    extra = {"watchlists_file": str(write_watchlists(tmp_path)), "batch_size": "25",
+             "maintenance_interval_s": "600"}
     env = lambda name: {**worker_env(redis_url, key_prefix, name, **extra),  # noqa: E731
                         "RECEIVER": receiver.url("")}
     total = 400

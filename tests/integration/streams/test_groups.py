@@ -67,3 +67,13 @@ async def test_idle_consumers_without_pending_entries_are_forgotten(redis_client
     assert removed == ["idle-empty"]
     names = {c["name"].decode() for c in await redis_client.xinfo_consumers(stream, "g")}
     assert names == {"holder", "me"}
+
+
+async def test_trim_of_a_work_queue_keeps_only_what_a_group_still_needs(redis_client, keys):
+    stream = keys.articles
+    await ensure_group(redis_client, stream, "g")
+    ids = [await redis_client.xadd(stream, {"n": i}) for i in range(50)]
+    read = await redis_client.xreadgroup("g", "c", {stream: ">"}, count=30)
+    await redis_client.xack(stream, "g", *[e[0] for e in read[0][1]][:20])
+    assert await trim_acknowledged(redis_client, stream, maxlen=0) == 20
+    assert [e[0] for e in await redis_client.xrange(stream)] == ids[20:]  # pending and unread

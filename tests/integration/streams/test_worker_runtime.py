@@ -73,6 +73,37 @@ async def test_poison_entries_go_to_dead_letters_and_work_goes_on(settings, keys
     assert pending["pending"] == 0
 
 
+async def test_maintenance_trims_a_work_queue_and_keeps_the_classified_record(
+        settings, keys, redis_client):
+    async def nothing_to_do(batch):
+        return []
+
+    def parts(runtime):
+        return WorkerParts("both", consumers=[
+            StreamConsumer(keys.articles, "g", Article, nothing_to_do),
+            StreamConsumer(keys.classified, "g", ClassifiedArticle, nothing_to_do),
+        ])
+
+    for i in range(5):
+        article = Article(id=f"a{i}", title="calm")
+        await redis_client.xadd(keys.articles, encode(article))
+        await redis_client.xadd(keys.classified, encode(ClassifiedArticle(
+            article=article, classification=Classification(classifier_version="fake-1"))))
+    app = create_worker_app(settings, [parts])
+    async with running(app):
+        async def all_acked() -> bool:
+            for stream in (keys.articles, keys.classified):
+                (group,) = await redis_client.xinfo_groups(stream)
+                if group["pending"] or group["lag"]:
+                    return False
+            return True
+
+        await wait_until(all_acked, what="both streams read and acknowledged")
+        await app.maintain_once()
+    assert await redis_client.xlen(keys.articles) == 0  # a work queue: nothing left to do
+    assert await redis_client.xlen(keys.classified) == 5  # what the console reads back
+
+
 async def test_entries_pending_on_a_dead_consumer_are_reclaimed(settings, keys, redis_client):
     await redis_client.xgroup_create(keys.articles, CLASSIFIER_GROUP, id="0", mkstream=True)
     await redis_client.xadd(keys.articles, encode(Article(id="orphan", title="left behind")))
@@ -81,10 +112,11 @@ async def test_entries_pending_on_a_dead_consumer_are_reclaimed(settings, keys, 
 
     async with running(make_app(settings)):
         async def reclaimed() -> bool:
-            return await classified_ids(redis_client, keys) == ["orphan"]
-        await wait_until(reclaimed, timeout=15, what="orphan reclaimed")
-        pending = await redis_client.xpending(keys.articles, CLASSIFIER_GROUP)
-        assert pending["pending"] == 0
+            # acknowledged once the handler has returned, just after it published
+            pending = await redis_client.xpending(keys.articles, CLASSIFIER_GROUP)
+            return pending["pending"] == 0
+        await wait_until(reclaimed, timeout=15, what="orphan reclaimed and acknowledged")
+        assert await classified_ids(redis_client, keys) == ["orphan"]
 
 
 async def test_entry_delivered_too_often_is_dead_lettered(settings, keys, redis_client):
