@@ -100,6 +100,21 @@ class Keys:
         """Hash: delivery id -> delivery JSON waiting for its retry."""
         return f"{self.prefix}:retry:payload"
 
+    # Paused targets (services/notifier/target_pauses.py)
+    @property
+    def targets_failing(self) -> str:
+        """Hash: "<watchlist>/<target>" -> when its current run of failed attempts began."""
+        return f"{self.prefix}:targets:failing"
+
+    @property
+    def targets_paused(self) -> str:
+        """Hash: "<watchlist>/<target>" -> why and since when it is paused."""
+        return f"{self.prefix}:targets:paused"
+
+    def held_deliveries(self, target: str) -> str:
+        """Hash: delivery id -> delivery JSON, held while the target is paused."""
+        return f"{self.prefix}:targets:held:{target}"
+
     @property
     def watchlists(self) -> str:
         """Hash: watchlist id -> watchlist JSON (those managed through the API)."""

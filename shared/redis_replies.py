@@ -8,7 +8,11 @@ a client built otherwise gives str. These accept both.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def as_str(value: bytes | str) -> str:
@@ -20,3 +24,15 @@ def as_str(value: bytes | str) -> str:
 def as_str_dict(raw: Mapping[Any, Any]) -> dict[str, str]:
     """A hash reply (HGETALL) with its fields and values as text."""
     return {as_str(k): as_str(v) for k, v in raw.items()}
+
+
+def parse_json_hash(raw: Mapping[Any, Any], model: type[M]) -> dict[str, M]:
+    """A hash of JSON values (HGETALL) as models by field; a value that does
+    not parse is left out (a broken entry must not stop the others)."""
+    parsed = {}
+    for key, value in raw.items():
+        try:
+            parsed[as_str(key)] = model.model_validate_json(value)
+        except ValidationError:
+            continue
+    return parsed

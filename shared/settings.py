@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(32, ge=1)
     # sends in flight to one target: a hanging target holds at most these of the above
     delivery_target_concurrency: int = Field(8, ge=1)
+    # a target that has failed every attempt for this long is paused: its
+    # deliveries are held until resumed (0: never pause)
+    target_pause_after_s: float = Field(24 * 3600, ge=0)
     retry_poll_interval_s: float = Field(0.2, gt=0)
     watchlists_refresh_s: float = Field(2.0, gt=0)  # how soon API changes reach notifiers
 

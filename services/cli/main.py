@@ -28,6 +28,7 @@ _COMMAND_MODULES = (
     "demo",
     "replay",
     "deliveries",
+    "targets",
     "console", "labels",
 )
 

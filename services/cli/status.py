@@ -7,6 +7,7 @@ import json
 
 from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
 from watchfloor.services.ingest.feed_poller import feed_states
+from watchfloor.services.notifier.target_pauses import paused_targets
 from watchfloor.shared.streams.status import format_status, pipeline_status
 
 
@@ -17,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Print, per stream, its length and for each consumer group the lag "
             "(entries not yet read), pending (read, not acknowledged) and consumers; "
-            "then dead letters, scheduled retries, failed deliveries and counters."
+            "then dead letters, scheduled retries, failed deliveries, paused targets and counters."
         ),
     )
     add_settings_flags(parser)
@@ -29,6 +30,7 @@ def _run(args: argparse.Namespace) -> int:
     async def collect(redis, keys) -> dict:  # type: ignore[no-untyped-def]
         status = await pipeline_status(redis, keys)
         status["feeds"] = await feed_states(redis, keys)
+        status["paused_targets"] = [p.as_dict() for p in await paused_targets(redis, keys)]
         return status
 
     status = run_on_redis(settings_from_args(args), collect)

@@ -77,8 +77,10 @@ from watchfloor.services.console.watchlist_form import (
 )
 from watchfloor.services.notifier.silences import story_of
 from watchfloor.services.notifier.story_throttle import throttled_alerts
+from watchfloor.services.notifier.target_pauses import PausedTarget, paused_targets, resume_target
 from watchfloor.services.watchlists.api import WatchlistStorage
 from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.http import storage_error_route
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
@@ -485,9 +487,24 @@ class Console:
         @self._reads("/watchlists")
         async def watchlists(request: Request, viewer: Viewer) -> Response:
             now = datetime.now(UTC)
+            paused: dict[str, list[PausedTarget]] = {}
+            for target in await paused_targets(self._redis, self._keys):
+                paused.setdefault(target.watchlist_id, []).append(target)
             return self._page(request, "watchlists.html", viewer,
                               watchlists=self._all_watchlists(await self._watchlists.list()),
-                              silences=await self._actions.silences(now))
+                              silences=await self._actions.silences(now), paused=paused)
+
+        @self._writes("/watchlists/{watchlist_id}/targets/{target}/resume")
+        async def resume(request: Request, viewer: Viewer, form: FormData, watchlist_id: str,
+                         target: str) -> Response:
+            try:
+                moved = await resume_target(self._redis, self._keys, watchlist_id, target)
+            except InvalidInput as exc:
+                return self._page(request, "message.html", viewer, status=409,
+                                  title="Not resumed", message=str(exc), link="/watchlists")
+            log.info("target_resumed", watchlist_id=watchlist_id, target=target,
+                     user=viewer.account.name, deliveries=moved)
+            return self._back(form, "/watchlists")
 
         @self._reads("/watchlists/new")
         async def new_watchlist(request: Request, viewer: Viewer) -> Response:

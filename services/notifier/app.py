@@ -22,6 +22,7 @@ from watchfloor.services.notifier.alerting import AlertRaiser
 from watchfloor.services.notifier.delivery import DeliveryPipeline
 from watchfloor.services.notifier.retry import RetrySchedule
 from watchfloor.services.notifier.story_throttle import StoryThrottle
+from watchfloor.services.notifier.target_pauses import REFRESH_S as PAUSES_REFRESH_S
 from watchfloor.services.notifier.targets import make_http_client
 from watchfloor.services.watchlists.configured import open_watchlists_file, watchlist_tags
 from watchfloor.services.watchlists.file import WatchlistsFile
@@ -99,6 +100,11 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
             acks=DELIVER.reads(keys), refresh_watchlists=active.refresh,
         )
         await active.refresh()
+        await sending.pipeline.refresh_paused()
+
+    async def refresh_paused() -> None:
+        if sending.pipeline is not None:
+            await sending.pipeline.refresh_paused()
 
     async def stop() -> None:
         pipeline, sending.pipeline = sending.pipeline, None
@@ -123,6 +129,7 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         periodic=[
             Periodic("retry_mover", settings.retry_poll_interval_s, move_due_retries),
             Periodic("watchlists_reload", settings.watchlists_refresh_s, active.refresh),
+            Periodic("paused_targets_reload", PAUSES_REFRESH_S, refresh_paused),
         ],
     )
 

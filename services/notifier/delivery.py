@@ -2,6 +2,8 @@
 
 1. resolve  its target by (watchlist id, target name) in the loaded watchlists
             (``directory``); gone → failed "permanent: target_removed"
+   hold     its target paused (failed every attempt for a day) → held
+            for the resume, unattempted (``target_pauses``)
 2. claim    for the whole batch in one round trip: delivered marker set →
             skip; lease held by another copy → a re-check is scheduled
             ("in_progress"); else the lease is ours
@@ -16,7 +18,8 @@
 5. record   delivered → marker + log + counter; retry → the next attempt in
             the schedule, or, past it, failed "exhausted: <reason>"; give up
             → failed "permanent: <reason>"; together with the outcome, the
-            stream entry is acknowledged and the lease released
+            stream entry is acknowledged, the lease released and the
+            target's run of failures extended (maybe pausing it) or ended
 
 ``submit`` runs 1-3 for a batch of the deliveries stream and returns, so the
 next batch is read at once and a slow target delays only its own lane. An
@@ -67,6 +70,7 @@ from watchfloor.services.notifier.lanes import Admission, Lanes
 from watchfloor.services.notifier.policy import DeliveryResult, Verdict
 from watchfloor.services.notifier.rate_limits import RateLimits
 from watchfloor.services.notifier.retry import RetrySchedule, next_due
+from watchfloor.services.notifier.target_pauses import PausedTargets
 from watchfloor.services.targets import Target, rate_of, target_names
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.keys import Keys
@@ -81,6 +85,7 @@ from watchfloor.shared.streams.metrics import (
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
+    from redis.asyncio.client import Pipeline
 
 log = get_logger(__name__)
 
@@ -109,6 +114,7 @@ class OutcomeKind(StrEnum):
     PARKED = "parked"  # its target's lane was full and slow: waits in the schedule
     HANDED_BACK = "handed_back"  # not sent (closing, or its lease ran short): due at once
     RATE_LIMITED = "rate_limited"  # over its target's rate_per_s: waits in the schedule
+    HELD = "held"  # its target is paused: waits, unattempted, until it is resumed
 
 
 @dataclass(frozen=True)
@@ -205,6 +211,7 @@ class DeliveryPipeline:
         self._state = DeliveryState(redis, keys, settings, acks=acks)
         self._writer = OutcomeWriter(self._state)
         self._retries = RetrySchedule(redis, keys, settings)
+        self._pauses = PausedTargets(redis, keys, pause_after_s=settings.target_pause_after_s)
         self._settings = settings
         self._directory = TargetDirectory(watchlists)
         self._client = client
@@ -238,6 +245,10 @@ class DeliveryPipeline:
         in-flight deliveries included: each resolves its target when it is sent)."""
         self._directory = TargetDirectory(watchlists)
 
+    async def refresh_paused(self) -> None:
+        """Re-read which targets are paused (``target_pauses``): a periodic job."""
+        await self._pauses.refresh()
+
     def lease_seconds(self) -> int:
         """A lease covers the waves of a full lane, one attempt and recording."""
         return max(MIN_LEASE_S, math.ceil(self._timeout * (LANE_WAVES + 1) + RECORD_MARGIN_S))
@@ -268,8 +279,9 @@ class DeliveryPipeline:
         writes = Writes()
         settled: list[tuple[_Job, DeliveryOutcome]] = []
         try:
+            resolved = await self._resolve_all(jobs, writes, settled, now)
             live = self._within_rates(
-                await self._resolve_all(jobs, writes, settled, now), writes, settled, now
+                self._hold_paused(resolved, writes, settled, now), writes, settled, now
             )
             waiting: deque[_Job] = deque()
             for job in await self._claim(live, writes, settled, now):
@@ -428,6 +440,7 @@ class DeliveryPipeline:
                 log.error("delivery_send_error", error=repr(exc), **_log_context(job.delivery))
                 result = DeliveryResult(Verdict.RETRY, "internal_error")
             sent()
+            writes.ops.append(self._attempt_recorder(job, result, now))
             WEBHOOK_REQUEST.labels(target.type, result.verdict.value).observe(
                 max(0.0, self._monotonic() - started))
         return self._record(writes, job, target, result, self._clock())
@@ -519,6 +532,38 @@ class DeliveryPipeline:
         log.info("delivery_in_progress_elsewhere", recheck_at=due_at,
                  **_log_context(job.delivery))
         return DeliveryOutcome(OutcomeKind.IN_PROGRESS, due_at=due_at)
+
+    def _hold_paused(
+        self, jobs: list[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]],
+        now: float,
+    ) -> list[_Job]:
+        """Those whose target is not paused; the others are held for its
+        resume: not attempted, not dropped (``target_pauses``; one resumed
+        since we last looked gets its delivery back as a retry due now)."""
+        kept = []
+        for job in jobs:
+            if not self._pauses.is_paused(*job.lane):
+                kept.append(job)
+                continue
+            delivery = job.delivery
+            self._ack(writes, job)
+            writes.ops.append(lambda pipe, d=delivery: self._pauses.queue_hold(pipe, d, now=now))
+            writes.counts["delivery_held"] += 1
+            log.info("delivery_held_target_paused", **_log_context(delivery))
+            settled.append((job, DeliveryOutcome(OutcomeKind.HELD)))
+        return kept
+
+    def _attempt_recorder(
+        self, job: _Job, result: DeliveryResult, now: float
+    ) -> Callable[[Pipeline], None]:
+        """The attempt's mark on its target's failing run (and maybe its pause)."""
+        ok = result.verdict is Verdict.DELIVERED
+        watchlist_id, target_name = job.lane
+
+        def record(pipe: Pipeline) -> None:
+            self._pauses.queue_attempt(pipe, watchlist_id, target_name, ok=ok, now=now,
+                                       reason=result.reason)
+        return record
 
     def _within_rates(
         self, jobs: list[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]],

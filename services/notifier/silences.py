@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
-from watchfloor.shared.redis_replies import as_str
+from watchfloor.shared.redis_replies import parse_json_hash
 from watchfloor.shared.schemas import Alert, Article
 
 if TYPE_CHECKING:
@@ -62,13 +62,7 @@ def silenced(alert: Alert, silences: Silences, now: datetime) -> str | None:
 
 
 def parse_silences(raw: Mapping[bytes | str, bytes | str]) -> dict[str, Silence]:
-    parsed = {}
-    for key, value in raw.items():
-        try:
-            parsed[as_str(key)] = Silence.model_validate_json(value)
-        except ValidationError:
-            continue  # a broken entry silences nothing
-    return parsed
+    return parse_json_hash(raw, Silence)  # a broken entry silences nothing
 
 
 async def read_silences(redis: aioredis.Redis, keys: Keys) -> Silences:

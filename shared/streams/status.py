@@ -91,6 +91,13 @@ def format_status(status: dict[str, Any]) -> str:
             + (f", {feed['consecutive_failures']} failure(s): {feed.get('last_error')}"
                if int(feed.get("consecutive_failures") or 0) else "")
         )
+    for paused in status.get("paused_targets", []):
+        lines.append(
+            f"PAUSED target {paused['watchlist_id']} {paused['target']}: since "
+            f"{paused['paused_at']}, last {paused['last_reason'] or '?'}, "
+            f"{paused['held_deliveries']} deliveries held "
+            f"(`watchfloor targets resume {paused['watchlist_id']} {paused['target']}`)"
+        )
     if status["metrics"]:
         lines.append("counters:            " + ", ".join(
             f"{k}={v}" for k, v in sorted(status["metrics"].items())))

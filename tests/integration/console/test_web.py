@@ -14,6 +14,8 @@ from watchfloor.services.console.history import history_stream
 from watchfloor.services.ingest.api import create_api
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
 from watchfloor.services.notifier.alerting import AlertRaiser
+from watchfloor.services.notifier.delivery import fan_out
+from watchfloor.services.notifier.target_pauses import PausedTargets
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.services.watchlists.store import WatchlistStore
 from watchfloor.shared.pipeline import stage
@@ -182,3 +184,32 @@ async def test_a_draft_without_id_or_name_can_be_tried_but_not_saved(sign_in, re
     assert saved.status_code == 422 and await redis_client.hlen(keys.watchlists) == 0
     bad_days = await editor.post("/watchlists/save", name="X", days="365", action="try")
     assert bad_days.status_code == 422 and "from 1 to 90" in bad_days.text
+
+
+async def test_a_paused_target_is_shown_and_an_editor_resumes_it(sign_in, redis_client,
+                                                                 keys) -> None:
+    store = WatchlistStore(redis_client, keys, known_tags=TAGS)
+    await store.put(Watchlist(id="m", name="M", match={"tags_any": ["missile_test"]}, targets=[
+        {"type": "webhook", "url": "https://hooks.example.org/m", "secret": SECRET}]))
+    pauses = PausedTargets(redis_client, keys, pause_after_s=60)
+    waiting = fan_out([alert(watchlist="m")], [await store.get("m")], now=time.time())[0]
+    async with redis_client.pipeline(transaction=True) as pipe:
+        for now in (1_000.0, 1_061.0):  # a minute of failures: paused
+            pauses.queue_attempt(pipe, "m", "webhook-1", ok=False, now=now, reason="http_502")
+        pauses.queue_hold(pipe, waiting, now=1_062.0)
+        await pipe.execute()
+
+    viewer, editor = await sign_in("viewer"), await sign_in("editor")
+    seen = (await viewer.client.get("/watchlists")).text
+    shown = (await editor.client.get("/watchlists")).text
+    resumed = await editor.post("/watchlists/m/targets/webhook-1/resume")
+    again = await editor.post("/watchlists/m/targets/webhook-1/resume")
+
+    assert "Paused:" in seen and "1 alert waiting" in seen and "http_502" in seen
+    assert "Resume webhook-1" not in seen  # a viewer cannot
+    assert 'action="/watchlists/m/targets/webhook-1/resume"' in shown
+    assert resumed.status_code == 303
+    assert [f[b"__data__"] for _, f in await redis_client.xrange(keys.deliveries)] == [
+        waiting.model_dump_json().encode()]
+    assert again.status_code == 409 and "is not paused" in again.text
+    assert "Paused:" not in (await editor.client.get("/watchlists")).text
