@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install demo console test bench chaos train eval lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml deploy/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c deploy/constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)

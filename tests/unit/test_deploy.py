@@ -166,8 +166,8 @@ def test_compose_file_matches_the_compose_spec():
 
 def test_dockerfile_caches_dependencies_and_checks_health():
     text = (DEPLOY / "Dockerfile").read_text()
-    deps, code = text.index("COPY pyproject.toml"), text.index("COPY services")
-    assert deps < text.index("pip install -r") < code
+    deps, code = text.index("COPY pyproject.toml deploy/constraints.txt"), text.index("COPY services")
+    assert deps < text.index("pip install -c constraints.txt -r") < code
     assert "--no-deps" in text[code:]
     assert re.search(r"^HEALTHCHECK .*/livez", text, re.M | re.S)
     assert not re.search(r"^FROM .*:latest", text, re.M)
