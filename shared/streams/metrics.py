@@ -50,6 +50,9 @@ COUNTERS: dict[str, tuple[str, str]] = {
     "delivery_parked": ("deliveries_parked", "Deliveries sent back to wait: their target's lane was full"),
     "delivery_handed_back": ("deliveries_handed_back",
                              "Deliveries handed back unsent (shutdown, or a lease too short)"),
+    "delivery_held": ("deliveries_held", "Deliveries held: their target is paused"),
+    "delivery_rate_limited": ("deliveries_rate_limited",
+                              "Deliveries sent back to wait: over their target's rate_per_s"),
     "dead_letters": ("dead_letters", "Stream entries moved to the dead-letter stream"),
     "feed_polls": ("feed_polls", "Feed fetches attempted"),
     "feed_items_new": ("feed_items_new", "New articles found in feeds"),
@@ -155,8 +158,11 @@ class _Snapshot(Collector):
             ("retry_scheduled_deliveries", "retries_scheduled", "Deliveries waiting for a retry"),
             ("failed_delivery_entries", "failed_deliveries",
              "Deliveries given up, kept for inspection and replay (bounded)"),
+            ("targets_paused", "targets_paused",
+             "Targets paused after failing every attempt for TARGET_PAUSE_AFTER_S"),
         ):
-            yield GaugeMetricFamily(f"watchfloor_{name}", help_text, value=self.status[key])
+            yield GaugeMetricFamily(f"watchfloor_{name}", help_text,
+                                    value=self.status.get(key, 0))
         yield from counter_families(self.status["metrics"])
 
 

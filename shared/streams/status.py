@@ -58,6 +58,7 @@ async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
         "retries_scheduled": await redis.zcard(keys.retry_schedule),
         "failed_deliveries": await redis.xlen(keys.failed_deliveries),
         "delivered": await redis.xlen(keys.delivered_log),
+        "targets_paused": await redis.hlen(keys.targets_paused),
         "metrics": metrics,
     }
 

@@ -19,6 +19,8 @@ from watchfloor.services.notifier.targets import make_http_client
 from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.streams.codec import decode
+from watchfloor.shared.streams.metrics import render_metrics
+from watchfloor.shared.streams.status import pipeline_status
 
 from tests.integration.notifier.test_delivery import watchlist_for
 from tests.unit.notifier.factories import make_alert
@@ -96,6 +98,8 @@ async def test_a_day_of_failures_pauses_the_target_and_its_alerts_wait_for_the_r
     assert (paused.watchlist_id, paused.target, paused.held) == (watchlist.id, "webhook-1", 0)
     assert paused.pause.reason == "http_503"
     assert paused.failing_since.timestamp() == pytest.approx(clocks.now - DAY - 60, abs=1)
+    metrics = render_metrics(await pipeline_status(redis_client, keys)).decode()
+    assert "\nwatchfloor_targets_paused 1.0\n" in metrics  # operators can alert on it
 
     await pipe.refresh_paused()  # the notifier's periodic job
     held = [delivery_n(watchlist, n) for n in (4, 5)]
