@@ -52,6 +52,7 @@ def fault_figures(windows: Sequence[FaultWindow], received: Sequence[Received],
     first = first_delivered(received)
     deliveries = sorted(r.received_at for r in received if r.delivered)
     out: dict[str, dict[str, Any]] = {}
+    seen: collections.Counter[str] = collections.Counter()
     previous_end = started
     for window in windows:
         after = next((t for t in deliveries if t >= window.ended), None)
@@ -61,7 +62,9 @@ def fault_figures(windows: Sequence[FaultWindow], received: Sequence[Received],
         caught_up = None
         if all(t is not None for t in arrived):
             caught_up = round(max([t - window.ended for t in arrived] + [0.0]), 2)
-        out[window.name] = {
+        seen[window.name] += 1  # a fault given twice: kill_notifier, kill_notifier_2
+        name = window.name if seen[window.name] == 1 else f"{window.name}_{seen[window.name]}"
+        out[name] = {
             "at_s": round(window.began - started, 1),
             "lasted_s": round(window.ended - window.began, 2),
             "recovery_s": round(after - window.ended, 2) if after is not None else None,

@@ -56,3 +56,12 @@ def test_nothing_owed_is_not_a_pass() -> None:
     result = summary(articles_in=0, owed={}, received=[], windows=[], accepted_at={},
                      started=0.0)
     assert result["passed"] is False
+
+
+def test_a_fault_given_twice_is_reported_twice() -> None:
+    again = FaultWindow("receiver_down", began=120.0, ended=121.0)
+    received = [Received(wid, 125.0, True, 200) for wid in OWED]
+    result = summary(articles_in=3, owed=OWED, received=received, windows=[FAULT, again],
+                     accepted_at=ACCEPTED, started=95.0)
+    assert list(result["faults"]) == ["receiver_down", "receiver_down_2"]
+    assert result["faults"]["receiver_down_2"]["recovery_s"] == 4.0
