@@ -5,6 +5,7 @@ faults one after another, then a drain and the count."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from watchfloor.services.bench.inputs import pool_articles, real_pool, sample_ar
 from watchfloor.services.bench.pipeline_run import SECRET, Stack
 from watchfloor.services.chaos.expected import distinct_by_content, owed_deliveries
 from watchfloor.services.chaos.faults import Fault, Targets
-from watchfloor.services.chaos.load import SteadyLoad
+from watchfloor.services.chaos.load import Accepted, SteadyLoad
 from watchfloor.services.chaos.report import FaultWindow, Received, summary
 from watchfloor.services.classifier.factory import build_classifier
 from watchfloor.services.classifier.taxonomy import known_tag_ids
@@ -57,7 +58,8 @@ class Plan:
         }
 
     def articles_needed(self) -> int:
-        seconds = self.warmup_s + sum(f.hold_s + self.settle_s + 5 for f in self.faults)
+        seconds = self.warmup_s + sum(f.hold_s + self.settle_s + (15 if f.ready else 5)
+                                      for f in self.faults)
         return int(self.rate * seconds) + 1
 
 
@@ -79,47 +81,44 @@ def received_from(receiver: WebhookReceiver) -> list[Received]:
 
 
 def run(plan: Plan, settings: Settings) -> dict[str, Any]:
-    started = time.time()
-    with tempfile.TemporaryDirectory(prefix="watchfloor-chaos-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="watchfloor-chaos-") as tmp, \
+            contextlib.ExitStack() as cleanup:
         workdir = Path(tmp)
-        prefix = f"chaos-{int(started)}"
+        prefix = f"chaos-{int(time.time())}"
         articles = chaos_articles(plan.articles_needed(), prefix)
-        redis_server = LocalRedisServer(workdir / "redis", persist=True, fsync_always=True).start()
-        receiver = WebhookReceiver(secrets={RECEIVER_PATH: SECRET}).start()
+        redis_server = cleanup.enter_context(
+            LocalRedisServer(workdir / "redis", persist=True, fsync_always=True))
+        receiver = cleanup.enter_context(WebhookReceiver(secrets={RECEIVER_PATH: SECRET}))
+        cleanup.callback(receiver.answer)  # let held requests go before the workers stop
         stack = Stack(redis_server.url, prefix, receiver, workdir, sorted(known_tag_ids()),
                       extra_env=plan.worker_env())
-        targets = Targets(stack, redis_server, receiver)
-        try:
-            stack.wait_ready()
-            load = SteadyLoad(stack.url, articles, plan.rate).start()
-            started = time.time()
-            time.sleep(plan.warmup_s)
-            windows = []
-            for fault in plan.faults:
-                windows.append(_inject(fault, targets))
-                time.sleep(plan.settle_s)
-            record = load.stop()
-            owed = _owed(stack, record.accepted, articles, settings)
-            _drain(receiver, owed, plan.drain_timeout_s)
-            result = summary(
-                articles_in=len(record.accepted), owed=owed, received=received_from(receiver),
-                windows=windows, accepted_at={a.article_id: a.accepted_at for a in record.accepted},
-                started=started)
-            result["load"] = {"rate_per_s": plan.rate, "post_retries": record.retries,
-                              "not_accepted": record.given_up,
-                              "input_duplicates": len(record.input_duplicates)}
-            result["settings"] = {"redis": "appendonly yes, appendfsync always",
-                                  "retry_schedule_s": plan.retry_schedule_s,
-                                  "reclaim_idle_ms": plan.reclaim_idle_ms}
-            result["seconds"] = round(time.time() - started, 1)
-            if not result["passed"]:
-                result["worker_logs"] = stack.log_tails(600)
-            return result
-        finally:
-            receiver.answer()
-            stack.stop()
-            receiver.stop()
-            redis_server.stop()
+        cleanup.callback(stack.stop)
+        stack.wait_ready()
+        load = SteadyLoad(stack.url, articles, plan.rate).start()
+        cleanup.callback(load.stop)
+        started = time.time()
+        time.sleep(plan.warmup_s)
+        windows = []
+        for fault in plan.faults:
+            windows.append(_inject(fault, Targets(stack, redis_server, receiver)))
+            time.sleep(plan.settle_s)
+        record = load.stop()
+        owed = _owed(stack, record.accepted, articles, settings)
+        _drain(receiver, owed, plan.drain_timeout_s)
+        result = summary(
+            articles_in=len(record.accepted), owed=owed, received=received_from(receiver),
+            windows=windows, accepted_at={a.article_id: a.accepted_at for a in record.accepted},
+            started=started)
+        result["load"] = {"rate_per_s": plan.rate, "post_retries": record.retries,
+                          "not_accepted": record.given_up,
+                          "input_duplicates": len(record.input_duplicates)}
+        result["settings"] = {"redis": "appendonly yes, appendfsync always",
+                              "retry_schedule_s": plan.retry_schedule_s,
+                              "reclaim_idle_ms": plan.reclaim_idle_ms}
+        result["seconds"] = round(time.time() - started, 1)
+        if not result["passed"]:
+            result["worker_logs"] = stack.log_tails(600)
+        return result
 
 
 def _inject(fault: Fault, targets: Targets) -> FaultWindow:
@@ -136,7 +135,7 @@ def _inject(fault: Fault, targets: Targets) -> FaultWindow:
     return FaultWindow(fault.name, began, ended, detail)
 
 
-def _owed(stack: Stack, accepted: list, articles: list[dict[str, Any]],
+def _owed(stack: Stack, accepted: list[Accepted], articles: list[dict[str, Any]],
           settings: Settings) -> dict[str, str]:
     """The deliveries owed for the accepted articles (classified here, offline)."""
     prepared = {a.id: a for a in map(prepare_article, articles)}
