@@ -18,10 +18,47 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import hiredis
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.connection import parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import DataError
 from watchfloor.shared.settings import Settings
+
+
+class _HiredisPacking:
+    """Commands packed by hiredis, in C. redis-py's asyncio connections pack
+    each argument in Python (about 100 us for a 37-argument EVALSHA here,
+    12 us with hiredis); its blocking client already packs with hiredis."""
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        # "SCRIPT EXISTS": the words of a command name go as separate arguments
+        if isinstance(args[0], str):
+            args = tuple(args[0].encode().split()) + args[1:]
+        elif b" " in args[0]:
+            args = tuple(args[0].split()) + args[1:]
+        args = tuple(bytes(a) if isinstance(a, bytearray | memoryview) else a for a in args)
+        try:
+            return [hiredis.pack_command(args)]
+        except TypeError as exc:  # what redis-py raises for a value it cannot send
+            raise DataError(str(exc)) from exc
+
+
+_PACKED: dict[type, type] = {}
+
+
+def hiredis_packed(connection_class: type[aioredis.Connection]) -> type[aioredis.Connection]:
+    """``connection_class`` (plain, TLS or unix socket) packing with hiredis."""
+    if connection_class not in _PACKED:
+        _PACKED[connection_class] = type(
+            f"HiredisPacked{connection_class.__name__}", (_HiredisPacking, connection_class), {})
+    return _PACKED[connection_class]
+
+
+def connection_class_for(url: str) -> type[aioredis.Connection]:
+    """The connection class redis-py picks for ``url``, packing with hiredis."""
+    return hiredis_packed(parse_url(url).get("connection_class", aioredis.Connection))
 
 
 def _options(
@@ -56,6 +93,7 @@ def redis_client(
         timeout=settings.redis_pool_timeout_s,
         **_options(connect_timeout_s, timeout_s, long_lived),
     )
+    pool.connection_class = hiredis_packed(pool.connection_class)
     return aioredis.Redis.from_pool(pool)
 
 

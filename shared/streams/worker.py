@@ -30,7 +30,7 @@ from watchfloor.shared.health import HealthServer, WorkerState
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import FastStreamLogger, get_logger
 from watchfloor.shared.pipeline import kept_streams
-from watchfloor.shared.redis_client import redis_client
+from watchfloor.shared.redis_client import connection_class_for, redis_client
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import StreamConsumer, attach_consumer
 from watchfloor.shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
@@ -262,6 +262,7 @@ def build_broker(settings: Settings) -> RedisBroker:
         # Handlers take the message itself (streams/consumer.py): no
         # dependency injection, so no thread hop per call.
         apply_types=False,
+        connection_class=connection_class_for(settings.resolved_redis_url),
     )
 
 
