@@ -73,9 +73,10 @@ class Keys:
         return f"{self.prefix}:sending:{delivery_id}"
 
     # Story clustering (near-duplicates) and the per-story alert throttle
-    def story_band(self, band: str) -> str:
-        """The first article whose signature fell into this LSH bucket."""
-        return f"{self.prefix}:story:band:{band}"
+    def story_buckets(self, band: int, generation: int) -> str:
+        """Hash: LSH bucket of band ``band`` -> the first articles that fell
+        into it, for articles indexed in ``generation`` (time // window)."""
+        return f"{self.prefix}:story:buckets:{band}:{generation}"
 
     def story_article(self, article_id: str) -> str:
         """An indexed article: its story id and shingle ids."""

@@ -26,14 +26,20 @@ therefore also checked against the facts that identify an event (figures,
 weekday, date, place, publication time: ``story_facts.different_events``);
 versions that contradict each other there are two stories, however similar.
 
-Redis layout, all under the key prefix, all expiring after the window:
+Redis layout, all under the key prefix:
 
-- ``story:band:<band>:<hash>`` -> ids of the first articles with that band,
-  space-separated, earliest first, at most ``BAND_MEMBERS`` (the earliest
-  stay, so later versions find them; more than one, because a look-alike
-  kept apart as another event must be found by its own later versions).
+- ``story:buckets:<band>:<generation>``: a hash per band and generation
+  (indexing time // window): bucket hash -> ids of the first articles that
+  fell into it, space-separated, earliest first, at most ``BAND_MEMBERS``
+  (the earliest stay, so later versions find them; more than one, because a
+  look-alike kept apart as another event must be found by its own later
+  versions). A lookup reads the current and the previous generation, so a
+  bucket is found for at least a window; each hash expires at the end of
+  the next generation. One field in 16 hashes instead of 16 keys with a TTL
+  each: 10,000 articles take about 11 MB less.
 - ``story:article:<article id>`` -> "<story id> <shingle ids as hex> <facts>",
-  for verifying candidates and handing their story id on.
+  for verifying candidates and handing their story id on; expires after
+  the window.
 """
 
 from __future__ import annotations
@@ -42,8 +48,9 @@ import hashlib
 import random
 import re
 import struct
+import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -261,8 +268,10 @@ def _band_name(band: int, rows: Sequence[int]) -> str:
 # --- Redis keys (to move to shared/keys.py) ------------------------------------
 
 
-def story_band_key(keys: Keys, band: str) -> str:
-    return keys.story_band(band)
+def split_band(band: str) -> tuple[int, str]:
+    """A signature's bucket name "<band>:<hash>" as (band number, hash)."""
+    number, _, digest = band.partition(":")
+    return int(number), digest
 
 
 def story_article_key(keys: Keys, article_id: str) -> str:
@@ -284,34 +293,36 @@ def _parse_record(raw: bytes | str | None) -> _Indexed | None:
     return _Indexed(*decode_record(as_str(raw)))
 
 
-# One command for the whole batch: a pipeline of SETs costs redis-py ~20 us
-# per command to pack, 17 commands per article. Records are set NX: an
-# article indexed meanwhile by another ingest copy keeps that copy's answer.
-# A bucket keeps its earliest claimants: an id is appended while there are
-# fewer than ARGV[2], and the bucket then lives a window from that append.
-# KEYS: the records, then the buckets; ARGV[1]: TTL seconds, ARGV[2]: members
-# per bucket, ARGV[3]: how many KEYS are records, ARGV[i + 3]: value of KEYS[i].
+# One command for the whole batch's writes. Records are set NX: an article
+# indexed meanwhile by another ingest copy keeps that copy's answer. A bucket
+# keeps its earliest claimants: an id is appended while there are fewer than
+# ARGV[2]. KEYS: the records, then the bucket hashes of this generation;
+# ARGV: TTL of a record (s), members per bucket, how many KEYS are records,
+# when the bucket hashes expire (unix s), each record's value, then per
+# bucket claim (the index of its hash in KEYS, the bucket hash, the id).
 _INDEX = """
-local ttl, cap, records = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-for i, key in ipairs(KEYS) do
-  local value = ARGV[i + 3]
-  if i <= records then
-    redis.call('SET', key, value, 'NX', 'EX', ttl)
+local ttl, cap, records, expire_at = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+for i = 1, records do
+  redis.call('SET', KEYS[i], ARGV[4 + i], 'NX', 'EX', ttl)
+end
+for at = 5 + records, #ARGV, 3 do
+  local key, bucket, id = KEYS[tonumber(ARGV[at])], ARGV[at + 1], ARGV[at + 2]
+  local current = redis.call('HGET', key, bucket)
+  if not current then
+    redis.call('HSET', key, bucket, id)
   else
-    local current = redis.call('GET', key)
-    if not current then
-      redis.call('SET', key, value, 'EX', ttl)
-    else
-      local count, present = 0, false
-      for id in string.gmatch(current, '%S+') do
-        count = count + 1
-        if id == value then present = true end
-      end
-      if not present and count < cap then
-        redis.call('SET', key, current .. ' ' .. value, 'EX', ttl)
-      end
+    local count, present = 0, false
+    for member in string.gmatch(current, '%S+') do
+      count = count + 1
+      if member == id then present = true end
+    end
+    if not present and count < cap then
+      redis.call('HSET', key, bucket, current .. ' ' .. id)
     end
   end
+end
+for i = records + 1, #KEYS do
+  redis.call('EXPIREAT', KEYS[i], expire_at)
 end
 return #KEYS
 """
@@ -327,11 +338,13 @@ class StoryIndex:
     a story: the cost is one extra alert, never a lost one.
     """
 
-    def __init__(self, redis: Redis, keys: Keys, params: StoryParams | None = None) -> None:
+    def __init__(self, redis: Redis, keys: Keys, params: StoryParams | None = None,
+                 *, clock: Callable[[], float] = time.time) -> None:
         self._redis = redis
         self._keys = keys
         self._params = params or StoryParams()
         self._index = redis.register_script(_INDEX)
+        self._clock = clock
 
     async def assign(self, articles: list[Article]) -> list[Article]:
         params = self._params
@@ -339,12 +352,12 @@ class StoryIndex:
             signature(a.title, a.text, params.max_text_words, at=a.published_at or a.ingested_at)
             for a in articles
         ]
-        claimants = await self._claimants(signatures)
+        generation = int(self._clock()) // params.window_s
         # Own records too: an article indexed before (a retry) keeps its answer.
-        records = await self._records(
-            [a.id for a in articles]
-            + [c for by_band in claimants for ids in by_band.values() for c in ids]
-        )
+        claimants, records = await self._lookup(signatures, [a.id for a in articles], generation)
+        records.update(await self._records(
+            c for by_band in claimants for ids in by_band.values() for c in ids
+            if c not in records))
 
         # Earlier articles of this batch count as seen, after those in Redis.
         batch_claims: dict[str, list[str]] = {}
@@ -366,7 +379,7 @@ class StoryIndex:
                 if len(claims) < BAND_MEMBERS and article.id not in claims:
                     claims.append(article.id)
             assigned.append(self._with_story(article, record.story_id))
-        await self._write(writes)
+        await self._write(writes, generation)
         return assigned
 
     @staticmethod
@@ -388,17 +401,37 @@ class StoryIndex:
                      look_alike_story=found[candidate][0], reason=why)
         return choice.story_id or article_id
 
-    async def _claimants(
-        self, signatures: Sequence[StorySignature | None]
-    ) -> list[dict[str, list[str]]]:
-        """Per article: band -> ids of the articles that claimed it earlier."""
-        bands = [b for sig in signatures if sig for b in sig.bands]
-        if not bands:
-            return [{} for _ in signatures]
-        found = await self._redis.mget([story_band_key(self._keys, b) for b in bands])
-        owners = {b: as_str(v).split() for b, v in zip(bands, found, strict=True) if v is not None}
-        return [{b: owners[b] for b in sig.bands if b in owners} if sig else {}
-                for sig in signatures]
+    async def _lookup(
+        self, signatures: Sequence[StorySignature | None], article_ids: list[str],
+        generation: int,
+    ) -> tuple[list[dict[str, list[str]]], dict[str, _Indexed]]:
+        """Per article: band -> ids of the articles that claimed it earlier
+        (previous generation first); and the records of ``article_ids``. One
+        round trip: an HMGET per band and generation, an MGET."""
+        digests: dict[int, dict[str, None]] = {}  # band number -> its bucket hashes, in order
+        for sig in signatures:
+            for band in sig.bands if sig else ():
+                number, digest = split_band(band)
+                digests.setdefault(number, {})[digest] = None
+        generations = (generation - 1, generation)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for number, found in digests.items():
+                for gen in generations:
+                    pipe.hmget(self._keys.story_buckets(number, gen), list(found))
+            pipe.mget([story_article_key(self._keys, i) for i in article_ids])
+            *buckets, own = await pipe.execute()
+        owners: dict[str, list[str]] = {}
+        replies = iter(buckets)
+        for number, found in digests.items():
+            for _ in generations:
+                for digest, value in zip(found, next(replies), strict=True):
+                    if value is not None:
+                        ids = owners.setdefault(f"{number}:{digest}", [])
+                        ids += [i for i in as_str(value).split() if i not in ids]
+        claimants = [{b: owners[b] for b in sig.bands if b in owners} if sig else {}
+                     for sig in signatures]
+        parsed = {i: _parse_record(raw) for i, raw in zip(article_ids, own, strict=True)}
+        return claimants, {i: record for i, record in parsed.items() if record is not None}
 
     async def _records(self, article_ids: Iterable[str]) -> dict[str, _Indexed]:
         ids = sorted(set(article_ids))
@@ -408,13 +441,20 @@ class StoryIndex:
         parsed = {i: _parse_record(raw) for i, raw in zip(ids, found, strict=True)}
         return {i: record for i, record in parsed.items() if record is not None}
 
-    async def _write(self, writes: list[tuple[str, _Indexed, tuple[str, ...]]]) -> None:
+    async def _write(self, writes: list[tuple[str, _Indexed, tuple[str, ...]]],
+                     generation: int) -> None:
         if not writes:
             return
         keys = [story_article_key(self._keys, article_id) for article_id, _, _ in writes]
-        values = [encode_record(r.story_id, r.fingerprint) for _, r, _ in writes]
+        values: list[str | int] = [encode_record(r.story_id, r.fingerprint) for _, r, _ in writes]
+        bucket_keys: dict[int, int] = {}  # band number -> its hash's place in KEYS (from 1)
         for article_id, _, bands in writes:
-            keys += [story_band_key(self._keys, band) for band in bands]
-            values += [article_id] * len(bands)
-        await self._index(keys=keys,
-                          args=[self._params.window_s, BAND_MEMBERS, len(writes), *values])
+            for band in bands:
+                number, digest = split_band(band)
+                if number not in bucket_keys:
+                    keys.append(self._keys.story_buckets(number, generation))
+                    bucket_keys[number] = len(keys)
+                values += [bucket_keys[number], digest, article_id]
+        window = self._params.window_s
+        await self._index(keys=keys, args=[window, BAND_MEMBERS, len(writes),
+                                           (generation + 2) * window, *values])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,6 @@ from watchfloor.services.ingest.stories import (
     StoryIndex,
     StoryParams,
     story_article_key,
-    story_band_key,
 )
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Article
@@ -77,9 +77,28 @@ async def test_keys_live_under_the_prefix_and_expire(
     await index.assign([FIRST, EMPTY])
     found = [k.decode() async for k in redis_client.scan_iter(match=f"{keys.prefix}:*")]
     assert all(k.startswith(f"{keys.prefix}:story:") for k in found)
-    assert len(found) == 1 + 16  # FIRST's record and its buckets; EMPTY is not indexed
-    for key in found:
-        assert 0 < await redis_client.ttl(key) <= 3600
+    # FIRST's record and a bucket hash per band; EMPTY is not indexed
+    assert len(found) == 1 + 16
+    assert 0 < await redis_client.ttl(story_article_key(keys, FIRST.id)) <= 3600
+    for key in found:  # a bucket hash lives to the end of the next window
+        assert 0 < await redis_client.ttl(key) <= 2 * 3600
+
+
+async def test_a_bucket_is_found_for_a_window_and_then_forgotten(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    now = [(time.time() // 3600 + 1) * 3600 - 1]  # the last second of this window
+
+    def index() -> StoryIndex:
+        return StoryIndex(redis_client, keys, StoryParams(window_s=3600), clock=lambda: now[0])
+
+    await index().assign([FIRST])
+    now[0] += 2  # the next window: the previous one's buckets are still read
+    [second] = await index().assign([SECOND])
+    assert second.story_id == FIRST.id
+    now[0] += 2 * 3600  # two windows after the last version: its buckets are not read
+    [third] = await index().assign([THIRD])
+    assert third.story_id is None
 
 
 async def test_an_expired_story_is_forgotten(
@@ -135,8 +154,8 @@ async def test_a_bucket_keeps_its_earliest_claimants_up_to_a_bound(
     copies = [FIRST.model_copy(update={"id": f"u-copy-{i}"}) for i in range(BAND_MEMBERS + 2)]
     await index.assign(copies[:2])
     await index.assign(copies[2:])
-    band_keys = [k async for k in redis_client.scan_iter(match=story_band_key(keys, "*"))]
-    assert len(band_keys) == 16
-    for key in band_keys:
-        members = (await redis_client.get(key)).decode().split()
-        assert members == [c.id for c in copies[:BAND_MEMBERS]]
+    bucket_keys = [k async for k in redis_client.scan_iter(match=f"{keys.prefix}:story:buckets:*")]
+    assert len(bucket_keys) == 16
+    for key in bucket_keys:
+        (members,) = (await redis_client.hgetall(key)).values()  # one bucket per band
+        assert members.decode().split() == [c.id for c in copies[:BAND_MEMBERS]]
