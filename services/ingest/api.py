@@ -12,11 +12,13 @@
     (refused while streaming, never buffered whole); 422 invalid articles;
     503 Redis unavailable.
 
-  Parsing and validation of a body over ``INLINE_PARSE_MAX_BYTES`` run in a
-  thread; at most ``parse_concurrency`` requests are parsed and published at
-  a time (each holds its place until published), so big bodies neither stall
-  the event loop nor pile up in memory. A small body (one article, a short
-  batch) is parsed on the loop: the hop to a thread would cost more.
+  A body over ``INLINE_PARSE_MAX_BYTES`` is parsed and validated in a
+  thread, at most ``parse_concurrency`` at a time (each holds its place until
+  published), so big bodies neither stall the event loop nor pile up in
+  memory. A small body (one article, a short batch) is parsed on the loop
+  (the hop to a thread would cost more) and needs no place: the in-flight
+  limit bounds them. Publishes of concurrent requests go to Redis together
+  (``grouping.GroupedSink``).
 
 - ``GET /healthz``: 200 when Redis answers a ping, else 503.
 
@@ -45,6 +47,7 @@ from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from watchfloor.services.console.web import create_console
 from watchfloor.services.ingest.backpressure import InFlightLimit, busy_response
+from watchfloor.services.ingest.grouping import GroupedSink
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected, json_type_name
 from watchfloor.services.ingest.publisher import ArticlePublisher, ArticleSink, IngestOutcome
@@ -253,7 +256,7 @@ def create_api(
     ``file_watchlists`` (those of WATCHFLOOR_WATCHLISTS_FILE) are listed and
     read-only through the API."""
     keys = Keys(settings.key_prefix)
-    sink = publisher or ArticlePublisher(redis, keys, settings)
+    sink = GroupedSink(publisher or ArticlePublisher(redis, keys, settings), PUBLISH_CHUNK)
     store = watchlist_store
     if store is None:
         store = WatchlistStore(redis, keys, known_tags=watchlist_tags(settings))
@@ -275,23 +278,16 @@ def create_api(
     )
     async def post_articles(request: Request) -> IngestResponse:
         body = await read_capped(request, settings.max_body_bytes)
-        # Parsed (big ones in a thread) and published a bounded number at a
-        # time: big posts neither stall the loop (/healthz) nor pile up in memory.
-        async with work.slot():
-            if len(body) <= INLINE_PARSE_MAX_BYTES:
-                prepared = _parse_and_prepare(body, settings.max_batch_articles)
-            else:
+        if len(body) <= INLINE_PARSE_MAX_BYTES:
+            outcomes = await _ingest(sink, _parse_and_prepare(body, settings.max_batch_articles))
+        else:
+            # Parsed in a thread and published a bounded number at a time:
+            # big posts neither stall the loop (/healthz) nor pile up in memory.
+            async with work.slot():
                 prepared = await work.in_thread(
                     _parse_and_prepare, body, settings.max_batch_articles)
-            del body
-            if prepared.problems:
-                await _count_rejected(sink, prepared.bad_items)
-                message = _rejection_message(
-                    prepared.problems, prepared.bad_items, prepared.total, prepared.is_batch
-                )
-                log.info("articles_rejected", rejected=prepared.bad_items, reason=message)
-                raise ApiError(422, message, prepared.problems)
-            outcomes = await _publish_in_chunks(sink, prepared.articles)
+                del body
+                outcomes = await _ingest(sink, prepared)
         results = [
             ArticleResult(id=o.article_id, status=o.status, duplicate_of=o.duplicate_of)
             for o in outcomes
@@ -332,6 +328,18 @@ def create_api(
                                        file_watchlists=file_watchlists)
     app.include_router(app.state.console.router)
     return app
+
+
+async def _ingest(sink: ArticleSink, prepared: _Prepared) -> list[IngestOutcome]:
+    """Publish the prepared articles, or refuse them all (422) if any is invalid."""
+    if prepared.problems:
+        await _count_rejected(sink, prepared.bad_items)
+        message = _rejection_message(
+            prepared.problems, prepared.bad_items, prepared.total, prepared.is_batch
+        )
+        log.info("articles_rejected", rejected=prepared.bad_items, reason=message)
+        raise ApiError(422, message, prepared.problems)
+    return await _publish_in_chunks(sink, prepared.articles)
 
 
 async def _publish_in_chunks(sink: ArticleSink, articles: list[Article]) -> list[IngestOutcome]:
