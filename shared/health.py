@@ -61,7 +61,7 @@ class Readiness:
 
 async def check_readiness(redis: aioredis.Redis, state: WorkerState,
                           timeout_s: float = READY_TIMEOUT_S) -> Readiness:
-    """One PING and one XINFO GROUPS per stream read, in one pipeline."""
+    """A PING, then one XINFO GROUPS per stream read in one pipeline."""
     problems: list[str] = []
     if state.phase != "running":
         problems.append(f"worker {state.phase}")
@@ -69,11 +69,12 @@ async def check_readiness(redis: aioredis.Redis, state: WorkerState,
         problems.append("a subscriber is stopped (consumer group being re-created?)")
     replies: list[Any] | None = None
     try:
-        async with asyncio.timeout(timeout_s), redis.pipeline(transaction=False) as pipe:
-            pipe.ping()
-            for stream, _ in state.consumed:
-                pipe.xinfo_groups(stream)
-            _, *replies = await pipe.execute(raise_on_error=False)
+        async with asyncio.timeout(timeout_s):
+            await redis.ping()  # on its own: a cluster pipeline refuses PING
+            async with redis.pipeline(transaction=False) as pipe:
+                for stream, _ in state.consumed:
+                    pipe.xinfo_groups(stream)
+                replies = await pipe.execute(raise_on_error=False)
     except (RedisError, OSError, TimeoutError) as exc:
         problems.append(f"Redis not answering ({type(exc).__name__})")
     groups = []

@@ -31,17 +31,21 @@ class Stage:
     output: str | None = None  # the stream the next stage reads; None: a sink (webhooks)
     history: str | None = None  # a record kept for people (status, `watchfloor alerts`)
 
-    def reads(self, keys: Keys) -> tuple[str, str]:
-        """(stream, consumer group) this stage consumes."""
+    def reads(self, keys: Keys, partition: int = 0) -> tuple[str, str]:
+        """(stream, consumer group) this stage consumes, in one partition."""
         if self.input is None or self.group is None:
             raise ValueError(f"stage {self.name!r} reads no stream")
-        return keys.stream(self.input), self.group
+        return keys.stream(self.input, partition), self.group
 
-    def writes(self, keys: Keys) -> str:
-        """The stream this stage publishes to."""
+    def reads_all(self, keys: Keys) -> list[tuple[str, str]]:
+        """(stream, consumer group) for every partition of its input."""
+        return [self.reads(keys, p) for p in range(keys.partitions)]
+
+    def writes(self, keys: Keys, partition: int = 0) -> str:
+        """The stream this stage publishes to, in one partition."""
         if self.output is None:
             raise ValueError(f"stage {self.name!r} writes no stream")
-        return keys.stream(self.output)
+        return keys.stream(self.output, partition)
 
     def records(self, keys: Keys) -> str:
         """The history stream this stage appends to."""
@@ -101,8 +105,9 @@ def worker_names() -> list[str]:
 
 
 def consumed(keys: Keys) -> list[tuple[str, str]]:
-    """(stream, consumer group) for every stage that reads a stream, in order."""
-    return [s.reads(keys) for s in STAGES if s.input is not None]
+    """(stream, consumer group) for every stage that reads a stream, in order,
+    every partition of each."""
+    return [pair for s in STAGES if s.input is not None for pair in s.reads_all(keys)]
 
 
 def kept_streams(keys: Keys) -> set[str]:
@@ -111,10 +116,10 @@ def kept_streams(keys: Keys) -> set[str]:
 
 
 def streams(keys: Keys) -> list[str]:
-    """Every stream of the pipeline, in the order data flows through them."""
+    """Every stream of the pipeline (every partition), in the order data flows."""
     names: list[str] = []
     for s in STAGES:
         for name in (s.input, s.output, s.history):
             if name is not None and name not in names:
                 names.append(name)
-    return [keys.stream(name) for name in names]
+    return [stream for name in names for stream in keys.streams(name)]

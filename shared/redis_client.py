@@ -21,7 +21,9 @@ from typing import Any
 import hiredis
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterPipeline, RedisCluster
 from redis.asyncio.connection import parse_url
+from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import DataError
 from watchfloor.shared.settings import Settings
@@ -87,11 +89,18 @@ def redis_client(
     """An asyncio client. ``connect_timeout_s``/``timeout_s``: how long a
     command-line tool waits before saying Redis is unreachable (None: redis-py's
     default, no limit); ``long_lived`` for a worker's client."""
+    options = _options(connect_timeout_s, timeout_s, long_lived)
+    if settings.redis_cluster:
+        options.pop("retry_on_timeout", None)  # RedisCluster retries on its own (and refuses it)
+        cluster = RedisCluster.from_url(
+            settings.resolved_redis_url, max_connections=settings.redis_max_connections, **options
+        )
+        return cluster  # type: ignore[return-value]  # same commands as Redis for our use
     pool = aioredis.BlockingConnectionPool.from_url(
         settings.resolved_redis_url,
         max_connections=settings.redis_max_connections,
         timeout=settings.redis_pool_timeout_s,
-        **_options(connect_timeout_s, timeout_s, long_lived),
+        **options,
     )
     pool.connection_class = hiredis_packed(pool.connection_class)
     return aioredis.Redis.from_pool(pool)
@@ -112,6 +121,24 @@ def blocking_redis_client(
     settings: Settings, *, connect_timeout_s: float | None = None, timeout_s: float | None = None
 ) -> redis.Redis:
     """A blocking client, for a quick check before anything async starts."""
+    if settings.redis_cluster:
+        return redis.RedisCluster.from_url(  # type: ignore[return-value]
+            settings.resolved_redis_url, **_options(connect_timeout_s, timeout_s, False)
+        )
     return redis.Redis.from_url(
         settings.resolved_redis_url, **_options(connect_timeout_s, timeout_s, False)
     )
+
+
+async def queue_script(pipe: Any, script: AsyncScript, *, keys: list[Any], args: list[Any]) -> None:
+    """Queue ``script`` on ``pipe``: EVALSHA (loaded on demand) on a single
+    Redis, the script's text (EVAL) on a cluster pipeline, which refuses EVALSHA."""
+    if isinstance(pipe, ClusterPipeline):
+        pipe.eval(script.script, len(keys), *keys, *args)
+    else:
+        await script(keys=keys, args=args, client=pipe)
+
+
+def queue_mget(pipe: Any, keys: list[str]) -> None:
+    """MGET on ``pipe`` (the keys in one slot on a cluster)."""
+    pipe.execute_command("MGET", *keys)

@@ -27,6 +27,18 @@ class Settings(BaseSettings):
     # embedded Redis; `worker` uses the local default.
     redis_url: SecretStr | None = None  # may hold a password: never in repr or logs
     key_prefix: str = "watchfloor"
+    # A Redis Cluster: redis_url names any node, the others are discovered.
+    redis_cluster: bool = False
+    # Writes that hand work on (articles published, classified, alerts fanned
+    # out, delivery leases and outcomes) are confirmed by this many replicas
+    # (WAIT) before the work is acknowledged, so a failover cannot lose them.
+    # None: 1 on a cluster, 0 (off) on a single Redis.
+    redis_wait_replicas: int | None = Field(None, ge=0)
+    redis_wait_timeout_ms: int = Field(1000, ge=1)
+    # Each pipeline stream is this many streams, consumed and reclaimed
+    # alike; an article's path stays in one (shared/keys.py). Change it only
+    # on a drained pipeline: stream names depend on it.
+    partitions: int = Field(1, ge=1, le=64)
     data_dir: Path = Path(".watchfloor")  # embedded Redis data, demo output
     # Connections per client (process part); a command waits up to
     # redis_pool_timeout_s for a free one instead of failing at once.
@@ -156,6 +168,12 @@ class Settings(BaseSettings):
         if self.redis_url is None:
             return "redis://127.0.0.1:6379/0"
         return self.redis_url.get_secret_value()
+
+    @property
+    def resolved_wait_replicas(self) -> int:
+        if self.redis_wait_replicas is not None:
+            return self.redis_wait_replicas
+        return 1 if self.redis_cluster else 0
 
     @property
     def resolved_consumer_name(self) -> str:

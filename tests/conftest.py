@@ -71,8 +71,10 @@ async def redis_client(redis_url: str, key_prefix: str) -> AsyncIterator[aioredi
     try:
         yield client
     finally:
-        async for key in client.scan_iter(match=f"{key_prefix}:*", count=1000):
-            await client.delete(key)
+        # untagged keys, and tagged ones ("{prefix}:...", "{prefix:p1}:...")
+        for pattern in (f"{key_prefix}:*", f"{{{key_prefix}*"):
+            async for key in client.scan_iter(match=pattern, count=1000):
+                await client.delete(key)
         await client.aclose()
 
 

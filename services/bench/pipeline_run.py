@@ -155,7 +155,7 @@ class Stack:
                     continue
                 if int(info["pending"]) or int(info.get("lag") or 0):
                     return True
-        return bool(self.redis.zcard(self.keys.retry_schedule))
+        return any(self.redis.zcard(schedule) for schedule in self.keys.retry_schedules())
 
     def last_classified(self) -> float:
         """When the classifier wrote its last entry (the stream id's clock)."""

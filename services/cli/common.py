@@ -194,7 +194,7 @@ def run_on_redis(settings: Settings, work: Callable[[Any, Any], Awaitable[T]]) -
 
         client = redis_client(settings)
         try:
-            return await work(client, Keys(settings.key_prefix))
+            return await work(client, Keys.for_settings(settings))
         finally:
             await client.aclose()
 

@@ -22,6 +22,7 @@ from watchfloor.shared import pipeline
 from watchfloor.shared.logging import configure_logging
 from watchfloor.shared.redis_client import redis_client
 from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.status import scheduled_retries
 
 DEMO_PREFIX = "watchfloor-demo"
 REPO_SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -126,7 +127,7 @@ async def _wait_until_settled(app: Any, new: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         classified = int(await redis.hget(keys.metrics, "classified") or 0)
-        busy = await redis.zcard(keys.retry_schedule)
+        busy = await scheduled_retries(redis, keys)
         for stream, group in pipeline.consumed(keys):
             info = {g["name"].decode(): g for g in await redis.xinfo_groups(stream)}
             group_info = info.get(group)

@@ -195,7 +195,7 @@ async def _ingest(
             await client.ping()
         except (RedisError, OSError) as exc:
             return _error(f"cannot reach Redis at {redact_url(url)}: {exc}")
-        publisher = ArticlePublisher(client, Keys(settings.key_prefix), settings)
+        publisher = ArticlePublisher(client, Keys.for_settings(settings), settings)
         total = _Tally()
         sources = _readers(settings, paths, feeds, pages)
         for label, read in sources:

@@ -177,7 +177,7 @@ class Console:
                  known_tags: Collection[str]) -> None:
         self._redis = redis
         self._settings = settings
-        self._keys = Keys(settings.key_prefix)
+        self._keys = Keys.for_settings(settings)
         self._watchlists = watchlist_store
         self._file_watchlists = file_watchlists
         self._known_tags = sorted(known_tags)

@@ -255,7 +255,7 @@ def create_api(
     knows the configured taxonomy's tags.
     ``file_watchlists`` (those of WATCHFLOOR_WATCHLISTS_FILE) are listed and
     read-only through the API."""
-    keys = Keys(settings.key_prefix)
+    keys = Keys.for_settings(settings)
     sink = GroupedSink(publisher or ArticlePublisher(redis, keys, settings), PUBLISH_CHUNK)
     store = watchlist_store
     if store is None:
@@ -301,7 +301,7 @@ def create_api(
     @app.get("/metrics", summary="Prometheus metrics of the whole pipeline")
     async def metrics() -> Response:
         try:
-            status = await pipeline_status(redis, Keys(settings.key_prefix))
+            status = await pipeline_status(redis, Keys.for_settings(settings))
         except (RedisError, OSError) as exc:
             return JSONResponse(
                 {"status": "unavailable", "redis": f"{redis_url}: {exc or type(exc).__name__}"},

@@ -21,7 +21,9 @@ from watchfloor.services.ingest.identity import content_hash
 from watchfloor.services.ingest.stories import StoryIndex, StoryParams
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_client import queue_script
 from watchfloor.shared.redis_replies import as_str
+from watchfloor.shared.replication import Replication, replicated
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import DATA_FIELD, encode
@@ -70,13 +72,14 @@ class ArticleSink(Protocol):
 
 
 class ArticlePublisher:
-    """Publishes normalised articles to ``keys.articles``, each at most once
+    """Publishes normalised articles to their partition's articles stream, each at most once
     per ``settings.dedupe_ttl_s`` (by id and by content)."""
 
     def __init__(self, redis: Redis, keys: Keys, settings: Settings) -> None:
         self._redis = redis
         self._keys = keys
         self._ttl_s = settings.dedupe_ttl_s
+        self._replication = Replication.from_settings(settings)
         self._script = redis.register_script(_DEDUPE_AND_PUBLISH)
         self._stories = (
             StoryIndex(redis, keys, StoryParams(window_s=settings.story_window_s,
@@ -97,17 +100,19 @@ class ArticlePublisher:
             articles = await self._stories.assign(articles)
         pipe = self._redis.pipeline(transaction=False)
         for article in articles:
-            await self._script(
+            await queue_script(
+                pipe, self._script,
                 keys=[
                     self._keys.seen_article(article.id),
                     self._keys.seen_content(content_hash(article.title, article.text)),
-                    self._keys.articles,
+                    self._keys.stream("articles", self._keys.partition_of(article.id)),
                     self._keys.metrics,
                 ],
                 args=[self._ttl_s, article.id, DATA_FIELD, encode(article)[DATA_FIELD]],
-                client=pipe,
             )
-        replies = await pipe.execute()
+        # Confirmed by a replica before the API answers 202 (shared/replication.py).
+        async with replicated(self._redis, self._keys.probe(self._keys.metrics), self._replication):
+            replies = await pipe.execute()
         return [self._outcome(a, reply) for a, reply in zip(articles, replies, strict=True)]
 
     async def record_rejected(self, count: int) -> None:

@@ -63,6 +63,7 @@ from watchfloor.services.ingest.story_facts import (
 )
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_client import queue_mget
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Article
 
@@ -418,7 +419,7 @@ class StoryIndex:
             for number, found in digests.items():
                 for gen in generations:
                     pipe.hmget(self._keys.story_buckets(number, gen), list(found))
-            pipe.mget([story_article_key(self._keys, i) for i in article_ids])
+            queue_mget(pipe, [story_article_key(self._keys, i) for i in article_ids])
             *buckets, own = await pipe.execute()
         owners: dict[str, list[str]] = {}
         replies = iter(buckets)

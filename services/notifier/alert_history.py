@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_client import queue_script
 from watchfloor.shared.schemas import Alert
 from watchfloor.shared.streams.codec import DATA_FIELD, encode
 
@@ -70,6 +71,8 @@ class AlertHistory:
         args: list[Any] = [self._maxlen, self._id_bound, now, DATA_FIELD]
         for alert in alerts:
             args += [alert.id, encode(alert)[DATA_FIELD]]
-        return await self._script(
-            keys=[self._stream, self._keys.alert_ids, self._keys.metrics], args=args, client=client
-        )
+        keys = [self._stream, self._keys.alert_ids, self._keys.metrics]
+        if client is None:
+            return await self._script(keys=keys, args=args)
+        await queue_script(client, self._script, keys=keys, args=args)
+        return client

@@ -33,10 +33,11 @@ from watchfloor.services.notifier.story_throttle import Throttled
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.pipeline import Stage
+from watchfloor.shared.replication import NO_REPLICATION, Replication, replicated
 from watchfloor.shared.schemas import Alert, ClassifiedArticle, Delivery
 from watchfloor.shared.streams.consumer import Incoming, ItemFailure
 from watchfloor.shared.streams.metrics import INGEST_TO_ALERT, observe_latency
-from watchfloor.shared.streams.publish import publish
+from watchfloor.shared.streams.publish import publish_partitioned
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -76,12 +77,16 @@ class AlertRaiser:
         throttle: Throttle | None,
         *,
         stage: Stage,
+        replication: Replication = NO_REPLICATION,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._watchlists = watchlists
         self._throttle = throttle
-        self._deliveries = stage.writes(keys)
+        self._replication = replication
+        if stage.output is None:
+            raise ValueError(f"stage {stage.name!r} writes no stream")
+        self._deliveries = stage.output  # one stream per partition (Keys.partition_of)
         self._history = AlertHistory(redis, keys, stage.records(keys),
                                      maxlen=ALERT_HISTORY_MAXLEN)
 
@@ -96,8 +101,11 @@ class AlertRaiser:
             log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
                      article_id=alert.article.id, tags=[t.tag for t in alert.tags])
         result.deliveries = fan_out(result.alerts, self._watchlists.watchlists, now=now)
-        await self._record(result, now)
-        await publish(self._redis, self._deliveries, result.deliveries)
+        # confirmed by a replica before the batch is acknowledged
+        async with replicated(self._redis, self._keys.probe(self._keys.metrics), self._replication):
+            await self._record(result, now)
+            await publish_partitioned(self._redis, self._keys, self._deliveries, result.deliveries,
+                                      lambda delivery: delivery.alert.article.id)
         for alert in result.alerts:
             observe_latency(INGEST_TO_ALERT, alert.article.ingested_at, alert.created_at)
         return result

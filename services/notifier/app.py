@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
@@ -29,6 +30,7 @@ from watchfloor.services.watchlists.file import WatchlistsFile
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.services.watchlists.store import WatchlistStore
 from watchfloor.shared.pipeline import stage
+from watchfloor.shared.replication import Replication
 from watchfloor.shared.schemas import ClassifiedArticle, Delivery
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
@@ -77,20 +79,21 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         StoryThrottle(runtime.redis, keys, window_s=settings.story_alert_window_s)
         if settings.story_alert_window_s else None
     )
-    raiser = AlertRaiser(runtime.redis, keys, active, throttle, stage=MATCH)
+    raiser = AlertRaiser(runtime.redis, keys, active, throttle, stage=MATCH,
+                         replication=Replication.from_settings(settings))
     retries = RetrySchedule(runtime.redis, keys, settings)
 
     async def match(batch: list[Incoming[ClassifiedArticle]]) -> list[ItemFailure]:
         return (await raiser.process_batch(batch, time.time())).failures
 
-    async def deliver(batch: list[Incoming[Delivery]]) -> list[ItemFailure]:
+    async def deliver(batch: list[Incoming[Delivery]], stream: str) -> list[ItemFailure]:
         if sending.pipeline is None:
             raise RuntimeError("the notifier's delivery side is not started")
         # Returns once each delivery is claimed (its send started) or decided;
         # each entry is acknowledged with its recorded outcome. Redis errors
         # propagate: what was not recorded stays pending and is reclaimed.
         await sending.pipeline.submit([item.message for item in batch], time.time(),
-                                      [item.entry_id for item in batch])
+                                      [item.entry_id for item in batch], stream=stream)
         return []
 
     async def start() -> None:
@@ -115,14 +118,17 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
             await client.close()
 
     async def move_due_retries() -> None:
-        while await retries.move_due(time.time(), limit=500) == 500:
+        while await retries.move_due(time.time(), limit=500) >= 500:
             pass
 
     return WorkerParts(
         name=MATCH.worker,
         consumers=[
-            StreamConsumer(*MATCH.reads(keys), ClassifiedArticle, match),
-            StreamConsumer(*DELIVER.reads(keys), Delivery, deliver, acks_itself=True),
+            *(StreamConsumer(stream, group, ClassifiedArticle, match)
+              for stream, group in MATCH.reads_all(keys)),
+            *(StreamConsumer(stream, group, Delivery, partial(deliver, stream=stream),
+                             acks_itself=True)
+              for stream, group in DELIVER.reads_all(keys)),
         ],
         on_start=[start],
         on_stop=[stop],

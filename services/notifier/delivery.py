@@ -165,6 +165,7 @@ class _Job:
     delivery: Delivery
     entry_id: str | None  # its deliveries-stream entry: acknowledged with the outcome
     outcome: asyncio.Future[DeliveryOutcome]
+    stream: str | None = None  # that entry's stream (partition); None: the pipeline's ``acks``
     admitted: bool = False  # holds a place in its lane
     started: bool = False  # its send runs in a background task
     lease: Lease | None = None
@@ -266,16 +267,19 @@ class DeliveryPipeline:
         return list(await asyncio.gather(*await self.submit(deliveries, now)))
 
     async def submit(
-        self, deliveries: Sequence[Delivery], now: float, entry_ids: Sequence[str] | None = None
+        self, deliveries: Sequence[Delivery], now: float, entry_ids: Sequence[str] | None = None,
+        *, stream: str | None = None,
     ) -> list[asyncio.Future[DeliveryOutcome]]:
         """Resolve, claim and admit ``deliveries``, start their sends, and
         return once every decision taken here is recorded. One future per
-        delivery gives its outcome once that is recorded."""
+        delivery gives its outcome once that is recorded. ``stream``: the
+        deliveries stream (partition) the entry ids are on, when not ``acks``'."""
         if self._closing:
             raise RuntimeError("the delivery pipeline is closed")
         loop = asyncio.get_running_loop()
         ids: Sequence[str | None] = entry_ids if entry_ids is not None else [None] * len(deliveries)
-        jobs = [_Job(d, e, loop.create_future()) for d, e in zip(deliveries, ids, strict=True)]
+        jobs = [_Job(d, e, loop.create_future(), stream=stream)
+                for d, e in zip(deliveries, ids, strict=True)]
         writes = Writes()
         settled: list[tuple[_Job, DeliveryOutcome]] = []
         try:
@@ -622,7 +626,7 @@ class DeliveryPipeline:
     @staticmethod
     def _ack(writes: Writes, job: _Job) -> None:
         if job.entry_id is not None:
-            writes.acks.append(job.entry_id)
+            writes.acks.append((job.stream, job.entry_id))
 
     def _leave(self, job: _Job) -> None:
         if job.admitted:

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.leases import new_token, queue_release, queue_take
+from watchfloor.shared.redis_client import queue_mget
+from watchfloor.shared.replication import Replication, replicated
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.settings import Settings
 
@@ -65,7 +67,7 @@ class Writes:
 
     ops: list[Callable[[Pipeline], None]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-    acks: list[str] = field(default_factory=list)
+    acks: list[tuple[str | None, str]] = field(default_factory=list)  # (stream or default, entry id)
     leases: list[Lease] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -81,12 +83,14 @@ class DeliveryState:
         *,
         acks: tuple[str, str] | None = None,
     ) -> None:
-        """``acks``: the (stream, consumer group) whose entries ``Writes.acks``
+        """``acks``: the consumer group, and the stream by default, whose entries ``Writes.acks``
         names; None when deliveries do not come from a stream (tests, tools)."""
         self._redis = redis
         self._keys = keys
         self._settings = settings
         self._acks = acks
+        self._replication = Replication.from_settings(settings)
+        self._probe = keys.probe(keys.metrics)  # the delivery state's slot
 
     async def claim(self, delivery_ids: Sequence[str], ttl_s: int) -> list[Claim]:
         """For each id: SET NX a lease, then (same round trip) read all delivered
@@ -95,10 +99,13 @@ class DeliveryState:
         if not delivery_ids:
             return []
         tokens = [new_token() for _ in delivery_ids]
-        async with self._redis.pipeline(transaction=False) as pipe:
+        # Leases confirmed by a replica before anything is sent: after a
+        # failover the new master still keeps other copies off these deliveries.
+        async with (replicated(self._redis, self._probe, self._replication),
+                    self._redis.pipeline(transaction=False) as pipe):
             for delivery_id, token in zip(delivery_ids, tokens, strict=True):
                 queue_take(pipe, self._keys.sending(delivery_id), token, ttl_s)
-            pipe.mget([self._keys.delivered(d) for d in delivery_ids])
+            queue_mget(pipe, [self._keys.delivered(d) for d in delivery_ids])
             *taken, markers = await pipe.execute()
         return [
             Claim(marker is not None, Lease(delivery_id, token) if ok else None)
@@ -111,23 +118,27 @@ class DeliveryState:
         """Every outcome, then the counters, the acknowledgements and the
         lease releases, in one MULTI/EXEC."""
         counts: Counter[str] = Counter()
-        acks: list[str] = []
+        acks: dict[str, list[str]] = {}
         leases: list[Lease] = []
-        async with self._redis.pipeline(transaction=True) as pipe:
+        # Confirmed by a replica: a delivered marker lost in a failover would
+        # send the delivery again (the caller writes again until confirmed).
+        async with (replicated(self._redis, self._probe, self._replication),
+                    self._redis.pipeline(transaction=True) as pipe):
             for writes in batches:
                 for op in writes.ops:
                     op(pipe)
                 counts.update(writes.counts)
-                acks += writes.acks
+                if self._acks is not None:
+                    for stream, entry_id in writes.acks:
+                        acks.setdefault(stream or self._acks[0], []).append(entry_id)
                 leases += writes.leases
             for name, amount in counts.items():
                 if amount:
                     pipe.hincrby(self._keys.metrics, name, amount)
-            if acks and self._acks is not None:
-                stream, group = self._acks
-                pipe.xack(stream, group, *acks)
+            for stream, entry_ids in acks.items():  # only filled when self._acks is set
+                pipe.xack(stream, self._acks[1] if self._acks else "", *entry_ids)
             queue_release(pipe, [(self._keys.sending(x.delivery_id), x.token) for x in leases])
-            if pipe.command_stack:
+            if len(pipe):
                 await pipe.execute()
 
     # What the outcomes queue ------------------------------------------------
@@ -165,7 +176,8 @@ class DeliveryState:
     def queue_unschedule(self, pipe: Pipeline, delivery_id: str) -> None:
         """A delivery given up must not be sent again by a re-check that may
         still wait for it (one another copy scheduled while we held the lease)."""
-        pipe.zrem(self._keys.retry_schedule, delivery_id)
+        for schedule in self._keys.retry_schedules():  # its partition's; the id says not which
+            pipe.zrem(schedule, delivery_id)
         pipe.hdel(self._keys.retry_payloads, delivery_id)
 
 

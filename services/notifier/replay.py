@@ -22,7 +22,8 @@ async def replay_failed_deliveries(redis: Redis, keys: Keys, *, limit: int = 100
         except (KeyError, ValidationError):
             continue  # not ours to guess at; it stays for an operator to read
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(keys.deliveries, encode(delivery.model_copy(update={"attempt": 1})))
+            stream = keys.stream("deliveries", keys.partition_of(delivery.alert.article.id))
+            pipe.xadd(stream, encode(delivery.model_copy(update={"attempt": 1})))
             pipe.xdel(keys.failed_deliveries, entry_id)
             await pipe.execute()
         replayed += 1

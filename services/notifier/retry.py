@@ -5,7 +5,8 @@ exhausted. ``RetrySchedule`` keeps waiting deliveries in Redis:
 
 - ``retry_payloads`` (hash)  delivery id -> delivery JSON (attempt already
   incremented by the caller)
-- ``retry_schedule`` (zset)  delivery id -> due time, unix seconds
+- ``retry_schedule`` (zset)  delivery id -> due time, unix seconds; one per
+  partition, whose due deliveries go back onto that partition's stream
 
 Both are keyed by delivery id, so scheduling one delivery twice keeps one
 entry. ``move_due`` is one Lua script: popping due ids and XADDing their
@@ -23,6 +24,7 @@ from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import DATA_FIELD
+from watchfloor.shared.streams.status import scheduled_retries
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -97,25 +99,32 @@ class RetrySchedule:
         """``schedule`` as two commands queued on ``pipe`` (a MULTI/EXEC one, so
         payload and due time are stored together)."""
         payload = delivery.model_dump_json()
+        schedule = self._keys.retry_schedule_of(self._keys.partition_of(delivery.alert.article.id))
         if only_if_absent:
             pipe.hsetnx(self._keys.retry_payloads, delivery.id, payload)
-            pipe.zadd(self._keys.retry_schedule, {delivery.id: due_at}, nx=True)
+            pipe.zadd(schedule, {delivery.id: due_at}, nx=True)
         else:
             pipe.hset(self._keys.retry_payloads, delivery.id, payload)
-            pipe.zadd(self._keys.retry_schedule, {delivery.id: due_at})
+            pipe.zadd(schedule, {delivery.id: due_at})
 
     async def move_due(self, now: float, limit: int = 100) -> int:
-        """Publish up to ``limit`` due deliveries to the deliveries stream; how many moved."""
-        moved = await self._move_due(
-            keys=[self._keys.retry_schedule, self._keys.retry_payloads, self._keys.deliveries],
-            args=[repr(float(now)), int(limit), DATA_FIELD],
-        )
-        return int(moved)
+        """Publish up to ``limit`` due deliveries per partition to that
+        partition's deliveries stream; how many moved in all."""
+        moved = 0
+        for partition in range(self._keys.partitions):
+            moved += int(await self._move_due(
+                keys=[self._keys.retry_schedule_of(partition), self._keys.retry_payloads,
+                      self._keys.stream("deliveries", partition)],
+                args=[repr(float(now)), int(limit), DATA_FIELD],
+            ))
+        return moved
 
     async def pending_count(self) -> int:
-        return int(await self._redis.zcard(self._keys.retry_schedule))
+        return await scheduled_retries(self._redis, self._keys)
 
     async def next_due_at(self) -> float | None:
         """Due time of the earliest waiting delivery (lets a poller sleep exactly)."""
-        first = await self._redis.zrange(self._keys.retry_schedule, 0, 0, withscores=True)
-        return float(first[0][1]) if first else None
+        firsts = [await self._redis.zrange(schedule, 0, 0, withscores=True)
+                  for schedule in self._keys.retry_schedules()]
+        due = [float(first[0][1]) for first in firsts if first]
+        return min(due) if due else None

@@ -59,9 +59,10 @@ async def replay_dead_letters(redis: Redis, keys: Keys, *, limit: int = 100) -> 
             original = json.loads(text["payload"])
         except (KeyError, ValueError):
             continue
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(text["stream"], original)
-            pipe.xdel(keys.dead_letters, entry_id)
-            await pipe.execute()
+        # Two steps, not one MULTI: on a cluster the stream may sit in another
+        # slot (a partition's). Added first, so a crash between the two replays
+        # the entry twice, never loses it (downstream ids make a repeat harmless).
+        await redis.xadd(text["stream"], original)
+        await redis.xdel(keys.dead_letters, entry_id)
         replayed += 1
     return replayed

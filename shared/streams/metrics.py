@@ -31,6 +31,7 @@ from typing import Any
 from prometheus_client import REGISTRY, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from watchfloor.shared.keys import short_name
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -145,7 +146,7 @@ class _Snapshot(Collector):
         consumers = GaugeMetricFamily("watchfloor_group_consumers", "Consumers in a group",
                                       labels=["stream", "group"])
         for stream, info in self.status["streams"].items():
-            short = stream.removeprefix(prefix + ":")
+            short = short_name(stream, prefix)
             length.add_metric([short], info["length"])
             for group in info["groups"]:
                 if group["lag"] is not None:

@@ -7,7 +7,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from watchfloor.shared import pipeline
-from watchfloor.shared.keys import Keys
+from watchfloor.shared.keys import Keys, short_name
 
 LAG_COUNT_LIMIT = 100_000
 
@@ -24,6 +24,11 @@ async def _lag(redis: Redis, stream: str, group: dict[str, Any]) -> int | None:
     last = _text(group["last-delivered-id"])
     entries = await redis.xrange(stream, min=f"({last}", count=LAG_COUNT_LIMIT)
     return len(entries)
+
+
+async def scheduled_retries(redis: Redis, keys: Keys) -> int:
+    """Deliveries waiting for a retry, in all partitions."""
+    return sum([int(await redis.zcard(schedule)) for schedule in keys.retry_schedules()])
 
 
 async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
@@ -55,7 +60,7 @@ async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
         "prefix": keys.prefix,
         "streams": streams,
         "dead_letters": await redis.xlen(keys.dead_letters),
-        "retries_scheduled": await redis.zcard(keys.retry_schedule),
+        "retries_scheduled": await scheduled_retries(redis, keys),
         "failed_deliveries": await redis.xlen(keys.failed_deliveries),
         "delivered": await redis.xlen(keys.delivered_log),
         "targets_paused": await redis.hlen(keys.targets_paused),
@@ -67,7 +72,7 @@ def format_status(status: dict[str, Any]) -> str:
     lines = [f"prefix: {status['prefix']}", ""]
     lines.append(f"{'stream':<34} {'length':>8}  {'group':<12} {'lag':>7} {'pending':>8}  consumers")
     for stream, info in status["streams"].items():
-        short = stream.removeprefix(status["prefix"] + ":")
+        short = short_name(stream, status["prefix"])
         if not info["groups"]:
             lines.append(f"{short:<34} {info['length']:>8}  {'-':<12} {'-':>7} {'-':>8}  -")
         for group in info["groups"]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from faststream import FastStream
-from faststream.redis import RedisBroker
+from faststream.redis import RedisBroker, RedisClusterBroker
 from watchfloor.shared.health import HealthServer, WorkerState
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import FastStreamLogger, get_logger
@@ -69,7 +69,7 @@ class Runtime:
         # expansion in config files); nothing deeper reads os.environ.
         self.env: Mapping[str, str] = env if env is not None else {}
         self.info: dict[str, Any] = {}  # facts other parts may show (e.g. the API's URL)
-        self.keys = Keys(settings.key_prefix)
+        self.keys = Keys.for_settings(settings)
         self.consumer_name = settings.resolved_consumer_name
         self._redis: aioredis.Redis | None = None
 
@@ -253,6 +253,13 @@ class WorkerApp(FastStream):
 
 
 def build_broker(settings: Settings) -> RedisBroker:
+    """FastStream's broker; on a cluster its cluster broker, whose stream
+    subscribers read each stream (one slot) through redis-py's RedisCluster."""
+    if settings.redis_cluster:  # RedisCluster takes no connection_class
+        return RedisClusterBroker(
+            settings.resolved_redis_url, graceful_timeout=settings.graceful_timeout_s,
+            logger=FastStreamLogger(), log_level=logging.DEBUG, apply_types=False,
+        )
     return RedisBroker(
         settings.resolved_redis_url,
         graceful_timeout=settings.graceful_timeout_s,

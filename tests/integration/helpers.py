@@ -36,3 +36,27 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(interval)
+
+
+MISSILES_SECRET = "whsec_" + "cGFydGl0aW9uZWQtc3RyZWFtcy1zZWNyZXQtMQ=="
+MISSILES_WATCHLIST = f"""
+watchlists:
+  - id: missiles
+    name: Every missile test
+    match: {{tags_any: [missile_test], min_confidence: 0.5}}
+    targets:
+      - {{type: webhook, url: "${{RECEIVER}}/missiles", secret: "{MISSILES_SECRET}"}}
+"""
+PLACES = ["Kalvia", "Orlen", "Tessaly", "Marvik", "Dunhold", "Pellor", "Sarnath", "Quorra",
+          "Vintmoor", "Zell", "Abrin", "Hestle"]
+
+
+def invented_missile_article(n: int) -> dict[str, str]:
+    """Invented articles, one distinct story each."""
+    place = PLACES[n % len(PLACES)]
+    return {
+        "title": f"{place} test-fires ballistic missile, report {n}",
+        "text": f"{place} test-fired a short-range ballistic missile on day {n}, "
+                f"its defence ministry said in statement number {n * 7 + 3}.",
+        "url": f"https://news.example.org/partitions/{n}",
+    }
