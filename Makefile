@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo console test bench chaos train eval lint clean
+.PHONY: install demo console test test-cluster bench chaos train eval lint clean
 
 $(STAMP): pyproject.toml deploy/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ console: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The pipeline on a real local Redis Cluster (3 masters, 3 replicas; needs
+# redis-server and redis-cli on PATH), failover included, and the partitions
+test-cluster: $(STAMP)
+	$(BIN)/python -m pytest -q tests/integration/cluster tests/integration/test_partitions.py tests/unit/test_partitions.py
 
 bench: $(STAMP)
 	$(BIN)/python -m watchfloor.services.bench
