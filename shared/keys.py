@@ -205,16 +205,16 @@ class Keys:
     @property
     def targets_failing(self) -> str:
         """Hash: "<watchlist>/<target>" -> when its current run of failed attempts began."""
-        return f"{self.prefix}:targets:failing"
+        return f"{self.base}:targets:failing"
 
     @property
     def targets_paused(self) -> str:
         """Hash: "<watchlist>/<target>" -> why and since when it is paused."""
-        return f"{self.prefix}:targets:paused"
+        return f"{self.base}:targets:paused"
 
     def held_deliveries(self, target: str) -> str:
         """Hash: delivery id -> delivery JSON, held while the target is paused."""
-        return f"{self.prefix}:targets:held:{target}"
+        return f"{self.base}:targets:held:{target}"
 
     @property
     def watchlists(self) -> str:

@@ -112,7 +112,7 @@ def consumed(keys: Keys) -> list[tuple[str, str]]:
 
 def kept_streams(keys: Keys) -> set[str]:
     """The consumed streams kept to ``stream_maxlen`` (see ``KEPT_STREAMS``)."""
-    return {keys.stream(name) for name in KEPT_STREAMS}
+    return {stream for name in KEPT_STREAMS for stream in keys.streams(name)}
 
 
 def streams(keys: Keys) -> list[str]:

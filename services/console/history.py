@@ -34,8 +34,13 @@ def history_stream(keys: Keys) -> str:
     return stage("match").records(keys)
 
 
-def classified_stream(keys: Keys) -> str:
-    return stage("classify").writes(keys)
+def classified_stream(keys: Keys, partition: int = 0) -> str:
+    return stage("classify").writes(keys, partition)
+
+
+def classified_streams(keys: Keys) -> list[str]:
+    """The classified stream of every partition."""
+    return [classified_stream(keys, p) for p in range(keys.partitions)]
 
 
 def entry_time(entry_id: str) -> datetime:
@@ -151,20 +156,22 @@ async def story_versions(redis: aioredis.Redis, keys: Keys, story_id: str, *,
     """Every version of the story still in the classified stream, oldest first
     (one per article id: a re-classified article counts once, its latest)."""
     by_article: dict[str, Entry[ClassifiedArticle]] = {}
-    async for entry in scan_back(redis, classified_stream(keys), ClassifiedArticle,
-                                 contains=_quoted(story_id), scan_limit=scan_limit):
-        article = entry.message.article
-        if (article.story_id or article.id) == story_id:
-            by_article.setdefault(article.id, entry)
-            if article.id == story_id:
-                break  # the first version: nothing older belongs to the story
-    return sorted(by_article.values(), key=lambda e: e.entry_id)
+    for stream in classified_streams(keys):  # versions have other ids: any partition
+        async for entry in scan_back(redis, stream, ClassifiedArticle,
+                                     contains=_quoted(story_id), scan_limit=scan_limit):
+            article = entry.message.article
+            if (article.story_id or article.id) == story_id:
+                by_article.setdefault(article.id, entry)
+                if article.id == story_id:
+                    break  # the first version: nothing older belongs to the story
+    return sorted(by_article.values(), key=lambda e: (e.message.classified_at, e.entry_id))
 
 
 async def find_classified(redis: aioredis.Redis, keys: Keys, article_id: str, *,
                           scan_limit: int = DEFAULT_SCAN_LIMIT) -> ClassifiedArticle | None:
     """The article's latest classification still in the classified stream."""
-    async for entry in scan_back(redis, classified_stream(keys), ClassifiedArticle,
+    stream = classified_stream(keys, keys.partition_of(article_id))
+    async for entry in scan_back(redis, stream, ClassifiedArticle,
                                  contains=_quoted(article_id), scan_limit=scan_limit):
         if entry.message.article.id == article_id:
             return entry.message
@@ -180,7 +187,11 @@ class Retention:
 
 
 async def classified_retention(redis: aioredis.Redis, keys: Keys) -> Retention:
-    stream = classified_stream(keys)
-    first = await redis.xrange(stream, count=1)
-    length = await redis.xlen(stream)
-    return Retention(int(length), entry_time(as_str(first[0][0])) if first else None)
+    length, oldest = 0, None
+    for stream in classified_streams(keys):
+        first = await redis.xrange(stream, count=1)
+        length += int(await redis.xlen(stream))
+        if first:
+            at = entry_time(as_str(first[0][0]))
+            oldest = at if oldest is None else min(oldest, at)
+    return Retention(length, oldest)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from watchfloor.services.console.history import (
     Retention,
     classified_retention,
-    classified_stream,
+    classified_streams,
     entry_time,
     time_id,
 )
@@ -66,16 +66,24 @@ async def try_watchlist(redis: aioredis.Redis, keys: Keys, watchlist: Watchlist,
                         now: datetime, scan_limit: int = SCAN_LIMIT) -> TrialResult:
     result = TrialResult(days=days, retention=await classified_retention(redis, keys))
     matcher = WatchlistMatcher([watchlist])
-    stream, oldest = classified_stream(keys), time_id(now - timedelta(days=days))
+    oldest = time_id(now - timedelta(days=days))
     stories: set[str] = set()
+    for stream in classified_streams(keys):  # each partition in turn, newest first
+        await _scan(redis, stream, oldest, matcher, result, stories, scan_limit)
+    return _finish(result, stories)
+
+
+async def _scan(redis: aioredis.Redis, stream: str, oldest: str, matcher: WatchlistMatcher,
+                result: TrialResult, stories: set[str], scan_limit: int) -> None:
     top = "+"
     while result.scanned < scan_limit:
         page = await redis.xrevrange(stream, max=top, min=oldest,
                                      count=min(PAGE, scan_limit - result.scanned))
         if not page:
-            return _finish(result, stories)
+            return
         result.scanned += len(page)
-        result.reached = entry_time(as_str(page[-1][0]))
+        reached = entry_time(as_str(page[-1][0]))
+        result.reached = reached if result.reached is None else max(result.reached, reached)
         # decoding and matching a page is CPU work: off the event loop
         for alert in await asyncio.to_thread(match_page, matcher, page):
             result.matched += 1
@@ -84,8 +92,7 @@ async def try_watchlist(redis: aioredis.Redis, keys: Keys, watchlist: Watchlist,
                 result.shown.append(alert)
         top = f"({as_str(page[-1][0])}"
     more = await redis.xrevrange(stream, max=top, min=oldest, count=1)
-    result.capped = bool(more)
-    return _finish(result, stories)
+    result.capped = result.capped or bool(more)
 
 
 def _finish(result: TrialResult, stories: set[str]) -> TrialResult:

@@ -172,8 +172,9 @@ class PausedTargets:
     def queue_hold(self, pipe: Pipeline, delivery: Delivery, *, now: float) -> None:
         """Held for the resume, if its target is still paused when this runs."""
         target = target_key(delivery.alert.watchlist_id, delivery.target_name or "")
+        schedule = self._keys.retry_schedule_of(self._keys.partition_of(delivery.alert.article.id))
         pipe.eval(_HOLD, 4, self._keys.targets_paused, self._keys.held_deliveries(target),
-                  self._keys.retry_schedule, self._keys.retry_payloads,
+                  schedule, self._keys.retry_payloads,
                   target, delivery.id, delivery.model_dump_json(), repr(float(now)))
 
 
@@ -204,6 +205,8 @@ async def resume_target(redis: aioredis.Redis, keys: Keys, watchlist_id: str, ta
             f"target {target_name!r} of watchlist {watchlist_id!r} is not paused"
             + (f" (paused: {paused})" if paused else " (no target is paused)")
         )
+    # Held deliveries go back onto partition 0's stream: the delivery state
+    # is one for all partitions, so whichever partition's reader sends them.
     moved = await redis.eval(
         _RESUME, 4, keys.targets_failing, keys.targets_paused, keys.held_deliveries(target),
         keys.deliveries, target, DATA_FIELD,

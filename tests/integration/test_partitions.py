@@ -6,23 +6,31 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from watchfloor.services.classifier.app import classifier_parts
 from watchfloor.services.cli.main import main as cli_main
+from watchfloor.services.console.history import (
+    classified_retention,
+    find_classified,
+    story_versions,
+)
 from watchfloor.services.ingest.app import ingest_parts
 from watchfloor.services.notifier.app import notifier_parts
 from watchfloor.shared import pipeline
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import ClassifiedArticle
 from watchfloor.shared.streams.codec import decode
+from watchfloor.shared.streams.publish import publish
 from watchfloor.shared.streams.status import pipeline_status
 from watchfloor.shared.streams.worker import create_worker_app
 
 from tests.integration.helpers import MISSILES_SECRET, MISSILES_WATCHLIST, running, wait_until
 from tests.integration.helpers import invented_missile_article as missile_article
+from tests.unit.console.factories import T0, article, classified
 
 pytestmark = pytest.mark.integration
 
@@ -62,8 +70,7 @@ async def test_every_partition_is_consumed_and_each_alert_arrives_once(
     by_partition = {p: [i for i in ids if keys.partition_of(i) == p] for p in range(3)}
     assert all(by_partition.values()), by_partition  # 12 ids reach all 3 partitions
     for p, members in by_partition.items():
-        assert await redis_client.xlen(keys.stream("articles", p)) == len(members)
-        # (a batch reclaimed on a slow machine is classified twice: at least once)
+        # (the articles streams are work queues, trimmed once read; a batch reclaimed on a slow machine is classified twice: at least once)
         classified = {decode(fields, ClassifiedArticle).article.id
                       for _, fields in await redis_client.xrange(keys.stream("classified", p))}
         assert classified == set(members)
@@ -109,3 +116,21 @@ async def test_failed_deliveries_of_every_partition_are_listed_and_replayed(
         assert await asyncio.to_thread(receiver.wait_for, 6, 20, "/missiles")
     assert [r.status for r in receiver.requests].count(200) == 6
     assert await redis_client.xlen(keys.failed_deliveries) == 0
+
+
+async def test_the_console_reads_the_classified_history_of_every_partition(
+    settings, redis_client
+):
+    keys = Keys.for_settings(settings.model_copy(update={"partitions": 3}))
+    ids = [f"u-{n}" for n in range(12)]
+    assert {keys.partition_of(i) for i in ids} == {0, 1, 2}
+    first, *versions = ids
+    for n, article_id in enumerate(ids):  # one story: the first article and eleven versions
+        story = None if article_id == first else first
+        event = classified(article(article_id, story_id=story), at=T0 + timedelta(seconds=n))
+        await publish(redis_client, keys.stream("classified", keys.partition_of(article_id)),
+                      [event])
+    found = await story_versions(redis_client, keys, first)
+    assert [e.message.article.id for e in found] == ids
+    assert (await find_classified(redis_client, keys, versions[-1])).article.id == versions[-1]
+    assert (await classified_retention(redis_client, keys)).length == 12

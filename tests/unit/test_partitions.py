@@ -91,6 +91,10 @@ def test_keys_written_by_one_script_or_transaction_share_a_slot() -> None:
     assert one_slot(keys.story_buckets(1, 7), keys.story_buckets(2, 8), keys.story_article("a"))
     assert one_slot(keys.alerts, keys.alert_ids, keys.metrics)
     assert one_slot(keys.story_alerts("w", "s"), keys.throttled_alerts)
+    # paused targets: failed-attempt, hold and resume scripts (with the outcome MULTI/EXEC)
+    assert one_slot(keys.targets_failing, keys.targets_paused, keys.held_deliveries("w/t"),
+                    keys.retry_schedule_of(2), keys.retry_payloads, keys.stream("deliveries", 1),
+                    keys.delivered("d"))
     # watchlists, console labels, feed state: MULTI/EXEC
     assert one_slot(keys.watchlists, keys.watchlists_version, keys.feeds, keys.feed_state("f"),
                     keys.console_labels, keys.feed_lease("f"))
