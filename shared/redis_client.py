@@ -140,5 +140,5 @@ async def queue_script(pipe: Any, script: AsyncScript, *, keys: list[Any], args:
 
 
 def queue_mget(pipe: Any, keys: list[str]) -> None:
-    """MGET on ``pipe`` (the keys in one slot on a cluster)."""
+    """MGET on ``pipe`` (at least one key; all in one slot on a cluster)."""
     pipe.execute_command("MGET", *keys)

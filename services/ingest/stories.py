@@ -419,8 +419,10 @@ class StoryIndex:
             for number, found in digests.items():
                 for gen in generations:
                     pipe.hmget(self._keys.story_buckets(number, gen), list(found))
-            queue_mget(pipe, [story_article_key(self._keys, i) for i in article_ids])
-            *buckets, own = await pipe.execute()
+            if article_ids:
+                queue_mget(pipe, [story_article_key(self._keys, i) for i in article_ids])
+            replies_all = await pipe.execute() if len(pipe) else []
+        buckets, own = (replies_all[:-1], replies_all[-1]) if article_ids else (replies_all, [])
         owners: dict[str, list[str]] = {}
         replies = iter(buckets)
         for number, found in digests.items():
