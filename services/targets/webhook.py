@@ -160,10 +160,13 @@ def webhook_body(alert: Alert, *, now: float) -> dict[str, Any]:
 def signature_headers(secret: str, msg_id: str, now: float, body: str) -> dict[str, str]:
     """Standard Webhooks headers; the library signs, we never hand-roll HMAC.
     ``msg_id`` (the delivery id) is the same on every retry: receivers dedupe on it."""
-    timestamp = datetime.fromtimestamp(now, UTC)
+    # Whole seconds for both: the signature covers the header's value, and a
+    # time a hair before a full second would round up at microseconds.
+    seconds = int(now)
+    timestamp = datetime.fromtimestamp(seconds, UTC)
     return {
         "webhook-id": msg_id,
-        "webhook-timestamp": str(int(now)),
+        "webhook-timestamp": str(seconds),
         "webhook-signature": _signer(secret).sign(msg_id, timestamp, body),
     }
 

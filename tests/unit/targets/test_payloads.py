@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import time
 
+from standardwebhooks.webhooks import Webhook
 from watchfloor.services.targets.base import to_json
 from watchfloor.services.targets.slack import slack_body
-from watchfloor.services.targets.webhook import webhook_body
+from watchfloor.services.targets.webhook import signature_headers, webhook_body
 
 from tests.unit.notifier.factories import country, figure, make_alert, tag
 
@@ -83,3 +86,14 @@ def test_slack_header_is_clipped_to_block_kit_limit() -> None:
     alert = make_alert().model_copy(update={"watchlist_name": "x" * 400})
     header = slack_body(alert)["blocks"][0]["text"]["text"]
     assert len(header) == 150 and header.endswith("…")
+
+
+def test_a_signature_made_a_hair_before_a_full_second_verifies() -> None:
+    # The header says whole seconds; the signature must cover the same value
+    # (datetime rounds 0.9999997 s up to the next second at microseconds).
+    secret = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
+    for fraction in (0.0, 0.5, 0.9999997):
+        now = int(time.time()) - 10 + fraction
+        headers = signature_headers(secret, "msg_1", now, "{}")
+        assert headers["webhook-timestamp"] == str(int(now))
+        Webhook(secret).verify("{}", headers)  # raises when it does not verify
