@@ -10,6 +10,10 @@ ingest over loopback. After ``--warmup-s``, each fault in turn, then
 ``--settle-s`` of steady load; then the load stops and the run waits (at most
 ``--drain-timeout-s``) for every delivery owed.
 
+``failover_master`` runs afterwards on a local Redis Cluster (3 masters, 3
+replicas; the workers in cluster mode on 3 partitions) when ``redis-cli``
+is on PATH, and is skipped, saying so, otherwise.
+
 Owed: the same articles classified offline (as ``watchfloor classify``)
 and matched against the same watchlists, with the project's code. Exit code
 0 when nothing owed was lost and no webhook-id arrived twice, 1 otherwise.

@@ -10,6 +10,8 @@
   alive connections dropped) for ``receiver_down_s``.
 - ``receiver_hang``: the receiver accepts and reads requests but never
   answers, for ``receiver_hang_s``.
+- ``failover_master`` (on a local Redis Cluster): SIGKILL a master; its
+  replica is promoted by the cluster's failover.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import redis
 from watchfloor.services.bench.pipeline_run import Stack
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared import pipeline
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_cluster import ClusterNode, LocalRedisCluster
 from watchfloor.shared.redis_server import LocalRedisServer
 
 #: How long a kill waits for its victim to hold pending entries.
@@ -35,7 +39,7 @@ class Targets:
     """What the faults act on."""
 
     stack: Stack
-    redis_server: LocalRedisServer
+    redis: LocalRedisServer | LocalRedisCluster
     receiver: WebhookReceiver
 
 
@@ -48,6 +52,7 @@ class Fault:
     end: Callable[[Targets], dict[str, Any]]
     # after ``end``: ready to work again (a restarted worker's start-up is timed apart)
     ready: Callable[[Targets], bool] | None = None
+    on_cluster: bool = False  # needs a Redis Cluster (``Targets.redis`` is one)
 
 
 def held_entries(client: redis.Redis, stack: Stack, worker: str, consumer: str) -> int:
@@ -56,12 +61,12 @@ def held_entries(client: redis.Redis, stack: Stack, worker: str, consumer: str) 
     for stage in pipeline.STAGES:
         if stage.worker != worker or stage.input is None:
             continue
-        stream, group = stage.reads(stack.keys)
-        try:
-            held += len(client.xpending_range(stream, group, "-", "+", 10_000,
-                                              consumername=consumer))
-        except (redis.ResponseError, redis.ConnectionError):  # no group yet; Redis back just now
-            continue
+        for stream, group in stage.reads_all(stack.keys):
+            try:
+                held += len(client.xpending_range(stream, group, "-", "+", 10_000,
+                                                  consumername=consumer))
+            except (redis.ResponseError, redis.ConnectionError):  # no group yet; Redis just back
+                continue
     return held
 
 
@@ -89,11 +94,11 @@ def kill_worker(name: str, restart_after_s: float) -> Fault:
 
 def restart_redis(down_s: float) -> Fault:
     def begin(targets: Targets) -> dict[str, Any]:
-        targets.redis_server.kill()
+        targets.redis.kill()
         return {}
 
     def end(targets: Targets) -> dict[str, Any]:
-        targets.redis_server.start(timeout=60)
+        targets.redis.start(timeout=60)
         return {}
 
     return Fault("restart_redis", down_s, begin, end)
@@ -123,8 +128,42 @@ def receiver_hang(seconds: float) -> Fault:
     return Fault("receiver_hang", seconds, begin, end)
 
 
+def failover_master() -> Fault:
+    """SIGKILL the cluster master that holds the global hash slot (the articles
+    and deliveries streams, the delivery state). The cluster promotes its
+    replica; then, as an orchestrator would, the killed node is started
+    again and rejoins as the new master's replica. Until it has, that master
+    has no replica to confirm writes (``shared/replication.py``), so work
+    there waits: the fault lasts until the node has rejoined."""
+    killed: list[ClusterNode] = []
+
+    def begin(targets: Targets) -> dict[str, Any]:
+        cluster = _cluster(targets)
+        node = cluster.master_of(Keys(targets.stack.keys.prefix, cluster=True).base)
+        cluster.kill(node)
+        killed.append(node)
+        return {}
+
+    def end(targets: Targets) -> dict[str, Any]:
+        cluster = _cluster(targets)
+        began = time.monotonic()
+        cluster.wait_healthy(timeout=60)
+        promoted = time.monotonic()
+        cluster.restart(killed.pop(), timeout=60)
+        return {"replica_promoted_s": round(promoted - began, 2),
+                "rejoined_as_replica_s": round(time.monotonic() - began, 2)}
+
+    return Fault("failover_master", 0.0, begin, end, on_cluster=True)
+
+
+def _cluster(targets: Targets) -> LocalRedisCluster:
+    if not isinstance(targets.redis, LocalRedisCluster):
+        raise TypeError("failover_master needs the chaos run's Redis Cluster")
+    return targets.redis
+
+
 FAULT_NAMES = ("kill_ingest", "kill_classifier", "kill_notifier", "restart_redis",
-               "receiver_down", "receiver_hang")
+               "receiver_down", "receiver_hang", "failover_master")
 
 
 def build_faults(names: list[str], *, restart_after_s: float, redis_down_s: float,
@@ -137,5 +176,6 @@ def build_faults(names: list[str], *, restart_after_s: float, redis_down_s: floa
         "restart_redis": lambda: restart_redis(redis_down_s),
         "receiver_down": lambda: receiver_down(receiver_down_s),
         "receiver_hang": lambda: receiver_hang(receiver_hang_s),
+        "failover_master": failover_master,
     }
     return [factories[name]() for name in names]

@@ -97,3 +97,26 @@ def summary(*, articles_in: int, owed: Mapping[str, str], received: Sequence[Rec
         "lost_ids": sorted(lost)[:10],
         "passed": bool(owed) and not lost and duplicates == 0,
     }
+
+
+COUNTS = ("articles_in", "alerts_expected", "delivered", "duplicates", "lost", "unexpected",
+          "unverified")
+
+
+def combine(phases: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """One result from the runs on a single Redis and on the cluster: counts
+    added up, faults side by side, passed when every run passed (and one ran)."""
+    out: dict[str, Any] = {name: sum(p[name] for p in phases.values()) for name in COUNTS}
+    out["faults"] = {name: figures for p in phases.values() for name, figures in p["faults"].items()}
+    out["lost_ids"] = [wid for p in phases.values() for wid in p["lost_ids"]][:10]
+    out["passed"] = bool(phases) and all(p["passed"] for p in phases.values())
+    loads = [p["load"] for p in phases.values()]
+    out["load"] = {name: sum(load[name] for load in loads) for name in
+                   ("post_retries", "not_accepted", "input_duplicates")}
+    out["load"]["rate_per_s"] = loads[0]["rate_per_s"] if loads else None
+    out["seconds"] = round(sum(p["seconds"] for p in phases.values()), 1)
+    out["runs"] = {name: {count: p[count] for count in COUNTS} for name, p in phases.items()}
+    logs = {name: p["worker_logs"] for name, p in phases.items() if "worker_logs" in p}
+    if logs:
+        out["worker_logs"] = logs
+    return out

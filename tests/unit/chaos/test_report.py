@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from watchfloor.services.chaos.report import FaultWindow, Received, summary
+from watchfloor.services.chaos.report import FaultWindow, Received, combine, summary
 
 OWED = {"msg_a": "art-1", "msg_b": "art-2", "msg_c": "art-3"}
 ACCEPTED = {"art-1": 100.0, "art-2": 104.0, "art-3": 111.0}
@@ -65,3 +65,27 @@ def test_a_fault_given_twice_is_reported_twice() -> None:
                      accepted_at=ACCEPTED, started=95.0)
     assert list(result["faults"]) == ["receiver_down", "receiver_down_2"]
     assert result["faults"]["receiver_down_2"]["recovery_s"] == 4.0
+
+
+def test_the_runs_on_a_single_redis_and_on_the_cluster_make_one_result() -> None:
+    received = [Received(wid, 112.0, True, 200) for wid in OWED]
+    single = summary(articles_in=3, owed=OWED, received=received, windows=[FAULT],
+                     accepted_at=ACCEPTED, started=95.0)
+    single |= {"load": {"rate_per_s": 20.0, "post_retries": 2, "not_accepted": 0,
+                        "input_duplicates": 0}, "seconds": 20.0}
+    failover = FaultWindow("failover_master", began=103.0, ended=106.0)
+    cluster = summary(articles_in=3, owed=OWED, received=received[:2], windows=[failover],
+                      accepted_at=ACCEPTED, started=95.0)
+    cluster |= {"load": {"rate_per_s": 20.0, "post_retries": 5, "not_accepted": 1,
+                         "input_duplicates": 0}, "seconds": 30.0, "worker_logs": "..."}
+
+    result = combine({"single_redis": single, "cluster": cluster})
+    assert (result["articles_in"], result["alerts_expected"]) == (6, 6)
+    assert (result["delivered"], result["lost"], result["lost_ids"]) == (5, 1, ["msg_c"])
+    assert list(result["faults"]) == ["receiver_down", "failover_master"]
+    assert result["load"] == {"post_retries": 7, "not_accepted": 1, "input_duplicates": 0,
+                              "rate_per_s": 20.0}
+    assert result["runs"]["cluster"]["lost"] == 1 and result["runs"]["single_redis"]["lost"] == 0
+    assert result["passed"] is False and result["worker_logs"] == {"cluster": "..."}
+    assert result["seconds"] == 50.0
+    assert combine({})["passed"] is False
