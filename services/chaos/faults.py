@@ -55,7 +55,7 @@ class Fault:
     on_cluster: bool = False  # needs a Redis Cluster (``Targets.redis`` is one)
 
 
-def held_entries(client: redis.Redis, stack: Stack, worker: str, consumer: str) -> int:
+def held_entries(stack: Stack, worker: str, consumer: str) -> int:
     """Entries pending on ``consumer`` in the groups ``worker`` reads."""
     held = 0
     for stage in pipeline.STAGES:
@@ -63,8 +63,8 @@ def held_entries(client: redis.Redis, stack: Stack, worker: str, consumer: str) 
             continue
         for stream, group in stage.reads_all(stack.keys):
             try:
-                held += len(client.xpending_range(stream, group, "-", "+", 10_000,
-                                                  consumername=consumer))
+                held += len(stack.redis.xpending_range(stream, group, "-", "+", 10_000,
+                                                       consumername=consumer))
             except (redis.ResponseError, redis.ConnectionError):  # no group yet; Redis just back
                 continue
     return held
@@ -77,7 +77,7 @@ def kill_worker(name: str, restart_after_s: float) -> Fault:
         held = 0
         deadline = time.monotonic() + HOLDING_WAIT_S
         while name != "ingest" and time.monotonic() < deadline:
-            held = held_entries(targets.stack.redis, targets.stack, name, consumer)
+            held = held_entries(targets.stack, name, consumer)
             if held:
                 break
             time.sleep(0.01)
