@@ -31,6 +31,7 @@ test-cluster: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m watchfloor.services.bench
+	$(BIN)/python -m watchfloor.services.bench --scaling
 
 # Faults under a steady load (the receiver down for a full minute); one JSON
 # line, exit 1 if anything owed was lost or a webhook-id arrived twice

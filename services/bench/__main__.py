@@ -20,6 +20,10 @@ a busy machine does not inflate; Redis memory growth per 10,000 articles
 (INFO used_memory, streams included). In the same run, on the same Redis:
 the raw redis-py relay ceiling (``relay.py``) and end to end / relay.
 
+``--scaling`` instead runs the same burst through a growing pipeline (one
+and two classifier and notifier copies; one and three partitions on a local
+Redis Cluster) and prints its figures as one JSON line (``scaling.py``).
+
 ``--single-posts-rate R`` instead posts one article per request at R/s for
 ``--single-posts-seconds`` (open loop) and reports status counts and POST
 latency. Loopback only; every phase is bounded by ``--timeout``.
@@ -43,6 +47,7 @@ from watchfloor.services.bench.inputs import DATA_DIR, SAMPLES, bench_inputs
 from watchfloor.services.bench.pipeline_run import Stack, median_min, run_repetition
 from watchfloor.services.bench.receiver_proc import ReceiverProcess
 from watchfloor.services.bench.relay import measure_relay
+from watchfloor.services.bench.scaling import run_scaling
 from watchfloor.services.classifier.taxonomy import known_tag_ids
 from watchfloor.shared.redis_server import LocalRedisServer
 
@@ -222,7 +227,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the offline classification rates")
     parser.add_argument("--classify-only", action="store_true",
                         help="only the one-core `watchfloor classify` rate beside a regex tagger")
+    parser.add_argument("--scaling", action="store_true",
+                        help="instead: the scaling run (copies, partitions, cluster; scaling.py)")
+    parser.add_argument("--scaling-articles", type=int, default=2000,
+                        help="burst per shape of the scaling run (default 2000)")
     args = parser.parse_args(argv)
+    if args.scaling:
+        if args.scaling_articles < 1:
+            parser.error("--scaling-articles must be at least 1")
+        print(json.dumps(run_scaling(args, _secret())))
+        return 0
     if args.classify_only:
         print(json.dumps({"classify_cli_one_core": classify_cli(args)}))
         return 0

@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,14 @@ class Stack:
     chaos suite passes its in-process ``WebhookReceiver``)."""
 
     def __init__(self, redis_url: str, prefix: str, receiver: ReceiverProcess | WebhookReceiver,
-                 workdir: Path, tags: list[str], extra_env: dict[str, str] | None = None) -> None:
+                 workdir: Path, tags: list[str], extra_env: dict[str, str] | None = None, *,
+                 copies: Mapping[str, int] | None = None, partitions: int = 1,
+                 cluster: bool = False, cluster_pids: list[int] | None = None) -> None:
+        """``copies``: processes per worker (default one each); ``partitions``
+        and ``cluster``: WATCHFLOOR_PARTITIONS and WATCHFLOOR_REDIS_CLUSTER;
+        ``cluster_pids``: the local cluster's redis-server processes, for CPU."""
         self.redis_url = redis_url
-        self.keys = Keys(prefix)
+        self.keys = Keys(prefix, partitions, cluster)
         self.receiver = receiver
         self.watchlists_file = workdir / f"watchlists-{prefix}.yaml"
         self.watchlists_file.write_text(WATCHLIST % (json.dumps(tags), receiver.url(), SECRET))
@@ -102,24 +108,33 @@ class Stack:
                "WATCHFLOOR_LOG_LEVEL": "WARNING", "WATCHFLOOR_LOG_FORMAT": "json",
                "WATCHFLOOR_MAX_BATCH_ARTICLES": str(BATCH),
                # the receiver is on loopback: open it (and only it)
-               "WATCHFLOOR_TARGET_ALLOWLIST": "127.0.0.1/32", **(extra_env or {})}
-        self.health = {name: free_port() for name in WORKERS}
+               "WATCHFLOOR_TARGET_ALLOWLIST": "127.0.0.1/32",
+               "WATCHFLOOR_PARTITIONS": str(partitions),
+               "WATCHFLOOR_REDIS_CLUSTER": "true" if cluster else "false", **(extra_env or {})}
+        # one process per (worker, copy): "classifier", "classifier#2", ...
+        names = [name if n == 1 else f"{name}#{n}"
+                 for name in WORKERS for n in range(1, (copies or {}).get(name, 1) + 1)]
+        self.health = {name: free_port() for name in names}
         self.procs = {
-            name: WorkerProcess(name, {**env, "WATCHFLOOR_HEALTH_PORT": str(self.health[name])},
-                                workdir, f"-{prefix}").start()
-            for name in WORKERS
+            name: WorkerProcess(name.partition("#")[0],
+                                {**env, "WATCHFLOOR_HEALTH_PORT": str(self.health[name])},
+                                workdir, f"-{prefix}{name.partition('#')[2]}").start()
+            for name in names
         }
-        self.redis = redis.Redis.from_url(redis_url)
-        self.redis_pid = int(self.redis.info("server")["process_id"])
+        self.redis: Any = (redis.RedisCluster.from_url(redis_url) if cluster
+                           else redis.Redis.from_url(redis_url))
+        self.redis_pid = None if cluster else int(self.redis.info("server")["process_id"])
+        self.cluster_pids = cluster_pids or []
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def pids(self) -> dict[str, int | None]:
-        local = Path(f"/proc/{self.redis_pid}").exists()
+        local = self.redis_pid is not None and Path(f"/proc/{self.redis_pid}").exists()
         return {**{n: p.pid for n, p in self.procs.items()},
                 "redis": self.redis_pid if local else None,
+                **{f"redis#{n}": pid for n, pid in enumerate(self.cluster_pids, 1)},
                 "receiver": getattr(self.receiver, "pid", None)}
 
     def ready(self, name: str) -> bool:
@@ -159,8 +174,9 @@ class Stack:
 
     def last_classified(self) -> float:
         """When the classifier wrote its last entry (the stream id's clock)."""
-        last = self.redis.xrevrange(self.keys.classified, count=1)
-        return int(as_str(last[0][0]).split("-")[0]) / 1000 if last else 0.0
+        last = [entry for stream in self.keys.streams("classified")
+                for entry in self.redis.xrevrange(stream, count=1)]
+        return max((int(as_str(e[0]).split("-")[0]) / 1000 for e in last), default=0.0)
 
     def wait_quiet(self, phase: Phase, timeout: float) -> None:
         """Until nothing is left to do and no webhook arrives for 0.5 s."""
@@ -180,7 +196,10 @@ class Stack:
         phase.end = max(last_webhook, self.last_classified())
 
     def used_memory(self) -> int:
-        return int(self.redis.info("memory")["used_memory"])
+        info = self.redis.info("memory")
+        if "used_memory" in info:
+            return int(info["used_memory"])
+        return sum(int(node["used_memory"]) for node in info.values())  # a cluster: every node
 
     def peak_rss_mib(self) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
