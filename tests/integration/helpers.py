@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
+from watchfloor.services.receiver import WebhookReceiver
+from watchfloor.services.receiver.server import ReceivedRequest
 from watchfloor.shared.streams.worker import WorkerApp
 
 
@@ -38,15 +43,29 @@ async def wait_until(
         await asyncio.sleep(interval)
 
 
-MISSILES_SECRET = "whsec_" + "cGFydGl0aW9uZWQtc3RyZWFtcy1zZWNyZXQtMQ=="
-MISSILES_WATCHLIST = f"""
+MISSILES_WATCHLIST = """
 watchlists:
   - id: missiles
     name: Every missile test
-    match: {{tags_any: [missile_test], min_confidence: 0.5}}
+    match: {tags_any: [missile_test], min_confidence: 0.5}
     targets:
-      - {{type: webhook, url: "${{RECEIVER}}/missiles", secret: "{MISSILES_SECRET}"}}
+      - {type: webhook, url: "${RECEIVER}/missiles", secret: "%s"}
 """
+
+
+def missiles_watchlist(path: Path, receiver: WebhookReceiver) -> None:
+    """Write the one-watchlist file with a secret of this test's own: on a
+    machine where other suites run, a port reused by our receiver may still
+    get their webhooks, which then fail verification and are left out
+    (``verified_missiles``)."""
+    secret = "whsec_" + base64.b64encode(os.urandom(24)).decode()
+    path.write_text(MISSILES_WATCHLIST % secret)
+    receiver.secrets = {"/missiles": secret}
+
+
+def verified_missiles(receiver: WebhookReceiver) -> list[ReceivedRequest]:
+    """The webhooks on /missiles signed with this test's secret."""
+    return [r for r in receiver.delivered("/missiles") if r.verified]
 PLACES = ["Kalvia", "Orlen", "Tessaly", "Marvik", "Dunhold", "Pellor", "Sarnath", "Quorra",
           "Vintmoor", "Zell", "Abrin", "Hestle"]
 

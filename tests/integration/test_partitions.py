@@ -28,8 +28,8 @@ from watchfloor.shared.streams.publish import publish
 from watchfloor.shared.streams.status import pipeline_status
 from watchfloor.shared.streams.worker import create_worker_app
 
-from tests.integration.helpers import MISSILES_SECRET, MISSILES_WATCHLIST, running, wait_until
 from tests.integration.helpers import invented_missile_article as missile_article
+from tests.integration.helpers import missiles_watchlist, running, verified_missiles, wait_until
 from tests.unit.console.factories import T0, article, classified
 
 pytestmark = pytest.mark.integration
@@ -37,8 +37,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def partitioned(settings, receiver, tmp_path: Path):
     watchlists = tmp_path / "watchlists.yaml"
-    watchlists.write_text(MISSILES_WATCHLIST)
-    receiver.secrets = {"/missiles": MISSILES_SECRET}
+    missiles_watchlist(watchlists, receiver)
     return settings.model_copy(update={"watchlists_file": watchlists, "partitions": 3,
                                        "story_clustering": False})
 
@@ -76,7 +75,7 @@ async def test_every_partition_is_consumed_and_each_alert_arrives_once(
         assert classified == set(members)
     consumed = {stream for stream, _ in pipeline.consumed(keys)}
     assert consumed <= set(status["streams"]) and len(consumed) == 9
-    got = receiver.delivered("/missiles")
+    got = verified_missiles(receiver)
     assert all(r.verified for r in got)
     assert len(got) == 12 and len({r.headers["webhook-id"] for r in got}) == 12
     assert {r.json()["data"]["article"]["id"] for r in got} == ids
@@ -114,7 +113,7 @@ async def test_failed_deliveries_of_every_partition_are_listed_and_replayed(
             replayed = await asyncio.to_thread(cli_main, ["replay", "--deliveries", *cli_env])
         assert replayed == 0
         assert await asyncio.to_thread(receiver.wait_for, 6, 20, "/missiles")
-    assert [r.status for r in receiver.requests].count(200) == 6
+    assert len(verified_missiles(receiver)) == 6
     assert await redis_client.xlen(keys.failed_deliveries) == 0
 
 

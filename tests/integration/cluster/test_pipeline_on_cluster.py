@@ -24,10 +24,10 @@ from watchfloor.shared.streams.worker import WorkerApp, create_worker_app
 
 from tests.integration.cluster.conftest import cluster_settings
 from tests.integration.helpers import (
-    MISSILES_SECRET,
-    MISSILES_WATCHLIST,
     invented_missile_article,
+    missiles_watchlist,
     running,
+    verified_missiles,
     wait_until,
 )
 
@@ -37,8 +37,7 @@ pytestmark = pytest.mark.integration
 
 def pipeline_app(settings: Settings, receiver, tmp_path: Path) -> WorkerApp:
     watchlists = tmp_path / "watchlists.yaml"
-    watchlists.write_text(MISSILES_WATCHLIST)
-    receiver.secrets = {"/missiles": MISSILES_SECRET}
+    missiles_watchlist(watchlists, receiver)
     return create_worker_app(settings.model_copy(update={"watchlists_file": watchlists}),
                              [ingest_parts, classifier_parts, notifier_parts],
                              env={"RECEIVER": receiver.url("")})
@@ -77,7 +76,7 @@ async def test_the_pipeline_runs_on_a_cluster_across_partitions(
         await asyncio.sleep(0.5)  # room for a duplicate to show up
         status = await pipeline_status(cluster_client, keys)
 
-    got = receiver.delivered("/missiles")
+    got = verified_missiles(receiver)
     assert all(r.verified for r in got)
     assert sorted(r.json()["data"]["article"]["id"] for r in got) == sorted(ids)
     assert len({r.headers["webhook-id"] for r in got}) == 12
@@ -149,7 +148,7 @@ async def test_a_master_killed_mid_run_loses_nothing_and_sends_nothing_twice(
             await check.aclose()
         await asyncio.sleep(2)  # room for a late duplicate (reclaim runs every second)
 
-    got = receiver.delivered("/missiles")
+    got = verified_missiles(receiver)
     webhook_ids = [r.headers["webhook-id"] for r in got]
     delivered_articles = {r.json()["data"]["article"]["id"] for r in got}
     print("failover: {} delivered; promoted after {:.1f} s, node back after {:.1f} s".format(
