@@ -85,7 +85,6 @@ from watchfloor.shared.streams.metrics import (
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
-    from redis.asyncio.client import Pipeline
 
 log = get_logger(__name__)
 
@@ -444,7 +443,10 @@ class DeliveryPipeline:
                 log.error("delivery_send_error", error=repr(exc), **_log_context(job.delivery))
                 result = DeliveryResult(Verdict.RETRY, "internal_error")
             sent()
-            writes.ops.append(self._attempt_recorder(job, result, now))
+            # its mark on the target's run of failures (maybe pausing it)
+            writes.ops.append(lambda pipe: self._pauses.queue_attempt(
+                pipe, *job.lane, ok=result.verdict is Verdict.DELIVERED, now=now,
+                reason=result.reason))
             WEBHOOK_REQUEST.labels(target.type, result.verdict.value).observe(
                 max(0.0, self._monotonic() - started))
         return self._record(writes, job, target, result, self._clock())
@@ -556,18 +558,6 @@ class DeliveryPipeline:
             log.info("delivery_held_target_paused", **_log_context(delivery))
             settled.append((job, DeliveryOutcome(OutcomeKind.HELD)))
         return kept
-
-    def _attempt_recorder(
-        self, job: _Job, result: DeliveryResult, now: float
-    ) -> Callable[[Pipeline], None]:
-        """The attempt's mark on its target's failing run (and maybe its pause)."""
-        ok = result.verdict is Verdict.DELIVERED
-        watchlist_id, target_name = job.lane
-
-        def record(pipe: Pipeline) -> None:
-            self._pauses.queue_attempt(pipe, watchlist_id, target_name, ok=ok, now=now,
-                                       reason=result.reason)
-        return record
 
     def _within_rates(
         self, jobs: list[_Job], writes: Writes, settled: list[tuple[_Job, DeliveryOutcome]],
