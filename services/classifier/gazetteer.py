@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from watchfloor.services.classifier import yaml_nodes
 from watchfloor.shared.errors import ConfigError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -82,7 +83,7 @@ class Gazetteer:
     @classmethod
     def from_yaml(cls, text: str, source: str = "<string>") -> Gazetteer:
         try:
-            root = yaml.compose(text)
+            root = yaml_nodes.compose(text)
         except yaml.YAMLError as exc:
             line = _yaml_error_line(exc)
             raise GazetteerError(f"{source}:{line}: not valid YAML: {exc}") from exc

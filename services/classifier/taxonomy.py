@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from watchfloor.services.classifier import yaml_nodes
 from watchfloor.shared.errors import ConfigError
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
@@ -258,7 +259,7 @@ def known_tag_ids(path: str | Path | None = None) -> frozenset[str]:
 
 def parse_taxonomy(text: str, source: str = "<string>") -> Taxonomy:
     try:
-        root = yaml.compose(text)
+        root = yaml_nodes.compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -629,7 +630,7 @@ def _stray_matches(term: str, index: _CommonWords) -> list[str]:
 def _wildcard_lines(text: str) -> dict[str, list[int]]:
     """Each wildcard term written in a taxonomy's YAML, with the lines it is on."""
     try:
-        root = yaml.compose(text)
+        root = yaml_nodes.compose(text)
     except yaml.YAMLError:
         return {}
     lines: dict[str, list[int]] = {}
