@@ -92,7 +92,7 @@ def test_any_watchfloor_error_is_its_message_and_exit_2(monkeypatch, capsys, err
     def command(args):  # type: ignore[no-untyped-def]
         raise error("watchlists.yaml:3: watchlist 'x': unknown tag 'missle_test'")
 
-    monkeypatch.setattr(cli_main, "build_parser", lambda: _parser_running(command))
+    monkeypatch.setattr(cli_main, "build_parser", lambda command_name=None: _parser_running(command))
     assert main([]) == 2
     assert capsys.readouterr().err == (
         "watchfloor: error: watchlists.yaml:3: watchlist 'x': unknown tag 'missle_test'\n"
@@ -103,6 +103,6 @@ def test_a_bug_keeps_its_traceback(monkeypatch):
     def command(args):  # type: ignore[no-untyped-def]
         raise KeyError("not a Watchfloor error")
 
-    monkeypatch.setattr(cli_main, "build_parser", lambda: _parser_running(command))
+    monkeypatch.setattr(cli_main, "build_parser", lambda command_name=None: _parser_running(command))
     with pytest.raises(KeyError):
         main([])
