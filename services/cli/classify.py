@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -64,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"watchfloor classify: {exc}", file=sys.stderr)
         return 2
+    # The classifier's tables (taxonomy, gazetteer, model) live as long as the
+    # process: out of the collector's sight, its full passes stop walking them
+    # (~7 % of the CPU per item).
+    gc.freeze()
     # Bytes, decoded line by line: a line that is not UTF-8 gets its error
     # object and the lines around it are still classified.
     source = args.input.open("rb") if args.input else getattr(sys.stdin, "buffer", sys.stdin)
