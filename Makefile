@@ -24,10 +24,10 @@ console: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# The pipeline on a real local Redis Cluster (3 masters, 3 replicas; needs
-# redis-server and redis-cli on PATH), failover included, and the partitions
+# The integration suite and the browser tests on a real local Redis Cluster
+# (3 masters, 3 replicas; needs redis-server and redis-cli on PATH)
 test-cluster: $(STAMP)
-	$(BIN)/python -m pytest -q tests/integration/cluster tests/integration/test_partitions.py tests/unit/test_partitions.py
+	WATCHFLOOR_TEST_REDIS_CLUSTER=true $(BIN)/python -m pytest -q tests/integration tests/browser
 
 bench: $(STAMP)
 	$(BIN)/python -m watchfloor.services.bench

@@ -24,13 +24,13 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import uvicorn
-from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from watchfloor.shared.listen import listen_socket
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_client import REDIS_FAILURES
 from watchfloor.shared.streams.metrics import CONTENT_TYPE, render_process_metrics
 
 log = get_logger("watchfloor.health")
@@ -75,7 +75,7 @@ async def check_readiness(redis: aioredis.Redis, state: WorkerState,
                 for stream, _ in state.consumed:
                     pipe.xinfo_groups(stream)
                 replies = await pipe.execute(raise_on_error=False)
-    except (RedisError, OSError, TimeoutError) as exc:
+    except (*REDIS_FAILURES, TimeoutError) as exc:
         problems.append(f"Redis not answering ({type(exc).__name__})")
     groups = []
     for index, (stream, group) in enumerate(state.consumed):

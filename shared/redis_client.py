@@ -21,12 +21,18 @@ from typing import Any
 import hiredis
 import redis
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import ClusterPipeline, RedisCluster
+from redis.asyncio.cluster import ClusterPipeline
 from redis.asyncio.connection import parse_url
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import DataError
+from redis.exceptions import DataError, RedisClusterException, RedisError
+from watchfloor.shared.cluster_client import BoundedRedisCluster
 from watchfloor.shared.settings import Settings
+
+#: What a Redis call raises when Redis fails or cannot be reached. A cluster
+#: client that reaches no node raises RedisClusterException, which is not a
+#: RedisError.
+REDIS_FAILURES: tuple[type[BaseException], ...] = (RedisError, RedisClusterException, OSError)
 
 
 class _HiredisPacking:
@@ -97,8 +103,9 @@ def redis_client(
     options = _options(connect_timeout_s, timeout_s, long_lived)
     if settings.redis_cluster:
         options.pop("retry_on_timeout", None)  # RedisCluster retries on its own (and refuses it)
-        cluster = RedisCluster.from_url(
-            settings.resolved_redis_url, max_connections=settings.redis_max_connections, **options
+        cluster = BoundedRedisCluster.from_url(
+            settings.resolved_redis_url, max_connections=settings.redis_max_connections,
+            wait_timeout_s=settings.redis_pool_timeout_s, **options
         )
         return cluster  # type: ignore[return-value]  # same commands as Redis for our use
     pool = aioredis.BlockingConnectionPool.from_url(

@@ -2,6 +2,10 @@
 
 - ``redis_url``: WATCHFLOOR_TEST_REDIS_URL, or a private redis-server on a free
   port started for the session (stopped at the end).
+- On a Redis Cluster: WATCHFLOOR_TEST_REDIS_CLUSTER=true runs the same tests
+  on a local cluster of three masters and three replicas started for the
+  session (or =redis://host:port, any node of a cluster of your own).
+  ``settings``, ``keys`` and the clients follow (``make test-cluster``).
 - ``redis_client``/``keys``/``settings``: a real connection and a unique key
   prefix per test, deleted afterwards.
 - ``receiver``: a real local HTTP webhook receiver.
@@ -19,12 +23,31 @@ import pytest
 import redis.asyncio as aioredis
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_cluster import LocalRedisCluster
 from watchfloor.shared.redis_server import LocalRedisServer
 from watchfloor.shared.settings import Settings
+
+from tests.redis_backend import ON_CLUSTER, async_redis, cluster_wanted
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if ON_CLUSTER:
+        # commands the tests run (in-process or as subprocesses) read their
+        # settings from the environment, as an operator's would
+        os.environ["WATCHFLOOR_REDIS_CLUSTER"] = "true"
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
+    wanted = cluster_wanted()
+    if wanted == "local":
+        with (tempfile.TemporaryDirectory(prefix="watchfloor-test-cluster-") as tmp,
+              LocalRedisCluster(Path(tmp)) as cluster):
+            yield cluster.url
+        return
+    if wanted:
+        yield wanted
+        return
     configured = os.environ.get("WATCHFLOOR_TEST_REDIS_URL")
     if configured:
         yield configured
@@ -44,7 +67,7 @@ def key_prefix() -> str:
 
 @pytest.fixture
 def keys(key_prefix: str) -> Keys:
-    return Keys(key_prefix)
+    return Keys(key_prefix, cluster=ON_CLUSTER)
 
 
 @pytest.fixture
@@ -52,6 +75,7 @@ def settings(redis_url: str, key_prefix: str, tmp_path: Path) -> Settings:
     return Settings(
         _env_file=None,
         redis_url=redis_url,
+        redis_cluster=ON_CLUSTER,
         key_prefix=key_prefix,
         data_dir=tmp_path / "data",
         reclaim_idle_ms=1000,
@@ -67,14 +91,17 @@ def settings(redis_url: str, key_prefix: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def redis_client(redis_url: str, key_prefix: str) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.from_url(redis_url)
+    client = async_redis(redis_url)
     try:
         yield client
     finally:
         # untagged keys, and tagged ones ("{prefix}:...", "{prefix:p1}:...")
-        for pattern in (f"{key_prefix}:*", f"{{{key_prefix}*"):
-            async for key in client.scan_iter(match=pattern, count=1000):
-                await client.delete(key)
+        nodes = client.get_primaries() if ON_CLUSTER else [None]  # type: ignore[attr-defined]
+        for node in nodes:
+            scan = {"target_nodes": node} if node is not None else {}
+            for pattern in (f"{key_prefix}:*", f"{{{key_prefix}*"):
+                async for key in client.scan_iter(match=pattern, count=1000, **scan):
+                    await client.delete(key)
         await client.aclose()
 
 

@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import redis
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
 from watchfloor.services.cli.redis_record import (
@@ -34,7 +33,7 @@ from watchfloor.shared import pipeline
 from watchfloor.shared.errors import ConfigError, Unavailable
 from watchfloor.shared.listen import check_port_free
 from watchfloor.shared.logging import configure_logging, get_logger
-from watchfloor.shared.redis_client import blocking_redis_client, redis_client
+from watchfloor.shared.redis_client import REDIS_FAILURES, blocking_redis_client, redis_client
 from watchfloor.shared.redis_server import LocalRedisServer
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.urls import redact_url
@@ -65,7 +64,13 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
         settings = Settings(**values)
     except (ValidationError, SettingsError) as exc:
         raise SettingsProblem(describe_settings_error(exc)) from None
-    if settings.redis_url is None and getattr(args, "command", None) not in STARTS_EMBEDDED_REDIS:
+    starts_embedded = getattr(args, "command", None) in STARTS_EMBEDDED_REDIS
+    if settings.redis_url is None and settings.redis_cluster and starts_embedded:
+        raise SettingsProblem(
+            "WATCHFLOOR_REDIS_CLUSTER=true needs WATCHFLOOR_REDIS_URL (any node of the cluster): "
+            "without a URL this command starts an embedded Redis, which is a single server")
+    # the record names the embedded single Redis that `up` started: not a cluster
+    if settings.redis_url is None and not settings.redis_cluster and not starts_embedded:
         settings = recorded_redis(settings)
     return settings
 
@@ -117,7 +122,7 @@ def check_redis(settings: Settings) -> str | None:
         client = blocking_redis_client(settings, connect_timeout_s=2, timeout_s=2)
         client.ping()
         client.close()
-    except (redis.RedisError, OSError, ValueError) as exc:
+    except (*REDIS_FAILURES, ValueError) as exc:
         return f"cannot reach Redis at {redact_url(url)}: {exc}"
     return None
 

@@ -30,7 +30,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from starlette.datastructures import FormData
 from starlette.responses import StreamingResponse
 from watchfloor.services.console.accounts import (
@@ -84,6 +83,7 @@ from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.http import storage_error_route
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_client import REDIS_FAILURES
 from watchfloor.shared.schemas import Alert
 from watchfloor.shared.settings import Settings
 
@@ -659,7 +659,7 @@ class Console:
                         return
                     yield ": still here\n\n"
                     last_beat = time.monotonic()
-        except (RedisError, OSError) as exc:
+        except REDIS_FAILURES as exc:
             log.warning("console_live_feed_interrupted", error=str(exc))
 
     async def _viewer_still_valid(self, viewer: Viewer) -> bool:

@@ -64,7 +64,7 @@ from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.http import error_body
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
-from watchfloor.shared.redis_client import pool_exhausted
+from watchfloor.shared.redis_client import REDIS_FAILURES, pool_exhausted
 from watchfloor.shared.request_body import (
     BoundedWork,
     RequestBodyError,
@@ -302,7 +302,7 @@ def create_api(
     async def metrics() -> Response:
         try:
             status = await pipeline_status(redis, Keys.for_settings(settings))
-        except (RedisError, OSError) as exc:
+        except REDIS_FAILURES as exc:
             return JSONResponse(
                 {"status": "unavailable", "redis": f"{redis_url}: {exc or type(exc).__name__}"},
                 status_code=503,
@@ -313,7 +313,7 @@ def create_api(
     async def healthz() -> JSONResponse:
         try:
             await asyncio.wait_for(redis.ping(), timeout=HEALTH_TIMEOUT_S)
-        except (RedisError, OSError, TimeoutError) as exc:
+        except (*REDIS_FAILURES, TimeoutError) as exc:
             return JSONResponse(
                 {"status": "unavailable", "redis": f"{redis_url}: {exc or type(exc).__name__}"},
                 status_code=503,
@@ -359,5 +359,5 @@ async def _count_rejected(sink: ArticleSink, count: int) -> None:
     # Best effort: a metrics hiccup must not turn a 422 into a 503.
     try:
         await sink.record_rejected(count)
-    except RedisError as exc:
+    except REDIS_FAILURES as exc:
         log.warning("rejected_count_not_recorded", error=str(exc))

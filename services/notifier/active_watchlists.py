@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from redis.exceptions import RedisError
 from watchfloor.services.notifier.matching import WatchlistMatcher
 from watchfloor.services.watchlists.file import WatchlistsFile
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.services.watchlists.store import WatchlistStore
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_client import REDIS_FAILURES
 
 log = get_logger("watchfloor.notifier")
 
@@ -42,7 +42,7 @@ class ActiveWatchlists:
                 version = await self._store.version()
                 if version != self._version:
                     self._stored = await self._store.list()
-            except (RedisError, OSError) as exc:
+            except REDIS_FAILURES as exc:
                 log.warning("watchlists_reload_failed", error=repr(exc))
                 version = self._version
         if not file_changed and version == self._version:

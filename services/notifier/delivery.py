@@ -55,7 +55,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from redis.exceptions import RedisError
 from watchfloor.services.notifier import targets as target_senders
 from watchfloor.services.notifier.delivery_state import (
     DeliveryState,
@@ -75,6 +74,7 @@ from watchfloor.services.targets import Target, rate_of, target_names
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_client import REDIS_FAILURES
 from watchfloor.shared.schemas import Alert, Delivery
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.metrics import (
@@ -459,7 +459,7 @@ class DeliveryPipeline:
             try:
                 await self._writer.commit(writes)
                 return
-            except (RedisError, OSError) as exc:
+            except REDIS_FAILURES as exc:
                 if self._monotonic() + delay >= job.lease_until:
                     raise
                 log.warning("delivery_outcome_write_failed", error=repr(exc), retry_in_s=delay,

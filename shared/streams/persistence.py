@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_client import REDIS_FAILURES
 
 log = get_logger("watchfloor.worker")
 
@@ -91,7 +92,7 @@ async def warn_unless_persistent(redis: aioredis.Redis, *, redis_url: str) -> Pe
     off (or cannot be seen), nothing when it is on. Never stops the worker."""
     try:
         found = await check_persistence(redis)
-    except RedisError as exc:
+    except REDIS_FAILURES as exc:
         log.warning("redis_persistence_not_checked", redis=redis_url, error=str(exc))
         return None
     if found.off:

@@ -22,7 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_server import free_port
+
+from tests.redis_backend import ON_CLUSTER, sync_redis
 
 CHROMIUM = Path("/usr/bin/chromium")
 # As root in a container Chromium needs --no-sandbox; the rest keeps it off
@@ -96,12 +99,16 @@ class Console:
         assert reply.status_code == 202, reply.text
         return reply.json()
 
+    @property
+    def keys(self) -> Keys:
+        return Keys(self.prefix, cluster=ON_CLUSTER)
+
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.redis_url)
+        return sync_redis(self.redis_url)
 
     def alert_count(self) -> int:
         with self.redis() as client:
-            return int(client.xlen(f"{self.prefix}:alerts"))
+            return int(client.xlen(self.keys.alerts))
 
     def wait_for_alerts(self, count: int, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -129,6 +136,7 @@ def console(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
     env.update({
+        "WATCHFLOOR_REDIS_CLUSTER": str(ON_CLUSTER).lower(),
         "WATCHFLOOR_REDIS_URL": redis_url, "WATCHFLOOR_KEY_PREFIX": prefix,
         "WATCHFLOOR_HTTP_PORT": str(port), "WATCHFLOOR_WATCHLISTS_FILE": str(folder / "watchlists.yaml"),
         "WATCHFLOOR_POLL_INTERVAL_MS": "50", "WATCHFLOOR_LOG_FORMAT": "json",
@@ -165,8 +173,9 @@ def console(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             proc.kill()
             proc.wait()
         log.close()
-        with redis.Redis.from_url(redis_url) as client:
-            for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+        with sync_redis(redis_url) as client:
+            base = Keys(prefix, cluster=ON_CLUSTER).base
+            for key in set(client.scan_iter(match=f"{base}*", count=1000)):
                 client.delete(key)
 
 

@@ -21,6 +21,7 @@ from tests.integration.faults import (
     publish_articles,
     write_watchlists,
 )
+from tests.redis_backend import sync_redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CLASSIFIER_GROUP = stage("classify").group
@@ -32,7 +33,7 @@ def test_killed_classifier_loses_nothing_and_duplicates_nothing(
     redis_url, key_prefix, keys, receiver, tmp_path
 ):
     receiver.secrets = {"/alerts": SECRET}
-    client = redis.Redis.from_url(redis_url)
+    client = sync_redis(redis_url)
     extra = {"watchlists_file": str(write_watchlists(tmp_path)), "batch_size": "25"}
     env = lambda name: {**worker_env(redis_url, key_prefix, name, **extra),  # noqa: E731
                         "RECEIVER": receiver.url("")}
@@ -83,7 +84,7 @@ def test_sigterm_stops_cleanly_and_the_rest_is_finished_by_a_new_copy(
     redis_url, key_prefix, keys, receiver, tmp_path
 ):
     receiver.secrets = {"/alerts": SECRET}
-    client = redis.Redis.from_url(redis_url)
+    client = sync_redis(redis_url)
     # no trimming meanwhile: the articles queue is read back to see what was acknowledged
     extra = {"watchlists_file": str(write_watchlists(tmp_path)), "batch_size": "25",
              "maintenance_interval_s": "600"}

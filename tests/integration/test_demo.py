@@ -9,7 +9,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_demo_runs_on_an_embedded_redis_and_shows_the_alerts(monkeypatch, tmp_path, capsys):
-    monkeypatch.delenv("WATCHFLOOR_REDIS_URL", raising=False)
+    for name in ("WATCHFLOOR_REDIS_URL", "WATCHFLOOR_REDIS_CLUSTER"):
+        monkeypatch.delenv(name, raising=False)  # the demo's own embedded Redis
     monkeypatch.setenv("WATCHFLOOR_DATA_DIR", str(tmp_path / "data"))
 
     assert main(["demo"]) == 0

@@ -32,8 +32,8 @@ async def test_an_expired_lease_is_not_freed_from_under_its_new_holder(redis_cli
     assert await redis_client.get(key) == b"other-copy"
 
 
-async def test_a_batch_of_leases_in_one_pipeline(redis_client, key_prefix):
-    keys = [f"{key_prefix}:sending:{n}" for n in range(3)]
+async def test_a_batch_of_leases_in_one_pipeline(redis_client, keys):
+    keys = [f"{keys.base}:sending:{n}" for n in range(3)]  # one hash slot, as the notifier's
     await redis_client.set(keys[1], "other-copy", ex=30)
     tokens = [new_token() for _ in keys]
     async with redis_client.pipeline(transaction=False) as pipe:

@@ -22,13 +22,16 @@ from tests.integration.faults import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
+# a single redis-server of the test's own, whichever Redis the suite runs on
+ON_ITS_OWN_REDIS = {"redis_cluster": "false", "partitions": "1"}
+
 
 def test_workers_survive_flushall_and_keep_consuming(receiver, tmp_path):
     receiver.secrets = {"/alerts": SECRET}
     with LocalRedisServer(tmp_path / "redis", persist=False) as server:
         client = redis.Redis.from_url(server.url)
         keys = Keys("flushtest")
-        extra = {"watchlists_file": str(write_watchlists(tmp_path))}
+        extra = {"watchlists_file": str(write_watchlists(tmp_path)), **ON_ITS_OWN_REDIS}
         procs = [
             WorkerProcess(name, {**worker_env(server.url, keys.prefix, f"flush-{name}", **extra),
                                  "RECEIVER": receiver.url("")}, tmp_path)
@@ -60,7 +63,7 @@ def test_workers_survive_a_redis_restart_without_persistence(receiver, tmp_path)
     receiver.secrets = {"/alerts": SECRET}
     server = LocalRedisServer(tmp_path / "redis", persist=False).start()
     keys = Keys("restarttest")
-    extra = {"watchlists_file": str(write_watchlists(tmp_path))}
+    extra = {"watchlists_file": str(write_watchlists(tmp_path)), **ON_ITS_OWN_REDIS}
     procs = [
         WorkerProcess(name, {**worker_env(server.url, keys.prefix, f"restart-{name}", **extra),
                              "RECEIVER": receiver.url("")}, tmp_path)

@@ -26,6 +26,8 @@ from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_server import free_port
 from watchfloor.shared.settings import Settings
 
+from tests.redis_backend import ON_CLUSTER
+
 pytestmark = pytest.mark.integration
 
 ARTICLE = {"title": "Navy holds harbour drill", "text": "The navy held a harbour drill on Monday.",
@@ -56,6 +58,13 @@ def operator_shell(monkeypatch, tmp_path, key_prefix):
     return tmp_path / "data"
 
 
+# The record names the embedded single Redis `up` starts; the tests below
+# write the suite's Redis in it, which must then be a single one too.
+single_redis_record = pytest.mark.skipif(
+    ON_CLUSTER, reason="a record names the single Redis `up` embeds, never a cluster")
+
+
+@single_redis_record
 @pytest.mark.parametrize("command", [
     ["status", "--json"], ["alerts"], ["replay"], ["deliveries", "--failed"],
     ["worker", "nonesuch"],  # refused by argparse before any Redis: the control
@@ -76,6 +85,7 @@ async def test_commands_use_the_recorded_redis_and_say_so(operator_shell, redis_
         assert code == 0 and err == said
 
 
+@single_redis_record
 async def test_ingest_publishes_into_the_recorded_redis(operator_shell, redis_url, redis_client,
                                                        keys, tmp_path, capsys):
     write_record(operator_shell, redis_url)
@@ -100,6 +110,24 @@ def test_embedded_redis_is_recorded_while_it_runs_and_shared_not_doubled(operato
     assert read_record(operator_shell) is None
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+
+
+@pytest.mark.parametrize("command", ["up", "demo"])
+def test_a_cluster_without_a_url_is_refused_before_anything_starts(tmp_path, command):
+    done = watchfloor(command, env=plain_env(tmp_path, redis_cluster="true"), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "WATCHFLOOR_REDIS_CLUSTER=true needs WATCHFLOOR_REDIS_URL" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "data" / "redis").exists()  # no embedded Redis was started
+
+
+def test_a_cluster_operator_is_not_sent_to_a_recorded_single_redis(operator_shell, monkeypatch,
+                                                                  capsys):
+    write_record(operator_shell, "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("WATCHFLOOR_REDIS_CLUSTER", "true")
+    settings = settings_from_args(argparse.Namespace(command="status", redis_url=None))
+    assert settings.redis_url is None  # the default node, not the record
+    assert "recorded by" not in capsys.readouterr().err
 
 
 @pytest.fixture

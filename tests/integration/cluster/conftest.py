@@ -21,6 +21,8 @@ from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_cluster import LocalRedisCluster
 from watchfloor.shared.settings import Settings
 
+from tests.redis_backend import ON_CLUSTER
+
 
 def _needs_binaries() -> None:
     if shutil.which("redis-cli") is None or shutil.which("redis-server") is None:
@@ -28,7 +30,10 @@ def _needs_binaries() -> None:
 
 
 @pytest.fixture(scope="session")
-def cluster_url() -> Iterator[str]:
+def cluster_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    if ON_CLUSTER:  # the whole suite runs on a cluster: that one
+        yield request.getfixturevalue("redis_url")
+        return
     configured = os.environ.get("WATCHFLOOR_TEST_REDIS_CLUSTER_URL")
     if configured:
         yield configured

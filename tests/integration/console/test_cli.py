@@ -9,25 +9,23 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-import redis
-import redis.asyncio as aioredis
 from watchfloor.services.cli.main import main
 from watchfloor.services.console.accounts import AccountStore
 from watchfloor.services.console.labels import Judgement, LabelStore
 from watchfloor.shared.keys import Keys
 
+from tests.redis_backend import async_redis, sync_redis
 from tests.unit.console.factories import T0
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def on_redis(redis_url: str, key_prefix: str):
-    keys = Keys(key_prefix)
+def on_redis(redis_url: str, keys: Keys):
 
     def run(work: Callable[[Any, Keys], Awaitable[Any]]) -> Any:
         async def go() -> Any:
-            client = aioredis.from_url(redis_url)
+            client = async_redis(redis_url)
             try:
                 return await work(client, keys)
             finally:
@@ -36,8 +34,8 @@ def on_redis(redis_url: str, key_prefix: str):
         return asyncio.run(go())
 
     yield run
-    with redis.Redis.from_url(redis_url) as client:
-        for key in client.scan_iter(match=f"{key_prefix}:*"):
+    with sync_redis(redis_url) as client:
+        for key in set(client.scan_iter(match=f"{keys.base}:*")):
             client.delete(key)
 
 

@@ -9,11 +9,13 @@ import pytest
 import redis
 from watchfloor.services.cli.main import main
 
+from tests.redis_backend import sync_redis as sync_client
+
 
 @pytest.fixture
 def sync_redis(redis_url: str, redis_client: object) -> Iterator[redis.Redis]:
     # redis_client is requested for its clean-up of the test's keys.
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     yield client
     client.close()
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import redis
-import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 from watchfloor.services.ingest.api import create_api
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.settings import Settings
+
+from tests.redis_backend import async_redis, sync_redis
 
 pytestmark = pytest.mark.integration
 
@@ -17,8 +17,8 @@ def test_post_publishes_and_healthz_pings(
     settings: Settings, keys: Keys, redis_url: str, redis_client: object
 ) -> None:
     # The app's client is created here and used only inside TestClient's loop.
-    app_redis = aioredis.from_url(redis_url)
-    check = redis.Redis.from_url(redis_url)
+    app_redis = async_redis(redis_url)
+    check = sync_redis(redis_url)
     try:
         with TestClient(create_api(settings, app_redis)) as client:
             assert client.get("/healthz").json() == {"status": "ok"}

@@ -12,6 +12,8 @@ from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import decode
 
+from tests.redis_backend import async_redis
+
 pytestmark = pytest.mark.integration
 
 
@@ -142,7 +144,7 @@ async def test_empty_batch_does_nothing(
 
 
 async def test_works_with_a_decoding_client(redis_url: str, keys: Keys, settings: Settings) -> None:
-    client = aioredis.from_url(redis_url, decode_responses=True)
+    client = async_redis(redis_url, decode_responses=True)
     try:
         outcomes = await ArticlePublisher(client, keys, settings).publish([article(), article()])
         assert [o.status for o in outcomes] == ["new", "duplicate"]

@@ -75,8 +75,8 @@ async def test_keys_live_under_the_prefix_and_expire(
     index: StoryIndex, redis_client: aioredis.Redis, keys: Keys
 ) -> None:
     await index.assign([FIRST, EMPTY])
-    found = [k.decode() async for k in redis_client.scan_iter(match=f"{keys.prefix}:*")]
-    assert all(k.startswith(f"{keys.prefix}:story:") for k in found)
+    found = {k.decode() async for k in redis_client.scan_iter(match=f"{keys.base}:*")}
+    assert all(k.startswith(f"{keys.base}:story:") for k in found)
     # FIRST's record and a bucket hash per band; EMPTY is not indexed
     assert len(found) == 1 + 16
     assert 0 < await redis_client.ttl(story_article_key(keys, FIRST.id)) <= 3600
@@ -154,7 +154,7 @@ async def test_a_bucket_keeps_its_earliest_claimants_up_to_a_bound(
     copies = [FIRST.model_copy(update={"id": f"u-copy-{i}"}) for i in range(BAND_MEMBERS + 2)]
     await index.assign(copies[:2])
     await index.assign(copies[2:])
-    bucket_keys = [k async for k in redis_client.scan_iter(match=f"{keys.prefix}:story:buckets:*")]
+    bucket_keys = {k async for k in redis_client.scan_iter(match=f"{keys.base}:story:buckets:*")}
     assert len(bucket_keys) == 16
     for key in bucket_keys:
         (members,) = (await redis_client.hgetall(key)).values()  # one bucket per band

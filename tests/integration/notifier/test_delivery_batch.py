@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio.client import Pipeline, Redis
+from redis.asyncio.cluster import ClusterPipeline, RedisCluster
 from watchfloor.services.notifier import targets
 from watchfloor.services.notifier.delivery import (
     MIN_LEASE_S,
@@ -121,26 +122,31 @@ async def test_a_batch_costs_one_claim_and_its_outcomes_are_written_together(
 
     pipeline = DeliveryPipeline(redis_client, keys, settings, [watchlist], None, send=send)  # type: ignore[arg-type]
     round_trips: list[str] = []
-    pipeline_execute, command = Pipeline.execute, Redis.execute_command
+    on_cluster = isinstance(redis_client, RedisCluster)
+    pipeline_class = ClusterPipeline if on_cluster else Pipeline
+    client_class = RedisCluster if on_cluster else Redis
+    pipeline_execute, command = pipeline_class.execute, client_class.execute_command
 
     async def counted_execute(self, *args, **kwargs):
-        round_trips.append(f"pipeline({len(self.command_stack)})")
+        round_trips.append(f"pipeline({len(self)})")
         return await pipeline_execute(self, *args, **kwargs)
 
     async def counted_command(self, *args, **kwargs):
         round_trips.append(str(args[0]))
         return await command(self, *args, **kwargs)
 
-    monkeypatch.setattr(Pipeline, "execute", counted_execute)
-    monkeypatch.setattr(Redis, "execute_command", counted_command)
+    monkeypatch.setattr(pipeline_class, "execute", counted_execute)
+    monkeypatch.setattr(client_class, "execute_command", counted_command)
+    # on a cluster a write is confirmed by a replica: a probe SET and WAIT after it
+    confirm = ["pipeline(2)"] if settings.resolved_wait_replicas else []
     futures = await pipeline.submit(deliveries, time.time())
-    assert round_trips == ["pipeline(21)"]  # 20 SET NX + 1 MGET; the sends run on
+    assert round_trips == ["pipeline(21)", *confirm]  # 20 SET NX + 1 MGET; the sends run on
     release.set()
     outcomes = await asyncio.gather(*futures)
 
     assert {o.kind for o in outcomes} == {OutcomeKind.DELIVERED}
     # 20 x (SET marker + XADD log) + 1 HINCRBY + 1 release (and the XACKs, given entry ids)
-    assert round_trips == ["pipeline(21)", "pipeline(42)"]
+    assert round_trips == ["pipeline(21)", *confirm, "pipeline(42)", *confirm]
     assert await sending_keys(redis_client, keys) == []
     assert (await redis_client.hget(keys.metrics, "delivered")) == b"20"
     assert await redis_client.xlen(keys.delivered_log) == 20

@@ -71,7 +71,7 @@ async def test_history_expires_with_the_window(
 ) -> None:
     await sent(throttle, [alert("art-1", None, ["missile_test"])])
     key = story_alerts_key(keys, "wl-a", "art-1")
-    assert key.startswith(f"{keys.prefix}:")
+    assert key.startswith(f"{keys.base}:")
     ttl = await redis_client.ttl(key)
     assert 0 < ttl <= 3600
 

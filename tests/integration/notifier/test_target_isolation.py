@@ -123,7 +123,7 @@ class Run:
 async def paced_run(settings, healthy: WebhookReceiver, other_url: str, run: str) -> Run:
     """Start a notifier, publish the alerts' deliveries at RATE, and return the
     healthy target's latencies once all of its deliveries arrived."""
-    keys = Keys(settings.key_prefix)
+    keys = Keys.for_settings(settings)
     watched = make_watchlist("healthy", targets=[
         {"type": "webhook", "url": healthy.url(f"/{run}"), "secret": SECRET}])
     neighbour = make_watchlist("neighbour", targets=[
@@ -186,7 +186,7 @@ async def test_a_hanging_target_does_not_slow_a_healthy_one_and_nothing_is_lost(
             while len(set(hang.answered_ids())) < len(fault.other_ids) and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
             await asyncio.sleep(1.0)  # room for a duplicate to show up
-            redis, keys = app.runtime.redis, Keys(fault_settings.key_prefix)
+            redis, keys = app.runtime.redis, Keys.for_settings(fault_settings)
             assert await redis.xlen(keys.failed_deliveries) == 0
             assert await redis.xlen(keys.dead_letters) == 0
         answered = hang.answered_ids()

@@ -16,6 +16,7 @@ from watchfloor.shared.schemas import Article, Classification
 from watchfloor.shared.streams.worker import create_worker_app
 
 from tests.integration.helpers import running, wait_until
+from tests.redis_backend import async_redis
 
 pytestmark = pytest.mark.integration
 GROUP = stage("classify").group
@@ -50,7 +51,7 @@ async def test_a_running_worker_is_alive_and_ready(settings, keys):
 
 async def test_unready_while_a_group_is_missing_or_not_consumed(redis_url, keys, redis_client):
     state = {"phase": "running", "consuming": True}
-    server = HealthServer("127.0.0.1", 0, aioredis.from_url(redis_url), lambda: WorkerState(
+    server = HealthServer("127.0.0.1", 0, async_redis(redis_url), lambda: WorkerState(
         ["classifier"], state["phase"], [(keys.articles, GROUP)], state["consuming"]))
     await server.start()
     ready_url = f"{server.url}/readyz"

@@ -56,7 +56,8 @@ def redis_server(data_dir: Path, *args: str) -> Iterator[str]:
 
 
 async def start_up_warnings(url: str, tmp_path: Path) -> list[dict]:
-    settings = Settings(_env_file=None, redis_url=url, key_prefix="persist-check",
+    settings = Settings(_env_file=None, redis_url=url, redis_cluster=False, partitions=1,
+                        key_prefix="persist-check",
                         data_dir=tmp_path / "data", http_port=0)
     app = create_worker_app(settings, [lambda runtime: WorkerParts(name="idle")])
     with capture_logs() as logs:

@@ -1,0 +1,39 @@
+"""The cluster client waits for a connection, like the single-Redis one."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from watchfloor.shared.redis_client import pool_exhausted, redis_client
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_burst_on_a_fresh_client_waits_for_connections_and_all_succeed(settings, keys):
+    # redis-py's cluster client failed at once past max_connections to a node,
+    # and many first commands at once broke its set-up of the nodes
+    tight = settings.model_copy(update={"redis_max_connections": 8})
+    client = redis_client(tight)
+    try:
+        replies = await asyncio.gather(*(client.blpop([f"{keys.base}:burst"], timeout=0.05)
+                                         for _ in range(60)), return_exceptions=True)
+        assert replies == [None] * 60
+    finally:
+        await client.aclose()
+
+
+async def test_a_wait_that_runs_out_is_told_apart_from_a_redis_failure(settings, keys):
+    tight = settings.model_copy(update={"redis_max_connections": 2, "redis_pool_timeout_s": 0.2})
+    client = redis_client(tight)
+    try:
+        hogs = [asyncio.create_task(client.blpop([f"{keys.base}:hold"], timeout=1))
+                for _ in range(2)]
+        await asyncio.sleep(0.1)
+        with pytest.raises(Exception) as caught:
+            await client.set(f"{keys.base}:x", 1)
+        assert pool_exhausted(caught.value), repr(caught.value)
+        await asyncio.gather(*hogs)
+        assert await client.set(f"{keys.base}:x", 1)  # a free place again
+    finally:
+        await client.aclose()

@@ -1,0 +1,39 @@
+"""Which Redis the suite runs on, and clients for checks that follow it.
+
+WATCHFLOOR_TEST_REDIS_CLUSTER=true: a local Redis Cluster started for the
+session (or =redis://host:port, a node of a cluster of your own). The
+streams stay unpartitioned: tests read partition 0's (the partitions have
+tests of their own).
+"""
+
+from __future__ import annotations
+
+import os
+
+import redis
+import redis.asyncio as aioredis
+
+
+def cluster_wanted() -> str:
+    """"" (a single Redis), "local" (start a cluster) or a node's URL."""
+    wanted = os.environ.get("WATCHFLOOR_TEST_REDIS_CLUSTER", "").strip()
+    if wanted.lower() in ("", "0", "false", "no"):
+        return ""
+    return wanted if "://" in wanted else "local"
+
+
+ON_CLUSTER = bool(cluster_wanted())
+
+
+def sync_redis(url: str, **options: object) -> redis.Redis:
+    """A blocking client for checks: a cluster client when the suite runs on one."""
+    if ON_CLUSTER:
+        return redis.RedisCluster.from_url(url, **options)  # type: ignore[return-value]
+    return redis.Redis.from_url(url, **options)
+
+
+def async_redis(url: str, **options: object) -> aioredis.Redis:
+    """An asyncio client for checks: a cluster client when the suite runs on one."""
+    if ON_CLUSTER:
+        return aioredis.RedisCluster.from_url(url, **options)  # type: ignore[return-value]
+    return aioredis.from_url(url, **options)
