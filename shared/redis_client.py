@@ -21,7 +21,6 @@ from typing import Any
 import hiredis
 import redis
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import ClusterPipeline
 from redis.asyncio.connection import parse_url
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -142,13 +141,12 @@ def blocking_redis_client(
     )
 
 
-async def queue_script(pipe: Any, script: AsyncScript, *, keys: list[Any], args: list[Any]) -> None:
-    """Queue ``script`` on ``pipe``: EVALSHA (loaded on demand) on a single
-    Redis, the script's text (EVAL) on a cluster pipeline, which refuses EVALSHA."""
-    if isinstance(pipe, ClusterPipeline):
-        pipe.eval(script.script, len(keys), *keys, *args)
-    else:
-        await script(keys=keys, args=args, client=pipe)
+def queue_script(pipe: Any, script: AsyncScript, *, keys: list[Any], args: list[Any]) -> None:
+    """Queue ``script`` on ``pipe`` as its text (EVAL; Redis caches the compiled
+    script by its digest). A pipeline holding EVALSHA first asks SCRIPT EXISTS
+    in a round trip of its own on every execute, and a cluster pipeline
+    refuses EVALSHA."""
+    pipe.eval(script.script, len(keys), *keys, *args)
 
 
 def queue_mget(pipe: Any, keys: list[str]) -> None:

@@ -100,7 +100,7 @@ class ArticlePublisher:
             articles = await self._stories.assign(articles)
         pipe = self._redis.pipeline(transaction=False)
         for article in articles:
-            await queue_script(
+            queue_script(
                 pipe, self._script,
                 keys=[
                     self._keys.seen_article(article.id),

@@ -74,5 +74,5 @@ class AlertHistory:
         keys = [self._stream, self._keys.alert_ids, self._keys.metrics]
         if client is None:
             return await self._script(keys=keys, args=args)
-        await queue_script(client, self._script, keys=keys, args=args)
+        queue_script(client, self._script, keys=keys, args=args)
         return client
