@@ -8,9 +8,10 @@ from typing import Any
 from structlog.contextvars import bound_contextvars
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.pipeline import stage
-from watchfloor.shared.replication import Replication, replicated
+from watchfloor.shared.replication import Replication
 from watchfloor.shared.schemas import Article, ClassifiedArticle
 from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.acknowledge import recorded_then_acked
 from watchfloor.shared.streams.consumer import (
     BatchHandler,
     Incoming,
@@ -18,7 +19,7 @@ from watchfloor.shared.streams.consumer import (
     StreamConsumer,
 )
 from watchfloor.shared.streams.metrics import INGEST_TO_CLASSIFIED, observe_latency
-from watchfloor.shared.streams.publish import publish
+from watchfloor.shared.streams.publish import queue_publish
 from watchfloor.shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
 
 log = get_logger("watchfloor.classifier")
@@ -30,18 +31,19 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
         from watchfloor.services.classifier.factory import build_classifier
 
         classifier = build_classifier(runtime.settings)
-    keys = runtime.keys
-    replication = Replication.from_settings(runtime.settings)
+    settings, keys = runtime.settings, runtime.keys
+    replication = Replication.from_settings(settings)
 
-    def handler(output: str) -> BatchHandler[Article]:
+    def handler(source: tuple[str, str], output: str) -> BatchHandler[Article]:
         """Partition p's articles are classified onto partition p's stream."""
 
         async def handle(batch: list[Incoming[Article]]) -> list[ItemFailure]:
-            return await classify_batch(batch, output)
+            return await classify_batch(batch, source, output)
 
         return handle
 
-    async def classify_batch(batch: list[Incoming[Article]], output: str) -> list[ItemFailure]:
+    async def classify_batch(batch: list[Incoming[Article]], source: tuple[str, str],
+                             output: str) -> list[ItemFailure]:
         results: list[ClassifiedArticle] = []
         failures: list[ItemFailure] = []
         for item in batch:
@@ -55,10 +57,16 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
                     continue
                 log.debug("article_classified", tags=classification.tag_ids)
             results.append(ClassifiedArticle(article=article, classification=classification))
-        # confirmed by a replica before the batch is acknowledged
-        async with replicated(runtime.redis, keys.probe(output), replication):
-            await publish(runtime.redis, output, results)
-        await runtime.redis.hincrby(keys.metrics, "classified", len(results))
+        # The failures are dead-lettered and acknowledged by the consumer;
+        # the rest with their results (confirmed by a replica first, if asked).
+        failed = {f.entry_id for f in failures}
+        done = [item.entry_id for item in batch if item.entry_id not in failed]
+        async with recorded_then_acked(runtime.redis, source, done, probe=keys.probe(output),
+                                       replication=replication, cluster=settings.redis_cluster
+                                       ) as pipe:
+            queue_publish(pipe, [(output, result) for result in results])
+            if results:
+                pipe.hincrby(keys.metrics, "classified", len(results))
         for result in results:
             observe_latency(INGEST_TO_CLASSIFIED, result.article.ingested_at, result.classified_at)
         return failures
@@ -66,7 +74,9 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
     return WorkerParts(
         name=CLASSIFY.worker,
         consumers=[
-            StreamConsumer(stream, group, Article, handler(CLASSIFY.writes(keys, partition)))
+            StreamConsumer(stream, group, Article,
+                           handler((stream, group), CLASSIFY.writes(keys, partition)),
+                           acks_itself=True)
             for partition, (stream, group) in enumerate(CLASSIFY.reads_all(keys))
         ],
     )

@@ -7,9 +7,10 @@
              are recorded for the story's thread (``throttled_alerts``)
 3. log       ``alert_throttled`` / ``alert_raised``, one line per alert
 4. record    the alert history stream (bounded, one entry per alert id:
-             ``alert_history.py``) and the counters, in one round trip
+             ``alert_history.py``) and the counters
 5. fan out   one Delivery per (alert, target), published for the ``deliver``
-             stage (``delivery.py``, this module's twin)
+             stage (``delivery.py``, this module's twin); 4 and 5 and the
+             batch's acknowledgement go in one round trip (``acknowledge.py``)
 
 ``process_batch`` raises only on infrastructure errors (Redis down): the
 batch then stays pending and is reclaimed. A redelivered batch raises the
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from structlog.contextvars import bound_contextvars
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
@@ -33,11 +34,12 @@ from watchfloor.services.notifier.story_throttle import Throttled
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.pipeline import Stage
-from watchfloor.shared.replication import NO_REPLICATION, Replication, replicated
+from watchfloor.shared.replication import NO_REPLICATION, Replication
 from watchfloor.shared.schemas import Alert, ClassifiedArticle, Delivery
+from watchfloor.shared.streams.acknowledge import recorded_then_acked
 from watchfloor.shared.streams.consumer import Incoming, ItemFailure
 from watchfloor.shared.streams.metrics import INGEST_TO_ALERT, observe_latency
-from watchfloor.shared.streams.publish import publish_partitioned
+from watchfloor.shared.streams.publish import partitioned, queue_publish
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -78,12 +80,14 @@ class AlertRaiser:
         *,
         stage: Stage,
         replication: Replication = NO_REPLICATION,
+        cluster: bool = False,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._watchlists = watchlists
         self._throttle = throttle
         self._replication = replication
+        self._cluster = cluster
         if stage.output is None:
             raise ValueError(f"stage {stage.name!r} writes no stream")
         self._deliveries = stage.output  # one stream per partition (Keys.partition_of)
@@ -91,8 +95,11 @@ class AlertRaiser:
                                      maxlen=ALERT_HISTORY_MAXLEN)
 
     async def process_batch(
-        self, batch: Sequence[Incoming[ClassifiedArticle]], now: float
+        self, batch: Sequence[Incoming[ClassifiedArticle]], now: float,
+        *, source: tuple[str, str] | None = None,
     ) -> RaisedBatch:
+        """``source``: (stream, group) of the batch's entries, to acknowledge
+        those it does not return as failures with its writes."""
         result = RaisedBatch()
         found = self._match(batch, result)
         found = await drop_silenced(self._redis, self._keys, found, now)  # console mutes
@@ -101,11 +108,17 @@ class AlertRaiser:
             log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
                      article_id=alert.article.id, tags=[t.tag for t in alert.tags])
         result.deliveries = fan_out(result.alerts, self._watchlists.watchlists, now=now)
-        # confirmed by a replica before the batch is acknowledged
-        async with replicated(self._redis, self._keys.probe(self._keys.metrics), self._replication):
-            await self._record(result, now)
-            await publish_partitioned(self._redis, self._keys, self._deliveries, result.deliveries,
-                                      lambda delivery: delivery.alert.article.id)
+        failed = {f.entry_id for f in result.failures}
+        done = [item.entry_id for item in batch if item.entry_id not in failed] if source else []
+        # One round trip: history, counters, deliveries and the acknowledgement
+        # (confirmed by a replica before the batch is acknowledged, if asked).
+        async with recorded_then_acked(
+            self._redis, source or ("", ""), done, probe=self._keys.probe(self._keys.metrics),
+            replication=self._replication, cluster=self._cluster,
+        ) as pipe:
+            await self._record(pipe, result, now)
+            queue_publish(pipe, partitioned(self._keys, self._deliveries, result.deliveries,
+                                            lambda delivery: delivery.alert.article.id))
         for alert in result.alerts:
             observe_latency(INGEST_TO_ALERT, alert.article.ingested_at, alert.created_at)
         return result
@@ -138,11 +151,10 @@ class AlertRaiser:
         result.throttled = len(outcome.held)
         return outcome.sent
 
-    async def _record(self, result: RaisedBatch, now: float) -> None:
+    async def _record(self, pipe: Any, result: RaisedBatch, now: float) -> None:
         """Alert history (once per alert id: a redelivered batch adds nothing)
-        and counters, in one round trip."""
-        async with self._redis.pipeline(transaction=False) as pipe:
+        and counters, queued on ``pipe``; nothing for a batch without alerts."""
+        if result.alerts:
             await self._history.record(result.alerts, now, client=pipe)
-            if result.throttled:
-                pipe.hincrby(self._keys.metrics, "alerts_throttled", result.throttled)
-            await pipe.execute()
+        if result.throttled:
+            pipe.hincrby(self._keys.metrics, "alerts_throttled", result.throttled)

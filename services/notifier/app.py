@@ -80,11 +80,14 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         if settings.story_alert_window_s else None
     )
     raiser = AlertRaiser(runtime.redis, keys, active, throttle, stage=MATCH,
-                         replication=Replication.from_settings(settings))
+                         replication=Replication.from_settings(settings),
+                         cluster=settings.redis_cluster)
     retries = RetrySchedule(runtime.redis, keys, settings)
 
-    async def match(batch: list[Incoming[ClassifiedArticle]]) -> list[ItemFailure]:
-        return (await raiser.process_batch(batch, time.time())).failures
+    async def match(batch: list[Incoming[ClassifiedArticle]],
+                    source: tuple[str, str]) -> list[ItemFailure]:
+        # acknowledged with the batch's writes; the failures by the consumer
+        return (await raiser.process_batch(batch, time.time(), source=source)).failures
 
     async def deliver(batch: list[Incoming[Delivery]], stream: str) -> list[ItemFailure]:
         if sending.pipeline is None:
@@ -124,7 +127,8 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
     return WorkerParts(
         name=MATCH.worker,
         consumers=[
-            *(StreamConsumer(stream, group, ClassifiedArticle, match)
+            *(StreamConsumer(stream, group, ClassifiedArticle,
+                             partial(match, source=(stream, group)), acks_itself=True)
               for stream, group in MATCH.reads_all(keys)),
             *(StreamConsumer(stream, group, Delivery, partial(deliver, stream=stream),
                              acks_itself=True)

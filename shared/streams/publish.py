@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from redis.asyncio import Redis
@@ -20,22 +20,25 @@ async def publish(redis: Redis, stream: str, messages: Sequence[BaseModel]) -> l
     return await _xadd_all(redis, [(stream, message) for message in messages])
 
 
-async def publish_partitioned(
-    redis: Redis, keys: Keys, name: str, messages: Sequence[M], article_id: Callable[[M], str]
-) -> list[str]:
-    """``publish`` each message to the partition of stream ``name`` its article
-    goes through (``Keys.partition_of``), all in one round trip."""
-    return await _xadd_all(redis, [
-        (keys.stream(name, keys.partition_of(article_id(message))), message)
-        for message in messages
-    ])
+def partitioned(
+    keys: Keys, name: str, messages: Sequence[M], article_id: Callable[[M], str]
+) -> list[tuple[str, M]]:
+    """(stream, message): each message with the partition of stream ``name``
+    its article goes through."""
+    return [(keys.stream(name, keys.partition_of(article_id(message))), message)
+            for message in messages]
 
 
 async def _xadd_all(redis: Redis, entries: Sequence[tuple[str, BaseModel]]) -> list[str]:
     if not entries:
         return []
     async with redis.pipeline(transaction=False) as pipe:
-        for stream, message in entries:
-            pipe.xadd(stream, encode(message))
+        queue_publish(pipe, entries)
         ids = await pipe.execute()
     return [as_str(i) for i in ids]
+
+
+def queue_publish(pipe: Any, entries: Sequence[tuple[str, BaseModel]]) -> None:
+    """XADD each (stream, message) on ``pipe``, to go with other writes."""
+    for stream, message in entries:
+        pipe.xadd(stream, encode(message))

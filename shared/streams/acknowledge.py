@@ -1,0 +1,40 @@
+"""A batch's writes and its acknowledgement, in one round trip where that is safe.
+
+A consumer that ``acks_itself`` queues the writes that record a batch's work
+on the pipeline ``recorded_then_acked`` yields; on leaving, the writes go and
+the batch's entries are acknowledged. On a single Redis without replication
+both go in one MULTI/EXEC: one round trip instead of two (at a paced rate
+every batch holds one entry, and a round trip costs more CPU than the work),
+and a transaction that Redis refuses (out of memory) acknowledges nothing.
+When writes must be confirmed by replicas first (``replicated``), or on a
+cluster (the entries and the writes are in other slots), the entries are
+acknowledged after the writes are confirmed, in a command of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from watchfloor.shared.replication import Replication, replicated
+
+
+@contextlib.asynccontextmanager
+async def recorded_then_acked(
+    redis: Any, source: tuple[str, str], entry_ids: Sequence[str], *,
+    probe: str, replication: Replication, cluster: bool,
+) -> AsyncIterator[Any]:
+    """Yields a pipeline for the batch's writes; ``source`` is (stream, group)
+    of the entries ``entry_ids``. Nothing is acknowledged if the block raises."""
+    stream, group = source
+    together = replication.replicas <= 0 and not cluster
+    async with replicated(redis, probe, replication), \
+            redis.pipeline(transaction=together) as pipe:
+        yield pipe
+        if together and entry_ids:
+            pipe.xack(stream, group, *entry_ids)
+        if len(pipe):
+            await pipe.execute()
+    if not together and entry_ids:
+        await redis.xack(stream, group, *entry_ids)
