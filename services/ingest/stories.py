@@ -63,7 +63,6 @@ from watchfloor.services.ingest.story_facts import (
 )
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
-from watchfloor.shared.redis_client import queue_mget
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Article
 
@@ -329,6 +328,37 @@ return #KEYS
 """
 
 
+# One command for the whole batch's reads (a pipeline of one HMGET per band
+# and generation costs the client as many replies to parse: most of a single
+# POST's CPU). KEYS: the bucket hashes, then the records to read; ARGV: how
+# many KEYS are bucket hashes, then per hash the number of its fields and the
+# fields. Returns per hash its HMGET reply, then the records' MGET reply.
+# (In slices: Lua's unpack takes a few thousand values at most.)
+_LOOKUP = """
+local hashes, out, at = tonumber(ARGV[1]), {}, 2
+local function sliced(command, key, list, from, to)
+  local replies = {}
+  for first = from, to, 1000 do
+    local part
+    if key then
+      part = redis.call(command, key, unpack(list, first, math.min(first + 999, to)))
+    else
+      part = redis.call(command, unpack(list, first, math.min(first + 999, to)))
+    end
+    for _, value in ipairs(part) do replies[#replies + 1] = value end
+  end
+  return replies
+end
+for i = 1, hashes do
+  local fields = tonumber(ARGV[at])
+  out[i] = sliced('HMGET', KEYS[i], ARGV, at + 1, at + fields)
+  at = at + 1 + fields
+end
+out[hashes + 1] = sliced('MGET', nil, KEYS, hashes + 1, #KEYS)
+return out
+"""
+
+
 class StoryIndex:
     """``await index.assign(articles)``: copies with ``story_id`` set.
 
@@ -345,6 +375,7 @@ class StoryIndex:
         self._keys = keys
         self._params = params or StoryParams()
         self._index = redis.register_script(_INDEX)
+        self._read = redis.register_script(_LOOKUP)
         self._clock = clock
 
     async def assign(self, articles: list[Article]) -> list[Article]:
@@ -408,21 +439,22 @@ class StoryIndex:
     ) -> tuple[list[dict[str, list[str]]], dict[str, _Indexed]]:
         """Per article: band -> ids of the articles that claimed it earlier
         (previous generation first); and the records of ``article_ids``. One
-        round trip: an HMGET per band and generation, an MGET."""
+        command (``_LOOKUP``)."""
         digests: dict[int, dict[str, None]] = {}  # band number -> its bucket hashes, in order
         for sig in signatures:
             for band in sig.bands if sig else ():
                 number, digest = split_band(band)
                 digests.setdefault(number, {})[digest] = None
         generations = (generation - 1, generation)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for number, found in digests.items():
-                for gen in generations:
-                    pipe.hmget(self._keys.story_buckets(number, gen), list(found))
-            if article_ids:
-                queue_mget(pipe, [story_article_key(self._keys, i) for i in article_ids])
-            replies_all = await pipe.execute() if len(pipe) else []
-        buckets, own = (replies_all[:-1], replies_all[-1]) if article_ids else (replies_all, [])
+        keys: list[str] = []
+        args: list[str | int] = [len(digests) * len(generations)]
+        for number, found in digests.items():
+            for gen in generations:
+                keys.append(self._keys.story_buckets(number, gen))
+                args += [len(found), *found]
+        keys += [story_article_key(self._keys, i) for i in article_ids]
+        replies_all = await self._read(keys=keys, args=args) if keys else [[]]
+        buckets, own = replies_all[:-1], replies_all[-1]
         owners: dict[str, list[str]] = {}
         replies = iter(buckets)
         for number, found in digests.items():
