@@ -96,9 +96,9 @@ class ArticlePublisher:
         """
         if not articles:
             return []
-        if self._stories is not None:
-            articles = await self._stories.assign(articles)
         pipe = self._redis.pipeline(transaction=False)
+        if self._stories is not None:  # the index's writes go first in the same round trip
+            articles = await self._stories.assign(articles, writes_on=pipe)
         for article in articles:
             queue_script(
                 pipe, self._script,
@@ -113,6 +113,7 @@ class ArticlePublisher:
         # Confirmed by a replica before the API answers 202 (shared/replication.py).
         async with replicated(self._redis, self._keys.probe(self._keys.metrics), self._replication):
             replies = await pipe.execute()
+        replies = replies[len(replies) - len(articles):]  # after the index's write, if any
         return [self._outcome(a, reply) for a, reply in zip(articles, replies, strict=True)]
 
     async def record_rejected(self, count: int) -> None:

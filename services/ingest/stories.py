@@ -53,6 +53,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from redis.asyncio import Redis
 from watchfloor.services.ingest.story_facts import (
@@ -63,6 +64,7 @@ from watchfloor.services.ingest.story_facts import (
 )
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.redis_client import queue_script
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Article
 
@@ -378,7 +380,9 @@ class StoryIndex:
         self._read = redis.register_script(_LOOKUP)
         self._clock = clock
 
-    async def assign(self, articles: list[Article]) -> list[Article]:
+    async def assign(self, articles: list[Article], *, writes_on: Any = None) -> list[Article]:
+        """``writes_on``: a pipeline to queue the index's writes on (they go
+        with the caller's, before them), instead of a round trip of their own."""
         params = self._params
         signatures = [
             signature(a.title, a.text, params.max_text_words, at=a.published_at or a.ingested_at)
@@ -411,7 +415,7 @@ class StoryIndex:
                 if len(claims) < BAND_MEMBERS and article.id not in claims:
                     claims.append(article.id)
             assigned.append(self._with_story(article, record.story_id))
-        await self._write(writes, generation)
+        await self._write(writes, generation, writes_on)
         return assigned
 
     @staticmethod
@@ -477,7 +481,7 @@ class StoryIndex:
         return {i: record for i, record in parsed.items() if record is not None}
 
     async def _write(self, writes: list[tuple[str, _Indexed, tuple[str, ...]]],
-                     generation: int) -> None:
+                     generation: int, pipe: Any = None) -> None:
         if not writes:
             return
         keys = [story_article_key(self._keys, article_id) for article_id, _, _ in writes]
@@ -491,5 +495,8 @@ class StoryIndex:
                     bucket_keys[number] = len(keys)
                 values += [bucket_keys[number], digest, article_id]
         window = self._params.window_s
-        await self._index(keys=keys, args=[window, BAND_MEMBERS, len(writes),
-                                           (generation + 2) * window, *values])
+        args = [window, BAND_MEMBERS, len(writes), (generation + 2) * window, *values]
+        if pipe is not None:
+            queue_script(pipe, self._index, keys=keys, args=args)
+        else:
+            await self._index(keys=keys, args=args)
