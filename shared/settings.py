@@ -50,7 +50,10 @@ class Settings(BaseSettings):
 
     # Consuming
     batch_size: int = Field(100, ge=1, le=5000)
-    poll_interval_ms: int = Field(100, ge=10)
+    # How long a reader's XREADGROUP blocks when nothing is new: an entry
+    # that arrives ends the wait at once, so a longer one costs no latency,
+    # only fewer wake-ups of an idle worker.
+    poll_interval_ms: int = Field(1000, ge=10)
     reclaim_idle_ms: int = Field(30_000, ge=100)  # well above batch handling time
     max_deliveries: int = Field(5, ge=1)  # then the entry goes to dead letters
     # the classified stream (the console reads it back); the work queues keep
