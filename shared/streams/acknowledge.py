@@ -4,8 +4,11 @@ A consumer that ``acks_itself`` queues the writes that record a batch's work
 on the pipeline ``recorded_then_acked`` yields; on leaving, the writes go and
 the batch's entries are acknowledged. On a single Redis without replication
 both go in one MULTI/EXEC: one round trip instead of two (at a paced rate
-every batch holds one entry, and a round trip costs more CPU than the work),
-and a transaction that Redis refuses (out of memory) acknowledges nothing.
+every batch holds one entry, and a round trip costs more CPU than the work).
+A transaction Redis refuses (out of memory, read-only, a failing disk, an
+unknown command) acknowledges nothing. A write that fails only when it runs
+(a key of the wrong type, a script error) raises but no longer holds the
+acknowledgement back, as it did when the XACK came after the reply.
 When writes must be confirmed by replicas first (``replicated``), or on a
 cluster (the entries and the writes are in other slots), the entries are
 acknowledged after the writes are confirmed, in a command of their own.
