@@ -1,11 +1,13 @@
-"""Read a stream through a consumer group, reliably, with FastStream.
+"""Read a stream through a consumer group, reliably.
 
-For each consumed stream two FastStream subscribers share one consumer name:
+For each consumed stream two readers share one consumer name:
 
-- the *reader* takes new entries in batches (XREADGROUP COUNT=batch_size);
-- the *reclaimer* takes entries idle too long on any consumer (XAUTOCLAIM),
-  one by one, and sends an entry delivered more than ``max_deliveries`` times
-  to the dead-letter stream instead of processing it again.
+- the *reader* takes new entries in batches (XREADGROUP COUNT=batch_size):
+  a plain loop (``reader.StreamReader``), the hot path;
+- the *reclaimer*, a FastStream subscriber, takes entries idle too long on
+  any consumer (XAUTOCLAIM), one by one, and sends an entry delivered more
+  than ``max_deliveries`` times to the dead-letter stream instead of
+  processing it again.
 
 Entries are decoded by a tolerant parser: an entry that is not a valid
 message goes to the dead-letter stream with its error; it never blocks the
@@ -34,6 +36,7 @@ from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import MalformedEntry, decode, raw_fields_text
 from watchfloor.shared.streams.deadletter import DeadLetter, add_dead_letters
+from watchfloor.shared.streams.reader import Entries, StreamReader
 
 M = TypeVar("M", bound=BaseModel)
 log = get_logger("watchfloor.streams")
@@ -90,11 +93,10 @@ async def _whole_message(msg: RedisStreamMessage) -> RedisStreamMessage:
     return msg
 
 
-def _split(msg: RedisStreamMessage, consumer: StreamConsumer[M]) -> tuple[list[Incoming[M]], list[DeadLetter]]:
-    raw = msg.raw_message
+def _split(entries: Entries, consumer: StreamConsumer[M]) -> tuple[list[Incoming[M]], list[DeadLetter]]:
     good: list[Incoming[M]] = []
     bad: list[DeadLetter] = []
-    for entry_id, (fields, decoded) in zip(raw["message_ids"], raw[_DECODED], strict=True):
+    for entry_id, fields, decoded in entries:
         eid = as_str(entry_id)
         if isinstance(decoded, MalformedEntry):
             bad.append(DeadLetter(consumer.stream, consumer.group, eid, decoded.error, decoded.payload))
@@ -103,10 +105,17 @@ def _split(msg: RedisStreamMessage, consumer: StreamConsumer[M]) -> tuple[list[I
     return good, bad
 
 
+def _entries(msg: RedisStreamMessage) -> Entries:
+    """(entry id, fields, decoded) of a message the reclaimer got from FastStream."""
+    raw = msg.raw_message
+    return [(entry_id, fields, decoded)
+            for entry_id, (fields, decoded) in zip(raw["message_ids"], raw[_DECODED], strict=True)]
+
+
 async def _process(
-    redis: Redis, keys: Keys, consumer: StreamConsumer[M], msg: RedisStreamMessage, deliveries: int = 1
+    redis: Redis, keys: Keys, consumer: StreamConsumer[M], entries: Entries, deliveries: int = 1
 ) -> None:
-    good, dead = _split(msg, consumer)
+    good, dead = _split(entries, consumer)
     if good:
         by_id = {item.entry_id: item for item in good}
         for failure in await consumer.handle(good):
@@ -130,23 +139,21 @@ def attach_consumer(
     settings: Settings,
     keys: Keys,
     consumer_name: str,
+    on_lost_group: Callable[[], None],
 ) -> list[Any]:
-    """Register the reader and the reclaimer for ``consumer`` on ``broker``."""
+    """The reader (``StreamReader``, started and stopped by the worker) and
+    the reclaimer (a FastStream subscriber on ``broker``) for ``consumer``."""
     parser = _tolerant_parser(consumer.model)
     acks: dict[str, Any] = {"ack_policy": AckPolicy.MANUAL} if consumer.acks_itself else {}
-    reader = broker.subscriber(
-        stream=StreamSub(
-            consumer.stream,
-            group=consumer.group,
-            consumer=consumer_name,
-            batch=True,
-            max_records=consumer.batch_size or settings.batch_size,
-            polling_interval=settings.poll_interval_ms,
-        ),
-        parser=parser,
-        decoder=_whole_message,
-        title=f"{consumer.group}:{consumer.stream}:read",
-        **acks,
+
+    async def process(entries: Entries) -> None:
+        await _process(redis(), keys, consumer, entries)
+
+    reader = StreamReader(
+        redis, stream=consumer.stream, group=consumer.group, consumer_name=consumer_name,
+        model=consumer.model, batch_size=consumer.batch_size or settings.batch_size,
+        block_ms=settings.poll_interval_ms, acks_itself=consumer.acks_itself, process=process,
+        graceful_timeout_s=settings.graceful_timeout_s, on_lost_group=on_lost_group,
     )
     reclaimer = broker.subscriber(
         stream=StreamSub(
@@ -164,10 +171,6 @@ def attach_consumer(
         title=f"{consumer.group}:{consumer.stream}:reclaim",
         **acks,
     )
-
-    @reader
-    async def read_batch(msg: RedisStreamMessage) -> None:
-        await _process(redis(), keys, consumer, msg)
 
     @reclaimer
     async def reclaim_one(msg: RedisStreamMessage) -> None:
@@ -188,6 +191,6 @@ def attach_consumer(
                 await redis().xack(consumer.stream, consumer.group, letter.entry_id)
             return
         log.info("reclaimed_entry", stream=consumer.stream, deliveries=deliveries)
-        await _process(redis(), keys, consumer, msg, deliveries)
+        await _process(redis(), keys, consumer, _entries(msg), deliveries)
 
     return [reader, reclaimer]

@@ -3,14 +3,15 @@
 - consumer groups are created at start-up from id 0 (the backlog counts);
 - at start-up it checks that Redis persists (AOF or RDB) and warns loudly,
   naming what a Redis restart would lose, when it does not (``persistence``);
-- if Redis loses a group (restart without persistence, FLUSHALL), FastStream
-  stops the subscriber and asks the app to exit with code 0; ``WorkerApp``
+- if Redis loses a group (restart without persistence, FLUSHALL), the reader
+  (or FastStream, for a reclaimer) stops and asks the app to exit; ``WorkerApp``
   turns that into: re-create the group, restart the subscriber, keep going;
 - a maintenance loop trims consumed streams below what every group acked
   (work queues to that, kept streams to ``stream_maxlen``) and forgets dead
   consumers that hold nothing;
-- SIGTERM: FastStream lets in-flight handlers finish (graceful_timeout);
-  fetched-but-unstarted entries stay pending and are reclaimed elsewhere.
+- SIGTERM: in-flight batches finish (graceful_timeout), the readers' and
+  the reclaimers' alike; fetched-but-unstarted entries stay pending and are
+  reclaimed elsewhere.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import StreamConsumer, attach_consumer
 from watchfloor.shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
 from watchfloor.shared.streams.persistence import warn_unless_persistent
+from watchfloor.shared.streams.reader import StreamReader
 from watchfloor.shared.urls import redact_url
 
 log = get_logger("watchfloor.worker")
@@ -96,14 +98,15 @@ class WorkerApp(FastStream):
         self.health: HealthServer | None = None  # /livez, /readyz (health_port)
         self._recover = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
-        self._subscribers: list[Any] = []
+        self._subscribers: list[Any] = []  # readers (StreamReader) and reclaimers (FastStream)
         for part in parts:
             for consumer in part.consumers:
                 self._subscribers += attach_consumer(
                     broker, lambda: runtime.redis, consumer,
                     settings=runtime.settings, keys=runtime.keys,
-                    consumer_name=runtime.consumer_name,
+                    consumer_name=runtime.consumer_name, on_lost_group=self.exit,
                 )
+        self._readers = [s for s in self._subscribers if isinstance(s, StreamReader)]
         super().__init__(
             broker,
             logger=FastStreamLogger(),
@@ -176,6 +179,8 @@ class WorkerApp(FastStream):
                 await hook()
 
     async def _after_startup(self) -> None:
+        for reader in self._readers:  # the broker has started the reclaimers
+            await reader.start()
         self._tasks.append(asyncio.create_task(self._maintain(), name="maintenance"))
         for part in self.parts:
             for job in part.periodic:
@@ -185,6 +190,8 @@ class WorkerApp(FastStream):
 
     async def _on_shutdown(self) -> None:
         self.stopping = True
+        # Batches being handled finish (graceful_timeout_s) before the parts stop.
+        await asyncio.gather(*(reader.stop() for reader in self._readers))
         # Cancelled until each has ended: redis-py (8.1) sometimes swallows a
         # cancellation that lands inside a command, and a periodic job would
         # then run on and hold the shutdown forever.
