@@ -172,8 +172,12 @@ def test_a_viewer_reads_but_is_offered_no_actions(page, console: Console) -> Non
 def test_keyboard_alone_signs_in_moves_between_alerts_and_acknowledges(
         page, console: Console) -> None:
     page.goto("/")
-    page.keyboard.type("ada")  # the name field has focus
+    # the sign-in page's name field has focus (typing sooner, while the
+    # redirect to it still loads, would go nowhere)
+    expect(page.get_by_label("Account name")).to_be_focused()
+    page.keyboard.type("ada")
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Token")).to_be_focused()
     page.keyboard.type(console.tokens["ada"])
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Alerts", level=1)).to_be_visible()
