@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from redis.exceptions import RedisClusterException, RedisError
+from watchfloor.shared.redis_client import REDIS_ERRORS
 
 
 def parse_retry_after(value: str | None, *, now: float, cap: float) -> float | None:
@@ -63,7 +63,7 @@ def storage_error_route(
             async def handle(request: Request) -> Response:
                 try:
                     return await handler(request)
-                except (RedisError, RedisClusterException) as exc:  # no node answered
+                except REDIS_ERRORS as exc:
                     return respond(request, exc)
 
             return handle

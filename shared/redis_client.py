@@ -28,10 +28,11 @@ from redis.exceptions import DataError, RedisClusterException, RedisError
 from watchfloor.shared.cluster_client import BoundedRedisCluster
 from watchfloor.shared.settings import Settings
 
-#: What a Redis call raises when Redis fails or cannot be reached. A cluster
-#: client that reaches no node raises RedisClusterException, which is not a
-#: RedisError.
-REDIS_FAILURES: tuple[type[BaseException], ...] = (RedisError, RedisClusterException, OSError)
+#: What a Redis call raises when Redis fails or refuses. A cluster client that
+#: reaches no node raises RedisClusterException, which is not a RedisError.
+REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, RedisClusterException)
+#: The same, and the socket errors of a Redis that cannot be reached.
+REDIS_FAILURES: tuple[type[BaseException], ...] = (*REDIS_ERRORS, OSError)
 
 
 class _HiredisPacking:

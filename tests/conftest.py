@@ -27,7 +27,7 @@ from watchfloor.shared.redis_cluster import LocalRedisCluster
 from watchfloor.shared.redis_server import LocalRedisServer
 from watchfloor.shared.settings import Settings
 
-from tests.redis_backend import ON_CLUSTER, async_redis, cluster_wanted
+from tests.redis_backend import ON_CLUSTER, async_redis, cluster_wanted, delete_test_keys
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -95,13 +95,7 @@ async def redis_client(redis_url: str, key_prefix: str) -> AsyncIterator[aioredi
     try:
         yield client
     finally:
-        # untagged keys, and tagged ones ("{prefix}:...", "{prefix:p1}:...")
-        nodes = client.get_primaries() if ON_CLUSTER else [None]  # type: ignore[attr-defined]
-        for node in nodes:
-            scan = {"target_nodes": node} if node is not None else {}
-            for pattern in (f"{key_prefix}:*", f"{{{key_prefix}*"):
-                async for key in client.scan_iter(match=pattern, count=1000, **scan):
-                    await client.delete(key)
+        await delete_test_keys(client, key_prefix)
         await client.aclose()
 
 

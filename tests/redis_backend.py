@@ -37,3 +37,14 @@ def async_redis(url: str, **options: object) -> aioredis.Redis:
     if ON_CLUSTER:
         return aioredis.RedisCluster.from_url(url, **options)  # type: ignore[return-value]
     return aioredis.from_url(url, **options)
+
+
+async def delete_test_keys(client: aioredis.Redis, key_prefix: str) -> None:
+    """Every key of a test: untagged ("<prefix>:...") and tagged ("{<prefix>}:...",
+    "{<prefix>:p1}:..."), on every master of a cluster."""
+    cluster = isinstance(client, aioredis.RedisCluster)
+    for node in client.get_primaries() if cluster else [None]:  # type: ignore[attr-defined]
+        scan = {"target_nodes": node} if cluster else {}
+        for pattern in (f"{key_prefix}:*", f"{{{key_prefix}*"):
+            async for key in client.scan_iter(match=pattern, count=1000, **scan):
+                await client.delete(key)

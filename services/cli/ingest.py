@@ -23,7 +23,6 @@ from functools import partial
 from pathlib import Path
 
 from pydantic import ValidationError
-from redis.exceptions import RedisClusterException, RedisError
 from watchfloor.services.cli.common import add_settings_flags, settings_from_args
 from watchfloor.services.ingest.feeds import FeedUnavailable, read_feed
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection, read_articles
@@ -32,7 +31,7 @@ from watchfloor.services.ingest.publisher import ArticlePublisher
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import configure_logging
 from watchfloor.shared.progress import Progress
-from watchfloor.shared.redis_client import REDIS_FAILURES, redis_client
+from watchfloor.shared.redis_client import REDIS_ERRORS, REDIS_FAILURES, redis_client
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.urls import looks_like_http_url, redact_credentials, redact_url
@@ -203,7 +202,7 @@ async def _ingest(
                 tally = await _ingest_items(await read(), publisher, batch_size)
             except (FeedUnavailable, PageUnavailable) as exc:
                 return _error(str(exc))
-            except (RedisError, RedisClusterException) as exc:  # not OSError: a file's
+            except REDIS_ERRORS as exc:  # not OSError: a file's
                 return _error(
                     f"lost Redis at {redact_url(url)} while ingesting {label}: {exc}; "
                     f"{total.new} new articles were published before; "

@@ -89,16 +89,13 @@ class StreamReader:
                 reply = await self._redis().xreadgroup(
                     self._group, self._consumer, {self._stream: ">"},
                     count=self._batch_size, block=self._block_ms)
-            except ResponseError as exc:
-                if "NOGROUP" in str(exc):
+            except Exception as exc:
+                if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
                     log.error("consumer_group_missing", stream=self._stream, group=self._group)
                     self.running = False
                     self._on_lost_group()
                     return
-                log.error("stream_read_failed", stream=self._stream, error=repr(exc))
-                await asyncio.sleep(RETRY_READ_S)
-                continue
-            except Exception as exc:  # Redis unreachable: try again
+                # Redis unreachable or refusing: try again
                 log.error("stream_read_failed", stream=self._stream, error=repr(exc))
                 await asyncio.sleep(RETRY_READ_S)
                 continue

@@ -21,7 +21,7 @@ from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_cluster import LocalRedisCluster
 from watchfloor.shared.settings import Settings
 
-from tests.redis_backend import ON_CLUSTER
+from tests.redis_backend import ON_CLUSTER, delete_test_keys
 
 
 def _needs_binaries() -> None:
@@ -87,9 +87,5 @@ async def cluster_client(cluster_url: str, key_prefix: str) -> AsyncIterator[Red
     try:
         yield client
     finally:
-        # every key of the test carries "{<prefix>" in its hash tag
-        for node in client.get_primaries():
-            async for key in client.scan_iter(match=f"{{{key_prefix}*", count=1000,
-                                              target_nodes=node):
-                await client.delete(key)
+        await delete_test_keys(client, key_prefix)
         await client.aclose()
