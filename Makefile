@@ -34,7 +34,8 @@ bench: $(STAMP)
 	$(BIN)/python -m watchfloor.services.bench --scaling
 
 # Faults under a steady load (the receiver down for a full minute); one JSON
-# line, exit 1 if anything owed was lost or a webhook-id arrived twice
+# line, exit 1 if anything owed was lost or a webhook-id arrived twice (beyond
+# a send answered as the notifier was SIGKILLed: at-least-once, counted apart)
 chaos: $(STAMP)
 	$(BIN)/python -m watchfloor.services.chaos --receiver-down-s 60
 

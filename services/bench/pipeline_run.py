@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,12 @@ class Stack:
 
     def log_tails(self, chars: int = 1500) -> str:
         return "\n".join(f"[{name}] {proc.log_tail(chars)}" for name, proc in self.procs.items())
+
+    def log_lines_with(self, needles: Iterable[str], limit: int = 40) -> list[str]:
+        """Every worker's log lines mentioning any of ``needles``, named by worker."""
+        wanted = list(needles)
+        return [f"[{name}] {line}" for name, proc in self.procs.items()
+                for line in proc.log_lines_with(wanted)][:limit]
 
     def busy(self) -> bool:
         """Anything left to do: lag or pending on a group, or a retry waiting."""

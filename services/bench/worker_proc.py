@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 LOOPBACK_ALLOWLIST = "127.0.0.0/8,::1/128"
@@ -57,6 +58,14 @@ class WorkerProcess:
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    def log_lines_with(self, needles: Iterable[str]) -> list[str]:
+        """The log lines that mention any of ``needles`` (say, a delivery id)."""
+        if not self.log_path.exists():
+            return []
+        wanted = tuple(needles)
+        return [line for line in self.log_path.read_text(errors="replace").splitlines()
+                if any(n in line for n in wanted)]
 
 
 def worker_env(redis_url: str, prefix: str, consumer: str, **extra: str) -> dict[str, str]:

@@ -16,7 +16,12 @@ is on PATH, and is skipped, saying so, otherwise.
 
 Owed: the same articles classified offline (as ``watchfloor classify``)
 and matched against the same watchlists, with the project's code. Exit code
-0 when nothing owed was lost and no webhook-id arrived twice, 1 otherwise.
+0 when nothing owed was lost and no webhook-id arrived twice, 1 otherwise —
+save one case, counted apart as ``resent_after_kill``: a delivery the
+receiver answered as the notifier was SIGKILLed, before it could write the
+answer down. Delivery over HTTP is at-least-once (no sender can know an
+answer it never read); such a delivery is sent again once its lease ends,
+with the same webhook-id, by which receivers deduplicate.
 """
 
 from __future__ import annotations

@@ -25,12 +25,14 @@ class Received:
 
 @dataclass(frozen=True)
 class FaultWindow:
-    """A fault from ``began`` until ``ended`` (unix seconds), with what it found."""
+    """A fault from ``began`` until ``ended`` (unix seconds), with what it
+    found; ``struck``: when it hit (a kill waits for its victim to hold work)."""
 
     name: str
     began: float
     ended: float
     detail: dict[str, Any] = field(default_factory=dict)
+    struck: float | None = None
 
 
 def first_delivered(received: Sequence[Received]) -> dict[str, float]:
@@ -76,31 +78,69 @@ def fault_figures(windows: Sequence[FaultWindow], received: Sequence[Received],
     return out
 
 
+#: A delivery the receiver answered this long before the notifier was
+#: SIGKILLed may never have been recorded: the answer was in flight at the kill.
+IN_FLIGHT_S = 1.0
+
+
+def _in_flight_at_kill(first: float, windows: Sequence[FaultWindow]) -> bool:
+    return any(w.name == "kill_notifier" and w.struck is not None
+               and w.struck - IN_FLIGHT_S <= first <= w.struck for w in windows)
+
+
+def duplicate_details(received: Sequence[Received], windows: Sequence[FaultWindow],
+                      started: float) -> list[dict[str, Any]]:
+    """Each webhook-id delivered more than once: when each delivery came
+    (seconds from the start), the last fault begun before the repeat (where
+    to look in the logs) and whether the first was answered as the notifier
+    was killed. That one is at-least-once delivery at work, not a fault: a
+    process killed between the target's answer and writing it down cannot
+    know it was delivered, and sends it again once its lease ends."""
+    times: dict[str, list[float]] = collections.defaultdict(list)
+    for r in received:
+        if r.delivered and r.webhook_id is not None:
+            times[r.webhook_id].append(r.received_at)
+    out = []
+    for wid, at in times.items():
+        if len(at) < 2:
+            continue
+        before = [w.name for w in windows if w.began <= at[1]]
+        out.append({"webhook_id": wid, "delivered_at_s": [round(t - started, 2) for t in at],
+                    "after_fault": before[-1] if before else None,
+                    "in_flight_at_kill": len(at) == 2 and _in_flight_at_kill(at[0], windows)})
+    return sorted(out, key=lambda d: d["delivered_at_s"][1])
+
+
 def summary(*, articles_in: int, owed: Mapping[str, str], received: Sequence[Received],
             windows: Sequence[FaultWindow], accepted_at: Mapping[str, float],
             started: float) -> dict[str, Any]:
     """The counts and the verdict: passed when something was owed, nothing
-    owed is missing and no webhook-id was delivered twice."""
+    owed is missing and no webhook-id was delivered twice but for a send
+    answered as the notifier was killed (``resent_after_kill``)."""
     counts = collections.Counter(r.webhook_id for r in received if r.delivered)
     delivered = set(counts)
     lost = set(owed) - delivered
     duplicates = sum(n - 1 for n in counts.values())
+    repeats = duplicate_details(received, windows, started)
+    resent_after_kill = sum(1 for d in repeats if d["in_flight_at_kill"])
     return {
         "articles_in": articles_in,
         "alerts_expected": len(owed),
         "delivered": len(delivered & set(owed)),
         "duplicates": duplicates,
+        "resent_after_kill": resent_after_kill,
         "lost": len(lost),
         "unexpected": len(delivered - set(owed)),
         "unverified": sum(1 for r in received if r.verified is not True),
         "faults": fault_figures(windows, received, owed, accepted_at, started),
         "lost_ids": sorted(lost)[:10],
-        "passed": bool(owed) and not lost and duplicates == 0,
+        "duplicate_ids": repeats[:10],
+        "passed": bool(owed) and not lost and duplicates == resent_after_kill,
     }
 
 
-COUNTS = ("articles_in", "alerts_expected", "delivered", "duplicates", "lost", "unexpected",
-          "unverified")
+COUNTS = ("articles_in", "alerts_expected", "delivered", "duplicates", "resent_after_kill",
+          "lost", "unexpected", "unverified")
 
 
 def combine(phases: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -109,6 +149,7 @@ def combine(phases: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {name: sum(p[name] for p in phases.values()) for name in COUNTS}
     out["faults"] = {name: figures for p in phases.values() for name, figures in p["faults"].items()}
     out["lost_ids"] = [wid for p in phases.values() for wid in p["lost_ids"]][:10]
+    out["duplicate_ids"] = [d for p in phases.values() for d in p["duplicate_ids"]][:10]
     out["passed"] = bool(phases) and all(p["passed"] for p in phases.values())
     loads = [p["load"] for p in phases.values()]
     out["load"] = {name: sum(load[name] for load in loads) for name in
@@ -116,7 +157,8 @@ def combine(phases: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     out["load"]["rate_per_s"] = loads[0]["rate_per_s"] if loads else None
     out["seconds"] = round(sum(p["seconds"] for p in phases.values()), 1)
     out["runs"] = {name: {count: p[count] for count in COUNTS} for name, p in phases.items()}
-    logs = {name: p["worker_logs"] for name, p in phases.items() if "worker_logs" in p}
-    if logs:
-        out["worker_logs"] = logs
+    for extra in ("worker_logs", "duplicate_logs"):
+        found = {name: p[extra] for name, p in phases.items() if extra in p}
+        if found:
+            out[extra] = found
     return out

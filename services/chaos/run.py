@@ -173,12 +173,16 @@ def _phase(plan: Plan, faults: Sequence[Fault], settings: Settings, *,
         result["seconds"] = round(time.time() - started, 1)
         if not result["passed"]:
             result["worker_logs"] = stack.log_tails(600)
+            repeated = [d["webhook_id"] for d in result["duplicate_ids"]]
+            if repeated:
+                result["duplicate_logs"] = stack.log_lines_with(repeated)
         return result
 
 
 def _inject(fault: Fault, targets: Targets) -> FaultWindow:
     began = time.time()
     detail = fault.begin(targets)
+    struck = time.time()
     time.sleep(fault.hold_s)
     detail |= fault.end(targets)
     ended = time.time()
@@ -187,7 +191,7 @@ def _inject(fault: Fault, targets: Targets) -> FaultWindow:
         while not fault.ready(targets) and time.monotonic() < deadline:
             time.sleep(0.05)
         detail["ready_s"] = round(time.time() - ended, 2)
-    return FaultWindow(fault.name, began, ended, detail)
+    return FaultWindow(fault.name, began, ended, detail, struck=struck)
 
 
 def _owed(stack: Stack, accepted: list[Accepted], articles: list[dict[str, Any]],

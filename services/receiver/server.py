@@ -8,6 +8,7 @@ watchlist secrets it verifies each Standard Webhooks signature.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import deque
@@ -88,6 +89,12 @@ class WebhookReceiver:
 
         class Server(ThreadingHTTPServer):
             request_queue_size = 256  # the default backlog of 5 resets bursts of new connections
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                # A sender killed or timing out mid-connection: what a real
+                # server sees, not a fault of this one (no traceback on stderr).
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    super().handle_error(request, client_address)
 
         self._server = Server((self.host, self.port), Handler)
         self._server.daemon_threads = True

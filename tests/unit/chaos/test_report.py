@@ -38,6 +38,38 @@ def test_a_webhook_id_delivered_twice_or_missing_fails() -> None:
     assert (result["duplicates"], result["lost"], result["lost_ids"]) == (1, 1, ["msg_c"])
     assert result["passed"] is False
     assert result["faults"]["receiver_down"]["caught_up_s"] == 2.0
+    # the repeat came during the fault: that is where to look
+    assert result["duplicate_ids"] == [
+        {"webhook_id": "msg_a", "delivered_at_s": [6.0, 12.0], "after_fault": "receiver_down",
+         "in_flight_at_kill": False}]
+    assert result["resent_after_kill"] == 0
+
+
+def test_a_send_answered_as_the_notifier_was_killed_may_come_again_once() -> None:
+    kill = FaultWindow("kill_notifier", began=104.0, ended=106.0, struck=104.5)
+    received = [
+        Received("msg_a", 104.4, True, 200),  # answered; the notifier died before recording it
+        Received("msg_b", 105.0, True, 200),
+        Received("msg_c", 112.0, True, 200),
+        Received("msg_a", 134.5, True, 200),  # sent again once its lease ended
+    ]
+    result = summary(articles_in=3, owed=OWED, received=received, windows=[kill],
+                     accepted_at=ACCEPTED, started=95.0)
+    assert (result["duplicates"], result["resent_after_kill"], result["lost"]) == (1, 1, 0)
+    assert result["passed"] is True
+
+    # answered long before the kill: it was written down, so a repeat is a fault
+    early = [Received("msg_a", 101.0, True, 200), *received[1:]]
+    result = summary(articles_in=3, owed=OWED, received=early, windows=[kill],
+                     accepted_at=ACCEPTED, started=95.0)
+    assert (result["duplicates"], result["resent_after_kill"]) == (1, 0)
+    assert result["passed"] is False
+
+    # a third copy is never explained by one kill
+    thrice = [*received, Received("msg_a", 140.0, True, 200)]
+    result = summary(articles_in=3, owed=OWED, received=thrice, windows=[kill],
+                     accepted_at=ACCEPTED, started=95.0)
+    assert result["resent_after_kill"] == 0 and result["passed"] is False
 
 
 def test_an_unverified_or_refused_request_is_not_a_delivery() -> None:
