@@ -35,6 +35,9 @@ _STOPWORDS = frozenset([
     "was", "were", "be", "been", "by", "with", "as", "from", "that", "this", "it", "its", "his",
     "her", "their", "has", "have", "had", "will", "would", "said", "says",
 ])
+# The only features with a value other than 1.0 (the verifier's sums count
+# every other feature present as 1.0 without looking at its value).
+VALUED_FEATURES = ("rc:cand",)
 # The model learns from headlines with a standfirst (~35 words); a full
 # article's lead is what resembles them.
 LEAD_WORDS = 60
@@ -44,6 +47,19 @@ def tokens(value: str) -> list[str]:
     """Lower-case words; a word with a digit in it ("2023", "f-16") is "#"."""
     return [word if word.isalpha() else ("#" if _DIGIT.search(word) else word)
             for word in _TOKEN.findall(value.lower())]
+
+
+def first_tokens(value: str, count: int) -> list[str]:
+    """``tokens(value)[:count]`` without reading a long text to its end: the
+    words of a prefix, when it holds more than ``count`` of them (only the
+    last word of a prefix can be cut short)."""
+    chars = count * 16
+    while chars < len(value):
+        found = tokens(value[:chars])
+        if len(found) > count:
+            return found[:count]
+        chars *= 4
+    return tokens(value)[:count]
 
 
 def words_features(words: Sequence[str], found: dict[str, float]) -> dict[str, float]:
@@ -60,7 +76,7 @@ def words_features(words: Sequence[str], found: dict[str, float]) -> dict[str, f
 
 def word_features(title: str, text: str) -> dict[str, float]:
     """The words of a headline and text (or of one sentence: ``text=""``)."""
-    return words_features(tokens(title) + tokens(text)[:LEAD_WORDS], {})
+    return words_features(tokens(title) + first_tokens(text, LEAD_WORDS), {})
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,6 @@ def item_features(
             shared["t:" + word] = 1.0
     shared.update(concept_features([], title_words))
     actor_features(actors, shared)
-    lead = words_features(title_words + tokens(text)[:LEAD_WORDS], {"r:none": 1.0})
+    lead = words_features(title_words + first_tokens(text, LEAD_WORDS), {"r:none": 1.0})
     by_tag = {hit.tag: candidate_features(hit) for hit in candidates}
     return ItemFeatures(shared, lead, by_tag)

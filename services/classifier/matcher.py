@@ -23,7 +23,17 @@ from watchfloor.services.classifier.taxonomy import Taxonomy
 # Read hyphens and dashes as spaces and typographic quotes as plain ones, so
 # "test-fired" matches the term "test fire*". Every mapping keeps the length,
 # so offsets in the normalised text are offsets in the original.
-_NORMALISE = str.maketrans({"-": " ", "‐": " ", "‑": " ", "–": " ", "—": " ", "’": "'", "‘": "'"})
+_NORMALISE = {"-": " ", "‐": " ", "‑": " ", "–": " ", "—": " ", "’": "'", "‘": "'"}
+
+
+def fold_marks(text: str) -> str:
+    """Dashes to spaces, typographic quotes to plain ones (``_NORMALISE``).
+    A replace per mark present: several times faster than ``str.translate``,
+    which looks up every character of the text in a mapping."""
+    for mark, plain in _NORMALISE.items():
+        if mark in text:
+            text = text.replace(mark, plain)
+    return text
 
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -68,7 +78,7 @@ def normalise(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters lowercase to two ("İ")
         lowered = "".join(c.lower()[0] for c in text)
-    return lowered.translate(_NORMALISE)
+    return fold_marks(lowered)
 
 
 def _near(hits: list[tuple[int, int, int]], rule: _CompiledRule, bit: int) -> bool:
@@ -244,7 +254,7 @@ class TagMatcher:
                 if stem.lower() == stem:
                     masks = self._terms.setdefault(normalise(stem), [0, 0])
                 else:
-                    masks = self._cased_terms.setdefault(stem.translate(_NORMALISE), [0, 0])
+                    masks = self._cased_terms.setdefault(fold_marks(stem), [0, 0])
                 masks[1 if prefix else 0] |= bit
         return bit
 
@@ -262,7 +272,7 @@ class TagMatcher:
         starts = [s.start if s.field == "title" else s.start + body_offset for s in sentences]
         hits = self._find_terms(self._automaton, combined)
         if self._cased_terms:
-            hits += self._find_terms(self._cased_automaton, original.translate(_NORMALISE))
+            hits += self._find_terms(self._cased_automaton, fold_marks(original))
         masks = [0] * len(sentences)
         sentence_hits: list[list[tuple[int, int, int]]] = [[] for _ in sentences]
         item_mask = 0

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from watchfloor.services.classifier.features import ItemFeatures
+from watchfloor.services.classifier.features import VALUED_FEATURES, ItemFeatures
 from watchfloor.shared.errors import ConfigError
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("verifier.json")
@@ -70,15 +70,17 @@ class VerifierModel:
             raise ModelError(f"{path}: incomplete model ({exc!r})") from None
 
     def _sums(self, features: dict[str, float]) -> np.ndarray:
-        """Weighted sum of the features' rows. Nearly every feature is 0/1:
-        one fancy-index sum, then a correction for the few that are not."""
+        """Weighted sum of the features' rows. Every feature but the few
+        ``VALUED_FEATURES`` is 1.0 when present: one fancy-index sum, then a
+        correction for those few (no pass over every value)."""
         get = self._row.get
         rows = list(filter(None, map(get, features)))  # looked up in C
         if not rows:
             return np.zeros(len(self.tags))
         totals = self._table[rows].sum(axis=0)
-        for name, value in features.items():
-            if value != 1.0 and (row := get(name)):
+        for name in VALUED_FEATURES:
+            value = features.get(name)
+            if value is not None and value != 1.0 and (row := get(name)):
                 totals += (value - 1.0) * self._table[row]
         return totals
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from watchfloor.services.classifier.engine import Classifier
-from watchfloor.services.classifier.features import ItemFeatures
+from watchfloor.services.classifier.features import VALUED_FEATURES, ItemFeatures
 from watchfloor.services.classifier.learned import VerifiedClassifier
 from watchfloor.services.classifier.protocol import TagClassifier
 from watchfloor.services.classifier.taxonomy import load_taxonomy
@@ -129,3 +129,22 @@ def test_a_tag_without_a_rule_candidate_takes_the_model_s_strongest_sentence(tmp
     assert [t.text for t in match.triggers] == ["launch"]
     trigger = match.triggers[0]
     assert text[trigger.start:trigger.end] == "launch"
+
+
+def test_a_valued_feature_counts_its_value_the_others_count_once(tmp_path):
+    # the rule candidate's confidence is a value: 0.5 x its weight
+    model = VerifierModel.load(_model(tmp_path, weights={"rc:cand": [[0, 4.0]], "w:launch": [[0, 3.0]]}))
+    view = _view({}, by_tag={"missile_test": {"rc:cand": 0.5, "w:launch": 1.0}})
+    # sigmoid(-2 + 0.5 * 4 + 3) = sigmoid(3)
+    assert model.score(view)[0].probability == pytest.approx(0.9526, abs=1e-4)
+
+
+def test_only_the_valued_features_carry_a_value_other_than_one(learned):
+    title = "North Korea test-fires missiles as Russia sends troops"
+    text = ("Pyongyang fired two ballistic missiles on Monday, officials said. Moscow deployed "
+            "3,000 soldiers to the border. The two states reaffirmed their defence treaty.")
+    features, candidates, _ = learned.features(title, text)
+    assert candidates  # the rules proposed something, so candidate features are in the view
+    views = [features.shared, features.lead, *features.by_tag.values()]
+    valued = {name for view in views for name, value in view.items() if value != 1.0}
+    assert valued <= set(VALUED_FEATURES)
