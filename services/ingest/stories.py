@@ -217,7 +217,8 @@ def encode_record(story_id: str, fingerprint: StoryFingerprint) -> str:
     """'<story id> <shingle ids, 8 hex digits each> <figures> <weekdays>
     <dates> <places> <unix time>', each set comma-separated. Text, not bytes:
     readable in redis-cli, and safe with decode_responses."""
-    hex_ids = "".join(f"{i:08x}" for i in sorted(fingerprint.shingle_ids))
+    ids = sorted(fingerprint.shingle_ids)
+    hex_ids = struct.pack(f">{len(ids)}I", *ids).hex()  # 8 hex digits each
     facts = fingerprint.facts
     sets = (facts.figures, facts.weekdays, facts.dates, facts.places)
     at = "" if facts.at is None else str(facts.at)
