@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from structlog.contextvars import bound_contextvars
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.pipeline import stage
 from watchfloor.shared.replication import Replication
@@ -46,16 +46,20 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
                              output: str) -> list[ItemFailure]:
         results: list[ClassifiedArticle] = []
         failures: list[ItemFailure] = []
+        # Asked once a batch: a log call costs a few microseconds even when
+        # its level is off (the lazy logger binds anew on every call).
+        debug = log.is_enabled_for(logging.DEBUG)
         for item in batch:
             article = item.message
-            with bound_contextvars(article_id=article.id):
-                try:
-                    classification = classifier.classify_article(article)
-                except Exception as exc:  # a rule bug on this input: retrying will not help
-                    log.error("classification_failed", error=repr(exc))
-                    failures.append(ItemFailure(item.entry_id, f"classifier error: {exc!r}"))
-                    continue
-                log.debug("article_classified", tags=classification.tag_ids)
+            try:
+                classification = classifier.classify_article(article)
+            except Exception as exc:  # a rule bug on this input: retrying will not help
+                log.error("classification_failed", article_id=article.id, error=repr(exc))
+                failures.append(ItemFailure(item.entry_id, f"classifier error: {exc!r}"))
+                continue
+            if debug:
+                log.debug("article_classified", article_id=article.id,
+                          tags=classification.tag_ids)
             results.append(ClassifiedArticle(article=article, classification=classification))
         # The failures are dead-lettered and acknowledged by the consumer;
         # the rest with their results (confirmed by a replica first, if asked).

@@ -25,7 +25,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from structlog.contextvars import bound_contextvars
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
 from watchfloor.services.notifier.alert_history import AlertHistory
 from watchfloor.services.notifier.delivery import fan_out
@@ -130,12 +129,12 @@ class AlertRaiser:
         matcher = self._watchlists.matcher
         found: list[Alert] = []
         for item in batch:
-            with bound_contextvars(article_id=item.message.article.id):
-                try:
-                    found += matcher.match(item.message)
-                except Exception as exc:  # a bad event or rule: retrying will not help
-                    log.error("watchlist_matching_failed", error=repr(exc))
-                    result.failures.append(ItemFailure(item.entry_id, f"matching error: {exc!r}"))
+            try:
+                found += matcher.match(item.message)
+            except Exception as exc:  # a bad event or rule: retrying will not help
+                log.error("watchlist_matching_failed", article_id=item.message.article.id,
+                          error=repr(exc))
+                result.failures.append(ItemFailure(item.entry_id, f"matching error: {exc!r}"))
         return found
 
     async def _apply_throttle(self, alerts: list[Alert], result: RaisedBatch) -> list[Alert]:

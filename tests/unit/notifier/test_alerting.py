@@ -97,7 +97,8 @@ async def test_a_matching_error_sends_only_that_entry_to_dead_letters(redis) -> 
 
     assert result.failures == [ItemFailure("1-0", "matching error: ValueError('rule blew up')")]
     assert [a.article.id for a in result.alerts] == ["good"]
-    assert [e["event"] for e in logs if e["log_level"] == "error"] == ["watchlist_matching_failed"]
+    errors = [e for e in logs if e["log_level"] == "error"]
+    assert [(e["event"], e["article_id"]) for e in errors] == [("watchlist_matching_failed", "bad")]
 
 
 class DropArticle:
