@@ -114,7 +114,7 @@ async def _demo(settings: Settings, receiver: WebhookReceiver, articles_file: Pa
             await task  # until Ctrl-C
             return code
     finally:
-        app.exit()
+        app.stop_now()  # exit() would be taken for a lost group while a subscriber is down
         await asyncio.wait_for(task, 30)
     code = _report(receiver, articles, reply, time.monotonic() - started, app)
     print(CONSOLE_HINT)

@@ -13,8 +13,8 @@ outcomes:
   ``acks_itself`` the whole batch is acknowledged when it returns;
 - an error in the handler leaves the batch pending for the reclaimer; a
   failed read is logged and tried again after a second;
-- NOGROUP (the group was lost: a Redis restart without persistence, a
-  FLUSHALL) stops the reader and calls ``on_lost_group`` (the worker
+- NOGROUP, or UNBLOCKED for a read waiting when the stream went (the group
+  was lost: a Redis restart without persistence, a FLUSHALL) stops the reader and calls ``on_lost_group`` (the worker
   re-creates the group and starts the reader again);
 - ``stop`` lets a batch being handled finish (up to ``graceful_timeout_s``);
   a read in progress is cancelled.
@@ -38,6 +38,12 @@ log = get_logger("watchfloor.streams")
 
 RETRY_READ_S = 1.0
 Entries = list[tuple[Any, dict[Any, Any], Any]]  # (entry id, fields, decoded message)
+
+
+def _group_lost(message: str) -> bool:
+    """NOGROUP; or UNBLOCKED: the stream (and its groups with it) was deleted
+    while this read waited on it."""
+    return message.startswith(("NOGROUP", "UNBLOCKED"))
 
 
 class StreamReader:
@@ -90,7 +96,7 @@ class StreamReader:
                     self._group, self._consumer, {self._stream: ">"},
                     count=self._batch_size, block=self._block_ms)
             except Exception as exc:
-                if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+                if isinstance(exc, ResponseError) and _group_lost(str(exc)):
                     log.error("consumer_group_missing", stream=self._stream, group=self._group)
                     self.running = False
                     self._on_lost_group()

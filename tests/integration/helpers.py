@@ -22,7 +22,9 @@ async def running(app: WorkerApp) -> AsyncIterator[WorkerApp]:
         await wait_until(lambda: _started(app), timeout=10, what="worker start")
         yield app
     finally:
-        app.exit()
+        # stop_now, not exit: exit() while a subscriber is down (a group just
+        # lost) means "recover", and the app would run on.
+        app.stop_now()
         await asyncio.wait_for(task, 20)
 
 
