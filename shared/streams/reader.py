@@ -14,8 +14,9 @@ outcomes:
 - an error in the handler leaves the batch pending for the reclaimer; a
   failed read is logged and tried again after a second;
 - NOGROUP, or UNBLOCKED for a read waiting when the stream went (the group
-  was lost: a Redis restart without persistence, a FLUSHALL) stops the reader and calls ``on_lost_group`` (the worker
-  re-creates the group and starts the reader again);
+  was lost: a Redis restart without persistence, a FLUSHALL) stops the
+  reader and calls ``on_lost_group`` (the worker re-creates the group and
+  starts the reader again);
 - ``stop`` lets a batch being handled finish (up to ``graceful_timeout_s``);
   a read in progress is cancelled.
 
@@ -43,7 +44,7 @@ Entries = list[tuple[Any, dict[Any, Any], Any]]  # (entry id, fields, decoded me
 def _group_lost(message: str) -> bool:
     """NOGROUP; or UNBLOCKED: the stream (and its groups with it) was deleted
     while this read waited on it."""
-    return message.startswith(("NOGROUP", "UNBLOCKED"))
+    return "NOGROUP" in message or message.startswith("UNBLOCKED")
 
 
 class StreamReader:
