@@ -336,9 +336,12 @@ async def test_the_ingest_worker_polls_the_feeds_file(
         env={"FEED_BASE": feed_server.base_url},
     )
     async with running(app):
-        async def published() -> bool:
-            return len(await stream_titles(redis_client, keys)) == 2
+        async def published_and_recorded() -> bool:
+            # the feed's state is written after its items (a round trip later,
+            # replica-confirmed on a cluster): wait for both before stopping
+            return (len(await stream_titles(redis_client, keys)) == 2
+                    and len(await feed_states(redis_client, keys)) == 1)
 
-        await wait_until(published, what="feed items published")
+        await wait_until(published_and_recorded, what="feed items published, state recorded")
     [state] = await feed_states(redis_client, keys)
     assert state["name"] == "Gazette" and state["last_status"] == "ok"
