@@ -17,6 +17,7 @@ from watchfloor.shared.streams.consumer import (
     Incoming,
     ItemFailure,
     StreamConsumer,
+    succeeded,
 )
 from watchfloor.shared.streams.metrics import INGEST_TO_CLASSIFIED, observe_latency
 from watchfloor.shared.streams.publish import queue_publish
@@ -63,9 +64,7 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
             results.append(ClassifiedArticle(article=article, classification=classification))
         # The failures are dead-lettered and acknowledged by the consumer;
         # the rest with their results (confirmed by a replica first, if asked).
-        failed = {f.entry_id for f in failures}
-        done = [item.entry_id for item in batch if item.entry_id not in failed]
-        async with recorded_then_acked(runtime.redis, source, done, probe=keys.probe(output),
+        async with recorded_then_acked(runtime.redis, source, succeeded(batch, failures), probe=keys.probe(output),
                                        replication=replication, cluster=settings.redis_cluster
                                        ) as pipe:
             queue_publish(pipe, [(output, result) for result in results])

@@ -36,7 +36,7 @@ from watchfloor.shared.pipeline import Stage
 from watchfloor.shared.replication import NO_REPLICATION, Replication
 from watchfloor.shared.schemas import Alert, ClassifiedArticle, Delivery
 from watchfloor.shared.streams.acknowledge import recorded_then_acked
-from watchfloor.shared.streams.consumer import Incoming, ItemFailure
+from watchfloor.shared.streams.consumer import Incoming, ItemFailure, succeeded
 from watchfloor.shared.streams.metrics import INGEST_TO_ALERT, observe_latency
 from watchfloor.shared.streams.publish import partitioned, queue_publish
 
@@ -107,8 +107,7 @@ class AlertRaiser:
             log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
                      article_id=alert.article.id, tags=[t.tag for t in alert.tags])
         result.deliveries = fan_out(result.alerts, self._watchlists.watchlists, now=now)
-        failed = {f.entry_id for f in result.failures}
-        done = [item.entry_id for item in batch if item.entry_id not in failed] if source else []
+        done = succeeded(batch, result.failures) if source else []
         # One round trip: history, counters, deliveries and the acknowledgement
         # (confirmed by a replica before the batch is acknowledged, if asked).
         async with recorded_then_acked(

@@ -82,6 +82,7 @@ from watchfloor.shared.streams.metrics import (
     WEBHOOK_REQUEST,
     observe_latency,
 )
+from watchfloor.shared.tasks import cancel_until_done
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -314,12 +315,7 @@ class DeliveryPipeline:
         if self._tasks:
             wait = self._timeout + RECORD_MARGIN_S if timeout is None else timeout
             _, late = await asyncio.wait(set(self._tasks), timeout=wait)
-            # Their entries stay pending and are reclaimed. Cancelled until
-            # they end: redis-py can swallow a cancellation inside a command.
-            while late:
-                for task in late:
-                    task.cancel()
-                _, late = await asyncio.wait(late, timeout=0.5)
+            await cancel_until_done(late)  # their entries stay pending and are reclaimed
         await self._writer.idle()
 
     # Stages, in submit ----------------------------------------------------

@@ -22,7 +22,7 @@ only the entries it dead-letters.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -58,6 +58,13 @@ class ItemFailure:
 
     entry_id: str
     error: str
+
+
+def succeeded(batch: Sequence[Incoming[Any]], failures: Sequence[ItemFailure]) -> list[str]:
+    """The entry ids of ``batch`` not among ``failures``: what a consumer that
+    ``acks_itself`` acknowledges with its writes (failures go to dead letters)."""
+    failed = {f.entry_id for f in failures}
+    return [item.entry_id for item in batch if item.entry_id not in failed]
 
 
 BatchHandler = Callable[[list[Incoming[M]]], Awaitable[list[ItemFailure]]]

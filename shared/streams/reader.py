@@ -34,6 +34,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.streams.codec import decode
+from watchfloor.shared.tasks import cancel_until_done
 
 log = get_logger("watchfloor.streams")
 
@@ -82,11 +83,7 @@ class StreamReader:
             return
         if self._handling:  # the batch in hand finishes; the loop then ends
             await asyncio.wait({task}, timeout=self._graceful_timeout_s)
-        # Cancelled until it has ended: redis-py sometimes swallows a
-        # cancellation that lands inside a command.
-        while not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.5)
+        await cancel_until_done([task])  # a read in progress
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
 

@@ -37,6 +37,7 @@ from watchfloor.shared.streams.consumer import StreamConsumer, attach_consumer
 from watchfloor.shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
 from watchfloor.shared.streams.persistence import warn_unless_persistent
 from watchfloor.shared.streams.reader import StreamReader
+from watchfloor.shared.tasks import cancel_until_done
 from watchfloor.shared.urls import redact_url
 
 log = get_logger("watchfloor.worker")
@@ -192,14 +193,7 @@ class WorkerApp(FastStream):
         self.stopping = True
         # Batches being handled finish (graceful_timeout_s) before the parts stop.
         await asyncio.gather(*(reader.stop() for reader in self._readers))
-        # Cancelled until each has ended: redis-py (8.1) sometimes swallows a
-        # cancellation that lands inside a command, and a periodic job would
-        # then run on and hold the shutdown forever.
-        pending = {task for task in self._tasks if not task.done()}
-        while pending:
-            for task in pending:
-                task.cancel()
-            _, pending = await asyncio.wait(pending, timeout=0.5)
+        await cancel_until_done(self._tasks)  # maintenance and periodic jobs
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
