@@ -20,8 +20,10 @@ classes and their pairs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Generic, TypeVar
 
 from watchfloor.services.classifier.concepts import concept_features
 from watchfloor.services.classifier.matcher import TagHit
@@ -74,16 +76,66 @@ def words_features(words: Sequence[str], found: dict[str, float]) -> dict[str, f
     return found
 
 
+V = TypeVar("V")
+
+
+class KnownWordFeatures(Generic[V]):
+    """``words_features`` restricted to the features a model knows, found
+    without building the name of each one it does not (most word pairs of a
+    text are unknown to it): ``present(words)`` returns the known features'
+    values from ``known``, in the order ``words_features`` would add them,
+    so sums over them are the same to the last bit."""
+
+    def __init__(self, known: Mapping[str, V]) -> None:
+        self._known = known
+        self._words = {name[2:]: value for name, value in known.items()
+                       if name.startswith("w:") and name[2:] not in _STOPWORDS}
+        self._pairs: dict[str, dict[str, tuple[str, V]]] = {}
+        for name, value in known.items():
+            if name.startswith("b:"):
+                first, _, second = name[2:].partition("_")  # tokens hold no "_"
+                self._pairs.setdefault(first, {})[second] = (name, value)
+
+    def present(self, words: Sequence[str], found: dict[str, V]) -> dict[str, V]:
+        word_value = self._words.get
+        pairs_after = self._pairs.get
+        previous = "^"
+        for word in words:
+            value = word_value(word)
+            if value is not None:
+                found.setdefault("w:" + word, value)
+            after = pairs_after(previous)
+            if after is not None and (pair := after.get(word)) is not None:
+                found.setdefault(pair[0], pair[1])
+            previous = word
+        known = self._known.get
+        for name in concept_features([list(words)], ()):
+            value = known(name)
+            if value is not None:
+                found.setdefault(name, value)
+        return found
+
+
 def word_features(title: str, text: str) -> dict[str, float]:
     """The words of a headline and text (or of one sentence: ``text=""``)."""
     return words_features(tokens(title) + first_tokens(text, LEAD_WORDS), {})
 
 
+# the feature every tag judged on the lead has
+LEAD_MARK = "r:none"
+
+
 @dataclass(frozen=True)
 class ItemFeatures:
     shared: dict[str, float]
-    lead: dict[str, float]
-    by_tag: dict[str, dict[str, float]]
+    lead_words: list[str]  # headline and first LEAD_WORDS of the text
+    by_tag: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @cached_property
+    def lead(self) -> dict[str, float]:
+        """The lead's features (a verifier finds the ones it knows faster
+        from ``lead_words``, with ``KnownWordFeatures``)."""
+        return words_features(self.lead_words, {LEAD_MARK: 1.0})
 
     def for_tag(self, tag: str) -> dict[str, float]:
         """One tag's whole view (training fits on these)."""
@@ -127,6 +179,6 @@ def item_features(
             shared["t:" + word] = 1.0
     shared.update(concept_features([], title_words))
     actor_features(actors, shared)
-    lead = words_features(title_words + first_tokens(text, LEAD_WORDS), {"r:none": 1.0})
+    lead_words = title_words + first_tokens(text, LEAD_WORDS)
     by_tag = {hit.tag: candidate_features(hit) for hit in candidates}
-    return ItemFeatures(shared, lead, by_tag)
+    return ItemFeatures(shared, lead_words, by_tag)

@@ -1,7 +1,8 @@
 """The learned tag verifier: one logistic model per tag over ``features``,
 calibrated on held-out predictions, with a threshold per tag chosen for
-precision. Inference is plain Python over a sparse weight table, so the
-classifier needs neither numpy nor scikit-learn at run time.
+precision. Inference is plain Python over a table of weights per feature,
+so the classifier needs neither numpy nor scikit-learn at run time (and
+does not pay numpy's import at each start).
 
 The model file is JSON written by ``watchfloor train`` (see
 ``services/training``); its hash is part of ``classifier_version``.
@@ -15,8 +16,12 @@ import math
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
-from watchfloor.services.classifier.features import VALUED_FEATURES, ItemFeatures
+from watchfloor.services.classifier.features import (
+    LEAD_MARK,
+    VALUED_FEATURES,
+    ItemFeatures,
+    KnownWordFeatures,
+)
 from watchfloor.shared.errors import ConfigError
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("verifier.json")
@@ -39,19 +44,20 @@ class VerifierModel:
             raise ModelError(f"unknown model format {data.get('format')!r} (expected {FORMAT})")
         self.tags: tuple[str, ...] = tuple(data["tags"])
         self.digest = digest
-        self._bias = list(data["bias"])
-        self._bias_array = np.array(self._bias, dtype=float)
+        self._bias = [float(b) for b in data["bias"]]
         self._scale = [c[0] for c in data["calibration"]]
         self._shift = [c[1] for c in data["calibration"]]
         self.thresholds = [data["thresholds"][t] for t in self.tags]
-        # feature -> its row in a (features x tags) table; row 0 stays zero
-        self._row: dict[str, int] = {}
-        table = np.zeros((len(data["weights"]) + 1, len(self.tags)))
-        for row, (name, pairs) in enumerate(data["weights"].items(), 1):
-            self._row[name] = row
+        # feature -> its weight for each tag (one shared 0.0 object for the
+        # many zeros); summing these columns in C is what inference costs
+        zero = 0.0
+        self._weights: dict[str, tuple[float, ...]] = {}
+        for name, pairs in data["weights"].items():
+            row = [zero] * len(self.tags)
             for index, weight in pairs:
-                table[row, int(index)] = float(weight)
-        self._table = table
+                row[int(index)] = float(weight)
+            self._weights[name] = tuple(row)
+        self._lead_words = KnownWordFeatures(self._weights)
         self.meta: dict = data.get("meta", {})
 
     @classmethod
@@ -69,28 +75,37 @@ class VerifierModel:
         except (KeyError, TypeError, IndexError) as exc:
             raise ModelError(f"{path}: incomplete model ({exc!r})") from None
 
-    def _sums(self, features: dict[str, float]) -> np.ndarray:
-        """Weighted sum of the features' rows. Every feature but the few
-        ``VALUED_FEATURES`` is 1.0 when present: one fancy-index sum, then a
-        correction for those few (no pass over every value)."""
-        get = self._row.get
-        rows = list(filter(None, map(get, features)))  # looked up in C
-        if not rows:
-            return np.zeros(len(self.tags))
-        totals = self._table[rows].sum(axis=0)
+    def _sums(self, features: dict[str, float]) -> list[float]:
+        """Weighted sum of the features, per tag. Every feature but the few
+        ``VALUED_FEATURES`` is 1.0 when present: its weights are added
+        without looking at its value, then those few are corrected."""
+        get = self._weights.get
+        totals = self._column_sums(list(filter(None, map(get, features))))  # looked up in C
         for name in VALUED_FEATURES:
             value = features.get(name)
             if value is not None and value != 1.0 and (row := get(name)):
-                totals += (value - 1.0) * self._table[row]
+                totals = [total + (value - 1.0) * weight
+                          for total, weight in zip(totals, row, strict=True)]
         return totals
 
+    def _column_sums(self, rows: list[tuple[float, ...]]) -> list[float]:
+        return list(map(sum, zip(*rows, strict=True))) if rows else [0.0] * len(self.tags)
+
+    def _lead_sums(self, words: list[str]) -> list[float]:
+        """``_sums`` of the lead's features, found from its words (no
+        valued feature is among them)."""
+        first = {LEAD_MARK: row} if (row := self._weights.get(LEAD_MARK)) else {}
+        return self._column_sums(list(self._lead_words.present(words, first).values()))
+
     def margins(self, features: ItemFeatures) -> list[float]:
-        totals = self._bias_array + self._sums(features.shared)
-        lead = self._sums(features.lead)
+        shared = self._sums(features.shared)
+        lead = self._lead_sums(features.lead_words)
+        totals = []
         for index, tag in enumerate(self.tags):
             own = features.by_tag.get(tag)
-            totals[index] += self._sums(own)[index] if own else lead[index]
-        return totals.tolist()
+            total = self._bias[index] + shared[index]
+            totals.append(total + (self._sums(own)[index] if own else lead[index]))
+        return totals
 
     def score(self, features: ItemFeatures) -> list[TagScore]:
         out = []
@@ -103,4 +118,4 @@ class VerifierModel:
 
     def contribution(self, tag: str, features: dict[str, float]) -> float:
         """How much these features push ``tag`` up: picks an evidence sentence."""
-        return float(self._sums(features)[self.tags.index(tag)])
+        return self._sums(features)[self.tags.index(tag)]

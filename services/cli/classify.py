@@ -16,6 +16,7 @@ from watchfloor.services.classifier.taxonomy import TaxonomyError
 from watchfloor.services.classifier.verifier import ModelError
 from watchfloor.shared.json_input import JSONTooDeep, check_json_depth
 from watchfloor.shared.progress import Progress
+from watchfloor.shared.schemas import Classification
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,7 +96,7 @@ def classify_stream(
     items = tagged = errors = 0
     progress = Progress("classified")
     for result in classify_lines(classifier, lines):
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.write(result_line(result))
         items += 1
         progress.add()
         if "error" in result:
@@ -127,11 +128,19 @@ def classify_lines(
             yield {"line": number, "id": _id_of(line), "error": {"message": str(exc)}}
             continue
         classification = classifier.classify(item["title"], item["text"])
-        yield {
-            "id": item["id"],
-            "tags": classification.tag_ids,
-            "classification": classification.model_dump(mode="json"),
-        }
+        yield {"id": item["id"], "tags": classification.tag_ids, "classification": classification}
+
+
+def result_line(result: dict[str, Any]) -> str:
+    """One output line. The classification is serialised by pydantic (in
+    Rust), spliced into the line: a third of the cost of ``json.dumps`` of
+    its dict form."""
+    classification = result.get("classification")
+    if not isinstance(classification, Classification):
+        return json.dumps(result, ensure_ascii=False) + "\n"
+    head = json.dumps({"id": result["id"], "tags": result["tags"]}, ensure_ascii=False,
+                      separators=(",", ":"))
+    return f'{head[:-1]},"classification":{classification.model_dump_json()}}}\n'
 
 
 def _decode_line(raw: bytes | str, *, first: bool) -> str:

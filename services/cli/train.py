@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -29,7 +30,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+# numpy picks its SIMD kernels by CPU at import (AVX-512 where there is one):
+# sums then round differently in the last bits and a cross-validated choice
+# (a tag's C or threshold) can move. Training uses the AVX2 kernels on every
+# machine, so any x86-64 CPU with AVX2 rebuilds the committed model byte for
+# byte. Set before numpy is imported; a value the user set is kept.
+TRAINING_NUMPY_KERNELS = ("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
+
+
+def pin_numpy_kernels() -> bool:
+    """Whether numpy will use the training kernels (False: it was imported
+    already, with the machine's own)."""
+    if "numpy" in sys.modules:
+        return False
+    name, value = TRAINING_NUMPY_KERNELS
+    os.environ.setdefault(name, value)
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
+    if not pin_numpy_kernels():
+        print("watchfloor train: warning: numpy was loaded before training; the model may "
+              "differ from the committed one in its last digits", file=sys.stderr)
     try:
         import sklearn  # noqa: F401
     except ImportError:

@@ -29,25 +29,25 @@ def _model(tmp_path: Path, **overrides) -> Path:
     return path
 
 
-def _view(lead: dict, shared: dict | None = None, by_tag: dict | None = None) -> ItemFeatures:
+def _view(lead: list[str], shared: dict | None = None, by_tag: dict | None = None) -> ItemFeatures:
     return ItemFeatures(shared or {}, lead, by_tag or {})
 
 
 def test_scores_are_calibrated_probabilities_against_per_tag_thresholds(tmp_path):
     model = VerifierModel.load(_model(tmp_path))
     scores = {s.tag: s for s in model.score(
-        _view({"w:launch": 1.0, "w:embargo": 1.0}, shared={"t:missile": 1.0}))}
+        _view(["launch", "embargo"], shared={"t:missile": 1.0}))}
     # missile: sigmoid(-2 + 3 + 1) = 0.88 >= 0.5; sanctions: sigmoid(-3 + 2) = 0.27 < 0.9
     assert scores["missile_test"].probability == pytest.approx(0.8808, abs=1e-4)
     assert scores["missile_test"].emitted
     assert not scores["sanctions"].emitted
-    assert model.score(_view({"w:unknown": 1.0}))[0].probability == pytest.approx(0.1192, abs=1e-4)
+    assert model.score(_view(["unknown"]))[0].probability == pytest.approx(0.1192, abs=1e-4)
 
 
 def test_a_tag_with_a_rule_candidate_is_judged_on_the_candidate_not_the_lead(tmp_path):
     model = VerifierModel.load(_model(tmp_path))
     # the lead says "launch"; missile_test's own candidate sentence does not
-    view = _view({"w:launch": 1.0}, by_tag={"missile_test": {"w:embargo": 1.0}})
+    view = _view(["launch"], by_tag={"missile_test": {"w:embargo": 1.0}})
     scores = {s.tag: s for s in model.score(view)}
     assert scores["missile_test"].probability == pytest.approx(0.1192, abs=1e-4)  # sigmoid(-2)
     assert scores["sanctions"].probability == pytest.approx(0.0474, abs=1e-4)  # lead: sigmoid(-3)
@@ -56,7 +56,7 @@ def test_a_tag_with_a_rule_candidate_is_judged_on_the_candidate_not_the_lead(tmp
 def test_calibration_rescales_the_margin(tmp_path):
     model = VerifierModel.load(_model(tmp_path, calibration=[[2.0, 1.0], [1.0, 0.0]]))
     # sigmoid(2 * (-2 + 3) + 1) = sigmoid(3)
-    assert model.score(_view({"w:launch": 1.0}))[0].probability == pytest.approx(0.9526, abs=1e-4)
+    assert model.score(_view(["launch"]))[0].probability == pytest.approx(0.9526, abs=1e-4)
 
 
 def test_a_missing_or_broken_model_file_is_a_clear_error(tmp_path):
@@ -134,7 +134,7 @@ def test_a_tag_without_a_rule_candidate_takes_the_model_s_strongest_sentence(tmp
 def test_a_valued_feature_counts_its_value_the_others_count_once(tmp_path):
     # the rule candidate's confidence is a value: 0.5 x its weight
     model = VerifierModel.load(_model(tmp_path, weights={"rc:cand": [[0, 4.0]], "w:launch": [[0, 3.0]]}))
-    view = _view({}, by_tag={"missile_test": {"rc:cand": 0.5, "w:launch": 1.0}})
+    view = _view([], by_tag={"missile_test": {"rc:cand": 0.5, "w:launch": 1.0}})
     # sigmoid(-2 + 0.5 * 4 + 3) = sigmoid(3)
     assert model.score(view)[0].probability == pytest.approx(0.9526, abs=1e-4)
 
@@ -148,3 +148,35 @@ def test_only_the_valued_features_carry_a_value_other_than_one(learned):
     views = [features.shared, features.lead, *features.by_tag.values()]
     valued = {name for view in views for name, value in view.items() if value != 1.0}
     assert valued <= set(VALUED_FEATURES)
+
+
+def _vocabulary_texts(model: VerifierModel, count: int) -> list[list[str]]:
+    """Word lists drawn from the model's own word and pair features (so most
+    of their features are known to it), with stopwords, numbers and repeats."""
+    import random
+
+    rng = random.Random(7)
+    words = sorted({part for name in model._weights if name[:2] in ("w:", "b:")
+                    for part in name[2:].split("_")})
+    extra = ["the", "of", "#", "^", "and", "said", "unknownword"]
+    return [[rng.choice(words + extra) for _ in range(rng.randint(0, 80))] for _ in range(count)]
+
+
+def test_the_lead_s_known_features_are_found_as_words_features_would_add_them():
+    from watchfloor.services.classifier.features import LEAD_MARK, KnownWordFeatures, words_features
+
+    model = VerifierModel.load()
+    known = {name: index for index, name in enumerate(model._weights)}
+    index = KnownWordFeatures(known)
+    for words in _vocabulary_texts(model, 400):
+        full = words_features(words, {LEAD_MARK: 1.0})
+        expected = {name: known[name] for name in full if name in known}
+        found = index.present(words, {LEAD_MARK: known[LEAD_MARK]} if LEAD_MARK in known else {})
+        assert list(found.items()) == list(expected.items())  # same features, same order
+
+
+def test_lead_scores_equal_the_sums_over_the_lead_s_full_features():
+    model = VerifierModel.load()
+    for words in _vocabulary_texts(model, 200):
+        features = ItemFeatures({}, words, {})
+        assert model._lead_sums(words) == model._sums(features.lead)  # to the last bit
