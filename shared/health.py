@@ -9,16 +9,16 @@
 - ``GET /metrics`` this process's Prometheus metrics (latency histograms,
   webhook request durations, process collectors: ``streams/metrics.py``).
 
-Served with uvicorn on a socket bound first (``shared/listen.py``): a busy
-port is a clear error, and this server never takes the process's signals
-(the worker app owns SIGTERM). Neither answer carries a URL or a secret.
+Served with uvicorn (``shared/http_server.py``: it never takes the process's
+signals, and wakes once a second when idle) on a socket bound first
+(``shared/listen.py``): a busy port is a clear error. Neither answer carries a URL or a secret.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from watchfloor.shared.http_server import WorkerHttpServer
 from watchfloor.shared.listen import listen_socket
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.redis_client import REDIS_FAILURES
@@ -109,12 +110,6 @@ def health_app(redis: aioredis.Redis, state: Callable[[], WorkerState]) -> Starl
                              Route("/metrics", metrics)])
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield  # the worker app owns SIGINT/SIGTERM
-
-
 class HealthServer:
     """``/livez``, ``/readyz`` and ``/metrics`` on ``host:port`` (0: a free port)."""
 
@@ -123,7 +118,7 @@ class HealthServer:
         self._host, self._port = host, port
         self._redis = redis
         self._state = state
-        self._server: _Server | None = None
+        self._server: WorkerHttpServer | None = None
         self._task: asyncio.Task[None] | None = None
         self.url: str | None = None
 
@@ -132,7 +127,7 @@ class HealthServer:
         sock = listen_socket(self._host, self._port, "WATCHFLOOR_HEALTH_PORT")
         config = uvicorn.Config(health_app(self._redis, self._state), log_config=None,
                                 access_log=False, lifespan="off")
-        self._server = _Server(config)
+        self._server = WorkerHttpServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="health")
         while not self._server.started:
             if self._task.done():

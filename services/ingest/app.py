@@ -19,6 +19,7 @@ from watchfloor.services.ingest.feed_poller import FeedPoller, load_configured_f
 from watchfloor.services.ingest.publisher import ArticlePublisher
 from watchfloor.services.watchlists.configured import open_watchlists_file, watchlist_tags
 from watchfloor.services.watchlists.store import WatchlistStore
+from watchfloor.shared.http_server import WorkerHttpServer
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.worker import (
@@ -50,8 +51,7 @@ def ingest_parts(runtime: Runtime) -> WorkerParts:
             api, host=settings.http_host, port=settings.http_port,
             log_config=None, access_log=False, lifespan="off",
         )
-        server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # FastStream owns the signals
+        server = WorkerHttpServer(config)
         task = asyncio.create_task(server.serve(), name="ingest-api")
         while not server.started:
             if task.done():
@@ -66,7 +66,7 @@ def ingest_parts(runtime: Runtime) -> WorkerParts:
     async def stop() -> None:
         server = state.get("server")
         task = state.get("task")
-        if isinstance(server, uvicorn.Server) and isinstance(task, asyncio.Task):
+        if isinstance(server, WorkerHttpServer) and isinstance(task, asyncio.Task):
             await server.config.app.state.console.close()  # open live feeds end, or would hold the stop
             server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
