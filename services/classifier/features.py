@@ -88,7 +88,8 @@ class KnownWordFeatures(Generic[V]):
 
     def __init__(self, known: Mapping[str, V]) -> None:
         self._known = known
-        self._words = {name[2:]: value for name, value in known.items()
+        # word -> (its feature's name, value); first word -> second -> same
+        self._words = {name[2:]: (name, value) for name, value in known.items()
                        if name.startswith("w:") and name[2:] not in _STOPWORDS}
         self._pairs: dict[str, dict[str, tuple[str, V]]] = {}
         for name, value in known.items():
@@ -97,22 +98,23 @@ class KnownWordFeatures(Generic[V]):
                 self._pairs.setdefault(first, {})[second] = (name, value)
 
     def present(self, words: Sequence[str], found: dict[str, V]) -> dict[str, V]:
-        word_value = self._words.get
+        # a name seen again keeps its first place, as in words_features
+        word_feature = self._words.get
         pairs_after = self._pairs.get
         previous = "^"
         for word in words:
-            value = word_value(word)
-            if value is not None:
-                found.setdefault("w:" + word, value)
+            feature = word_feature(word)
+            if feature is not None:
+                found[feature[0]] = feature[1]
             after = pairs_after(previous)
-            if after is not None and (pair := after.get(word)) is not None:
-                found.setdefault(pair[0], pair[1])
+            if after is not None and (feature := after.get(word)) is not None:
+                found[feature[0]] = feature[1]
             previous = word
         known = self._known.get
-        for name in concept_features([list(words)], ()):
+        for name in concept_features([words], ()):
             value = known(name)
             if value is not None:
-                found.setdefault(name, value)
+                found[name] = value
         return found
 
 
