@@ -45,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
         CORPUS_FILE,
         DEFAULT_DATA_DIR,
         CorpusError,
+        already_labelled,
         iter_pool,
-        read_label_records,
     )
     from watchfloor.services.training.queue import build_queue
     from watchfloor.shared.progress import Progress
@@ -56,9 +56,7 @@ def run(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or DEFAULT_DATA_DIR
     settings = Settings()
     try:
-        done = {r.id for r in read_label_records(labels_file)} if labels_file.exists() else set()
-        if labels_file != CORPUS_FILE and CORPUS_FILE.exists():
-            done |= {r.id for r in read_label_records(CORPUS_FILE)}
+        done = already_labelled(labels_file, data_dir)
         rules = rule_classifier(settings)
         verified = VerifiedClassifier(rules, VerifierModel.load(settings.classifier_model))
         progress = Progress("watchfloor label: choosing items")

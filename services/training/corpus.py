@@ -74,6 +74,20 @@ def read_label_records(path: Path = CORPUS_FILE) -> list[LabelRecord]:
     return records
 
 
+def already_labelled(labels_file: Path, data_dir: Path) -> set[str]:
+    """Ids no one should be asked to label: those in ``labels_file`` and in
+    the project's corpus, and the data folder's dev sample. The dev items
+    are in the pools too, labelled by the data's providers; a project label
+    for one would silently take the place of theirs in training."""
+    done: set[str] = set()
+    for path in {labels_file, CORPUS_FILE}:
+        if path.exists():
+            done |= {r.id for r in read_label_records(path)}
+    if (data_dir / DEV_FILE).is_file():
+        done |= {raw["id"] for raw in iter_pool(data_dir, [DEV_FILE])}
+    return done
+
+
 def iter_pool(data_dir: Path, files: Iterable[str] = POOL_FILES) -> Iterator[dict]:
     """Every item of the news pools (id, title, text, ...)."""
     for name in files:

@@ -87,3 +87,25 @@ def test_every_committed_label_names_an_item_of_the_pools():
     assert len(items) >= len(read_label_records())
     random_stream = [i for i in items if i.random_stream]
     assert len(random_stream) >= 500
+
+
+def test_the_dev_sample_counts_as_labelled_so_no_one_is_asked_to_label_it_again(tmp_path):
+    from watchfloor.services.training.corpus import DEV_FILE, already_labelled
+
+    data = tmp_path / "data"
+    data.mkdir()
+    _write(data / "news_pool.jsonl", [
+        {"id": "d1", "title": "Navy drills near the coast", "text": ""},
+        {"id": "x2", "title": "Bakery opens", "text": ""},
+        {"id": "x3", "title": "Troops move to the border", "text": ""},
+    ])
+    _write(data / "news_pool_ext.jsonl", [])
+    _write(data / DEV_FILE, [{"id": "d1", "title": "Navy drills near the coast", "text": "",
+                              "labels": ["military_exercise"]}])
+    labels = _write(tmp_path / "labels.jsonl", [
+        {"id": "x2", "labels": [], "annotator": "a", "guide": "5", "sample": "random-pool"}])
+    done = already_labelled(labels, data)
+    assert {"d1", "x2"} <= done and "x3" not in done
+    # the providers' label stays the one training uses
+    items = {i.id: i for i in load_corpus(data, labels_file=labels)}
+    assert set(items["d1"].labels) == {"military_exercise"}
