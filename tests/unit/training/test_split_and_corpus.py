@@ -31,14 +31,20 @@ def _write(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def test_labels_join_texts_from_the_data_folder_and_later_lines_win(tmp_path):
+def _data_folder(tmp_path: Path, pool: list[dict]) -> Path:
+    """A data folder whose first pool holds ``pool`` (the second is empty)."""
     data = tmp_path / "data"
     data.mkdir()
-    _write(data / "news_pool.jsonl", [
+    _write(data / "news_pool.jsonl", pool)
+    _write(data / "news_pool_ext.jsonl", [])
+    return data
+
+
+def test_labels_join_texts_from_the_data_folder_and_later_lines_win(tmp_path):
+    data = _data_folder(tmp_path, [
         {"id": "x1", "title": "Navy drills near the coast", "text": "Ships took part."},
         {"id": "x2", "title": "Bakery opens", "text": ""},
     ])
-    _write(data / "news_pool_ext.jsonl", [])
     labels = _write(tmp_path / "labels.jsonl", [
         {"id": "x1", "labels": [], "annotator": "a", "guide": "5", "sample": "random-pool"},
         {"id": "x1", "labels": ["military_exercise"], "annotator": "b", "guide": "5",
@@ -50,10 +56,7 @@ def test_labels_join_texts_from_the_data_folder_and_later_lines_win(tmp_path):
 
 
 def test_a_label_for_an_id_missing_from_the_data_is_refused(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    _write(data / "news_pool.jsonl", [])
-    _write(data / "news_pool_ext.jsonl", [])
+    data = _data_folder(tmp_path, [])
     labels = _write(tmp_path / "labels.jsonl", [
         {"id": "gone", "labels": [], "annotator": "a", "guide": "5"}])
     with pytest.raises(CorpusError, match="1 labelled ids are not in"):
@@ -92,14 +95,11 @@ def test_every_committed_label_names_an_item_of_the_pools():
 def test_the_dev_sample_counts_as_labelled_so_no_one_is_asked_to_label_it_again(tmp_path):
     from watchfloor.services.training.corpus import DEV_FILE, already_labelled
 
-    data = tmp_path / "data"
-    data.mkdir()
-    _write(data / "news_pool.jsonl", [
+    data = _data_folder(tmp_path, [
         {"id": "d1", "title": "Navy drills near the coast", "text": ""},
         {"id": "x2", "title": "Bakery opens", "text": ""},
         {"id": "x3", "title": "Troops move to the border", "text": ""},
     ])
-    _write(data / "news_pool_ext.jsonl", [])
     _write(data / DEV_FILE, [{"id": "d1", "title": "Navy drills near the coast", "text": "",
                               "labels": ["military_exercise"]}])
     labels = _write(tmp_path / "labels.jsonl", [
