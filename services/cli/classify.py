@@ -133,8 +133,8 @@ def classify_lines(
 
 def result_line(result: dict[str, Any]) -> str:
     """One output line. The classification is serialised by pydantic (in
-    Rust), spliced into the line: a third of the cost of ``json.dumps`` of
-    its dict form."""
+    Rust) and spliced into the line: about half the cost of ``json.dumps``
+    of its dict form."""
     classification = result.get("classification")
     if not isinstance(classification, Classification):
         return json.dumps(result, ensure_ascii=False) + "\n"
