@@ -11,13 +11,13 @@
 
 Served with uvicorn (``shared/http_server.py``: it never takes the process's
 signals, and wakes once a second when idle) on a socket bound first
-(``shared/listen.py``): a busy port is a clear error. Neither answer carries a URL or a secret.
+(``shared/listen.py``): a busy port is a clear error. Neither answer carries
+a URL or a secret.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,7 +119,6 @@ class HealthServer:
         self._redis = redis
         self._state = state
         self._server: WorkerHttpServer | None = None
-        self._task: asyncio.Task[None] | None = None
         self.url: str | None = None
 
     async def start(self) -> str:
@@ -128,20 +127,11 @@ class HealthServer:
         config = uvicorn.Config(health_app(self._redis, self._state), log_config=None,
                                 access_log=False, lifespan="off")
         self._server = WorkerHttpServer(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="health")
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("health server stopped during start-up")
-            await asyncio.sleep(0.01)
-        host, port = sock.getsockname()[:2]
-        self.url = f"http://{host}:{port}"
+        self.url = await self._server.start("health", sockets=[sock])
         log.info("health_listening", url=self.url, paths=["/livez", "/readyz", "/metrics"])
         return self.url
 
     async def stop(self) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if self._server is not None:
+            await self._server.stop()
         await self._redis.aclose()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -46,3 +47,25 @@ class WorkerHttpServer(uvicorn.Server):
             counter += 10  # uvicorn refreshes the Date header on multiples of 10 ticks
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop_requested.wait(), self.TICK_S)
+
+    async def start(self, name: str, sockets: list[socket.socket] | None = None) -> str:
+        """Serve in a task named ``name`` (on ``sockets``, else binding the
+        config's host and port) and return its URL once it listens; an error
+        at start-up (a port that cannot be bound) is raised here."""
+        self._task = asyncio.create_task(self.serve(sockets=sockets), name=name)
+        while not self.started:
+            if self._task.done():
+                self._task.result()
+                raise RuntimeError(f"{name} stopped during start-up")
+            await asyncio.sleep(0.01)
+        host, port = self.servers[0].sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        """Stop serving and wait until the server has ended (no-op if never started)."""
+        task = getattr(self, "_task", None)
+        if task is None:
+            return
+        self.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

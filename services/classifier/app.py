@@ -64,9 +64,9 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
             results.append(ClassifiedArticle(article=article, classification=classification))
         # The failures are dead-lettered and acknowledged by the consumer;
         # the rest with their results (confirmed by a replica first, if asked).
-        async with recorded_then_acked(runtime.redis, source, succeeded(batch, failures), probe=keys.probe(output),
-                                       replication=replication, cluster=settings.redis_cluster
-                                       ) as pipe:
+        async with recorded_then_acked(runtime.redis, source, succeeded(batch, failures),
+                                       probe=keys.probe(output), replication=replication,
+                                       cluster=settings.redis_cluster) as pipe:
             queue_publish(pipe, [(output, result) for result in results])
             if results:
                 pipe.hincrby(keys.metrics, "classified", len(results))

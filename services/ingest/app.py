@@ -10,7 +10,6 @@ It refuses to start on a non-loopback ``WATCHFLOOR_HTTP_HOST`` without
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import uvicorn
 from watchfloor.services.ingest.api import create_api
@@ -52,25 +51,16 @@ def ingest_parts(runtime: Runtime) -> WorkerParts:
             log_config=None, access_log=False, lifespan="off",
         )
         server = WorkerHttpServer(config)
-        task = asyncio.create_task(server.serve(), name="ingest-api")
-        while not server.started:
-            if task.done():
-                task.result()  # surfaces a bind error with its message
-                raise RuntimeError("ingest API stopped during start-up")
-            await asyncio.sleep(0.02)
-        host, port = server.servers[0].sockets[0].getsockname()[:2]
-        runtime.info["ingest_url"] = f"http://{host}:{port}"
+        # a bind error surfaces here, with its message
+        runtime.info["ingest_url"] = await server.start("ingest-api")
         log.info("ingest_api_listening", url=runtime.info["ingest_url"])
-        state.update(server=server, task=task)
+        state["server"] = server
 
     async def stop() -> None:
         server = state.get("server")
-        task = state.get("task")
-        if isinstance(server, WorkerHttpServer) and isinstance(task, asyncio.Task):
+        if isinstance(server, WorkerHttpServer):
             await server.config.app.state.console.close()  # open live feeds end, or would hold the stop
-            server.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await server.stop()
 
     parts = WorkerParts(name="ingest", on_start=[start], on_stop=[stop])
     if watchlists_file is not None:

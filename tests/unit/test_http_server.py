@@ -33,12 +33,9 @@ async def test_serves_wakes_about_once_a_second_and_stops_at_once_when_told():
     config = uvicorn.Config(Starlette(routes=[Route("/", _hello)]), log_config=None,
                             access_log=False, lifespan="off")
     server = CountingServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    host, port = sock.getsockname()[:2]
+    url = await server.start("test-server", sockets=[sock])
     async with httpx.AsyncClient() as client:
-        reply = await client.get(f"http://{host}:{port}/")
+        reply = await client.get(f"{url}/")
     assert reply.status_code == 200 and reply.text == "hello"
     assert "date" in reply.headers  # uvicorn's Date header is still set
 
@@ -46,8 +43,7 @@ async def test_serves_wakes_about_once_a_second_and_stops_at_once_when_told():
     await asyncio.sleep(2.5)
     assert server.ticks - ticks_before <= 4  # uvicorn's own loop: 25 in 2.5 s
 
-    server.should_exit = True
-    await asyncio.wait_for(task, timeout=0.9)  # well before the next tick
+    await asyncio.wait_for(server.stop(), timeout=0.9)  # well before the next tick
 
 
 @pytest.mark.asyncio
