@@ -320,10 +320,9 @@ for i = 1, records do
 end
 for at = 5 + records, #ARGV, 3 do
   local key, bucket, id = KEYS[tonumber(ARGV[at])], ARGV[at + 1], ARGV[at + 2]
-  local current = redis.call('HGET', key, bucket)
-  if not current then
-    redis.call('HSET', key, bucket, id)
-  else
+  -- most buckets are new: one command then
+  if redis.call('HSETNX', key, bucket, id) == 0 then
+    local current = redis.call('HGET', key, bucket)
     local count, present = 0, false
     for member in string.gmatch(current, '%S+') do
       count = count + 1
