@@ -122,7 +122,11 @@ class Settings(BaseSettings):
     # a target that has failed every attempt for this long is paused: its
     # deliveries are held until resumed (0: never pause)
     target_pause_after_s: float = Field(24 * 3600, ge=0)
+    # The retry mover looks for due retries at most this often, and when none
+    # it knows of is due sooner, at least every retry_idle_poll_s (retries
+    # another notifier copy scheduled and left behind).
     retry_poll_interval_s: float = Field(0.2, gt=0)
+    retry_idle_poll_s: float = Field(1.0, gt=0)
     watchlists_refresh_s: float = Field(2.0, gt=0)  # how soon API changes reach notifiers
 
     # Logging (checked: a typo is a settings error, not silently INFO/auto)

@@ -36,6 +36,7 @@ from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import Incoming, ItemFailure, StreamConsumer
 from watchfloor.shared.streams.worker import (
     Periodic,
+    RunAgainIn,
     Runtime,
     WorkerApp,
     WorkerParts,
@@ -103,7 +104,7 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         sending.client = make_http_client(settings)
         sending.pipeline = DeliveryPipeline(
             runtime.redis, keys, settings, active.watchlists, sending.client,
-            acks=DELIVER.reads(keys), refresh_watchlists=active.refresh,
+            acks=DELIVER.reads(keys), refresh_watchlists=active.refresh, retries=retries,
         )
         await active.refresh()
         await sending.pipeline.refresh_paused()
@@ -120,9 +121,10 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         if client is not None:
             await client.close()
 
-    async def move_due_retries() -> None:
-        while await retries.move_due(time.time(), limit=500) >= 500:
-            pass
+    async def move_due_retries() -> RunAgainIn:
+        return RunAgainIn(await retries.move_due_and_wait(
+            time.time(), shortest_s=settings.retry_poll_interval_s,
+            longest_s=settings.retry_idle_poll_s))
 
     return WorkerParts(
         name=MATCH.worker,
@@ -137,7 +139,8 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         on_start=[start],
         on_stop=[stop],
         periodic=[
-            Periodic("retry_mover", settings.retry_poll_interval_s, move_due_retries),
+            Periodic("retry_mover", settings.retry_poll_interval_s, move_due_retries,
+                     wake=retries.queued),
             Periodic("watchlists_reload", settings.watchlists_refresh_s, active.refresh),
             Periodic("paused_targets_reload", PAUSES_REFRESH_S, refresh_paused),
         ],

@@ -201,6 +201,7 @@ class DeliveryPipeline:
         send: Send = target_senders.send,
         acks: tuple[str, str] | None = None,
         refresh_watchlists: Callable[[], Awaitable[Any]] | None = None,
+        retries: RetrySchedule | None = None,
         retry_jitter: float = 0.1,
         rng: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.time,
@@ -208,10 +209,11 @@ class DeliveryPipeline:
     ) -> None:
         """``acks``: the (stream, group) the entry ids given to ``submit``
         belong to. ``refresh_watchlists``: re-reads the watchlists (calling
-        ``set_watchlists`` when they changed) before a target is declared gone."""
+        ``set_watchlists`` when they changed) before a target is declared gone.
+        ``retries``: the schedule the process's retry mover watches."""
         self._state = DeliveryState(redis, keys, settings, acks=acks)
         self._writer = OutcomeWriter(self._state)
-        self._retries = RetrySchedule(redis, keys, settings)
+        self._retries = retries or RetrySchedule(redis, keys, settings)
         self._pauses = PausedTargets(redis, keys, pause_after_s=settings.target_pause_after_s)
         self._settings = settings
         self._directory = TargetDirectory(watchlists)

@@ -16,6 +16,7 @@ never loses a scheduled retry nor sends it twice.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -82,6 +83,8 @@ class RetrySchedule:
         self._keys = keys
         self._settings = settings
         self._move_due = redis.register_script(_MOVE_DUE)
+        # set when this process queues a retry: the mover then looks at once
+        self.queued = asyncio.Event()
 
     async def schedule(
         self, delivery: Delivery, due_at: float, *, only_if_absent: bool = False
@@ -98,6 +101,7 @@ class RetrySchedule:
     ) -> None:
         """``schedule`` as two commands queued on ``pipe`` (a MULTI/EXEC one, so
         payload and due time are stored together)."""
+        self.queued.set()
         payload = delivery.model_dump_json()
         schedule = self._keys.retry_schedule_of(self._keys.partition_of(delivery.alert.article.id))
         if only_if_absent:
@@ -121,6 +125,15 @@ class RetrySchedule:
 
     async def pending_count(self) -> int:
         return await scheduled_retries(self._redis, self._keys)
+
+    async def move_due_and_wait(self, now: float, *, shortest_s: float, longest_s: float) -> float:
+        """Move what is due (all of it, 500 at a time); return how long the
+        mover may sleep: until the next retry is due, within the bounds."""
+        while await self.move_due(now, limit=500) >= 500:
+            pass
+        due = await self.next_due_at()
+        wait = longest_s if due is None else due - now
+        return min(max(wait, shortest_s), longest_s)
 
     async def next_due_at(self) -> float | None:
         """Due time of the earliest waiting delivery (lets a poller sleep exactly)."""

@@ -49,13 +49,22 @@ log = get_logger("watchfloor.worker")
 EXIT_CHECK_S = 1.0
 
 
+class RunAgainIn(float):
+    """Seconds: what a periodic job returns to be run again after that long
+    instead of its interval (it knows when it has work, and each idle
+    wake-up costs CPU)."""
+
+
 @dataclass
 class Periodic:
-    """A job run every ``interval_s`` inside the worker (never in a handler)."""
+    """A job run every ``interval_s`` inside the worker (never in a handler),
+    or as its ``run`` says (``RunAgainIn``); setting ``wake`` runs it again
+    at once."""
 
     name: str
     interval_s: float
     run: Callable[[], Awaitable[Any]]
+    wake: asyncio.Event | None = None
 
 
 @dataclass
@@ -222,13 +231,21 @@ class WorkerApp(FastStream):
 
     async def _every(self, job: Periodic) -> None:
         while True:
+            wait = job.interval_s
             try:
-                await job.run()
+                after = await job.run()
+                if isinstance(after, RunAgainIn):
+                    wait = after
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # keep the job alive; the error is visible in logs
                 log.error("periodic_job_failed", job=job.name, error=repr(exc))
-            await asyncio.sleep(job.interval_s)
+            if job.wake is None:
+                await asyncio.sleep(wait)
+                continue
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(job.wake.wait(), wait)
+            job.wake.clear()
 
     async def _maintain(self) -> None:
         settings = self.runtime.settings

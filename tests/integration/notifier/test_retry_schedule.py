@@ -91,3 +91,22 @@ async def test_orphan_id_without_payload_is_dropped(redis_client, keys, settings
     assert await schedule.move_due(NOW, limit=10) == 0
     assert await schedule.pending_count() == 0
     assert await redis_client.xlen(keys.deliveries) == 0
+
+
+async def test_the_mover_sleeps_until_the_next_retry_is_due_within_its_bounds(
+    redis_client, keys, settings
+) -> None:
+    schedule = RetrySchedule(redis_client, keys, settings)
+    bounds = {"shortest_s": 0.2, "longest_s": 1.0}
+    assert await schedule.move_due_and_wait(NOW, **bounds) == 1.0  # nothing waits
+    assert not schedule.queued.is_set()
+
+    soon, later, due = deliveries(3)
+    await schedule.schedule(later, NOW + 30)
+    assert schedule.queued.is_set()  # the mover is told to look
+    assert await schedule.move_due_and_wait(NOW, **bounds) == 1.0
+    await schedule.schedule(soon, NOW + 0.5)
+    assert await schedule.move_due_and_wait(NOW, **bounds) == 0.5
+    await schedule.schedule(due, NOW - 1)
+    assert await schedule.move_due_and_wait(NOW + 0.45, **bounds) == 0.2  # due ones moved first
+    assert [d.id for d in await stream_deliveries(redis_client, keys)] == [due.id]
