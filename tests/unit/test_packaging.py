@@ -18,11 +18,25 @@ def test_every_package_folder_is_installed_under_watchfloor() -> None:
     packages, package_dir = _declared()
     on_disk = set()
     for name, folder in package_dir.items():
+        if not any((ROOT / folder).rglob("*.py")):
+            on_disk.add(name)  # data only (the samples)
         for init in (ROOT / folder).rglob("__init__.py"):
             relative = init.parent.relative_to(ROOT / folder)
             on_disk.add(".".join([name, *relative.parts]))
     assert set(packages) == on_disk, "pyproject.toml [tool.setuptools] packages is out of date"
     assert all(p.startswith("watchfloor.") for p in packages)
+
+
+def test_the_demo_s_samples_are_installed_where_the_demo_looks() -> None:
+    from watchfloor.services.cli.demo import REPO_SAMPLES
+
+    packages, package_dir = _declared()
+    # installed, the demo looks in <site-packages>/watchfloor/samples
+    assert REPO_SAMPLES == ROOT / "samples"
+    assert "watchfloor.samples" in packages and package_dir["watchfloor.samples"] == "samples"
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert {"*.jsonl", "*.yaml"} <= set(data["*"])
+    assert {p.suffix for p in (ROOT / "samples").iterdir()} <= {".jsonl", ".yaml"}
 
 
 def test_code_imports_only_through_the_watchfloor_name() -> None:
