@@ -50,3 +50,10 @@ def test_code_imports_only_through_the_watchfloor_name() -> None:
         if bare.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_the_image_copies_every_folder_the_package_is_built_from() -> None:
+    _, package_dir = _declared()
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\S+) \./\S+$", dockerfile, re.M))
+    assert set(package_dir.values()) <= copied  # else `pip install .` fails in the build
