@@ -24,6 +24,7 @@ class WorkerHttpServer(uvicorn.Server):
 
     def __init__(self, config: uvicorn.Config) -> None:
         self._stop_requested = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
         super().__init__(config)
 
     @property  # type: ignore[override]
@@ -63,9 +64,8 @@ class WorkerHttpServer(uvicorn.Server):
 
     async def stop(self) -> None:
         """Stop serving and wait until the server has ended (no-op if never started)."""
-        task = getattr(self, "_task", None)
-        if task is None:
+        if self._task is None:
             return
         self.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
-            await task
+            await self._task

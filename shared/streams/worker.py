@@ -230,6 +230,7 @@ class WorkerApp(FastStream):
         log.info("worker_stopped")
 
     async def _every(self, job: Periodic) -> None:
+        wake = job.wake or asyncio.Event()  # without one: a plain sleep
         while True:
             wait = job.interval_s
             try:
@@ -240,12 +241,9 @@ class WorkerApp(FastStream):
                 raise
             except Exception as exc:  # keep the job alive; the error is visible in logs
                 log.error("periodic_job_failed", job=job.name, error=repr(exc))
-            if job.wake is None:
-                await asyncio.sleep(wait)
-                continue
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(job.wake.wait(), wait)
-            job.wake.clear()
+                await asyncio.wait_for(wake.wait(), wait)
+            wake.clear()
 
     async def _maintain(self) -> None:
         settings = self.runtime.settings
