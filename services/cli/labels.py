@@ -1,4 +1,5 @@
-"""``watchfloor labels export``: the tag judgements made in the console, as JSON lines.
+"""``watchfloor labels export``: the tag judgements made in the console, as JSON lines;
+``watchfloor labels agreement``: how far two blind labellings of the corpus agree.
 
 Each line is a label record in the corpus form (``id``, ``labels``,
 ``annotator``, ``guide``, ``date``, ``sample: "console"``, plus ``note`` and
@@ -23,11 +24,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="export the tag judgements made in the console (JSON lines)",
         description="Judgements officers made in the console, one label record per line.",
     )
-    actions = parser.add_subparsers(dest="action", metavar="export")
+    actions = parser.add_subparsers(dest="action", metavar="{export,agreement}")
     export = actions.add_parser("export", help="print (or write) every judgement as JSON lines")
     export.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
     add_settings_flags(export)
     export.set_defaults(func=_export)
+    agree = actions.add_parser(
+        "agreement", help="Cohen's kappa per tag between two blind labellings of the corpus",
+        description="Per tag: items both labelled, positives each gave, and Cohen's kappa. "
+                    "With --disagreements, the ids the two label differently that no third "
+                    "label has settled (the next round for a third annotator).")
+    agree.add_argument("--first", type=Path, default=None,
+                       help="first labels (default: services/training/labels/corpus.jsonl)")
+    agree.add_argument("--second", type=Path, default=None,
+                       help="second labels (default: services/training/labels/second_pass.jsonl)")
+    agree.add_argument("--disagreements", action="store_true",
+                       help="print the unsettled ids, one a line, instead of the table")
+    agree.set_defaults(func=_agreement)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
 
 
@@ -41,4 +54,35 @@ def _export(args: argparse.Namespace) -> int:
         print(f"{text.count(chr(10))} label records written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    from watchfloor.services.classifier.taxonomy import known_tag_ids
+    from watchfloor.services.training import corpus
+    from watchfloor.services.training.agreement import disagreements, tag_agreement
+
+    try:
+        first = corpus.read_annotations([args.first or corpus.CORPUS_FILE])
+        second = corpus.read_annotations([args.second or corpus.SECOND_PASS_FILE])
+        third = corpus.read_annotations([corpus.THIRD_PASS_FILE])
+    except corpus.CorpusError as exc:
+        print(f"watchfloor labels agreement: {exc}", file=sys.stderr)
+        return 2
+    first_labels = {i: votes[0].labels for i, votes in first.items()}
+    second_labels = {i: votes[0].labels for i, votes in second.items()}
+    if not first_labels.keys() & second_labels.keys():
+        print("watchfloor labels agreement: the two files share no item id", file=sys.stderr)
+        return 2
+    if args.disagreements:
+        for item_id in disagreements(first_labels, second_labels, third):
+            print(item_id)
+        return 0
+    rows = tag_agreement(first_labels, second_labels, sorted(known_tag_ids()))
+    differ = sum(first_labels[i] != second_labels[i] for i in first_labels.keys() & second_labels.keys())
+    print(f"{rows[0].items:,} items labelled by both; {differ:,} differ in at least one tag")
+    print(f"{'tag':<22} {'both':>6} {'1st only':>9} {'2nd only':>9} {'kappa':>6}")
+    for row in rows:
+        print(f"{row.tag:<22} {row.both:>6} {row.first_only:>9} {row.second_only:>9} "
+              f"{row.kappa:>6.2f}")
     return 0

@@ -14,6 +14,12 @@ from watchfloor.shared.errors import ConfigError
 LABELS_DIR = Path(__file__).with_name("labels")
 CORPUS_FILE = LABELS_DIR / "corpus.jsonl"
 SECOND_ANNOTATOR_FILE = LABELS_DIR / "second_annotator.jsonl"
+# The whole corpus labelled again, blind, under one guide version, then a
+# third blind label where the two disagreed: an item's labels are the votes'
+# majority, tag by tag.
+SECOND_PASS_FILE = LABELS_DIR / "second_pass.jsonl"
+THIRD_PASS_FILE = LABELS_DIR / "third_pass.jsonl"
+MORE_ANNOTATION_FILES = (SECOND_ANNOTATOR_FILE, SECOND_PASS_FILE, THIRD_PASS_FILE)
 # Where the repository's sibling data folder is, relative to a checkout.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 POOL_FILES = ("news_pool.jsonl", "news_pool_ext.jsonl")
@@ -105,19 +111,55 @@ def iter_pool(data_dir: Path, files: Iterable[str] = POOL_FILES) -> Iterator[dic
                     yield json.loads(line)
 
 
+def read_annotations(paths: Iterable[Path]) -> dict[str, list[LabelRecord]]:
+    """Every independent label of each id, file by file (within one file a
+    later line for an id replaces an earlier one: a corrected label)."""
+    annotations: dict[str, list[LabelRecord]] = {}
+    for path in paths:
+        if not path.exists():
+            continue
+        for record in {r.id: r for r in read_label_records(path)}.values():
+            annotations.setdefault(record.id, []).append(record)
+    return annotations
+
+
+def majority_labels(votes: list[LabelRecord]) -> frozenset[str]:
+    """Tags more than half the annotators gave; a tie (two who disagree and
+    no third yet) keeps the first annotator's answer."""
+    tags = set().union(*(v.labels for v in votes))
+    half = len(votes) / 2
+    return frozenset(
+        tag for tag in tags
+        if (count := sum(tag in v.labels for v in votes)) > half
+        or (count == half and tag in votes[0].labels)
+    )
+
+
 def load_corpus(
-    data_dir: Path = DEFAULT_DATA_DIR, *, with_dev: bool = True, labels_file: Path = CORPUS_FILE
+    data_dir: Path = DEFAULT_DATA_DIR, *, with_dev: bool = True, labels_file: Path = CORPUS_FILE,
+    more_annotations: Iterable[Path] | None = None,
 ) -> list[LabelledItem]:
     """The project's labels joined with their texts, plus the data folder's
-    300-item dev sample (labelled by its providers) when ``with_dev``. A later
-    line for an id replaces an earlier one (a corrected label)."""
+    300-item dev sample (labelled by its providers) when ``with_dev``.
+    ``labels_file`` says which items are in the corpus and how each was drawn;
+    ``more_annotations`` hold other annotators' blind labels of those items,
+    and each item's labels are the majority of all its votes (by default the
+    project's other passes, when ``labels_file`` is the project's corpus)."""
     records = {r.id: r for r in read_label_records(labels_file)}
+    if more_annotations is None:
+        more_annotations = MORE_ANNOTATION_FILES if labels_file == CORPUS_FILE else ()
+    votes = read_annotations(more_annotations)
+    strays = votes.keys() - records.keys()
+    if strays:
+        raise CorpusError(f"{len(strays)} ids have a second label but none in {labels_file} "
+                          f"(e.g. {min(strays)})")
     items: list[LabelledItem] = []
     for raw in iter_pool(data_dir):
         record = records.get(raw["id"])
         if record is not None:
+            labels = majority_labels([record, *votes.get(record.id, ())])
             items.append(LabelledItem(raw["id"], raw["title"], raw.get("text", ""),
-                                      record.labels, record.sample, record.annotator))
+                                      labels, record.sample, record.annotator))
     missing = len(records) - len(items)
     if missing:
         raise CorpusError(f"{missing} labelled ids are not in {data_dir}: wrong data folder?")
