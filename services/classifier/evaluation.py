@@ -16,7 +16,7 @@ from pathlib import Path
 from watchfloor.services.classifier.protocol import TagClassifier
 from watchfloor.shared.schemas import Classification
 
-THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9)
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 7
 
@@ -107,6 +107,9 @@ class EvalReport:
     # every tag emitted or expected on random-stream items, pooled
     random_stream: TagScore | None = None
     random_stream_items: int = 0
+    # as at_confidence, on random-stream items only: what a watchlist's
+    # min_confidence gives on a natural feed
+    stream_at_confidence: dict[float, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def macro_f1(self) -> float:
@@ -141,16 +144,8 @@ class EvalReport:
                 "recall": round(self.random_stream.recall, 4),
                 "recall_95": _rounded(self.random_stream.recall_interval),
             },
-            "precision_at_confidence": [
-                {
-                    "threshold": t,
-                    "predicted": n,
-                    "correct": ok,
-                    "precision": round(ok / n, 4) if n else None,
-                    "recall": round(ok / positives, 4) if positives else None,
-                }
-                for t, (n, ok, positives) in sorted(self.at_confidence.items())
-            ],
+            "precision_at_confidence": _at_confidence(self.at_confidence),
+            "random_stream_precision_at_confidence": _at_confidence(self.stream_at_confidence),
             "mistakes": [
                 {
                     "id": m.item.id,
@@ -209,6 +204,29 @@ def read_labeled(path: Path) -> list[LabeledItem]:
     return items
 
 
+def _at_confidence(counts: dict[float, tuple[int, int, int]]) -> list[dict]:
+    return [
+        {
+            "threshold": t,
+            "predicted": n,
+            "correct": ok,
+            "precision": round(ok / n, 4) if n else None,
+            "recall": round(ok / positives, 4) if positives else None,
+        }
+        for t, (n, ok, positives) in sorted(counts.items())
+    ]
+
+
+def _count_at_confidence(counts: dict[float, list[int]], labels: frozenset[str],
+                         classification: Classification) -> None:
+    for threshold, row in counts.items():
+        row[2] += len(labels)
+        for match in classification.tags:
+            if match.confidence >= threshold:
+                row[0] += 1
+                row[1] += match.tag in labels
+
+
 def evaluate(
     classifier: TagClassifier, items: Iterable[LabeledItem], tag_ids: Sequence[str]
 ) -> EvalReport:
@@ -228,19 +246,16 @@ def evaluate(
                 scores[tag].false_positives += 1
             elif tag in item.labels:
                 scores[tag].false_negatives += 1
-        for threshold, counts in at_confidence.items():
-            counts[2] += len(item.labels)
-            for match in classification.tags:
-                if match.confidence >= threshold:
-                    counts[0] += 1
-                    counts[1] += match.tag in item.labels
+        _count_at_confidence(at_confidence, item.labels, classification)
         if got != set(item.labels):
             mistakes.append(Mistake(item, classification))
     random_stream = TagScore("random_stream")
     random_items = 0
+    stream_at_confidence = {t: [0, 0, 0] for t in THRESHOLDS}
     for item, classification in results:
         if item.random_stream:
             random_items += 1
+            _count_at_confidence(stream_at_confidence, item.labels, classification)
             got = set(classification.tag_ids)
             random_stream.true_positives += len(got & item.labels)
             random_stream.false_positives += len(got - item.labels)
@@ -255,6 +270,8 @@ def evaluate(
                                   sorted(tags)),
         random_stream=random_stream if random_items else None,
         random_stream_items=random_items,
+        stream_at_confidence=(
+            {t: tuple(c) for t, c in stream_at_confidence.items()} if random_items else {}),
     )
 
 

@@ -107,6 +107,15 @@ def pool_alert_rate(classifier: TagClassifier, data_dir: Path) -> dict:
     return {"items": items, "tagged": tagged, "rate": round(tagged / items, 4) if items else 0.0}
 
 
+def _at_confidence_table(title: str, counts: dict[float, tuple[int, int, int]]) -> list[str]:
+    lines = ["", title, f"{'>=':>6}{'tags':>7}{'correct':>9}{'precision':>11}{'recall':>8}"]
+    for threshold, (n, ok, positives) in sorted(counts.items()):
+        precision = f"{ok / n:.3f}" if n else "-"
+        recall = f"{ok / positives:.3f}" if positives else "-"
+        lines.append(f"{threshold:>6.2f}{n:>7}{ok:>9}{precision:>11}{recall:>8}")
+    return lines
+
+
 def format_report(report: EvalReport, show_errors: int) -> str:
     lines = [f"{report.items} items, classifier {report.classifier_version}", ""]
     lines.append(f"{'tag':<24}{'precision (95%)':>22}{'recall (95%)':>22}{'F1 (95%)':>22}"
@@ -126,11 +135,11 @@ def format_report(report: EvalReport, show_errors: int) -> str:
                   f"{r.true_positives + r.false_positives} tags emitted): "
                   f"precision {_with_interval(r.precision, r.precision_interval)}, "
                   f"recall {_with_interval(r.recall, r.recall_interval)}"]
-    lines += ["", "precision at confidence (all tags)", f"{'>=':>6}{'tags':>7}{'correct':>9}{'precision':>11}{'recall':>8}"]
-    for threshold, (n, ok, positives) in sorted(report.at_confidence.items()):
-        precision = f"{ok / n:.3f}" if n else "-"
-        recall = f"{ok / positives:.3f}" if positives else "-"
-        lines.append(f"{threshold:>6.1f}{n:>7}{ok:>9}{precision:>11}{recall:>8}")
+    lines += _at_confidence_table("precision at confidence (all tags)", report.at_confidence)
+    if report.stream_at_confidence:
+        lines += _at_confidence_table(
+            "precision at confidence (random stream: what a watchlist's min_confidence gives)",
+            report.stream_at_confidence)
     if show_errors > 0 and report.mistakes:
         lines += ["", f"misclassified items ({len(report.mistakes)}, showing {min(show_errors, len(report.mistakes))})"]
         for mistake in report.mistakes[:show_errors]:

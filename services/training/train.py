@@ -9,7 +9,12 @@
    to the labels (Platt scaling), so the confidence is a probability.
 5. Threshold per tag on the calibrated out-of-fold probabilities: the one
    with the best F-beta (beta < 1 weighs precision: false alarms cost trust).
-6. The final model is fit on all training items; small weights are dropped.
+6. The watchlist ``min_confidence`` at which the out-of-fold tags of the
+   items drawn at random (the natural stream: events rare, keyword-drawn
+   look-alikes not the norm) reach STREAM_PRECISION, recorded in the model's
+   meta with the recall it leaves: what an officer who wants fewer false
+   alarms than the default thresholds give should set.
+7. The final model is fit on all training items; small weights are dropped.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pathlib import Path
 from watchfloor.services.classifier.engine import Classifier
 from watchfloor.services.classifier.learned import verifier_features
 from watchfloor.services.classifier.verifier import FORMAT
-from watchfloor.services.training.corpus import CORPUS_FILE, LabelledItem
+from watchfloor.services.training.corpus import CORPUS_FILE, MORE_ANNOTATION_FILES, LabelledItem
 from watchfloor.services.training.stories import story_groups
 
 C_GRID = (0.1, 0.3, 1.0, 3.0)
@@ -33,6 +38,8 @@ BETA = 0.7  # < 1: precision counts more than recall
 MIN_FEATURE_ITEMS = 3  # a feature seen in one or two items is noise
 WEIGHT_FLOOR = 0.05  # smaller weights move no decision; dropping them keeps the file small
 SEED = 20261130
+STREAM_PRECISION = 0.90  # out-of-fold, pooled over tags, on random-stream items
+CONFIDENCE_GRID = (0.0, *(step / 100 for step in range(40, 96, 5)))
 MIN_POSITIVES = 5  # fewer, and a tag is left untrained: it never emits
 
 
@@ -48,10 +55,22 @@ class TagFit:
     positives: int
 
 
+@dataclass(frozen=True)
+class StreamConfidence:
+    """A minimum confidence over every tag's threshold, and what it gives out
+    of fold on the random-stream items (pooled over tags)."""
+
+    min_confidence: float
+    precision: float
+    recall: float
+    tags_emitted: int
+
+
 @dataclass
 class TrainingResult:
     model: dict
     fits: list[TagFit] = field(default_factory=list)
+    stream: StreamConfidence | None = None
 
     @property
     def cv_macro_f1(self) -> float:
@@ -81,6 +100,32 @@ def best_threshold(probabilities: Sequence[float], truth: Sequence[bool],
         if score > best[3]:
             best = (threshold, precision, recall, score)
     return best[0], best[1], best[2]
+
+
+def stream_confidence(scored: Sequence[tuple[Sequence[float], Sequence[bool], float]],
+                      stream: Sequence[bool], target: float = STREAM_PRECISION
+                      ) -> StreamConfidence:
+    """The lowest confidence of CONFIDENCE_GRID at which the tags emitted on
+    stream items (probability >= max(tag threshold, it)) reach ``target``
+    precision; the most precise one when none does. ``scored``: per tag,
+    out-of-fold probabilities, truth and threshold, aligned with ``stream``."""
+    results = []
+    for least in CONFIDENCE_GRID:
+        tp = fp = fn = 0
+        for probabilities, truth, threshold in scored:
+            cut = max(threshold, least)
+            for p, t, s in zip(probabilities, truth, stream, strict=True):
+                if s:
+                    emitted = p >= cut
+                    tp += emitted and t
+                    fp += emitted and not t
+                    fn += t and not emitted
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        results.append(StreamConfidence(least, precision, recall, tp + fp))
+        if tp + fp and precision >= target:
+            return results[-1]
+    return max(results, key=lambda r: (r.precision, -r.min_confidence))
 
 
 def train(
@@ -119,6 +164,7 @@ def train(
         return LogisticRegression(C=c, solver="liblinear", max_iter=5000, random_state=SEED)
 
     fits: list[TagFit] = []
+    scored: list[tuple[Sequence[float], Sequence[bool], float]] = []
     feature_count = 0
     weights: dict[str, list[list[float]]] = {}
     bias: list[float] = []
@@ -144,9 +190,11 @@ def train(
                                                           beta)
             score = f_beta(precision, recall)
             if best is None or score > best[0]:
-                best = (score, c, threshold, precision, recall, (scale, shift))
+                best = (score, c, threshold, precision, recall, (scale, shift),
+                        probabilities.tolist())
         assert best is not None
-        score, c, threshold, precision, recall, calibration = best
+        score, c, threshold, precision, recall, calibration, probabilities = best
+        scored.append((probabilities, truth.tolist(), threshold))
         final = model(c).fit(matrix, truth)
         for column in np.flatnonzero(np.abs(final.coef_[0]) >= WEIGHT_FLOOR):
             weights.setdefault(names[column], []).append([index, round(float(final.coef_[0][column]), 4)])
@@ -156,7 +204,17 @@ def train(
         progress(f"{tag}: C={c} threshold={threshold:.2f} cv P={precision:.3f} R={recall:.3f} "
                  f"F1={score:.3f} ({int(truth.sum())} positives)")
 
-    labels_digest = hashlib.sha256(CORPUS_FILE.read_bytes()).hexdigest()[:16]
+    stream_items = [item.random_stream for item in train_items]
+    default = stream_confidence(scored, stream_items, target=0.0)  # the thresholds alone
+    stream = stream_confidence(scored, stream_items)
+    progress(f"out of fold, on the {sum(stream_items)} random-stream items: default thresholds "
+             f"precision {default.precision:.3f} recall {default.recall:.3f}; with a watchlist "
+             f"min_confidence of {stream.min_confidence:.2f}: precision {stream.precision:.3f} "
+             f"recall {stream.recall:.3f}")
+    labels = hashlib.sha256()
+    for path in (CORPUS_FILE, *MORE_ANNOTATION_FILES):
+        if path.exists():
+            labels.update(path.read_bytes())
     return TrainingResult(
         model={
             "format": FORMAT,
@@ -167,7 +225,7 @@ def train(
             "weights": dict(sorted(weights.items())),
             "meta": {
                 "rules": rules.version,
-                "labels_sha256": labels_digest,
+                "labels_sha256": labels.hexdigest()[:16],
                 "training_items": len(train_items),
                 "features": feature_count,
                 "seed": SEED,
@@ -175,9 +233,15 @@ def train(
                 "cv": {f.tag: {"C": f.c, "precision": round(f.cv_precision, 4),
                                "recall": round(f.cv_recall, 4), "f1": round(f.cv_f1, 4)}
                        for f in fits},
+                "stream": {"precision": round(default.precision, 4),
+                           "recall": round(default.recall, 4),
+                           f"precision_{STREAM_PRECISION:.2f}_at_min_confidence":
+                               stream.min_confidence,
+                           "recall_there": round(stream.recall, 4)},
             },
         },
         fits=fits,
+        stream=stream,
     )
 
 

@@ -51,7 +51,7 @@ def test_eval_reports_scores(tmp_path: Path, capsys):
     assert report["tags"]["military_exercise"]["f1"] == 1.0
     assert report["tags"]["sanctions"]["fn"] == 1
     assert [m["id"] for m in report["mistakes"]] == ["2"]
-    assert [p["threshold"] for p in report["precision_at_confidence"]] == [0.5, 0.6, 0.7, 0.8, 0.9]
+    assert [p["threshold"] for p in report["precision_at_confidence"]] == [0.5, 0.6, 0.7, 0.8, 0.85, 0.9]
     assert main(["eval", "--labeled", str(labeled), "--show-errors", "5"]) == 0
     text = capsys.readouterr().out
     assert "macro-F1" in text and "Bakery wins award" in text

@@ -19,12 +19,15 @@ class FixedClassifier:
 
     version = "fixed"
 
-    def __init__(self, answers: dict[str, list[str]]) -> None:
+    def __init__(self, answers: dict[str, list[str]], confidence: dict[str, float] | None = None
+                 ) -> None:
         self.answers = answers
+        self.confidence = confidence or {}  # title -> confidence of its tags (else 0.9)
 
     def classify(self, title: str, text: str) -> Classification:
         return Classification(
-            tags=[TagMatch(tag=t, confidence=0.9, modality="asserted", evidence=title)
+            tags=[TagMatch(tag=t, confidence=self.confidence.get(title, 0.9), modality="asserted",
+                           evidence=title)
                   for t in self.answers.get(title, [])],
             classifier_version=self.version,
         )
@@ -60,6 +63,28 @@ def test_scores_intervals_and_the_random_stream():
     data = report.to_dict()
     assert data["random_stream"]["tags_emitted"] == 2
     assert data["tags"]["sanctions"]["precision_95"][0] < 2 / 3 < data["tags"]["sanctions"]["precision_95"][1]
+
+
+def test_precision_at_confidence_on_the_random_stream_alone():
+    """What a watchlist's min_confidence gives on a natural feed: only items
+    drawn at random count."""
+    items = [
+        LabeledItem("1", "a", "", frozenset({"sanctions"}), random_stream=True),
+        LabeledItem("2", "b", "", frozenset(), random_stream=True),
+        LabeledItem("3", "c", "", frozenset({"sanctions"}), random_stream=True),
+        LabeledItem("4", "d", "", frozenset()),  # keyword-drawn: not in the stream's figures
+    ]
+    classifier = FixedClassifier({"a": ["sanctions"], "b": ["sanctions"], "c": ["sanctions"],
+                                  "d": ["sanctions"]},
+                                 confidence={"a": 0.95, "b": 0.6, "c": 0.55, "d": 0.99})
+    report = evaluate(classifier, items, ["sanctions"])
+    # (tags at or above, of which right, positives)
+    assert report.stream_at_confidence[0.5] == (3, 2, 2)
+    assert report.stream_at_confidence[0.6] == (2, 1, 2)
+    assert report.stream_at_confidence[0.9] == (1, 1, 2)
+    assert report.at_confidence[0.9] == (2, 1, 2)  # all items: the keyword-drawn one counts
+    rows = {r["threshold"]: r for r in report.to_dict()["random_stream_precision_at_confidence"]}
+    assert (rows[0.85]["precision"], rows[0.85]["recall"]) == (1.0, 0.5)
 
 
 def test_bootstrap_intervals_are_reproducible():

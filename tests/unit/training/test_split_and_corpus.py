@@ -9,6 +9,7 @@ import pytest
 from watchfloor.services.training.corpus import (
     CORPUS_FILE,
     DEFAULT_DATA_DIR,
+    MORE_ANNOTATION_FILES,
     CorpusError,
     load_corpus,
     read_label_records,
@@ -78,9 +79,10 @@ def test_a_missing_data_folder_says_which_option_fixes_it(tmp_path):
 def test_committed_labels_hold_ids_and_labels_never_text():
     records = read_label_records()
     assert len(records) >= 2500
-    for line in CORPUS_FILE.read_text().splitlines():
-        assert set(json.loads(line)) <= {"id", "labels", "annotator", "guide", "date", "sample",
-                                         "borderline"}
+    for path in (CORPUS_FILE, *(p for p in MORE_ANNOTATION_FILES if p.exists())):
+        for line in path.read_text().splitlines():
+            assert set(json.loads(line)) <= {"id", "labels", "annotator", "guide", "date",
+                                             "sample", "borderline"}, path
 
 
 @pytest.mark.skipif(not (DEFAULT_DATA_DIR / "news_pool_ext.jsonl").is_file(),

@@ -14,7 +14,13 @@ from watchfloor.services.classifier.learned import VerifiedClassifier
 from watchfloor.services.classifier.taxonomy import load_taxonomy
 from watchfloor.services.classifier.verifier import DEFAULT_MODEL_PATH, VerifierModel
 from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, LabelledItem, load_corpus
-from watchfloor.services.training.train import best_threshold, f_beta, train, write_model
+from watchfloor.services.training.train import (
+    best_threshold,
+    f_beta,
+    stream_confidence,
+    train,
+    write_model,
+)
 
 pytest.importorskip("sklearn")
 
@@ -29,6 +35,22 @@ def test_best_threshold_separates_cleanly_separated_scores():
     threshold, precision, recall = best_threshold([0.9, 0.8, 0.3, 0.2], [True, True, False, False])
     assert 0.3 < threshold <= 0.8
     assert (precision, recall) == (1.0, 1.0)
+
+
+def test_stream_confidence_is_the_least_that_makes_stream_tags_precise_enough():
+    # one tag, threshold 0.3; six stream items and one keyword-drawn item
+    probabilities = [0.95, 0.9, 0.8, 0.72, 0.6, 0.5, 0.99]
+    truth = [True, True, False, True, False, True, False]
+    stream = [True] * 6 + [False]  # the last is not from the stream: never counted
+    choice = stream_confidence([(probabilities, truth, 0.3)], stream, target=0.8)
+    # the threshold alone: 4 of 6 right; from 0.65, 3 of 4; from 0.75, 2 of 3;
+    # from 0.85, 2 of 2 (and half the stream's events)
+    assert (choice.min_confidence, choice.precision, choice.recall) == (0.85, 1.0, 0.5)
+    as_is = stream_confidence([(probabilities, truth, 0.3)], stream, target=0.0)
+    assert (as_is.min_confidence, as_is.tags_emitted) == (0.0, 6)
+    # out of reach: the most precise confidence, and what it costs
+    unreachable = stream_confidence([(probabilities, truth, 0.3)], stream, target=1.01)
+    assert unreachable.precision == 1.0 and unreachable.min_confidence == 0.85
 
 
 PLACES = ["Avalon", "Borduria", "Carpania", "Dorvia", "Elbonia", "Freedonia", "Genovia",
