@@ -24,13 +24,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "as one line (id, labels, annotator, guide version, date, how it was drawn) to the "
             "labels file at once, so quitting loses nothing and a later run resumes where this "
             "one stopped. The queue mixes items the model is unsure of, items where the rules "
-            "and the model disagree, and one in ten drawn at random. Guide: "
+            "and the model disagree, and one in ten drawn at random. --pass second labels "
+            "corpus items again (items with one label, given by someone else) into "
+            "second_pass.jsonl; --pass third settles the items where the two passes differ, "
+            "into third_pass.jsonl (training takes each item's majority). Guide: "
             "services/training/labels/GUIDE.md."
         ),
     )
+    parser.add_argument("--pass", dest="label_pass", choices=("new", "second", "third"),
+                        default="new", help="new: unlabelled items (default); second: a second "
+                        "blind label of corpus items; third: settle where two labels differ")
     parser.add_argument("--annotator", required=True, help="your name or initials")
-    parser.add_argument("--labels", type=Path, help="labels file to append to "
-                        "(default: the project's corpus)")
+    parser.add_argument("--labels", type=Path, help="labels file to append to (default: the "
+                        "project's corpus, or its second_pass/third_pass file with --pass)")
     parser.add_argument("--data-dir", type=Path, help="folder with news_pool*.jsonl "
                         "(default: ../shared/data)")
     parser.add_argument("--limit", type=int, default=50, help="items in this session (default 50)")
@@ -38,37 +44,83 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, CorpusError
+    from watchfloor.shared.settings import Settings
+
+    data_dir = args.data_dir or DEFAULT_DATA_DIR
+    settings = Settings()
+    try:
+        if args.label_pass == "new":
+            tags, labels_file, queue = _new_items(args, settings, data_dir)
+        else:
+            tags, labels_file, queue = _corpus_again(args, settings, data_dir)
+    except CorpusError as exc:
+        print(f"watchfloor label: {exc}", file=sys.stderr)
+        return 2
+    if not queue:
+        print(f"watchfloor label: nothing to label for {args.annotator} "
+              f"(--pass {args.label_pass})", file=sys.stderr)
+        return 0
+    written = annotate(queue, tags, args.annotator, labels_file, sys.stdin, sys.stdout)
+    print(f"watchfloor label: {written} items labelled into {labels_file}", file=sys.stderr)
+    return 0
+
+
+def _new_items(args: argparse.Namespace, settings, data_dir: Path):
     from watchfloor.services.classifier.factory import rule_classifier
     from watchfloor.services.classifier.learned import VerifiedClassifier
     from watchfloor.services.classifier.verifier import ModelError, VerifierModel
     from watchfloor.services.training.corpus import (
         CORPUS_FILE,
-        DEFAULT_DATA_DIR,
         CorpusError,
         already_labelled,
         iter_pool,
     )
     from watchfloor.services.training.queue import build_queue
     from watchfloor.shared.progress import Progress
-    from watchfloor.shared.settings import Settings
 
     labels_file = args.labels or CORPUS_FILE
-    data_dir = args.data_dir or DEFAULT_DATA_DIR
-    settings = Settings()
+    done = already_labelled(labels_file, data_dir)
+    rules = rule_classifier(settings)
     try:
-        done = already_labelled(labels_file, data_dir)
-        rules = rule_classifier(settings)
         verified = VerifiedClassifier(rules, VerifierModel.load(settings.classifier_model))
-        progress = Progress("watchfloor label: choosing items")
-        queue = build_queue(iter_pool(data_dir), done, rules, verified, size=max(args.limit, 0),
-                            progress=progress.add)
-    except (CorpusError, ModelError) as exc:
-        print(f"watchfloor label: {exc}", file=sys.stderr)
-        return 2
-    tags = rules.taxonomy.tag_ids
-    written = annotate(queue, tags, args.annotator, labels_file, sys.stdin, sys.stdout)
-    print(f"watchfloor label: {written} items labelled into {labels_file}", file=sys.stderr)
-    return 0
+    except ModelError as exc:
+        raise CorpusError(str(exc)) from None
+    progress = Progress("watchfloor label: choosing items")
+    queue = build_queue(iter_pool(data_dir), done, rules, verified, size=max(args.limit, 0),
+                        progress=progress.add)
+    return rules.taxonomy.tag_ids, labels_file, queue
+
+
+def _corpus_again(args: argparse.Namespace, settings, data_dir: Path):
+    """Corpus items for a second blind label, or a third where two differ."""
+    from watchfloor.services.classifier.factory import rule_classifier
+    from watchfloor.services.training import corpus
+    from watchfloor.services.training.passes import second_pass_ids, third_pass_ids
+    from watchfloor.services.training.queue import QueuedItem
+
+    def latest(path: Path) -> dict:
+        return {i: votes[0] for i, votes in corpus.read_annotations([path]).items()}
+
+    first = latest(corpus.CORPUS_FILE)
+    if args.label_pass == "second":
+        labels_file = args.labels or corpus.SECOND_PASS_FILE
+        ids = second_pass_ids(first, latest(labels_file), args.annotator)
+    else:
+        labels_file = args.labels or corpus.THIRD_PASS_FILE
+        ids = third_pass_ids(first, latest(corpus.SECOND_PASS_FILE), latest(labels_file),
+                             args.annotator)
+    ids = ids[:max(args.limit, 0)]
+    wanted = set(ids)
+    texts = {raw["id"]: raw for raw in corpus.iter_pool(data_dir) if raw["id"] in wanted}
+    missing = wanted - texts.keys()
+    if missing:
+        raise corpus.CorpusError(f"{len(missing)} labelled ids are not in {data_dir}: "
+                                 "wrong data folder?")
+    reason = f"{args.label_pass}-pass"
+    queue = [QueuedItem(texts[i], reason, first[i].sample) for i in ids]
+    tags = rule_classifier(settings, with_actors=False).taxonomy.tag_ids
+    return tags, labels_file, queue
 
 
 def annotate(queue, tags: list[str], annotator: str, labels_file: Path,
@@ -101,7 +153,8 @@ def annotate(queue, tags: list[str], annotator: str, labels_file: Path,
         numbers, borderline = parsed
         record = {"id": item["id"], "labels": sorted(tags[n - 1] for n in numbers),
                   "annotator": annotator, "guide": GUIDE_VERSION,
-                  "date": dt.date.today().isoformat(), "sample": f"queue-{entry.reason}"}
+                  "date": dt.date.today().isoformat(),
+                  "sample": entry.sample or f"queue-{entry.reason}"}
         if borderline:
             record["borderline"] = True
         with labels_file.open("a", encoding="utf-8") as handle:

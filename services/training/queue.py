@@ -22,7 +22,8 @@ RANDOM_SHARE = 10  # one item in RANDOM_SHARE is random
 @dataclass(frozen=True)
 class QueuedItem:
     item: dict
-    reason: str  # "uncertain", "disagree" or "random"
+    reason: str  # "uncertain", "disagree" or "random"; "second-pass", "third-pass"
+    sample: str | None = None  # how the item was first drawn (passes keep it)
 
 
 def build_queue(

@@ -11,6 +11,8 @@ from watchfloor.services.classifier.engine import Classifier
 from watchfloor.services.classifier.learned import VerifiedClassifier
 from watchfloor.services.classifier.verifier import VerifierModel
 from watchfloor.services.cli.label import annotate, parse_answer
+from watchfloor.services.training.corpus import LabelRecord
+from watchfloor.services.training.passes import second_pass_ids, third_pass_ids
 from watchfloor.services.training.queue import RANDOM_SHARE, QueuedItem, build_queue
 
 TAGS = ["arms_transfer", "diplomatic_visit", "missile_test"]
@@ -79,3 +81,68 @@ def test_label_command_refuses_a_missing_data_folder(tmp_path, capsys):
     assert code == 2
     assert "--data-dir" in capsys.readouterr().err
     assert not Path(tmp_path / "l.jsonl").exists()
+
+
+def _record(item_id: str, labels: set[str], annotator: str) -> LabelRecord:
+    return LabelRecord(item_id, frozenset(labels), annotator, "5", "random-ext")
+
+
+def test_a_second_pass_asks_for_items_with_one_label_given_by_someone_else():
+    first = {"a": _record("a", set(), "ann"), "b": _record("b", {"sanctions"}, "bob"),
+             "c": _record("c", set(), "bob"), "d": _record("d", set(), "bob")}
+    second = {"d": _record("d", set(), "cy")}
+    ids = second_pass_ids(first, second, "ann")
+    assert sorted(ids) == ["b", "c"]  # not a (ann's own), not d (has its second)
+    assert ids == second_pass_ids(first, second, "ann")  # the same order every session
+
+
+def test_a_third_pass_settles_disagreements_with_a_third_annotator():
+    first = {i: _record(i, {"sanctions"}, "ann") for i in "abcd"}
+    second = {"a": _record("a", set(), "bob"), "b": _record("b", {"sanctions"}, "bob"),
+              "c": _record("c", set(), "cy"), "d": _record("d", set(), "bob")}
+    third = {"d": _record("d", set(), "dee")}
+    # b agrees, d is settled already; c was labelled by cy, who cannot settle it
+    assert third_pass_ids(first, second, third, "cy") == ["a"]
+    assert third_pass_ids(first, second, third, "eve") == ["a", "c"]
+
+
+def test_a_pass_keeps_how_the_item_was_first_drawn(tmp_path):
+    out = tmp_path / "second.jsonl"
+    queue = [QueuedItem({"id": "x", "title": "Headline", "text": ""}, "second-pass", "random-pool")]
+    assert annotate(queue, TAGS, "bob", out, io.StringIO("2\n"), io.StringIO()) == 1
+    record = json.loads(out.read_text())
+    assert (record["labels"], record["sample"]) == (["diplomatic_visit"], "random-pool")
+
+
+def test_label_second_pass_shows_corpus_items_again_and_writes_where_asked(
+        tmp_path, monkeypatch, capsys):
+    from watchfloor.services.cli.main import main
+    from watchfloor.services.training.corpus import CORPUS_FILE, read_annotations
+
+    first = {i: votes[0] for i, votes in read_annotations([CORPUS_FILE]).items()}
+    wanted = second_pass_ids(first, {}, "tester")[:2]
+    data = tmp_path / "data"  # invented texts under the ids the queue asks for
+    data.mkdir()
+    (data / "news_pool.jsonl").write_text("".join(
+        json.dumps({"id": i, "title": f"Invented headline {n}", "text": "Invented text."}) + "\n"
+        for n, i in enumerate(wanted)))
+    (data / "news_pool_ext.jsonl").write_text("")
+    out = tmp_path / "second.jsonl"
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n3\n"))
+    assert main(["label", "--pass", "second", "--annotator", "tester", "--labels", str(out),
+                 "--data-dir", str(data), "--limit", "2"]) == 0
+    shown = capsys.readouterr().out
+    assert "Invented headline 0" in shown and "Invented headline 1" in shown
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["id"], r["labels"], r["sample"]) for r in records] == [
+        (wanted[0], [], first[wanted[0]].sample),
+        (wanted[1], ["military_exercise"], first[wanted[1]].sample)]
+
+
+def test_label_says_when_a_pass_has_nothing_left(capsys):
+    from watchfloor.services.cli.main import main
+
+    # every committed item has its second label, and every disagreement its third
+    for label_pass in ("second", "third"):
+        assert main(["label", "--pass", label_pass, "--annotator", "tester"]) == 0
+        assert "nothing to label for tester" in capsys.readouterr().err
