@@ -17,6 +17,7 @@ server can stop without waiting on them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
@@ -41,6 +42,7 @@ from watchfloor.services.console.accounts import (
     role_allows,
 )
 from watchfloor.services.console.actions import SNOOZE_CHOICES, Actions
+from watchfloor.services.console.confidence_guide import ConfidenceGuide, load_confidence_guide
 from watchfloor.services.console.feed import MODALITIES, WITHIN_CHOICES, AlertFilter, parse_filter
 from watchfloor.services.console.history import (
     Entry,
@@ -566,6 +568,11 @@ class Console:
 
     # --- watchlists ------------------------------------------------------------------
 
+    @functools.cached_property
+    def _confidence_guide(self) -> ConfidenceGuide | None:
+        """Read from the model file when a watchlist form is first shown."""
+        return load_confidence_guide(self._settings)
+
     async def _find_watchlist(self, watchlist_id: str) -> tuple[Watchlist, str] | None:
         for watchlist in self._file_watchlists():
             if watchlist.id == watchlist_id:
@@ -578,6 +585,7 @@ class Console:
                               status: int = 200, **context: Any) -> Response:
         return self._page(request, "watchlist_form.html", viewer, status=status, form=state,
                           original_id=original_id, read_only=read_only,
+                          confidence_guide=self._confidence_guide,
                           retention=await classified_retention(self._redis, self._keys),
                           days=context.pop("days", 7), **context)
 

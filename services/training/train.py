@@ -40,6 +40,7 @@ WEIGHT_FLOOR = 0.05  # smaller weights move no decision; dropping them keeps the
 SEED = 20261130
 STREAM_PRECISION = 0.90  # out-of-fold, pooled over tags, on random-stream items
 CONFIDENCE_GRID = (0.0, *(step / 100 for step in range(40, 96, 5)))
+GUIDE_LEVELS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9)  # the console's min_confidence guide
 MIN_POSITIVES = 5  # fewer, and a tag is left untrained: it never emits
 
 
@@ -102,28 +103,35 @@ def best_threshold(probabilities: Sequence[float], truth: Sequence[bool],
     return best[0], best[1], best[2]
 
 
+def stream_at(scored: Sequence[tuple[Sequence[float], Sequence[bool], float]],
+              stream: Sequence[bool], least: float) -> StreamConfidence:
+    """What tags at probability >= max(tag threshold, ``least``) give on the
+    stream items, pooled over tags. ``scored``: per tag, out-of-fold
+    probabilities, truth and threshold, aligned with ``stream``."""
+    tp = fp = fn = 0
+    for probabilities, truth, threshold in scored:
+        cut = max(threshold, least)
+        for p, t, s in zip(probabilities, truth, stream, strict=True):
+            if s:
+                emitted = p >= cut
+                tp += emitted and t
+                fp += emitted and not t
+                fn += t and not emitted
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return StreamConfidence(least, precision, recall, tp + fp)
+
+
 def stream_confidence(scored: Sequence[tuple[Sequence[float], Sequence[bool], float]],
                       stream: Sequence[bool], target: float = STREAM_PRECISION
                       ) -> StreamConfidence:
     """The lowest confidence of CONFIDENCE_GRID at which the tags emitted on
-    stream items (probability >= max(tag threshold, it)) reach ``target``
-    precision; the most precise one when none does. ``scored``: per tag,
-    out-of-fold probabilities, truth and threshold, aligned with ``stream``."""
+    stream items reach ``target`` precision; the most precise one when none
+    does."""
     results = []
     for least in CONFIDENCE_GRID:
-        tp = fp = fn = 0
-        for probabilities, truth, threshold in scored:
-            cut = max(threshold, least)
-            for p, t, s in zip(probabilities, truth, stream, strict=True):
-                if s:
-                    emitted = p >= cut
-                    tp += emitted and t
-                    fp += emitted and not t
-                    fn += t and not emitted
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        results.append(StreamConfidence(least, precision, recall, tp + fp))
-        if tp + fp and precision >= target:
+        results.append(stream_at(scored, stream, least))
+        if results[-1].tags_emitted and results[-1].precision >= target:
             return results[-1]
     return max(results, key=lambda r: (r.precision, -r.min_confidence))
 
@@ -233,8 +241,14 @@ def train(
                 "cv": {f.tag: {"C": f.c, "precision": round(f.cv_precision, 4),
                                "recall": round(f.cv_recall, 4), "f1": round(f.cv_f1, 4)}
                        for f in fits},
-                "stream": {"precision": round(default.precision, 4),
+                "stream": {"items": sum(stream_items),
+                           "precision": round(default.precision, 4),
                            "recall": round(default.recall, 4),
+                           "by_min_confidence": [
+                               {"min_confidence": least, "precision": round(at.precision, 4),
+                                "recall": round(at.recall, 4)}
+                               for least in GUIDE_LEVELS
+                               if (at := stream_at(scored, stream_items, least)).tags_emitted],
                            f"precision_{STREAM_PRECISION:.2f}_at_min_confidence":
                                stream.min_confidence,
                            "recall_there": round(stream.recall, 4)},

@@ -162,6 +162,24 @@ def test_creating_a_watchlist_through_the_form_with_a_field_error_then_successfu
     assert api.ok and api.json()["match"]["min_confidence"] == 0.5
 
 
+def test_the_watchlist_form_says_what_a_minimum_confidence_gives(page, console: Console) -> None:
+    from watchfloor.services.classifier.verifier import DEFAULT_MODEL_PATH
+
+    stream = json.loads(DEFAULT_MODEL_PATH.read_text())["meta"]["stream"]
+    step = next(s for s in stream["by_min_confidence"] if s["min_confidence"] == 0.85)
+    sign_in(page, console)
+    page.get_by_role("link", name="Watchlists").click()
+    page.get_by_role("link", name="New watchlist").click()
+    table = page.locator("#confidence-guide table")
+    expect(table).to_be_hidden()  # folded until asked for
+    page.get_by_text("What a minimum confidence gives on a natural feed").click()
+    expect(table).to_be_visible()
+    expect(table).to_contain_text(f"{stream['items']:,} items drawn at random")
+    row = table.locator("tr", has=page.get_by_role("cell", name="0.85", exact=True))
+    expect(row).to_contain_text(f"{step['precision']:.0%}")
+    expect(row).to_contain_text(f"{step['recall']:.0%}")
+
+
 def test_a_viewer_reads_but_is_offered_no_actions(page, console: Console) -> None:
     sign_in(page, console, "vic")
     expect(page.locator("article.alert").first).to_be_visible()
