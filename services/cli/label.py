@@ -99,17 +99,14 @@ def _corpus_again(args: argparse.Namespace, settings, data_dir: Path):
     from watchfloor.services.training.passes import second_pass_ids, third_pass_ids
     from watchfloor.services.training.queue import QueuedItem
 
-    def latest(path: Path) -> dict:
-        return {i: votes[0] for i, votes in corpus.read_annotations([path]).items()}
-
-    first = latest(corpus.CORPUS_FILE)
+    first = corpus.latest_records(corpus.CORPUS_FILE)
     if args.label_pass == "second":
         labels_file = args.labels or corpus.SECOND_PASS_FILE
-        ids = second_pass_ids(first, latest(labels_file), args.annotator)
+        ids = second_pass_ids(first, corpus.latest_records(labels_file), args.annotator)
     else:
         labels_file = args.labels or corpus.THIRD_PASS_FILE
-        ids = third_pass_ids(first, latest(corpus.SECOND_PASS_FILE), latest(labels_file),
-                             args.annotator)
+        ids = third_pass_ids(first, corpus.latest_records(corpus.SECOND_PASS_FILE),
+                             corpus.latest_records(labels_file), args.annotator)
     ids = ids[:max(args.limit, 0)]
     wanted = set(ids)
     texts = {raw["id"]: raw for raw in corpus.iter_pool(data_dir) if raw["id"] in wanted}

@@ -63,14 +63,14 @@ def _agreement(args: argparse.Namespace) -> int:
     from watchfloor.services.training.agreement import disagreements, tag_agreement
 
     try:
-        first = corpus.read_annotations([args.first or corpus.CORPUS_FILE])
-        second = corpus.read_annotations([args.second or corpus.SECOND_PASS_FILE])
-        third = corpus.read_annotations([corpus.THIRD_PASS_FILE])
+        first = corpus.latest_records(args.first or corpus.CORPUS_FILE)
+        second = corpus.latest_records(args.second or corpus.SECOND_PASS_FILE)
+        third = corpus.latest_records(corpus.THIRD_PASS_FILE)
     except corpus.CorpusError as exc:
         print(f"watchfloor labels agreement: {exc}", file=sys.stderr)
         return 2
-    first_labels = {i: votes[0].labels for i, votes in first.items()}
-    second_labels = {i: votes[0].labels for i, votes in second.items()}
+    first_labels = {i: record.labels for i, record in first.items()}
+    second_labels = {i: record.labels for i, record in second.items()}
     if not first_labels.keys() & second_labels.keys():
         print("watchfloor labels agreement: the two files share no item id", file=sys.stderr)
         return 2

@@ -111,14 +111,17 @@ def iter_pool(data_dir: Path, files: Iterable[str] = POOL_FILES) -> Iterator[dic
                     yield json.loads(line)
 
 
+def latest_records(path: Path) -> dict[str, LabelRecord]:
+    """Each id's label in one file (a later line for an id replaces an earlier
+    one: a corrected label); none when the file does not exist yet."""
+    return {r.id: r for r in read_label_records(path)} if path.exists() else {}
+
+
 def read_annotations(paths: Iterable[Path]) -> dict[str, list[LabelRecord]]:
-    """Every independent label of each id, file by file (within one file a
-    later line for an id replaces an earlier one: a corrected label)."""
+    """Every independent label of each id, file by file."""
     annotations: dict[str, list[LabelRecord]] = {}
     for path in paths:
-        if not path.exists():
-            continue
-        for record in {r.id: r for r in read_label_records(path)}.values():
+        for record in latest_records(path).values():
             annotations.setdefault(record.id, []).append(record)
     return annotations
 

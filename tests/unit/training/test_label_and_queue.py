@@ -117,9 +117,9 @@ def test_a_pass_keeps_how_the_item_was_first_drawn(tmp_path):
 def test_label_second_pass_shows_corpus_items_again_and_writes_where_asked(
         tmp_path, monkeypatch, capsys):
     from watchfloor.services.cli.main import main
-    from watchfloor.services.training.corpus import CORPUS_FILE, read_annotations
+    from watchfloor.services.training.corpus import CORPUS_FILE, latest_records
 
-    first = {i: votes[0] for i, votes in read_annotations([CORPUS_FILE]).items()}
+    first = latest_records(CORPUS_FILE)
     wanted = second_pass_ids(first, {}, "tester")[:2]
     data = tmp_path / "data"  # invented texts under the ids the queue asks for
     data.mkdir()
