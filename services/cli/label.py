@@ -94,7 +94,7 @@ def _new_items(args: argparse.Namespace, settings, data_dir: Path):
 
 def _corpus_again(args: argparse.Namespace, settings, data_dir: Path):
     """Corpus items for a second blind label, or a third where two differ."""
-    from watchfloor.services.classifier.factory import rule_classifier
+    from watchfloor.services.classifier.taxonomy import load_taxonomy
     from watchfloor.services.training import corpus
     from watchfloor.services.training.passes import second_pass_ids, third_pass_ids
     from watchfloor.services.training.queue import QueuedItem
@@ -116,8 +116,7 @@ def _corpus_again(args: argparse.Namespace, settings, data_dir: Path):
                                  "wrong data folder?")
     reason = f"{args.label_pass}-pass"
     queue = [QueuedItem(texts[i], reason, first[i].sample) for i in ids]
-    tags = rule_classifier(settings, with_actors=False).taxonomy.tag_ids
-    return tags, labels_file, queue
+    return load_taxonomy(settings.taxonomy_file).tag_ids, labels_file, queue
 
 
 def annotate(queue, tags: list[str], annotator: str, labels_file: Path,

@@ -79,7 +79,7 @@ def _agreement(args: argparse.Namespace) -> int:
             print(item_id)
         return 0
     rows = tag_agreement(first_labels, second_labels, sorted(known_tag_ids()))
-    differ = sum(first_labels[i] != second_labels[i] for i in first_labels.keys() & second_labels.keys())
+    differ = len(disagreements(first_labels, second_labels))
     print(f"{rows[0].items:,} items labelled by both; {differ:,} differ in at least one tag")
     print(f"{'tag':<22} {'both':>6} {'1st only':>9} {'2nd only':>9} {'kappa':>6}")
     for row in rows:

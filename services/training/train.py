@@ -71,7 +71,6 @@ class StreamConfidence:
 class TrainingResult:
     model: dict
     fits: list[TagFit] = field(default_factory=list)
-    stream: StreamConfidence | None = None
 
     @property
     def cv_macro_f1(self) -> float:
@@ -213,7 +212,7 @@ def train(
                  f"F1={score:.3f} ({int(truth.sum())} positives)")
 
     stream_items = [item.random_stream for item in train_items]
-    default = stream_confidence(scored, stream_items, target=0.0)  # the thresholds alone
+    default = stream_at(scored, stream_items, 0.0)  # the thresholds alone
     stream = stream_confidence(scored, stream_items)
     progress(f"out of fold, on the {sum(stream_items)} random-stream items: default thresholds "
              f"precision {default.precision:.3f} recall {default.recall:.3f}; with a watchlist "
@@ -255,7 +254,6 @@ def train(
             },
         },
         fits=fits,
-        stream=stream,
     )
 
 
