@@ -18,7 +18,9 @@ milliseconds per article of each process (ingest, classifier, notifier,
 redis-server, receiver) from their own clocks (/proc, user + system), which
 a busy machine does not inflate; Redis memory growth per 10,000 articles
 (INFO used_memory, streams included). In the same run, on the same Redis:
-the raw redis-py relay ceiling (``relay.py``) and end to end / relay.
+the raw redis-py relay ceiling (``relay.py``) and end to end / relay; and
+what waking an idle process costs on this host (``host_wake.py``), with the
+paced CPU per article counted in such wake-ups.
 
 ``--scaling`` instead runs the same burst through a growing pipeline (one
 and two classifier and notifier copies; one and three partitions on a local
@@ -43,6 +45,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from watchfloor.services.bench.host_wake import wake_cost
 from watchfloor.services.bench.inputs import DATA_DIR, SAMPLES, bench_inputs
 from watchfloor.services.bench.pipeline_run import Stack, median_min, run_repetition
 from watchfloor.services.bench.receiver_proc import ReceiverProcess
@@ -104,6 +107,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     relays: list[dict[str, Any]] = []
     with bench_redis(args) as (workdir, redis_url), \
             ReceiverProcess(workdir, _secret()) as receiver:
+        host = wake_cost(redis_url)
         for rep in range(args.repeat):
             prefix = f"bench-{int(time.time())}-{rep}"
             source, burst, paced = bench_inputs(args.articles, args.paced_articles, prefix)
@@ -132,6 +136,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # the same ratio from CPU per message (relay CPU / pipeline CPU): not
         # moved by a busy machine, unlike the rates
         "end_to_end_over_relay_by_cpu": cpu_ratio,
+        # what waking an idle process costs here, and the paced CPU per
+        # article counted in such wake-ups (host_wake.py)
+        "host_wake": host,
+        "paced_cpu_per_article_in_wakes": (
+            round(paced_cpu * 1000 / host["wake_cpu_us"], 1)
+            if (paced_cpu := summary["paced_cpu_ms_per_article_total"]["median"])
+            and host["wake_cpu_us"] else None),
         "unverified_webhooks": sum(_dig(r, "burst.alerts_unverified") or 0 for r in reps)
         + sum(_dig(r, "paced.alerts_unverified") or 0 for r in reps),
         "runs": reps,
