@@ -9,9 +9,9 @@ work, are most of the paced CPU per article.
 
 Measured as the workers wake: an asyncio redis-py client sends PING and
 awaits the reply, ``count`` times back to back (warm), then ``count`` times
-with ``interval_s`` of sleep between (each reply wakes an idle process).
-This process's CPU per PING in each case; their difference is the cost of
-one wake-up.
+with ``interval_s`` of sleep before each (the process resumes from idle, as
+a worker does for each article). This process's CPU per PING in each case;
+their difference is what resuming from idle costs: one wake-up.
 """
 
 from __future__ import annotations
