@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from watchfloor.services.bench.host_wake import wake_cost
+from watchfloor.services.bench.host_wake import in_wakes, wake_cost
 from watchfloor.services.bench.inputs import DATA_DIR, SAMPLES, bench_inputs
 from watchfloor.services.bench.pipeline_run import Stack, median_min, run_repetition
 from watchfloor.services.bench.receiver_proc import ReceiverProcess
@@ -139,10 +139,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # what waking an idle process costs here, and the paced CPU per
         # article counted in such wake-ups (host_wake.py)
         "host_wake": host,
-        "paced_cpu_per_article_in_wakes": (
-            round(paced_cpu * 1000 / host["wake_cpu_us"], 1)
-            if (paced_cpu := summary["paced_cpu_ms_per_article_total"]["median"])
-            and host["wake_cpu_us"] else None),
+        "paced_cpu_per_article_in_wakes": in_wakes(
+            summary["paced_cpu_ms_per_article_total"]["median"], host),
         "unverified_webhooks": sum(_dig(r, "burst.alerts_unverified") or 0 for r in reps)
         + sum(_dig(r, "paced.alerts_unverified") or 0 for r in reps),
         "runs": reps,

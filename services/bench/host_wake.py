@@ -44,3 +44,10 @@ def wake_cost(redis_url: str, count: int = 300, interval_s: float = 0.01) -> dic
     return {"ping_cpu_us_back_to_back": round(warm, 1),
             "ping_cpu_us_after_idle": round(idle, 1),
             "wake_cpu_us": round(max(idle - warm, 0.0), 1)}
+
+
+def in_wakes(cpu_ms: float | None, cost: dict[str, Any]) -> float | None:
+    """``cpu_ms`` as a number of the wake-ups ``wake_cost`` measured."""
+    if cpu_ms is None or not cost["wake_cpu_us"]:
+        return None
+    return round(cpu_ms * 1000 / cost["wake_cpu_us"], 1)

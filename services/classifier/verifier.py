@@ -32,6 +32,26 @@ class ModelError(ConfigError):
     """The verifier model file is missing or not a model."""
 
 
+def _read_model_file(path: Path) -> tuple[bytes, dict]:
+    """The file's bytes (hashed into the version) and its JSON object."""
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+    except OSError as exc:
+        raise ModelError(f"cannot read model {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ModelError(f"{path}: not a JSON model ({exc})") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{path}: not a JSON model (a {type(data).__name__}, not an object)")
+    return raw, data
+
+
+def model_meta(path: Path | None = None) -> dict:
+    """A model file's ``meta`` (what training measured), without building the
+    model. Raises ModelError when the file cannot be read as a model."""
+    return _read_model_file(path or DEFAULT_MODEL_PATH)[1].get("meta", {})
+
+
 class TagScore(NamedTuple):
     tag: str
     probability: float
@@ -63,13 +83,7 @@ class VerifierModel:
     @classmethod
     def load(cls, path: Path | None = None) -> VerifierModel:
         path = path or DEFAULT_MODEL_PATH
-        try:
-            raw = path.read_bytes()
-            data = json.loads(raw)
-        except OSError as exc:
-            raise ModelError(f"cannot read model {path}: {exc.strerror or exc}") from None
-        except ValueError as exc:
-            raise ModelError(f"{path}: not a JSON model ({exc})") from None
+        raw, data = _read_model_file(path)
         try:
             return cls(data, hashlib.sha256(raw).hexdigest())
         except (KeyError, TypeError, IndexError) as exc:

@@ -4,11 +4,9 @@ at random (``watchfloor train`` records them in the model's meta)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from watchfloor.services.classifier.verifier import DEFAULT_MODEL_PATH
+from watchfloor.services.classifier.verifier import ModelError, model_meta
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.settings import Settings
 
@@ -44,10 +42,9 @@ def load_confidence_guide(settings: Settings) -> ConfidenceGuide | None:
     """None when the rules decide alone, or the model has no such figures."""
     if settings.classifier == "rules":
         return None
-    path: Path = settings.classifier_model or DEFAULT_MODEL_PATH
     try:
-        meta = json.loads(path.read_bytes()).get("meta", {})
-    except (OSError, ValueError, AttributeError) as exc:
-        log.warning("console_confidence_guide_unavailable", path=str(path), error=str(exc))
+        meta = model_meta(settings.classifier_model)
+    except ModelError as exc:
+        log.warning("console_confidence_guide_unavailable", error=str(exc))
         return None
     return guide_from_meta(meta)

@@ -53,7 +53,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import pairwise
 from typing import Any
 
 from redis.asyncio import Redis
@@ -128,9 +127,8 @@ def shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> set[str]:
     """Word n-grams; a text shorter than ``size`` is one shingle."""
     if len(words) <= size:
         return {" ".join(words)} if words else set()
-    if size == 2:  # the index's size: pairs built without slicing (a quarter faster)
-        return {f"{a} {b}" for a, b in pairwise(words)}
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    # the n-grams as zipped offsets, not slices: a quarter faster
+    return set(map(" ".join, zip(*(words[i:] for i in range(size)), strict=False)))
 
 
 @dataclass(frozen=True)
