@@ -27,8 +27,10 @@ and two classifier and notifier copies; one and three partitions on a local
 Redis Cluster) and prints its figures as one JSON line (``scaling.py``).
 
 ``--single-posts-rate R`` instead posts one article per request at R/s for
-``--single-posts-seconds`` (open loop) and reports status counts and POST
-latency. Loopback only; every phase is bounded by ``--timeout``.
+``--single-posts-seconds`` (open loop), after ``--single-posts-warmup-seconds``
+at the same rate whose latencies are reported apart, and reports status
+counts, POST latency and how late the load generator sent. Loopback only;
+every phase is bounded by ``--timeout``.
 """
 
 from __future__ import annotations
@@ -155,19 +157,21 @@ def run_single_posts(args: argparse.Namespace) -> dict[str, Any]:
     from watchfloor.services.bench.single_posts import flood
 
     count = int(args.single_posts_rate * args.single_posts_seconds)
+    warmup = int(args.single_posts_rate * args.single_posts_warmup_seconds)
     with bench_redis(args) as (workdir, redis_url), \
             ReceiverProcess(workdir, _secret()) as receiver:
         prefix = f"bench-{int(time.time())}-posts"
-        source, articles, _ = bench_inputs(count, 0, prefix)
+        source, articles, _ = bench_inputs(warmup + count, 0, prefix)
         stack = Stack(redis_url, prefix, receiver, workdir, sorted(known_tag_ids()))
         try:
             stack.wait_ready()
             cpu0 = snapshot(stack.pids())
-            result = asyncio.run(flood(stack.url, articles, args.single_posts_rate))
+            result = asyncio.run(flood(stack.url, articles, args.single_posts_rate,
+                                       warmup=warmup))
             cpu1 = snapshot(stack.pids())
         finally:
             stack.stop(args.graceful_timeout)
-    result["cpu_ms_per_request"] = ms_per_item(cpu0, cpu1, count)
+    result["cpu_ms_per_request"] = ms_per_item(cpu0, cpu1, warmup + count)
     return {"input": source, "single_posts": result}
 
 
@@ -233,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="instead: this many single-article POSTs a second (open loop)")
     parser.add_argument("--single-posts-seconds", type=float, default=20.0,
                         help="for this long (default 20)")
+    parser.add_argument("--single-posts-warmup-seconds", type=float, default=2.0,
+                        help="posted first at the same rate, latencies reported apart "
+                             "(default 2; 0: none)")
     parser.add_argument("--no-classify", action="store_true",
                         help="skip the offline classification rates")
     parser.add_argument("--classify-only", action="store_true",
