@@ -16,7 +16,8 @@ written together:
   schedule, logs, counters) with the deliveries streams (the notifier's
   outcome MULTI/EXEC and the retry mover), watchlists, story index, history;
 - ``{<prefix>:p<n>}``: partition n's classified stream, the stream between
-  classifier and notifier that no script touches; its tag is chosen so the N
+  classifier and notifier that no script touches, and beside it the record
+  of the articles that got no tag (``untagged``); its tag is chosen so the N
   partitions fall in N different slot ranges (on different masters when the
   cluster splits its slots evenly).
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from watchfloor.shared.settings import Settings
 
 #: Streams split into partitions, and the ones of those in the global slot.
-PARTITIONED_STREAMS = ("articles", "classified", "deliveries")
+PARTITIONED_STREAMS = ("articles", "classified", "untagged", "deliveries")
 GLOBAL_SLOT_STREAMS = ("articles", "deliveries")
 
 
@@ -119,6 +120,11 @@ class Keys:
     @property
     def classified(self) -> str:
         return self.stream("classified")
+
+    @property
+    def untagged(self) -> str:
+        """Partition 0's record of the classified articles that got no tag."""
+        return self.stream("untagged")
 
     @property
     def deliveries(self) -> str:

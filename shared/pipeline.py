@@ -29,7 +29,9 @@ class Stage:
     input: str | None = None  # the stream it reads; None: a source (HTTP API, feeds)
     group: str | None = None  # the consumer group its worker copies share on ``input``
     output: str | None = None  # the stream the next stage reads; None: a sink (webhooks)
-    history: str | None = None  # a record kept for people (status, `watchfloor alerts`)
+    # a record kept for people (`watchfloor alerts`, the console), that no
+    # stage reads; trimmed where it is written
+    history: str | None = None
 
     def reads(self, keys: Keys, partition: int = 0) -> tuple[str, str]:
         """(stream, consumer group) this stage consumes, in one partition."""
@@ -47,11 +49,12 @@ class Stage:
             raise ValueError(f"stage {self.name!r} writes no stream")
         return keys.stream(self.output, partition)
 
-    def records(self, keys: Keys) -> str:
-        """The history stream this stage appends to."""
+    def records(self, keys: Keys, partition: int = 0) -> str:
+        """The history stream this stage appends to (in one partition, for a
+        partitioned one)."""
         if self.history is None:
             raise ValueError(f"stage {self.name!r} keeps no history")
-        return keys.stream(self.history)
+        return keys.stream(self.history, partition)
 
 
 @dataclass(frozen=True)
@@ -64,15 +67,18 @@ class Worker:
 
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", worker="ingest", output="articles"),
+    # Only a tagged article can match a watchlist: the others go to a record
+    # of their own ("untagged", for the console), never through the notifier.
     Stage("classify", worker="classifier", input="articles", group="classifier",
-          output="classified"),
+          output="classified", history="untagged"),
     Stage("match", worker="notifier", input="classified", group="notifier",
           output="deliveries", history="alerts"),
     Stage("deliver", worker="notifier", input="deliveries", group="delivery"),
 )
 
 #: Streams read back after every group has acknowledged them (the console's
-#: article history, story versions and watchlist trials read "classified"):
+#: article history, story versions and watchlist trials read "classified"
+#: and, for untagged articles, "untagged"):
 #: kept to ``stream_maxlen``. The other consumed streams are work queues that
 #: nothing reads twice: the maintenance loop trims them to what some group
 #: still needs.

@@ -179,8 +179,11 @@ class Stack:
         return any(self.redis.zcard(schedule) for schedule in self.keys.retry_schedules())
 
     def last_classified(self) -> float:
-        """When the classifier wrote its last entry (the stream id's clock)."""
-        last = [entry for stream in self.keys.streams("classified")
+        """When the classifier wrote its last entry, tagged or not (the stream
+        id's clock)."""
+        classify = pipeline.stage("classify")
+        last = [entry for name in (classify.output, classify.history)
+                for stream in self.keys.streams(str(name))
                 for entry in self.redis.xrevrange(stream, count=1)]
         return max((int(as_str(e[0]).split("-")[0]) / 1000 for e in last), default=0.0)
 

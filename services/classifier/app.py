@@ -20,7 +20,7 @@ from watchfloor.shared.streams.consumer import (
     succeeded,
 )
 from watchfloor.shared.streams.metrics import INGEST_TO_CLASSIFIED, observe_latency
-from watchfloor.shared.streams.publish import queue_publish
+from watchfloor.shared.streams.publish import queue_publish, queue_record
 from watchfloor.shared.streams.worker import Runtime, WorkerApp, WorkerParts, create_worker_app
 
 log = get_logger("watchfloor.classifier")
@@ -35,16 +35,17 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
     settings, keys = runtime.settings, runtime.keys
     replication = Replication.from_settings(settings)
 
-    def handler(source: tuple[str, str], output: str) -> BatchHandler[Article]:
-        """Partition p's articles are classified onto partition p's stream."""
+    def handler(source: tuple[str, str], partition: int) -> BatchHandler[Article]:
+        """Partition p's articles are classified onto partition p's streams."""
+        output, untagged = CLASSIFY.writes(keys, partition), CLASSIFY.records(keys, partition)
 
         async def handle(batch: list[Incoming[Article]]) -> list[ItemFailure]:
-            return await classify_batch(batch, source, output)
+            return await classify_batch(batch, source, output, untagged)
 
         return handle
 
     async def classify_batch(batch: list[Incoming[Article]], source: tuple[str, str],
-                             output: str) -> list[ItemFailure]:
+                             output: str, untagged: str) -> list[ItemFailure]:
         results: list[ClassifiedArticle] = []
         failures: list[ItemFailure] = []
         # Asked once a batch: a log call costs a few microseconds even when
@@ -64,10 +65,14 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
             results.append(ClassifiedArticle(article=article, classification=classification))
         # The failures are dead-lettered and acknowledged by the consumer;
         # the rest with their results (confirmed by a replica first, if asked).
+        # An article without a tag can match no watchlist: it is recorded for
+        # the console, and the notifier never reads it.
         async with recorded_then_acked(runtime.redis, source, succeeded(batch, failures),
                                        probe=keys.probe(output), replication=replication,
                                        cluster=settings.redis_cluster) as pipe:
-            queue_publish(pipe, [(output, result) for result in results])
+            queue_publish(pipe, [(output, r) for r in results if r.classification.tags])
+            queue_record(pipe, untagged, [r for r in results if not r.classification.tags],
+                         maxlen=settings.stream_maxlen)
             if results:
                 pipe.hincrby(keys.metrics, "classified", len(results))
         for result in results:
@@ -78,7 +83,7 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
         name=CLASSIFY.worker,
         consumers=[
             StreamConsumer(stream, group, Article,
-                           handler((stream, group), CLASSIFY.writes(keys, partition)),
+                           handler((stream, group), partition),
                            acks_itself=True)
             for partition, (stream, group) in enumerate(CLASSIFY.reads_all(keys))
         ],

@@ -1,5 +1,6 @@
-"""What the console reads: the alert history the ``match`` stage keeps and the
-classified stream, both as ``shared/pipeline.py`` names them.
+"""What the console reads: the alert history the ``match`` stage keeps, the
+classified stream (tagged articles, the notifier's input) and the record of
+untagged ones beside it, all as ``shared/pipeline.py`` names them.
 
 Every read is bounded (``scan_limit`` entries) and newest first unless said
 otherwise. An entry that does not decode is skipped: the console shows what
@@ -20,6 +21,7 @@ from watchfloor.shared.pipeline import stage
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Alert, ClassifiedArticle
 from watchfloor.shared.streams.codec import MalformedEntry, decode
+from watchfloor.shared.streams.groups import id_order
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -35,12 +37,19 @@ def history_stream(keys: Keys) -> str:
 
 
 def classified_stream(keys: Keys, partition: int = 0) -> str:
+    """Tagged articles: the only ones a watchlist can match."""
     return stage("classify").writes(keys, partition)
 
 
 def classified_streams(keys: Keys) -> list[str]:
     """The classified stream of every partition."""
     return [classified_stream(keys, p) for p in range(keys.partitions)]
+
+
+def article_streams(keys: Keys, partition: int) -> list[str]:
+    """Every classified article of a partition: the tagged, then the untagged."""
+    classify = stage("classify")
+    return [classify.writes(keys, partition), classify.records(keys, partition)]
 
 
 def entry_time(entry_id: str) -> datetime:
@@ -153,34 +162,44 @@ async def story_alerts(redis: aioredis.Redis, keys: Keys, story_id: str, *,
 
 async def story_versions(redis: aioredis.Redis, keys: Keys, story_id: str, *,
                          scan_limit: int = DEFAULT_SCAN_LIMIT) -> list[Entry[ClassifiedArticle]]:
-    """Every version of the story still in the classified stream, oldest first
+    """Every version of the story still kept, tagged or not, oldest first
     (one per article id: a re-classified article counts once, its latest)."""
     by_article: dict[str, Entry[ClassifiedArticle]] = {}
-    for stream in classified_streams(keys):  # versions have other ids: any partition
-        async for entry in scan_back(redis, stream, ClassifiedArticle,
-                                     contains=_quoted(story_id), scan_limit=scan_limit):
-            article = entry.message.article
-            if (article.story_id or article.id) == story_id:
-                by_article.setdefault(article.id, entry)
-                if article.id == story_id:
-                    break  # the first version: nothing older belongs to the story
+    for partition in range(keys.partitions):  # versions have other ids: any partition
+        for stream in article_streams(keys, partition):
+            async for entry in scan_back(redis, stream, ClassifiedArticle,
+                                         contains=_quoted(story_id), scan_limit=scan_limit):
+                article = entry.message.article
+                if (article.story_id or article.id) == story_id:
+                    if _newer(entry, by_article.get(article.id)):
+                        by_article[article.id] = entry
+                    if article.id == story_id:
+                        break  # the first version: nothing older belongs to the story
     return sorted(by_article.values(), key=lambda e: (e.message.classified_at, e.entry_id))
 
 
 async def find_classified(redis: aioredis.Redis, keys: Keys, article_id: str, *,
                           scan_limit: int = DEFAULT_SCAN_LIMIT) -> ClassifiedArticle | None:
-    """The article's latest classification still in the classified stream."""
-    stream = classified_stream(keys, keys.partition_of(article_id))
-    async for entry in scan_back(redis, stream, ClassifiedArticle,
-                                 contains=_quoted(article_id), scan_limit=scan_limit):
-        if entry.message.article.id == article_id:
-            return entry.message
-    return None
+    """The article's latest classification still kept, tagged or not."""
+    latest: Entry[ClassifiedArticle] | None = None
+    for stream in article_streams(keys, keys.partition_of(article_id)):
+        async for entry in scan_back(redis, stream, ClassifiedArticle,
+                                     contains=_quoted(article_id), scan_limit=scan_limit):
+            if entry.message.article.id == article_id:
+                if _newer(entry, latest):
+                    latest = entry
+                break  # newest first: the stream's latest
+    return latest.message if latest is not None else None
+
+
+def _newer(entry: Entry[M], than: Entry[M] | None) -> bool:
+    """A re-classified article may have a version in each stream: the later wins."""
+    return than is None or id_order(entry.entry_id) > id_order(than.entry_id)
 
 
 @dataclass(frozen=True)
 class Retention:
-    """How far back the classified stream goes."""
+    """How far back the classified stream (the tagged articles) goes."""
 
     length: int
     oldest: datetime | None

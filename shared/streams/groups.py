@@ -18,13 +18,14 @@ async def ensure_group(redis: Redis, stream: str, group: str) -> bool:
     return True
 
 
-def _id_tuple(entry_id: str) -> tuple[int, int]:
+def id_order(entry_id: str) -> tuple[int, int]:
+    """A stream entry id as a key that sorts the way Redis orders ids."""
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
 
 
 def _next_id(entry_id: str) -> str:
-    ms, seq = _id_tuple(entry_id)
+    ms, seq = id_order(entry_id)
     return f"{ms}-{seq + 1}"
 
 
@@ -48,7 +49,7 @@ async def acknowledged_floor(redis: Redis, stream: str) -> str | None:
             summary = await redis.xpending(stream, name)
             if summary and summary.get("min"):
                 candidate = as_str(summary["min"])
-        as_tuple = _id_tuple(candidate)
+        as_tuple = id_order(candidate)
         if floor is None or as_tuple < floor:
             floor = as_tuple
     assert floor is not None
@@ -67,7 +68,7 @@ async def trim_acknowledged(redis: Redis, stream: str, maxlen: int) -> int:
     min_id = floor
     if maxlen:
         newest = await redis.xrevrange(stream, count=maxlen)
-        min_id = min(floor, as_str(newest[-1][0]), key=_id_tuple)
+        min_id = min(floor, as_str(newest[-1][0]), key=id_order)
     return int(await redis.xtrim(stream, minid=min_id, approximate=False))
 
 

@@ -42,3 +42,11 @@ def queue_publish(pipe: Any, entries: Sequence[tuple[str, BaseModel]]) -> None:
     """XADD each (stream, message) on ``pipe``, to go with other writes."""
     for stream, message in entries:
         pipe.xadd(stream, encode(message))
+
+
+def queue_record(pipe: Any, stream: str, messages: Sequence[BaseModel], *, maxlen: int) -> None:
+    """XADD each message on ``pipe`` to a history stream (one no group
+    consumes), kept to about ``maxlen`` entries as it grows: no unread work
+    can be dropped there."""
+    for message in messages:
+        pipe.xadd(stream, encode(message), maxlen=maxlen, approximate=True)

@@ -24,14 +24,23 @@ def test_stream_and_group_names_are_the_ones_in_use() -> None:
         ("watchfloor:classified", "notifier"),
         ("watchfloor:deliveries", "delivery"),
     ]
-    assert pipeline.streams(KEYS) == [KEYS.articles, KEYS.classified, KEYS.deliveries, KEYS.alerts]
+    assert pipeline.streams(KEYS) == [KEYS.articles, KEYS.classified, "watchfloor:untagged",
+                                      KEYS.deliveries, KEYS.alerts]
     assert pipeline.streams(KEYS) == [
-        "watchfloor:articles", "watchfloor:classified", "watchfloor:deliveries", "watchfloor:alerts",
+        "watchfloor:articles", "watchfloor:classified", "watchfloor:untagged",
+        "watchfloor:deliveries", "watchfloor:alerts",
     ]
     # ingest's publisher and the notifier's retries write these by name
     assert pipeline.stage("ingest").writes(KEYS) == KEYS.articles
     assert pipeline.stage("match").writes(KEYS) == KEYS.deliveries
     assert pipeline.stage("match").records(KEYS) == KEYS.alerts
+    assert pipeline.stage("classify").records(KEYS) == "watchfloor:untagged"
+    # partitioned: beside each partition's classified stream, in its hash slot
+    two = Keys("watchfloor", partitions=2)
+    for partition in (0, 1):
+        classified = pipeline.stage("classify").writes(two, partition)
+        untagged = pipeline.stage("classify").records(two, partition)
+        assert untagged == classified.replace(":classified:", ":untagged:")
 
 
 def test_every_stream_read_is_written_by_an_earlier_stage() -> None:

@@ -11,9 +11,11 @@ import signal
 import pytest
 from watchfloor.services.classifier.app import classifier_parts
 from watchfloor.shared.pipeline import stage
+from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Article, Classification, ClassifiedArticle
 from watchfloor.shared.streams.codec import decode, encode
 from watchfloor.shared.streams.consumer import StreamConsumer
+from watchfloor.shared.streams.groups import id_order
 from watchfloor.shared.streams.worker import WorkerParts, create_worker_app
 
 from tests.integration.helpers import running, wait_until
@@ -36,12 +38,11 @@ def make_app(settings):
 
 
 async def classified_ids(redis_client, keys) -> list[str]:
-    entries = await redis_client.xrange(keys.classified)
-    out = []
-    for _, fields in entries:
-        event = decode(fields, ClassifiedArticle)
-        out.append(event.article.id)
-    return out
+    """Every article the classifier wrote, tagged or not, in the order written."""
+    entries = [entry for stream in (keys.classified, keys.untagged)
+               for entry in await redis_client.xrange(stream)]
+    entries.sort(key=lambda entry: id_order(as_str(entry[0])))
+    return [decode(fields, ClassifiedArticle).article.id for _, fields in entries]
 
 
 async def test_poison_entries_go_to_dead_letters_and_work_goes_on(settings, keys, redis_client):
