@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from redis.asyncio import Redis
 from watchfloor.services.ingest.identity import content_hash
-from watchfloor.services.ingest.stories import StoryIndex, StoryParams
+from watchfloor.services.ingest.stories import (
+    INDEX_FUNCTION,
+    LOOKUP_FUNCTION,
+    StoryIndex,
+    StoryParams,
+)
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.redis_client import queue_script
@@ -34,7 +39,8 @@ log = get_logger("watchfloor.ingest")
 # KEYS: seen-article key, seen-content key, articles stream, metrics hash
 # ARGV: TTL seconds, article id, stream field name, article JSON
 # Returns {"new", entry id} or {"duplicate", id of the article first seen}.
-_DEDUPE_AND_PUBLISH = """
+_DEDUPE_AND_PUBLISH_FUNCTION = """
+local function dedupe_and_publish(KEYS, ARGV)
 local original = redis.call('GET', KEYS[1])
 if not original then
   original = redis.call('GET', KEYS[2])
@@ -48,7 +54,42 @@ redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'ingested', 1)
 return {'new', entry_id}
+end
 """
+_DEDUPE_AND_PUBLISH = _DEDUPE_AND_PUBLISH_FUNCTION + "return dedupe_and_publish(KEYS, ARGV)\n"
+
+# A few articles (a single POST at a paced rate) in one round trip instead of
+# two, when they start new stories: the story lookup, and if it finds nothing
+# the index's writes and each article's dedupe-and-publish, in one script.
+# Otherwise nothing is written and the lookup's reply is returned, for the
+# story index to decide from (then a second round trip writes, as for a batch).
+# ARGV: the lookup's KEYS and ARGV counts, the index's, then the lookup's,
+# the index's and 4 per article; KEYS likewise, 4 per article.
+# Returns {1, {reply per article}} or {0, the lookup's reply}.
+_PUBLISH_NEW_STORIES = LOOKUP_FUNCTION + INDEX_FUNCTION + _DEDUPE_AND_PUBLISH_FUNCTION + """
+local function part(list, from, count)
+  local out = {}
+  for i = from, from + count - 1 do out[#out + 1] = list[i] end
+  return out
+end
+local lk, la, ik, ia = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local found = story_lookup(part(KEYS, 1, lk), part(ARGV, 5, la))
+for _, replies in ipairs(found) do
+  for i = 1, #replies do
+    if replies[i] then return {0, found} end
+  end
+end
+if ik > 0 then story_index(part(KEYS, lk + 1, ik), part(ARGV, 5 + la, ia)) end
+local out, k, a = {}, lk + ik + 1, 5 + la + ia
+while k <= #KEYS do
+  out[#out + 1] = dedupe_and_publish(part(KEYS, k, 4), part(ARGV, a, 4))
+  k, a = k + 4, a + 4
+end
+return {1, out}
+"""
+# A group this small goes in one round trip when it can: the script carries
+# its articles twice when it cannot, a cost a big batch need not pay.
+ONE_TRIP_MAX_ARTICLES = 8
 
 Status = Literal["new", "duplicate"]
 
@@ -82,6 +123,7 @@ class ArticlePublisher:
         self._ttl_s = settings.dedupe_ttl_s
         self._replication = Replication.from_settings(settings)
         self._script = redis.register_script(_DEDUPE_AND_PUBLISH)
+        self._one_trip = redis.register_script(_PUBLISH_NEW_STORIES)
         self._stories = (
             StoryIndex(redis, keys, StoryParams(window_s=settings.story_window_s,
                                                 threshold=settings.story_similarity))
@@ -89,7 +131,9 @@ class ArticlePublisher:
         )
 
     async def publish(self, articles: list[Article]) -> list[IngestOutcome]:
-        """One round trip for the whole list; outcomes in the same order.
+        """Outcomes in the same order as ``articles``: one round trip for a
+        few articles that start new stories, else two (the story lookup, then
+        the index's writes and the publishing).
 
         Articles are handled in order, so a repeat inside one list is a
         duplicate of its first copy. Redis errors propagate (transient:
@@ -97,27 +141,66 @@ class ArticlePublisher:
         """
         if not articles:
             return []
-        pipe = self._redis.pipeline(transaction=False)
-        if self._stories is not None:  # the index's writes go first in the same round trip
-            articles = await self._stories.assign(articles, writes_on=pipe)
-        for article in articles:
-            queue_script(
-                pipe, self._script,
-                keys=[
-                    self._keys.seen_article(article.id),
-                    self._keys.seen_content(content_hash(article.title, article.text)),
-                    self._keys.stream("articles", self._keys.partition_of(article.id)),
-                    self._keys.metrics,
-                ],
-                args=[self._ttl_s, article.id, DATA_FIELD, encode(article)[DATA_FIELD]],
-            )
         # Confirmed by a replica before the API answers 202 (shared/replication.py).
         async with replicated(self._redis, self._keys.probe(self._keys.metrics), self._replication):
-            replies = await pipe.execute()
-        replies = replies[len(replies) - len(articles):]  # after the index's write, if any
+            replies = await self._publish(articles)
         # Asked once a batch: a log call costs microseconds even at a level that is off.
         debug = log.is_enabled_for(logging.DEBUG)
         return [self._outcome(a, reply, debug) for a, reply in zip(articles, replies, strict=True)]
+
+    async def _publish(self, articles: list[Article]) -> list[Any]:
+        """Each article's dedupe-and-publish reply."""
+        if self._stories is None:
+            pipe = self._redis.pipeline(transaction=False)
+            self._queue_publish(pipe, articles)
+            return await pipe.execute()
+        pending = self._stories.begin(articles)
+        lookup = None
+        if len(articles) <= ONE_TRIP_MAX_ARTICLES and (
+            writes := self._stories.new_story_writes(pending)
+        ) is not None:
+            done, reply = await self._publish_new_stories(pending.keys, pending.args, *writes,
+                                                          articles)
+            if done:
+                return reply
+            lookup = reply
+        if lookup is None:
+            lookup = await self._stories.lookup(pending)
+        # the index's writes go first in the same round trip
+        pipe = self._redis.pipeline(transaction=False)
+        articles = await self._stories.finish(pending, lookup, writes_on=pipe)
+        self._queue_publish(pipe, articles)
+        replies = await pipe.execute()
+        return replies[len(replies) - len(articles):]  # after the index's write, if any
+
+    async def _publish_new_stories(
+        self, lookup_keys: list[str], lookup_args: list[Any], index_keys: list[str],
+        index_args: list[Any], articles: list[Article],
+    ) -> tuple[bool, list[Any]]:
+        keys = [*lookup_keys, *index_keys]
+        args: list[Any] = [len(lookup_keys), len(lookup_args), len(index_keys), len(index_args),
+                           *lookup_args, *index_args]
+        for article in articles:
+            article_keys, article_args = self._publish_request(article)
+            keys += article_keys
+            args += article_args
+        done, reply = await self._one_trip(keys=keys, args=args)
+        return bool(done), reply
+
+    def _queue_publish(self, pipe: Any, articles: list[Article]) -> None:
+        for article in articles:
+            keys, args = self._publish_request(article)
+            queue_script(pipe, self._script, keys=keys, args=args)
+
+    def _publish_request(self, article: Article) -> tuple[list[str], list[Any]]:
+        """KEYS and ARGV of ``_DEDUPE_AND_PUBLISH`` for ``article``."""
+        return (
+            [self._keys.seen_article(article.id),
+             self._keys.seen_content(content_hash(article.title, article.text)),
+             self._keys.stream("articles", self._keys.partition_of(article.id)),
+             self._keys.metrics],
+            [self._ttl_s, article.id, DATA_FIELD, encode(article)[DATA_FIELD]],
+        )
 
     async def record_rejected(self, count: int) -> None:
         """Count input articles refused before publishing (invalid input)."""

@@ -314,7 +314,10 @@ def _parse_record(raw: bytes | str | None) -> _Indexed | None:
 # ARGV: TTL of a record (s), members per bucket, how many KEYS are records,
 # when the bucket hashes expire (unix s), each record's value, then per
 # bucket claim (the index of its hash in KEYS, the bucket hash, the id).
-_INDEX = """
+# (A function, so that ingest's single round trip for new stories can run it
+# too: ``publisher._PUBLISH_NEW_STORIES``.)
+INDEX_FUNCTION = """
+local function story_index(KEYS, ARGV)
 local ttl, cap, records, expire_at = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 for i = 1, records do
   redis.call('SET', KEYS[i], ARGV[4 + i], 'NX', 'EX', ttl)
@@ -338,7 +341,9 @@ for i = records + 1, #KEYS do
   redis.call('EXPIREAT', KEYS[i], expire_at)
 end
 return #KEYS
+end
 """
+_INDEX = INDEX_FUNCTION + "return story_index(KEYS, ARGV)\n"
 
 
 # One command for the whole batch's reads (a pipeline of one HMGET per band
@@ -347,7 +352,8 @@ return #KEYS
 # many KEYS are bucket hashes, then per hash the number of its fields and the
 # fields. Returns per hash its HMGET reply, then the records' MGET reply.
 # (In slices: Lua's unpack takes a few thousand values at most.)
-_LOOKUP = """
+LOOKUP_FUNCTION = """
+local function story_lookup(KEYS, ARGV)
 local hashes, out, at = tonumber(ARGV[1]), {}, 2
 local function sliced(command, key, list, from, to)
   local replies = {}
@@ -369,7 +375,21 @@ for i = 1, hashes do
 end
 out[hashes + 1] = sliced('MGET', nil, KEYS, hashes + 1, #KEYS)
 return out
+end
 """
+_LOOKUP = LOOKUP_FUNCTION + "return story_lookup(KEYS, ARGV)\n"
+
+
+@dataclass(frozen=True)
+class StoryLookup:
+    """An assignment between its lookup and its writes (``StoryIndex.begin``)."""
+
+    articles: list[Article]
+    signatures: list[StorySignature | None]
+    generation: int
+    digests: dict[int, dict[str, None]]  # band number -> its bucket hashes, in order
+    keys: list[str]  # the lookup's KEYS and ARGV
+    args: list[str | int]
 
 
 class StoryIndex:
@@ -394,14 +414,53 @@ class StoryIndex:
     async def assign(self, articles: list[Article], *, writes_on: Any = None) -> list[Article]:
         """``writes_on``: a pipeline to queue the index's writes on (they go
         with the caller's, before them), instead of a round trip of their own."""
+        pending = self.begin(articles)
+        return await self.finish(pending, await self.lookup(pending), writes_on=writes_on)
+
+    def begin(self, articles: list[Article]) -> StoryLookup:
+        """The signatures, and the lookup that ``finish`` needs the reply of."""
         params = self._params
         signatures = [
             signature(a.title, a.text, params.max_text_words, at=a.published_at or a.ingested_at)
             for a in articles
         ]
         generation = int(self._clock()) // params.window_s
+        digests: dict[int, dict[str, None]] = {}  # band number -> its bucket hashes, in order
+        for sig in signatures:
+            for band in sig.bands if sig else ():
+                number, digest = split_band(band)
+                digests.setdefault(number, {})[digest] = None
+        keys: list[str] = []
+        args: list[str | int] = [len(digests) * 2]
+        for number, found in digests.items():
+            for gen in (generation - 1, generation):
+                keys.append(self._keys.story_buckets(number, gen))
+                args += [len(found), *found]
         # Own records too: an article indexed before (a retry) keeps its answer.
-        claimants, records = await self._lookup(signatures, [a.id for a in articles], generation)
+        keys += [story_article_key(self._keys, a.id) for a in articles]
+        return StoryLookup(articles, signatures, generation, digests, keys, args)
+
+    async def lookup(self, pending: StoryLookup) -> list[Any]:
+        """The lookup's reply (``_LOOKUP``): one command."""
+        return await self._read(keys=pending.keys, args=pending.args) if pending.keys else [[]]
+
+    def new_story_writes(self, pending: StoryLookup) -> tuple[list[str], list[str | int]] | None:
+        """The index's writes (keys, args of ``INDEX_FUNCTION``) for when the
+        lookup finds nothing: each article starts its own story. None when two
+        articles of the batch share a bucket (one may be a version of the
+        other: ``finish`` decides)."""
+        bands = [b for sig in pending.signatures if sig for b in sig.bands]
+        if len(bands) != len(set(bands)):
+            return None
+        writes = [(a.id, _Indexed(a.id, sig.fingerprint), sig.bands)
+                  for a, sig in zip(pending.articles, pending.signatures, strict=True) if sig]
+        return self._write_request(writes, pending.generation)
+
+    async def finish(self, pending: StoryLookup, reply: list[Any], *,
+                     writes_on: Any = None) -> list[Article]:
+        """Copies of the articles with ``story_id`` set, from the lookup's
+        reply; their index writes queued on ``writes_on`` (else sent)."""
+        claimants, records = self._parse_lookup(pending, reply)
         records.update(await self._records(
             c for by_band in claimants for ids in by_band.values() for c in ids
             if c not in records))
@@ -410,7 +469,8 @@ class StoryIndex:
         batch_claims: dict[str, list[str]] = {}
         writes: list[tuple[str, _Indexed, tuple[str, ...]]] = []
         assigned: list[Article] = []
-        for article, sig, by_band in zip(articles, signatures, claimants, strict=True):
+        for article, sig, by_band in zip(pending.articles, pending.signatures, claimants,
+                                         strict=True):
             if sig is None:
                 assigned.append(article)
                 continue
@@ -426,7 +486,12 @@ class StoryIndex:
                 if len(claims) < BAND_MEMBERS and article.id not in claims:
                     claims.append(article.id)
             assigned.append(self._with_story(article, record.story_id))
-        await self._write(writes, generation, writes_on)
+        if writes:
+            keys, args = self._write_request(writes, pending.generation)
+            if writes_on is not None:
+                queue_script(writes_on, self._index, keys=keys, args=args)
+            else:
+                await self._index(keys=keys, args=args)
         return assigned
 
     @staticmethod
@@ -448,39 +513,23 @@ class StoryIndex:
                      look_alike_story=found[candidate][0], reason=why)
         return choice.story_id or article_id
 
-    async def _lookup(
-        self, signatures: Sequence[StorySignature | None], article_ids: list[str],
-        generation: int,
+    def _parse_lookup(
+        self, pending: StoryLookup, reply: list[Any],
     ) -> tuple[list[dict[str, list[str]]], dict[str, _Indexed]]:
         """Per article: band -> ids of the articles that claimed it earlier
-        (previous generation first); and the records of ``article_ids``. One
-        command (``_LOOKUP``)."""
-        digests: dict[int, dict[str, None]] = {}  # band number -> its bucket hashes, in order
-        for sig in signatures:
-            for band in sig.bands if sig else ():
-                number, digest = split_band(band)
-                digests.setdefault(number, {})[digest] = None
-        generations = (generation - 1, generation)
-        keys: list[str] = []
-        args: list[str | int] = [len(digests) * len(generations)]
-        for number, found in digests.items():
-            for gen in generations:
-                keys.append(self._keys.story_buckets(number, gen))
-                args += [len(found), *found]
-        keys += [story_article_key(self._keys, i) for i in article_ids]
-        replies_all = await self._read(keys=keys, args=args) if keys else [[]]
-        buckets, own = replies_all[:-1], replies_all[-1]
+        (previous generation first); and the records of the articles."""
+        buckets, own = reply[:-1], reply[-1]
         owners: dict[str, list[str]] = {}
         replies = iter(buckets)
-        for number, found in digests.items():
-            for _ in generations:
+        for number, found in pending.digests.items():
+            for _ in range(2):  # the previous generation, then this one
                 for digest, value in zip(found, next(replies), strict=True):
                     if value is not None:
                         ids = owners.setdefault(f"{number}:{digest}", [])
                         ids += [i for i in as_str(value).split() if i not in ids]
         claimants = [{b: owners[b] for b in sig.bands if b in owners} if sig else {}
-                     for sig in signatures]
-        parsed = {i: _parse_record(raw) for i, raw in zip(article_ids, own, strict=True)}
+                     for sig in pending.signatures]
+        parsed = {a.id: _parse_record(raw) for a, raw in zip(pending.articles, own, strict=True)}
         return claimants, {i: record for i, record in parsed.items() if record is not None}
 
     async def _records(self, article_ids: Iterable[str]) -> dict[str, _Indexed]:
@@ -491,10 +540,9 @@ class StoryIndex:
         parsed = {i: _parse_record(raw) for i, raw in zip(ids, found, strict=True)}
         return {i: record for i, record in parsed.items() if record is not None}
 
-    async def _write(self, writes: list[tuple[str, _Indexed, tuple[str, ...]]],
-                     generation: int, pipe: Any = None) -> None:
-        if not writes:
-            return
+    def _write_request(self, writes: list[tuple[str, _Indexed, tuple[str, ...]]],
+                       generation: int) -> tuple[list[str], list[str | int]]:
+        """KEYS and ARGV of ``_INDEX`` for these records and bucket claims."""
         keys = [story_article_key(self._keys, article_id) for article_id, _, _ in writes]
         values: list[str | int] = [encode_record(r.story_id, r.fingerprint) for _, r, _ in writes]
         bucket_keys: dict[int, int] = {}  # band number -> its hash's place in KEYS (from 1)
@@ -506,8 +554,4 @@ class StoryIndex:
                     bucket_keys[number] = len(keys)
                 values += [bucket_keys[number], digest, article_id]
         window = self._params.window_s
-        args = [window, BAND_MEMBERS, len(writes), (generation + 2) * window, *values]
-        if pipe is not None:
-            queue_script(pipe, self._index, keys=keys, args=args)
-        else:
-            await self._index(keys=keys, args=args)
+        return keys, [window, BAND_MEMBERS, len(writes), (generation + 2) * window, *values]
