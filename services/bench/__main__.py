@@ -81,6 +81,7 @@ SUMMARY = {
     "paced_latency_p50_ms": "paced.latency_ms_post_to_webhook.p50",
     "paced_latency_p99_ms": "paced.latency_ms_post_to_webhook.p99",
     "paced_cpu_ms_per_article_total": "paced.cpu_ms_per_article.total",
+    "paced_sleeps_per_article_total": "paced.sleeps_per_article.total",
     "redis_mb_per_10k_articles": "redis_mb_per_10k_articles",
     "redis_mb_per_10k_articles_settled": "redis_mb_per_10k_articles_settled",
 }

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import redis
-from watchfloor.services.bench.proc_cpu import ms_per_item, snapshot
+from watchfloor.services.bench.proc_cpu import ms_per_item, per_item, sleeps_snapshot, snapshot
 from watchfloor.services.bench.receiver_proc import Received, ReceiverProcess
 from watchfloor.services.bench.worker_proc import WorkerProcess
 from watchfloor.services.receiver import WebhookReceiver
@@ -68,6 +68,8 @@ class Phase:
     sent_at: dict[str, float] = field(default_factory=dict)  # article id -> POST sent
     webhooks: list[Received] = field(default_factory=list)
     cpu_ms_per_article: dict[str, float | None] = field(default_factory=dict)
+    # times each process blocked (a wake-up each), per article: host-independent
+    sleeps_per_article: dict[str, float | None] = field(default_factory=dict)
 
     def figures(self) -> dict[str, Any]:
         latencies = [(r.received_at - self.sent_at[r.article_id]) * 1000
@@ -82,6 +84,7 @@ class Phase:
             "articles_per_s": round(self.articles_new / seconds, 1),
             "latency_ms_post_to_webhook": summarize(latencies),
             "cpu_ms_per_article": self.cpu_ms_per_article,
+            "sleeps_per_article": self.sleeps_per_article,
         }
 
 
@@ -293,16 +296,29 @@ async def post_paced(url: str, articles: list[dict[str, Any]], rate: float,
             _record(phase, sent, await http.post("/v1/articles", json=article))
 
 
+class Measure:
+    """The processes' CPU and sleeps from its making to ``done(phase)``."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self._cpu, self._sleeps = snapshot(stack.pids()), sleeps_snapshot(stack.pids())
+
+    def done(self, phase: Phase) -> None:
+        pids = self._stack.pids()
+        phase.cpu_ms_per_article = ms_per_item(self._cpu, snapshot(pids), phase.articles_new)
+        phase.sleeps_per_article = per_item(self._sleeps, sleeps_snapshot(pids),
+                                            phase.articles_new)
+
+
 def run_repetition(stack: Stack, burst: list[dict[str, Any]], paced: list[dict[str, Any]],
                    paced_rate: float, timeout: float) -> dict[str, Any]:
     stack.wait_ready()
     memory_before = stack.used_memory()
     phase = Phase()
-    cpu0 = snapshot(stack.pids())
+    measure = Measure(stack)
     asyncio.run(post_burst(stack.url, burst, phase))
     stack.wait_quiet(phase, timeout)
-    cpu1 = snapshot(stack.pids())
-    phase.cpu_ms_per_article = ms_per_item(cpu0, cpu1, phase.articles_new)
+    measure.done(phase)
     memory_after = stack.used_memory()
     result: dict[str, Any] = {"burst": phase.figures()}
     per_10k = 10_000 / max(phase.articles_new, 1) / 1e6
@@ -315,11 +331,10 @@ def run_repetition(stack: Stack, burst: list[dict[str, Any]], paced: list[dict[s
             (stack.used_memory() - memory_before) * per_10k, 1)
     if paced:
         slow = Phase()
-        cpu0 = snapshot(stack.pids())
+        measure = Measure(stack)
         asyncio.run(post_paced(stack.url, paced, paced_rate, slow))
         stack.wait_quiet(slow, timeout)
-        cpu1 = snapshot(stack.pids())
-        slow.cpu_ms_per_article = ms_per_item(cpu0, cpu1, slow.articles_new)
+        measure.done(slow)
         result["paced"] = {"rate_per_s": paced_rate, **slow.figures()}
     result["worker_peak_rss_mib"] = stack.peak_rss_mib()
     return result

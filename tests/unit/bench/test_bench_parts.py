@@ -8,7 +8,13 @@ from pathlib import Path
 
 from watchfloor.services.bench.inputs import bench_inputs, pool_articles
 from watchfloor.services.bench.pipeline_run import median_min
-from watchfloor.services.bench.proc_cpu import cpu_seconds, ms_per_item, parse_stat
+from watchfloor.services.bench.proc_cpu import (
+    cpu_seconds,
+    ms_per_item,
+    parse_stat,
+    per_item,
+    sleeps,
+)
 
 
 def test_stat_line_with_spaces_in_the_command_name() -> None:
@@ -25,6 +31,36 @@ def test_own_cpu_clock_is_read() -> None:
 def test_cpu_per_item_and_total() -> None:
     out = ms_per_item({"a": 1.0, "b": 2.0, "gone": None}, {"a": 1.5, "b": 2.25, "gone": 3.0}, 1000)
     assert out == {"a": 0.5, "b": 0.25, "gone": None, "total": 0.75}
+
+
+def test_a_process_s_sleeps_count_its_threads_blocking() -> None:
+    import threading
+    import time
+
+    before = sleeps(os.getpid())
+    assert before is not None
+
+    napped, finish = threading.Event(), threading.Event()
+
+    def nap() -> None:
+        for _ in range(20):
+            time.sleep(0.001)  # each one blocks the thread
+        napped.set()
+        finish.wait()
+
+    thread = threading.Thread(target=nap)
+    thread.start()
+    napped.wait()
+    after = sleeps(os.getpid())  # read while the thread lives: an ended one is not counted
+    finish.set()
+    thread.join()
+    assert after is not None and after - before >= 20
+    assert sleeps(2**22 + 12345) is None  # no such process
+
+
+def test_sleeps_per_item_and_total() -> None:
+    out = per_item({"a": 100, "b": 40}, {"a": 400, "b": 140}, 100)
+    assert out == {"a": 3.0, "b": 1.0, "total": 4.0}
 
 
 def test_every_article_gets_a_unique_url_even_when_the_pool_wraps() -> None:
