@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import redis
-from watchfloor.services.bench.proc_cpu import ms_per_item, per_item, sleeps_snapshot, snapshot
+from watchfloor.services.bench.proc_cpu import ms_per_item, per_item, sleeps, snapshot
 from watchfloor.services.bench.receiver_proc import Received, ReceiverProcess
 from watchfloor.services.bench.worker_proc import WorkerProcess
 from watchfloor.services.receiver import WebhookReceiver
@@ -301,12 +301,13 @@ class Measure:
 
     def __init__(self, stack: Stack) -> None:
         self._stack = stack
-        self._cpu, self._sleeps = snapshot(stack.pids()), sleeps_snapshot(stack.pids())
+        pids = stack.pids()
+        self._cpu, self._sleeps = snapshot(pids), snapshot(pids, sleeps)
 
     def done(self, phase: Phase) -> None:
         pids = self._stack.pids()
         phase.cpu_ms_per_article = ms_per_item(self._cpu, snapshot(pids), phase.articles_new)
-        phase.sleeps_per_article = per_item(self._sleeps, sleeps_snapshot(pids),
+        phase.sleeps_per_article = per_item(self._sleeps, snapshot(pids, sleeps),
                                             phase.articles_new)
 
 

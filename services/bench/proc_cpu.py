@@ -12,6 +12,7 @@ host, so it compares code across hosts where CPU time cannot.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -49,12 +50,10 @@ def sleeps(pid: int) -> int | None:
     return total
 
 
-def snapshot(pids: dict[str, int | None]) -> dict[str, float | None]:
-    return {name: (cpu_seconds(pid) if pid else None) for name, pid in pids.items()}
-
-
-def sleeps_snapshot(pids: dict[str, int | None]) -> dict[str, float | None]:
-    return {name: (sleeps(pid) if pid else None) for name, pid in pids.items()}
+def snapshot(pids: dict[str, int | None],
+             read: Callable[[int], float | None] = cpu_seconds) -> dict[str, float | None]:
+    """``read`` (CPU seconds by default, or ``sleeps``) of each process."""
+    return {name: (read(pid) if pid else None) for name, pid in pids.items()}
 
 
 def ms_per_item(before: dict[str, float | None], after: dict[str, float | None],

@@ -48,8 +48,7 @@ def classified_streams(keys: Keys) -> list[str]:
 
 def article_streams(keys: Keys, partition: int) -> list[str]:
     """Every classified article of a partition: the tagged, then the untagged."""
-    classify = stage("classify")
-    return [classify.writes(keys, partition), classify.records(keys, partition)]
+    return [classified_stream(keys, partition), stage("classify").records(keys, partition)]
 
 
 def entry_time(entry_id: str) -> datetime:

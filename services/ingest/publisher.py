@@ -23,6 +23,7 @@ from watchfloor.services.ingest.stories import (
     INDEX_FUNCTION,
     LOOKUP_FUNCTION,
     StoryIndex,
+    StoryLookup,
     StoryParams,
 )
 from watchfloor.shared.keys import Keys
@@ -155,17 +156,14 @@ class ArticlePublisher:
             self._queue_publish(pipe, articles)
             return await pipe.execute()
         pending = self._stories.begin(articles)
-        lookup = None
-        if len(articles) <= ONE_TRIP_MAX_ARTICLES and (
-            writes := self._stories.new_story_writes(pending)
-        ) is not None:
-            done, reply = await self._publish_new_stories(pending.keys, pending.args, *writes,
-                                                          articles)
-            if done:
-                return reply
-            lookup = reply
-        if lookup is None:
+        writes = (self._stories.new_story_writes(pending)
+                  if len(articles) <= ONE_TRIP_MAX_ARTICLES else None)
+        if writes is None:
             lookup = await self._stories.lookup(pending)
+        else:
+            done, lookup = await self._publish_new_stories(pending, writes)
+            if done:
+                return lookup  # each article's reply
         # the index's writes go first in the same round trip
         pipe = self._redis.pipeline(transaction=False)
         articles = await self._stories.finish(pending, lookup, writes_on=pipe)
@@ -174,13 +172,15 @@ class ArticlePublisher:
         return replies[len(replies) - len(articles):]  # after the index's write, if any
 
     async def _publish_new_stories(
-        self, lookup_keys: list[str], lookup_args: list[Any], index_keys: list[str],
-        index_args: list[Any], articles: list[Article],
+        self, pending: StoryLookup, writes: tuple[list[str], list[Any]],
     ) -> tuple[bool, list[Any]]:
-        keys = [*lookup_keys, *index_keys]
-        args: list[Any] = [len(lookup_keys), len(lookup_args), len(index_keys), len(index_args),
-                           *lookup_args, *index_args]
-        for article in articles:
+        """(True, each article's reply), or (False, the lookup's reply) when
+        it found something and nothing was written (``_PUBLISH_NEW_STORIES``)."""
+        index_keys, index_args = writes
+        keys = [*pending.keys, *index_keys]
+        args: list[Any] = [len(pending.keys), len(pending.args), len(index_keys), len(index_args),
+                           *pending.args, *index_args]
+        for article in pending.articles:
             article_keys, article_args = self._publish_request(article)
             keys += article_keys
             args += article_args
