@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Generic, TypeVar
 
-from watchfloor.services.classifier.concepts import concept_features
+from watchfloor.services.classifier.concepts import concept_features, concepts_of
 from watchfloor.services.classifier.matcher import TagHit
 from watchfloor.shared.schemas import Actor
 
@@ -87,34 +87,65 @@ class KnownWordFeatures(Generic[V]):
     so sums over them are the same to the last bit."""
 
     def __init__(self, known: Mapping[str, V]) -> None:
-        self._known = known
-        # word -> (its feature's name, value); first word -> second -> same
-        self._words = {name[2:]: (name, value) for name, value in known.items()
-                       if name.startswith("w:") and name[2:] not in _STOPWORDS}
-        self._pairs: dict[str, dict[str, tuple[str, V]]] = {}
+        # first word -> second -> (the pair's feature name, value)
+        pairs: dict[str, dict[str, tuple[str, V]]] = {}
         for name, value in known.items():
             if name.startswith("b:"):
                 first, _, second = name[2:].partition("_")  # tokens hold no "_"
-                self._pairs.setdefault(first, {})[second] = (name, value)
+                pairs.setdefault(first, {})[second] = (name, value)
+        self._start = pairs.get("^")
+        # word -> (its own feature or None, the pairs it starts or None, its
+        # word classes): one lookup per word of a text. A word absent here
+        # has no feature and starts no known pair; only its classes are read.
+        words = {name[2:] for name in known if name.startswith("w:")} | set(pairs)
+        self._words: dict[str, tuple[tuple[str, V] | None, dict | None, frozenset[str]]] = {}
+        for word in words:
+            name = "w:" + word
+            own = (name, known[name]) if name in known and word not in _STOPWORDS else None
+            self._words[word] = (own, pairs.get(word), concepts_of(word))
+        self._classes = {name[2:]: (name, value) for name, value in known.items()
+                         if name.startswith("c:")}
+        # class -> later class (in sorted order) -> (the pair's name, value)
+        self._class_pairs: dict[str, dict[str, tuple[str, V]]] = {}
+        for name, value in known.items():
+            if name.startswith("cc:"):
+                first, _, second = name[3:].partition("+")
+                self._class_pairs.setdefault(first, {})[second] = (name, value)
 
     def present(self, words: Sequence[str], found: dict[str, V]) -> dict[str, V]:
-        # a name seen again keeps its first place, as in words_features
-        word_feature = self._words.get
-        pairs_after = self._pairs.get
-        previous = "^"
+        # a name seen again keeps its first place, as in words_features;
+        # the classes are gathered into a set the way concept_features does,
+        # so they come out in its order too
+        entry_of = self._words.get
+        after = self._start
+        classes: set[str] = set()
         for word in words:
-            feature = word_feature(word)
-            if feature is not None:
-                found[feature[0]] = feature[1]
-            after = pairs_after(previous)
+            entry = entry_of(word)
+            if entry is None:
+                if after is not None and (feature := after.get(word)) is not None:
+                    found[feature[0]] = feature[1]
+                after = None
+                classes |= concepts_of(word)
+                continue
+            own, starts, word_classes = entry
+            if own is not None:
+                found[own[0]] = own[1]
             if after is not None and (feature := after.get(word)) is not None:
                 found[feature[0]] = feature[1]
-            previous = word
-        known = self._known.get
-        for name in concept_features([words], ()):
-            value = known(name)
-            if value is not None:
-                found[name] = value
+            after = starts
+            classes |= word_classes
+        if classes:
+            known_class = self._classes.get
+            for concept in classes:
+                if (feature := known_class(concept)) is not None:
+                    found[feature[0]] = feature[1]
+            ordered = sorted(classes)
+            for at, first in enumerate(ordered):
+                later = self._class_pairs.get(first)
+                if later is not None:
+                    for second in ordered[at + 1:]:
+                        if (feature := later.get(second)) is not None:
+                            found[feature[0]] = feature[1]
         return found
 
 

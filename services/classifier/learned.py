@@ -59,9 +59,7 @@ class VerifiedClassifier:
         for hit in candidates:
             if hit.tag not in self._modelled and hit.confidence >= threshold:
                 tags.append(self.rules.tag_match(hit))
-        for score in self.model.score(features):
-            if not score.emitted:
-                continue
+        for score in self.model.emitted(features):
             confidence = round(score.probability, 3)
             hit = by_tag.get(score.tag)
             if hit is not None:
@@ -106,7 +104,9 @@ class VerifiedClassifier:
 
     def _strongest_word(self, tag: str, sentence: str) -> str | None:
         best = None
-        for word in set(tokens(sentence)):
+        # in the sentence's order, so a tie goes to the first word whatever
+        # the process's string hashing
+        for word in dict.fromkeys(tokens(sentence)):
             if word == "#":
                 continue
             weight = self.model.contribution(tag, {"w:" + word: 1.0, "t:" + word: 1.0})

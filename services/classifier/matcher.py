@@ -235,8 +235,12 @@ class TagMatcher:
         for bit, _, _ in self._cue_bits:
             self._cue_mask |= bit
         self._any_trigger = 0
+        # trigger bit -> its rules (a sentence holds few triggers: only
+        # their rules are tried), in taxonomy order
+        self._rules_by_trigger: dict[int, list[_CompiledRule]] = {}
         for rule in self.rules:
             self._any_trigger |= rule.trigger
+            self._rules_by_trigger.setdefault(rule.trigger, []).append(rule)
         self._automaton = _build_automaton(self._terms)
         self._cased_automaton = _build_automaton(self._cased_terms)
 
@@ -294,10 +298,9 @@ class TagMatcher:
             if mask & self._conditional:
                 veto_mask = _unconditional_mask(sentence_hits[index], self._conditional, combined)
             fired: dict[str, _CompiledRule] = {}
-            for rule in self.rules:
+            for rule in self._rules_to_try(mask):
                 if (
-                    mask & rule.trigger
-                    and not veto_mask & rule.veto
+                    not veto_mask & rule.veto
                     and not item_mask & rule.veto_in_item
                     and all(mask & g for g in rule.groups)
                     and (
@@ -335,6 +338,14 @@ class TagMatcher:
                 out.append(TagHit(tag, hit.rule, confidence, hit.modality, hit.sentence,
                                   hit.triggers, hit.background, hit.negated))
         return out
+
+    def _rules_to_try(self, mask: int) -> list[_CompiledRule]:
+        """The rules whose trigger the sentence holds, in taxonomy order (the
+        first of equally confident rules is the one reported)."""
+        triggers = mask & self._any_trigger
+        if triggers & (triggers - 1) == 0:  # one trigger list: the common case
+            return self._rules_by_trigger[triggers]
+        return [rule for rule in self.rules if triggers & rule.trigger]
 
     @staticmethod
     def _find_terms(

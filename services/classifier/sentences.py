@@ -67,6 +67,8 @@ _DATELINE = re.compile(
     r"|^\s*\((?:[A-Za-z .&/-]{2,30})\)\s*[-–—]\s+"
     r"|^\s*[A-Z][A-Za-z .&/-]{1,30}\s+[-–—]\s+"
 )
+_DATELINE_SEPARATOR = re.compile(r"[-–—:]")
+DATELINE_MAX_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,11 @@ def _dateline_end(text: str) -> int:
     Datelines are short and mostly capitals or end with an agency in brackets:
     "BEIJING - ", "SEOUL (Reuters) - ", "AP - ", "NAJAF, Aug 22: ".
     """
+    # Every dateline ends in a dash or colon within its first few dozen
+    # characters; most texts have none there, and the pattern's lazy head
+    # is costly to fail on.
+    if not _DATELINE_SEPARATOR.search(text, 0, DATELINE_MAX_CHARS):
+        return 0
     match = _DATELINE.match(text)
     if not match:
         return 0

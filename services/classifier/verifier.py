@@ -52,6 +52,12 @@ def model_meta(path: Path | None = None) -> dict:
     return _read_model_file(path or DEFAULT_MODEL_PATH)[1].get("meta", {})
 
 
+def _least_margin(scale: float, shift: float, threshold: float) -> float:
+    if scale <= 0 or not 0.0 < threshold < 1.0:
+        return -math.inf  # no shortcut: every margin is scored
+    return (math.log(threshold / (1.0 - threshold)) - shift) / scale - 1e-6
+
+
 class TagScore(NamedTuple):
     tag: str
     probability: float
@@ -68,6 +74,10 @@ class VerifierModel:
         self._scale = [c[0] for c in data["calibration"]]
         self._shift = [c[1] for c in data["calibration"]]
         self.thresholds = [data["thresholds"][t] for t in self.tags]
+        # the margin below which a tag's probability cannot reach its
+        # threshold, with room for rounding (emitted() computes the rest)
+        self._least_margin = [_least_margin(scale, shift, threshold) for scale, shift, threshold
+                              in zip(self._scale, self._shift, self.thresholds, strict=True)]
         # feature -> its weight for each tag (one shared 0.0 object for the
         # many zeros); summing these columns in C is what inference costs
         zero = 0.0
@@ -89,15 +99,18 @@ class VerifierModel:
         except (KeyError, TypeError, IndexError) as exc:
             raise ModelError(f"{path}: incomplete model ({exc!r})") from None
 
+    def _rows(self, features: dict[str, float]) -> list[tuple[float, ...]]:
+        """The weight rows of the known features (looked up in C)."""
+        return list(filter(None, map(self._weights.get, features)))
+
     def _sums(self, features: dict[str, float]) -> list[float]:
         """Weighted sum of the features, per tag. Every feature but the few
         ``VALUED_FEATURES`` is 1.0 when present: its weights are added
         without looking at its value, then those few are corrected."""
-        get = self._weights.get
-        totals = self._column_sums(list(filter(None, map(get, features))))  # looked up in C
+        totals = self._column_sums(self._rows(features))
         for name in VALUED_FEATURES:
             value = features.get(name)
-            if value is not None and value != 1.0 and (row := get(name)):
+            if value is not None and value != 1.0 and (row := self._weights.get(name)):
                 totals = [total + (value - 1.0) * weight
                           for total, weight in zip(totals, row, strict=True)]
         return totals
@@ -105,30 +118,56 @@ class VerifierModel:
     def _column_sums(self, rows: list[tuple[float, ...]]) -> list[float]:
         return list(map(sum, zip(*rows, strict=True))) if rows else [0.0] * len(self.tags)
 
-    def _lead_sums(self, words: list[str]) -> list[float]:
-        """``_sums`` of the lead's features, found from its words (no
+    def _lead_rows(self, words: list[str]) -> list[tuple[float, ...]]:
+        """The rows of the lead's known features, found from its words (no
         valued feature is among them)."""
         first = {LEAD_MARK: row} if (row := self._weights.get(LEAD_MARK)) else {}
-        return self._column_sums(list(self._lead_words.present(words, first).values()))
+        return list(self._lead_words.present(words, first).values())
+
+    def _lead_sums(self, words: list[str]) -> list[float]:
+        """``_sums`` of the lead's features."""
+        return self._column_sums(self._lead_rows(words))
 
     def margins(self, features: ItemFeatures) -> list[float]:
-        shared = self._sums(features.shared)
-        lead = self._lead_sums(features.lead_words)
+        shared_rows = self._rows(features.shared)
+        by_tag = features.by_tag
+        lead: list[float] = []
+        if len(by_tag) < len(self.tags):  # some tag is judged on the lead
+            lead = self._column_sums(shared_rows + self._lead_rows(features.lead_words))
+        if not by_tag:
+            return [bias + total for bias, total in zip(self._bias, lead, strict=True)]
+        shared = self._column_sums(shared_rows)
         totals = []
         for index, tag in enumerate(self.tags):
-            own = features.by_tag.get(tag)
-            total = self._bias[index] + shared[index]
-            totals.append(total + (self._sums(own)[index] if own else lead[index]))
+            own = by_tag.get(tag)
+            if own is None:
+                totals.append(self._bias[index] + lead[index])
+            else:
+                totals.append(self._bias[index] + shared[index] + self._sums(own)[index])
         return totals
 
     def score(self, features: ItemFeatures) -> list[TagScore]:
+        return [TagScore(tag, probability, probability >= threshold)
+                for tag, probability, threshold in zip(
+                    self.tags, map(self._probability, range(len(self.tags)),
+                                   self.margins(features)), self.thresholds, strict=True)]
+
+    def emitted(self, features: ItemFeatures) -> list[TagScore]:
+        """``score``'s emitted tags only. A margin well below the one its
+        threshold needs is rejected without computing its probability: most
+        items emit nothing."""
         out = []
         for index, margin in enumerate(self.margins(features)):
-            z = self._scale[index] * margin + self._shift[index]
-            probability = 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
-            out.append(TagScore(self.tags[index], probability,
-                                probability >= self.thresholds[index]))
+            if margin < self._least_margin[index]:
+                continue
+            probability = self._probability(index, margin)
+            if probability >= self.thresholds[index]:
+                out.append(TagScore(self.tags[index], probability, True))
         return out
+
+    def _probability(self, index: int, margin: float) -> float:
+        z = self._scale[index] * margin + self._shift[index]
+        return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
 
     def contribution(self, tag: str, features: dict[str, float]) -> float:
         """How much these features push ``tag`` up: picks an evidence sentence."""

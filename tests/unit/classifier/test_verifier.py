@@ -131,6 +131,18 @@ def test_a_tag_without_a_rule_candidate_takes_the_model_s_strongest_sentence(tmp
     assert text[trigger.start:trigger.end] == "launch"
 
 
+def test_of_two_equally_strong_words_the_first_in_the_sentence_is_the_trigger(tmp_path):
+    # "launch" and "salvo" weigh the same: the trigger must not depend on the
+    # process's string hashing (it did when the words were a set)
+    model = VerifierModel.load(_model(tmp_path, weights={"w:launch": [[0, 3.0]],
+                                                         "w:salvo": [[0, 3.0]]}))
+    classifier = VerifiedClassifier(Classifier(load_taxonomy()), model)
+    for text, first in (("A launch and a salvo at dawn.", "launch"),
+                        ("A salvo and a launch at dawn.", "salvo")):
+        match = classifier.classify("Quiet week", text).tag("missile_test")
+        assert match is not None and [t.text for t in match.triggers] == [first]
+
+
 def test_a_valued_feature_counts_its_value_the_others_count_once(tmp_path):
     # the rule candidate's confidence is a value: 0.5 x its weight
     model = VerifierModel.load(_model(tmp_path, weights={"rc:cand": [[0, 4.0]], "w:launch": [[0, 3.0]]}))
@@ -180,3 +192,29 @@ def test_lead_scores_equal_the_sums_over_the_lead_s_full_features():
     for words in _vocabulary_texts(model, 200):
         features = ItemFeatures({}, words, {})
         assert model._lead_sums(words) == model._sums(features.lead)  # to the last bit
+
+
+def test_emitted_tags_are_the_scores_that_clear_their_thresholds():
+    """``emitted`` skips the probability of a margin far below its threshold:
+    it must keep every tag ``score`` emits, with the same probability, on
+    leads with and without rule candidates, and near the thresholds."""
+    model = VerifierModel.load()
+    checked = 0
+    for number, words in enumerate(_vocabulary_texts(model, 1000)):
+        by_tag = {}
+        if number % 3 == 0:  # a candidate for one tag, judged on its sentence
+            by_tag[model.tags[number % len(model.tags)]] = {"r:cand": 1.0, "rc:cand": 0.4,
+                                                            **{"w:" + w: 1.0 for w in words[:12]}}
+        view = ItemFeatures({"t:" + w: 1.0 for w in words[:8]}, words, by_tag)
+        expected = [s for s in model.score(view) if s.emitted]
+        assert model.emitted(view) == expected
+        checked += len(expected)
+    assert checked >= 10  # the texts emit tags, so the comparison is not vacuous
+
+
+def test_a_margin_just_at_the_threshold_is_emitted(tmp_path):
+    # sigmoid(margin) >= 0.5 exactly at margin 0: bias -3 + weight 3
+    model = VerifierModel.load(_model(tmp_path, thresholds={"missile_test": 0.5, "sanctions": 0.5},
+                                      bias=[-3.0, -3.0]))
+    emitted = model.emitted(_view(["launch"]))
+    assert [(s.tag, s.probability) for s in emitted] == [("missile_test", 0.5)]
