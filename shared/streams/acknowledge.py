@@ -9,6 +9,9 @@ A transaction Redis refuses (out of memory, read-only, a failing disk, an
 unknown command) acknowledges nothing. A write that fails only when it runs
 (a key of the wrong type, a script error) raises but no longer holds the
 acknowledgement back, as it did when the XACK came after the reply.
+Run by a stream reader's handler, the transaction goes with the reader's
+next read instead (``next_read``): it still runs as it arrives, and what
+Redis answers to it is logged when the read's reply comes.
 When writes must be confirmed by replicas first (``replicated``), or on a
 cluster (the entries and the writes are in other slots), the entries are
 acknowledged after the writes are confirmed, in a command of their own.
@@ -21,6 +24,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from watchfloor.shared.replication import Replication, replicated
+from watchfloor.shared.streams.next_read import WritesWithNextRead
 
 
 @contextlib.asynccontextmanager
@@ -38,6 +42,10 @@ async def recorded_then_acked(
         if together and entry_ids:
             pipe.xack(stream, group, *entry_ids)
         if len(pipe):
-            await pipe.execute()
+            queue = WritesWithNextRead.current() if together else None
+            if queue is not None:  # the reader sends them with its next read
+                queue.add([args for args, _options in pipe.command_stack])
+            else:
+                await pipe.execute()
     if not together and entry_ids:
         await redis.xack(stream, group, *entry_ids)

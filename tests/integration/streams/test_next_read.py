@@ -1,0 +1,219 @@
+"""A batch's writes go with the reader's next read, on a real Redis: one
+round trip per batch, the same outcomes as a transaction sent alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+import redis.asyncio as aioredis
+from redis.asyncio.connection import AbstractConnection
+from structlog.testing import capture_logs
+from watchfloor.shared.keys import Keys
+from watchfloor.shared.replication import NO_REPLICATION
+from watchfloor.shared.schemas import Article
+from watchfloor.shared.streams.acknowledge import recorded_then_acked
+from watchfloor.shared.streams.codec import encode
+from watchfloor.shared.streams.groups import ensure_group
+from watchfloor.shared.streams.next_read import WritesWithNextRead
+from watchfloor.shared.streams.reader import Entries, StreamReader
+
+from tests.redis_backend import ON_CLUSTER
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(ON_CLUSTER, reason="on a cluster the writes and the XACK go apart, at once"),
+]
+
+
+def _article(n: int) -> Article:
+    return Article(id=f"a{n}", url=f"https://example.org/{n}", title=f"Item {n}",
+                   text="Invented text.", source="test")
+
+
+async def _until(check: Callable[[], Awaitable[bool]], seconds: float = 3.0) -> None:
+    async def wait() -> None:
+        while not await check():
+            await asyncio.sleep(0.02)
+    await asyncio.wait_for(wait(), seconds)
+
+
+class Packets:
+    """What the process sends to Redis, one packet (one round trip) at a time."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sent: list[bytes] = []
+        send = AbstractConnection.send_packed_command
+
+        async def recorded(connection, command, *args, **kwargs):
+            chunks = [command] if isinstance(command, bytes | str) else command
+            self.sent.append(b"".join(c if isinstance(c, bytes) else str(c).encode()
+                                      for c in chunks))
+            return await send(connection, command, *args, **kwargs)
+
+        monkeypatch.setattr(AbstractConnection, "send_packed_command", recorded)
+
+    def holding(self, *words: bytes) -> int:
+        return sum(1 for packet in self.sent if all(w in packet for w in words))
+
+
+def _reader(redis_client: aioredis.Redis, keys: Keys,
+            record: Callable[[object, Entries], None],
+            before: Callable[[], Awaitable[None]] | None = None,
+            block_ms: int = 10_000) -> StreamReader:
+    """A reader whose handler records each batch with ``recorded_then_acked``."""
+    async def process(entries: Entries) -> None:
+        if before is not None:
+            await before()
+        async with recorded_then_acked(
+                redis_client, (keys.articles, "g"), [e[0] for e in entries],
+                probe=keys.probe(keys.metrics), replication=NO_REPLICATION,
+                cluster=False) as pipe:
+            record(pipe, entries)
+
+    # by default a long block: a batch's writes must not wait for a read to
+    # time out (what Redis answered to them is known when the read returns)
+    return StreamReader(
+        lambda: redis_client, stream=keys.articles, group="g", consumer_name="c",
+        model=Article, batch_size=10, block_ms=block_ms, acks_itself=True, process=process,
+        graceful_timeout_s=5.0, on_lost_group=lambda: None)
+
+
+def _copy_to_output(keys: Keys) -> Callable[[object, Entries], None]:
+    def record(pipe, entries: Entries) -> None:
+        for _, _, article in entries:
+            pipe.xadd(keys.stream("classified"), {"id": article.id})
+        pipe.hincrby(keys.metrics, "classified", len(entries))
+    return record
+
+
+async def _pending(redis_client: aioredis.Redis, keys: Keys) -> int:
+    return int((await redis_client.xpending(keys.articles, "g"))["pending"])
+
+
+async def test_each_batch_s_writes_and_ack_go_with_the_next_read(
+        redis_client: aioredis.Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    await ensure_group(redis_client, keys.articles, "g")
+    reader = _reader(redis_client, keys, _copy_to_output(keys))
+    await reader.start()
+    try:
+        await asyncio.sleep(0.2)  # the first read waits
+        packets = Packets(monkeypatch)
+        for n in range(1, 6):
+            await redis_client.xadd(keys.articles, encode(_article(n)))
+
+            async def handled(n: int = n) -> bool:
+                return (await redis_client.xlen(keys.stream("classified")) == n
+                        and await _pending(redis_client, keys) == 0)
+
+            # written and acknowledged at once, not when the read's 10 s block ends
+            await _until(handled)
+    finally:
+        await reader.stop()
+    # one packet per batch: its writes, its XACK and the next read
+    assert packets.holding(b"EXEC", b"XACK", b"XREADGROUP") == 5
+    assert packets.holding(b"EXEC") == 5
+    assert await redis_client.hget(keys.metrics, "classified") == b"5"
+
+
+async def test_a_transaction_redis_refuses_is_logged_and_acknowledges_nothing(
+        redis_client: aioredis.Redis, keys: Keys) -> None:
+    await ensure_group(redis_client, keys.articles, "g")
+
+    def refused(pipe, entries: Entries) -> None:
+        _copy_to_output(keys)(pipe, entries)
+        pipe.execute_command("NO-SUCH-COMMAND")  # refused when queued, as OOM would be
+
+    reader = _reader(redis_client, keys, refused, block_ms=200)
+    with capture_logs() as logs:
+        await reader.start()
+        try:
+            await redis_client.xadd(keys.articles, encode(_article(1)))
+
+            async def reported() -> bool:
+                return any(e["event"] == "batch_writes_refused" for e in logs)
+
+            await _until(reported)
+        finally:
+            await reader.stop()
+    report = next(e for e in logs if e["event"] == "batch_writes_refused")
+    assert "NO-SUCH-COMMAND" in report["error"].upper() and report["stream"] == keys.articles
+    assert await _pending(redis_client, keys) == 1  # left for the reclaimer
+    assert await redis_client.xlen(keys.stream("classified")) == 0
+
+
+async def test_a_write_that_fails_when_it_runs_is_logged_and_the_rest_applied(
+        redis_client: aioredis.Redis, keys: Keys) -> None:
+    await ensure_group(redis_client, keys.articles, "g")
+    await redis_client.set(keys.stream("wrong-type"), "a string")
+
+    def one_fails(pipe, entries: Entries) -> None:
+        pipe.hincrby(keys.stream("wrong-type"), "n", 1)  # WRONGTYPE when it runs
+        _copy_to_output(keys)(pipe, entries)
+
+    reader = _reader(redis_client, keys, one_fails, block_ms=200)
+    with capture_logs() as logs:
+        await reader.start()
+        try:
+            await redis_client.xadd(keys.articles, encode(_article(1)))
+
+            async def reported() -> bool:
+                return any(e["event"] == "batch_write_failed" for e in logs)
+
+            await _until(reported)
+        finally:
+            await reader.stop()
+    assert "WRONGTYPE" in next(e for e in logs if e["event"] == "batch_write_failed")["error"]
+    assert await redis_client.xlen(keys.stream("classified")) == 1
+    assert await _pending(redis_client, keys) == 0  # as when the transaction went alone
+
+
+async def test_stopping_sends_the_last_batch_s_writes(
+        redis_client: aioredis.Redis, keys: Keys) -> None:
+    await ensure_group(redis_client, keys.articles, "g")
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        started.set()
+        await release.wait()
+
+    reader = _reader(redis_client, keys, _copy_to_output(keys), before=slow)
+    await reader.start()
+    await redis_client.xadd(keys.articles, encode(_article(1)))
+    await asyncio.wait_for(started.wait(), 3)
+    stopping = asyncio.create_task(reader.stop())  # while the batch is in hand
+    await asyncio.sleep(0.1)
+    release.set()
+    await asyncio.wait_for(stopping, 5)
+    # sent when the reader stopped, with no read to go with
+    assert await redis_client.xlen(keys.stream("classified")) == 1
+    assert await _pending(redis_client, keys) == 0
+
+
+async def test_outside_a_reader_s_handler_the_transaction_goes_at_once(
+        redis_client: aioredis.Redis, keys: Keys) -> None:
+    """A task a handler started, recording after the handler returned (or the
+    reclaimer's handler calls), must not wait for a read that may be blocked."""
+    await ensure_group(redis_client, keys.articles, "g")
+    await redis_client.xadd(keys.articles, encode(_article(1)))
+    got = await redis_client.xreadgroup("g", "c", {keys.articles: ">"}, count=1)
+    entry_id = got[0][1][0][0].decode()
+    queue = WritesWithNextRead()
+    go = asyncio.Event()
+
+    async def later() -> None:
+        await go.wait()
+        async with recorded_then_acked(
+                redis_client, (keys.articles, "g"), [entry_id],
+                probe=keys.probe(keys.metrics), replication=NO_REPLICATION,
+                cluster=False) as pipe:
+            pipe.xadd(keys.stream("classified"), {"id": "a1"})
+
+    with queue.collecting():
+        task = asyncio.create_task(later())  # inherits the handler's context
+    go.set()
+    await asyncio.wait_for(task, 3)
+    assert queue.take() == []
+    assert await redis_client.xlen(keys.stream("classified")) == 1
+    assert await _pending(redis_client, keys) == 0
