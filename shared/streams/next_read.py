@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
@@ -48,7 +49,6 @@ class WritesWithNextRead:
     def __init__(self) -> None:
         self._commands: list[Command] = []
         self._open = False
-        self.transactions = 0
 
     @staticmethod
     def current() -> WritesWithNextRead | None:
@@ -70,27 +70,21 @@ class WritesWithNextRead:
             _CURRENT.reset(token)
 
     def add(self, commands: Sequence[Command]) -> None:
-        """One transaction's commands (a handler may record more than one:
-        they go in one MULTI/EXEC, as they would have gone one after another)."""
+        """One transaction's commands. A handler that records more than one
+        has them sent in one MULTI/EXEC (a refusal then holds back all)."""
         self._commands.extend(commands)
-        self.transactions += 1
 
     def take(self) -> list[Command]:
-        commands, self._commands, self.transactions = self._commands, [], 0
+        commands, self._commands = self._commands, []
         return commands
 
 
+@dataclass(frozen=True)
 class TransactionOutcome:
     """What became of a transaction whose reply came with a read."""
 
-    def __init__(self, refused: ResponseError | None = None,
-                 failed: Sequence[ResponseError] = ()) -> None:
-        self.refused = refused  # nothing ran (nor was acknowledged)
-        self.failed = list(failed)  # commands that failed when they ran
-
-    @property
-    def ok(self) -> bool:
-        return self.refused is None and not self.failed
+    refused: ResponseError | None = None  # nothing ran (nor was acknowledged)
+    failed: tuple[ResponseError, ...] = ()  # commands that failed when they ran
 
 
 async def transaction_then(redis: Redis, commands: Sequence[Command],
@@ -134,4 +128,4 @@ async def _read_transaction(connection: Any, queued: int) -> TransactionOutcome:
         replies = await connection.read_response()
     except ResponseError as exc:  # EXECABORT
         return TransactionOutcome(refused=refusals[0] if refusals else exc)
-    return TransactionOutcome(failed=[r for r in replies or () if isinstance(r, ResponseError)])
+    return TransactionOutcome(failed=tuple(r for r in replies or () if isinstance(r, ResponseError)))
