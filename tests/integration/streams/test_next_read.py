@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.connection import AbstractConnection
 from structlog.testing import capture_logs
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.redis_client import redis_client
+from watchfloor.shared.redis_server import LocalRedisServer
 from watchfloor.shared.replication import NO_REPLICATION
 from watchfloor.shared.schemas import Article
+from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.acknowledge import recorded_then_acked
 from watchfloor.shared.streams.codec import encode
 from watchfloor.shared.streams.groups import ensure_group
@@ -217,3 +221,52 @@ async def test_outside_a_reader_s_handler_the_transaction_goes_at_once(
     assert queue.take() == []
     assert await redis_client.xlen(keys.stream("classified")) == 1
     assert await _pending(redis_client, keys) == 0
+
+
+async def test_writes_lost_with_the_connection_leave_their_entries_pending(
+        tmp_path: Path) -> None:
+    """Redis dies while a batch is in hand: its writes, sent with the next
+    read, never arrive. Nothing is acknowledged, so the entry waits for the
+    reclaimer after the restart; the reader carries on with new entries."""
+    server = LocalRedisServer(tmp_path / "redis", fsync_always=True).start()
+    settings = Settings(_env_file=None, redis_url=server.url, redis_cluster=False)
+    client = redis_client(settings, long_lived=True)  # as a worker's
+    keys = Keys("nextread")
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def first_batch_waits() -> None:
+        if not started.is_set():
+            started.set()
+            await release.wait()
+
+    reader = _reader(client, keys, _copy_to_output(keys), before=first_batch_waits)
+    try:
+        await ensure_group(client, keys.articles, "g")
+        await reader.start()
+        await client.xadd(keys.articles, encode(_article(1)))
+        await asyncio.wait_for(started.wait(), 3)
+        with capture_logs() as logs:
+            server.kill()  # the batch's transaction has nowhere to go
+            release.set()
+
+            async def unconfirmed() -> bool:
+                return any(e["event"] == "batch_writes_unconfirmed" for e in logs)
+
+            await _until(unconfirmed)
+            server.start()  # same port, its append-only file read back
+
+            await client.xadd(keys.articles, encode(_article(2)))
+
+            async def second_written() -> bool:
+                return await client.xlen(keys.stream("classified")) == 1
+
+            await _until(second_written, 10)  # after the reader's retry
+        # the first entry was not acknowledged: still pending, to be reclaimed
+        pending = await client.xpending_range(keys.articles, "g", "-", "+", 10)
+        first = (await client.xrange(keys.articles, count=1))[0][0]
+        assert [p["message_id"] for p in pending] == [first]
+        assert (await client.xrange(keys.stream("classified")))[0][1][b"id"] == b"a2"
+    finally:
+        await reader.stop()
+        await client.aclose()
+        server.stop()
