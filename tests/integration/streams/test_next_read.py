@@ -12,7 +12,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.connection import AbstractConnection
 from structlog.testing import capture_logs
 from watchfloor.shared.keys import Keys
-from watchfloor.shared.redis_client import redis_client
+from watchfloor.shared.redis_client import redis_client as worker_client
 from watchfloor.shared.redis_server import LocalRedisServer
 from watchfloor.shared.replication import NO_REPLICATION
 from watchfloor.shared.schemas import Article
@@ -230,7 +230,7 @@ async def test_writes_lost_with_the_connection_leave_their_entries_pending(
     reclaimer after the restart; the reader carries on with new entries."""
     server = LocalRedisServer(tmp_path / "redis", fsync_always=True).start()
     settings = Settings(_env_file=None, redis_url=server.url, redis_cluster=False)
-    client = redis_client(settings, long_lived=True)  # as a worker's
+    client = worker_client(settings, long_lived=True)  # as a worker's
     keys = Keys("nextread")
     started, release = asyncio.Event(), asyncio.Event()
 
