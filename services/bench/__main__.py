@@ -182,11 +182,21 @@ def _secret() -> str:
     return SECRET
 
 
+UNPUNCTUATED_WORDS = 30_000
+
+
 def offline_classify(args: argparse.Namespace) -> dict[str, Any]:
     """The in-process classification rates (as before) and the CLI's one-core rate."""
     from watchfloor.services.bench.inputs import sample_articles
-    from watchfloor.services.classifier.benchmark import long_articles, measure_classify_rate
+    from watchfloor.services.classifier.benchmark import (
+        long_articles,
+        measure_classify_rate,
+        seconds_to_classify,
+        unpunctuated_text,
+    )
     from watchfloor.services.classifier.engine import Classifier
+    from watchfloor.services.classifier.factory import build_classifier
+    from watchfloor.shared.settings import Settings
 
     classifier = Classifier.from_files()
     articles = sample_articles(2_000)
@@ -197,10 +207,16 @@ def offline_classify(args: argparse.Namespace) -> dict[str, Any]:
         "long_items_per_s": long["items_per_s"], "long_mean_words": long["mean_words"],
     }
     pool = Path(args.pool) if args.pool else DEFAULT_POOL
+    items: list[dict[str, Any]] = articles
     if pool.is_file():
         items = [json.loads(line) for line in pool.read_text().splitlines() if line.strip()]
         rate = measure_classify_rate(items, classifier, repeat=3)
         out["pool_items_per_s"], out["pool_items"] = rate["items_per_s"], rate["items"]
+    # linear time on any input (issue 9: under 0.5 s), with the default classifier
+    text = unpunctuated_text(items, UNPUNCTUATED_WORDS)
+    default = build_classifier(Settings(_env_file=None))
+    out["unpunctuated_words"] = UNPUNCTUATED_WORDS
+    out["unpunctuated_s"] = round(min(seconds_to_classify(default, "", text) for _ in range(3)), 3)
     return out
 
 

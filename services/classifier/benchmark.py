@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.protocol import TagClassifier
 
 
 def measure_classify_rate(
@@ -62,6 +64,29 @@ def long_articles(
             {"title": str(items[index % len(items)].get("title", "")), "text": " ".join(parts)}
         )
     return out
+
+
+# Sentence punctuation: without it a whole text is one "sentence" for the rules.
+_SENTENCE_MARKS = re.compile(r"[.!?;:]")
+
+
+def unpunctuated_text(items: Sequence[dict[str, Any]], words: int = 30_000) -> str:
+    """``words`` words of the items' texts with their sentence punctuation
+    removed (the items repeated as needed): the worst case for work that
+    grows with a sentence's length."""
+    found: list[str] = []
+    index = 0
+    while len(found) < words and items:
+        item = items[index % len(items)]
+        found += _SENTENCE_MARKS.sub(" ", f"{item.get('title', '')} {item.get('text', '')}").split()
+        index += 1
+    return " ".join(found[:words])
+
+
+def seconds_to_classify(classifier: TagClassifier, title: str, text: str) -> float:
+    started = time.perf_counter()
+    classifier.classify(title, text)
+    return time.perf_counter() - started
 
 
 def _default_classifier() -> Classifier:
