@@ -124,10 +124,6 @@ class VerifierModel:
         first = {LEAD_MARK: row} if (row := self._weights.get(LEAD_MARK)) else {}
         return list(self._lead_words.present(words, first).values())
 
-    def _lead_sums(self, words: list[str]) -> list[float]:
-        """``_sums`` of the lead's features."""
-        return self._column_sums(self._lead_rows(words))
-
     def margins(self, features: ItemFeatures) -> list[float]:
         shared_rows = self._rows(features.shared)
         by_tag = features.by_tag

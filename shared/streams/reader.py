@@ -131,10 +131,7 @@ class StreamReader:
                 self._on_lost_group()
                 return None
             if writes and not isinstance(exc, ResponseError):
-                # the writes may or may not have run: entries they did not
-                # acknowledge are reclaimed
-                log.error("batch_writes_unconfirmed", stream=self._stream, group=self._group,
-                          commands=len(writes), error=repr(exc))
+                self._unconfirmed(writes, exc)
             # Redis unreachable or refusing: try again
             log.error("stream_read_failed", stream=self._stream, error=repr(exc))
             await asyncio.sleep(RETRY_READ_S)
@@ -147,10 +144,15 @@ class StreamReader:
         try:
             outcome, _ = await transaction_then(self._redis(), writes, ("PING",))
         except Exception as exc:
-            log.error("batch_writes_unconfirmed", stream=self._stream, group=self._group,
-                      commands=len(writes), error=repr(exc))
+            self._unconfirmed(writes, exc)
             return
         self._report(outcome, len(writes))
+
+    def _unconfirmed(self, writes: list[Command], exc: Exception) -> None:
+        """The connection failed: the writes may or may not have run, and
+        entries they did not acknowledge are reclaimed."""
+        log.error("batch_writes_unconfirmed", stream=self._stream, group=self._group,
+                  commands=len(writes), error=repr(exc))
 
     def _report(self, outcome: TransactionOutcome, commands: int) -> None:
         if outcome.refused is not None:  # nothing ran: the entries are reclaimed later

@@ -121,6 +121,26 @@ async def test_each_batch_s_writes_and_ack_go_with_the_next_read(
     assert await redis_client.hget(keys.metrics, "classified") == b"5"
 
 
+async def _one_entry_until_logged(redis_client: aioredis.Redis, keys: Keys,
+                                   record: Callable[[object, Entries], None],
+                                   event: str) -> dict:
+    """Handle one entry with ``record`` (a short block: what Redis answered is
+    read with the next read's reply) until ``event`` is logged; that record."""
+    reader = _reader(redis_client, keys, record, block_ms=200)
+    with capture_logs() as logs:
+        await reader.start()
+        try:
+            await redis_client.xadd(keys.articles, encode(_article(1)))
+
+            async def reported() -> bool:
+                return any(e["event"] == event for e in logs)
+
+            await _until(reported)
+        finally:
+            await reader.stop()
+    return next(e for e in logs if e["event"] == event)
+
+
 async def test_a_transaction_redis_refuses_is_logged_and_acknowledges_nothing(
         redis_client: aioredis.Redis, keys: Keys) -> None:
     await ensure_group(redis_client, keys.articles, "g")
@@ -129,19 +149,7 @@ async def test_a_transaction_redis_refuses_is_logged_and_acknowledges_nothing(
         _copy_to_output(keys)(pipe, entries)
         pipe.execute_command("NO-SUCH-COMMAND")  # refused when queued, as OOM would be
 
-    reader = _reader(redis_client, keys, refused, block_ms=200)
-    with capture_logs() as logs:
-        await reader.start()
-        try:
-            await redis_client.xadd(keys.articles, encode(_article(1)))
-
-            async def reported() -> bool:
-                return any(e["event"] == "batch_writes_refused" for e in logs)
-
-            await _until(reported)
-        finally:
-            await reader.stop()
-    report = next(e for e in logs if e["event"] == "batch_writes_refused")
+    report = await _one_entry_until_logged(redis_client, keys, refused, "batch_writes_refused")
     assert "NO-SUCH-COMMAND" in report["error"].upper() and report["stream"] == keys.articles
     assert await _pending(redis_client, keys) == 1  # left for the reclaimer
     assert await redis_client.xlen(keys.stream("classified")) == 0
@@ -156,19 +164,8 @@ async def test_a_write_that_fails_when_it_runs_is_logged_and_the_rest_applied(
         pipe.hincrby(keys.stream("wrong-type"), "n", 1)  # WRONGTYPE when it runs
         _copy_to_output(keys)(pipe, entries)
 
-    reader = _reader(redis_client, keys, one_fails, block_ms=200)
-    with capture_logs() as logs:
-        await reader.start()
-        try:
-            await redis_client.xadd(keys.articles, encode(_article(1)))
-
-            async def reported() -> bool:
-                return any(e["event"] == "batch_write_failed" for e in logs)
-
-            await _until(reported)
-        finally:
-            await reader.stop()
-    assert "WRONGTYPE" in next(e for e in logs if e["event"] == "batch_write_failed")["error"]
+    report = await _one_entry_until_logged(redis_client, keys, one_fails, "batch_write_failed")
+    assert "WRONGTYPE" in report["error"]
     assert await redis_client.xlen(keys.stream("classified")) == 1
     assert await _pending(redis_client, keys) == 0  # as when the transaction went alone
 
