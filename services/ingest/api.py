@@ -276,7 +276,7 @@ def create_api(
         summary="Ingest one article or a batch",
         dependencies=ingest_auth,
     )
-    async def post_articles(request: Request) -> IngestResponse:
+    async def post_articles(request: Request) -> Response:
         body = await read_capped(request, settings.max_body_bytes)
         if len(body) <= INLINE_PARSE_MAX_BYTES:
             outcomes = await _ingest(sink, _parse_and_prepare(body, settings.max_batch_articles))
@@ -294,9 +294,14 @@ def create_api(
         ]
         new = sum(1 for o in outcomes if o.status == "new")
         log.info("articles_received", accepted=len(outcomes), new=new)
-        return IngestResponse(
+        # Returned as a response, not a model: FastAPI would validate and
+        # serialise a returned model a second time (the model stays the
+        # route's documented response_model).
+        answer = IngestResponse(
             accepted=len(outcomes), new=new, duplicate=len(outcomes) - new, results=results
         )
+        return Response(answer.model_dump_json(exclude_none=True), status_code=202,
+                        media_type="application/json")
 
     @app.get("/metrics", summary="Prometheus metrics of the whole pipeline")
     async def metrics() -> Response:

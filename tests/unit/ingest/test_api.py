@@ -200,3 +200,9 @@ def test_openapi_documents_the_body(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     body = schema["paths"]["/v1/articles"]["post"]["requestBody"]
     assert len(body["content"]["application/json"]["schema"]["oneOf"]) == 3
+    # the handler returns its JSON itself; the answer's shape is still documented
+    accepted = schema["paths"]["/v1/articles"]["post"]["responses"]["202"]
+    ref = accepted["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/IngestResponse")
+    assert set(schema["components"]["schemas"]["IngestResponse"]["properties"]) == {
+        "accepted", "new", "duplicate", "results"}
