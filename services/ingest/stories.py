@@ -113,14 +113,36 @@ class StoryParams:
 # --- signatures (pure) -------------------------------------------------------
 
 
+def _words(value: str) -> list[str]:
+    return _WORD.findall(_INNER_MARK.sub("", unicodedata.normalize("NFKC", value).casefold()))
+
+
+def _first_words(text: str, count: int) -> list[str]:
+    """``_words(text)[:count]`` without normalising a long text to its end:
+    the words of a prefix cut at a space (so no word, "U.S." or "60,000",
+    is cut short), once it holds ``count`` of them. Normalising and matching
+    never reach across whitespace, so a prefix's words are the text's first
+    words. A 1,000-word article costs its first ~150 words, not all."""
+    if count <= 0:
+        return []
+    chars = count * 16
+    while chars < len(text):
+        head = text[:chars]
+        if not text[chars].isspace():
+            head, space, _ = head.rpartition(" ")
+            if not space:  # no whitespace to cut at yet: a longer prefix
+                chars *= 4
+                continue
+        found = _words(head)
+        if len(found) >= count:
+            return found[:count]
+        chars *= 4
+    return _words(text)[:count]
+
+
 def story_words(title: str, text: str, max_text_words: int = 150) -> list[str]:
     """Normalised words of the title and the first ``max_text_words`` of the text."""
-
-    def words(value: str) -> list[str]:
-        value = _INNER_MARK.sub("", unicodedata.normalize("NFKC", value).casefold())
-        return _WORD.findall(value)
-
-    return words(title) + words(text)[:max_text_words]
+    return _words(title) + _first_words(text, max_text_words)
 
 
 def shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> set[str]:
@@ -158,7 +180,7 @@ def signature(
     minima = _one_permutation_minhash(hashes)
     bands = _band_names(minima)
     # The top 32 bits name a shingle when verifying: the low bits pick its bin.
-    lead = " ".join(text.split()[:max_text_words])
+    lead = " ".join(text.split(None, max_text_words)[:max_text_words])
     fingerprint = StoryFingerprint(
         frozenset(h >> 32 for h in hashes), event_facts(words, lead, at)
     )

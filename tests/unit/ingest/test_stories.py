@@ -59,6 +59,32 @@ def test_only_the_head_of_the_text_counts() -> None:
     assert words == ["title", "one", "two"]
 
 
+def _all_words(text: str) -> list[str]:
+    # the whole text normalised at once: what the head of a long text must match
+    return story_words(text, "", max_text_words=0)
+
+
+def test_a_long_text_gives_the_words_of_its_head_as_if_read_whole() -> None:
+    # Only the head of a long text is normalised. Long words put the cut near
+    # the last word wanted; an offset moves it across "60,000", "U.S." and
+    # the rest: the words before the cut must still be whole.
+    filler = "abcdefghijklmno "
+    for count in (5, 40, 150):
+        for offset in range(48):
+            for straddling in ("60,000", "U.S.", "Shi'ite", "x-y-z", "ﬁnal"):
+                text = ("w" * offset + " " + filler * (count - 2) + straddling + " "
+                        + "tail " * (4 * count))
+                expected = _all_words(text)[:count]
+                assert story_words("", text, max_text_words=count) == expected
+
+
+def test_a_long_text_without_whitespace_is_read_until_it_has_enough_words() -> None:
+    text = "-".join(["u.s"] * 2000)  # words without a space to cut at
+    assert story_words("", text, max_text_words=150) == _all_words(text)[:150]
+    assert story_words("", "a  b\n\tc", max_text_words=150) == ["a", "b", "c"]
+    assert story_words("Title", "a b c " * 100, max_text_words=0) == ["title"]
+
+
 def test_shingles_are_word_pairs_and_short_texts_are_one_shingle() -> None:
     assert shingles(["a", "b", "c"]) == {"a b", "b c"}
     assert shingles(["alone"]) == {"alone"}
