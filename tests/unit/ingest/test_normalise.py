@@ -43,6 +43,12 @@ def test_text_keeps_paragraphs_and_joins_hard_wraps() -> None:
     assert normalise_text(raw) == "First line wrapped here.\n\nSecond paragraph."
 
 
+@pytest.mark.parametrize("line_break", ["\r", "\r\n", "\u2028", "\u2029", "\x0b", "\x0c", "\x85"])
+def test_every_kind_of_line_break_counts(line_break: str) -> None:
+    raw = f"First line{line_break}wrapped.{line_break}{line_break}Second\u00a0paragraph."
+    assert normalise_text(raw) == "First line wrapped.\n\nSecond paragraph."
+
+
 def test_text_of_only_whitespace_is_empty() -> None:
     assert normalise_text(" \n\n\t\u00a0 ") == ""
 

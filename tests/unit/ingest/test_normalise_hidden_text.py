@@ -58,6 +58,9 @@ def test_characters_that_shape_visible_text_are_kept(kept: str) -> None:
         ("\x1b[2J\x1b[1;1HCleared", "Cleared"),  # CSI: clear screen, move
         ("\x1b[?25lhidden cursor", "hidden cursor"),  # CSI with private parameters
         ("\x9b31m8-bit CSI", "8-bit CSI"),
+        ("\x9d0;8-bit OSC\x9cshown", "shown"),
+        ("\x90q8-bit DCS\x1b\\shown", "shown"),
+        ("\x98SOS\x07\x9eand PM\x07\x9fand APC\x9cshown", "shown"),
         ("\x1b]0;fake title\x07Real title", "Real title"),  # OSC ended by BEL
         ("\x1b]8;;https://evil.example.test/\x1b\\click\x1b]8;;\x1b\\ here", "click here"),
         ("\x1bP1$r0m\x1b\\DCS gone", "DCS gone"),  # DCS ended by ST
