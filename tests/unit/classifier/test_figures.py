@@ -119,3 +119,32 @@ def test_title_and_text_are_both_read() -> None:
 
 def test_text_without_numbers_is_skipped_fast() -> None:
     assert extract_figures("Leaders meet for talks", "They discussed trade and climate.") == []
+
+
+def test_the_quantity_lookahead_changes_no_match() -> None:
+    """``_COUNTED`` looks ahead for the words a quantity can start with (for
+    speed); without that lookahead it must find the same matches, on phrases
+    built from every approximation, vague and few form and number word."""
+    import itertools
+    import re
+
+    from watchfloor.services.classifier import figures
+
+    plain = re.compile(figures._COUNTED.pattern.replace(figures._QUANTITY_STARTS, "", 1),
+                       re.VERBOSE)
+    assert plain.pattern != figures._COUNTED.pattern
+    numbers = ["12", "1,200", "3.5 million", "a", "an", "a single", "a dozen", "two dozen",
+               "twenty-five", "between 10 and 20", "5-10", *figures._UNITS, *figures._TENS,
+               *(f"{v} of" for v in figures._VAGUE), *(f"{f} hundred" for f in figures._FEW)]
+    openers = ["", *(f"{a} " for a in figures._APPROX_PHRASES)]
+    tails = ["troops", "US troops", "ballistic missiles", "missile", "warships", "people killed",
+             "were killed.", "-strong force"]
+    phrases = [f"{o}{n}{'' if t.startswith('-') else ' '}{t}"
+               for o, n, t in itertools.product(openers, numbers, tails)]
+    checked = 0
+    for phrase in phrases:
+        for text in (phrase, f"Officials said {phrase} on Monday.", phrase.upper()):
+            expected = [m.span() for m in plain.finditer(text)]
+            assert [m.span() for m in figures._COUNTED.finditer(text)] == expected, text
+            checked += bool(expected)
+    assert checked > len(phrases)  # the phrases do match: the comparison is not vacuous
