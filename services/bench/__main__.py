@@ -183,6 +183,7 @@ def _secret() -> str:
 
 
 UNPUNCTUATED_WORDS = 30_000
+INGEST_COST_ITEMS = 5_000
 
 
 def offline_classify(args: argparse.Namespace) -> dict[str, Any]:
@@ -218,6 +219,20 @@ def offline_classify(args: argparse.Namespace) -> dict[str, Any]:
     out["unpunctuated_words"] = UNPUNCTUATED_WORDS
     out["unpunctuated_s"] = round(min(seconds_to_classify(default, "", text) for _ in range(3)), 3)
     return out
+
+
+def offline_ingest(args: argparse.Namespace) -> dict[str, Any]:
+    """Ingest's CPU per article before Redis (normalise, story signature),
+    for the pool's items and for ~800-word articles made of them."""
+    from watchfloor.services.bench.ingest_cost import ingest_cost
+    from watchfloor.services.bench.inputs import sample_articles
+
+    pool = Path(args.pool) if args.pool else DEFAULT_POOL
+    items: list[dict[str, Any]] = sample_articles(2_000)
+    if pool.is_file():
+        lines = pool.read_text().splitlines()
+        items = [json.loads(line) for line in lines[:INGEST_COST_ITEMS] if line.strip()]
+    return ingest_cost(items)
 
 
 def classify_cli(args: argparse.Namespace) -> dict[str, Any]:
@@ -282,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args)
     if not args.no_classify:
         result["offline_classify"] = offline_classify(args)
+        result["offline_ingest"] = offline_ingest(args)
         result["classify_cli_one_core"] = classify_cli(args)
     print(json.dumps(result))
     return 0

@@ -88,3 +88,16 @@ def test_pool_items_come_first_when_present(tmp_path: Path) -> None:
 def test_min_and_median_skip_missing_runs() -> None:
     assert median_min([3.0, None, 1.0, 2.0]) == {"min": 1.0, "median": 2.0}
     assert median_min([None]) == {"min": None, "median": None}
+
+
+def test_ingest_cost_prepares_every_item_and_long_articles_are_long() -> None:
+    import pytest
+    from watchfloor.services.bench.ingest_cost import ingest_cost, prepare_and_sign_us
+
+    items = [{"title": f"Frigates leave port {n}", "text": "Two frigates sailed east today. " * 8}
+             for n in range(40)] + [{"title": "", "text": "A standfirst without a headline."}]
+    cost = ingest_cost(items, long_count=5)
+    assert cost["items_us"] > 0 and cost["long_us"] > cost["items_us"]
+    assert cost["long_mean_words"] >= 800
+    with pytest.raises(ValueError, match="no items"):
+        prepare_and_sign_us([])
