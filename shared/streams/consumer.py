@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
+from watchfloor.shared.pipeline import kept_streams
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import MalformedEntry, decode, raw_fields_text
@@ -161,6 +162,7 @@ def attach_consumer(
         model=consumer.model, batch_size=consumer.batch_size or settings.batch_size,
         block_ms=settings.poll_interval_ms, acks_itself=consumer.acks_itself, process=process,
         graceful_timeout_s=settings.graceful_timeout_s, on_lost_group=on_lost_group,
+        trims_acknowledged=consumer.stream not in kept_streams(keys),
     )
     reclaimer = broker.subscriber(
         stream=StreamSub(

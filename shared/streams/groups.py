@@ -56,6 +56,42 @@ async def acknowledged_floor(redis: Redis, stream: str) -> str | None:
     return f"{floor[0]}-{floor[1]}"
 
 
+# ``acknowledged_floor`` and the XTRIM of a work queue as one script, so that a
+# reader can send it in its batch's transaction, after the batch's XACK: the
+# queue then never holds what every group has done with, where the periodic
+# pass (every ``maintenance_interval_s``) left up to that much of a burst
+# behind. KEYS[1]: the stream. Returns the entries removed.
+_TRIM_ACKNOWLEDGED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+if #groups == 0 then return 0 end
+local floor_ms, floor_seq
+for _, group in ipairs(groups) do
+  local info = {}
+  for i = 1, #group, 2 do info[group[i]] = group[i + 1] end
+  local ms, seq
+  if tonumber(info['pending']) > 0 then
+    ms, seq = string.match(redis.call('XPENDING', KEYS[1], info['name'])[2], '^(%d+)-(%d+)$')
+    seq = tonumber(seq)
+  else
+    ms, seq = string.match(info['last-delivered-id'], '^(%d+)-(%d+)$')
+    seq = tonumber(seq) + 1
+  end
+  if floor_ms == nil or tonumber(ms) < tonumber(floor_ms)
+      or (tonumber(ms) == tonumber(floor_ms) and seq < floor_seq) then
+    floor_ms, floor_seq = ms, seq
+  end
+end
+return redis.call('XTRIM', KEYS[1], 'MINID', floor_ms .. '-' .. string.format('%d', floor_seq))
+"""
+
+
+def trim_acknowledged_command(stream: str) -> tuple[str | int, ...]:
+    """The command that trims ``stream`` (a work queue) to what some group
+    still needs, to send in a transaction (EVAL: Redis caches the script)."""
+    return ("EVAL", _TRIM_ACKNOWLEDGED, 1, stream)
+
+
 async def trim_acknowledged(redis: Redis, stream: str, maxlen: int) -> int:
     """Keep at most ``maxlen`` entries, but never drop one a group has not acked.
     ``maxlen`` 0: keep only what some group still needs (a work queue)."""

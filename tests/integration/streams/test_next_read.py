@@ -65,7 +65,7 @@ class Packets:
 def _reader(redis_client: aioredis.Redis, keys: Keys,
             record: Callable[[object, Entries], None],
             before: Callable[[], Awaitable[None]] | None = None,
-            block_ms: int = 10_000) -> StreamReader:
+            block_ms: int = 10_000, trims: bool = False) -> StreamReader:
     """A reader whose handler records each batch with ``recorded_then_acked``."""
     async def process(entries: Entries) -> None:
         if before is not None:
@@ -81,7 +81,7 @@ def _reader(redis_client: aioredis.Redis, keys: Keys,
     return StreamReader(
         lambda: redis_client, stream=keys.articles, group="g", consumer_name="c",
         model=Article, batch_size=10, block_ms=block_ms, acks_itself=True, process=process,
-        graceful_timeout_s=5.0, on_lost_group=lambda: None)
+        graceful_timeout_s=5.0, on_lost_group=lambda: None, trims_acknowledged=trims)
 
 
 def _copy_to_output(keys: Keys) -> Callable[[object, Entries], None]:
@@ -267,3 +267,72 @@ async def test_writes_lost_with_the_connection_leave_their_entries_pending(
         await reader.stop()
         await client.aclose()
         server.stop()
+
+
+async def _process_backlog(redis_client: aioredis.Redis, keys: Keys, reader: StreamReader,
+                           count: int, left_pending: int = 0) -> None:
+    """Start ``reader`` on a backlog and wait until it has written and
+    acknowledged ``count`` entries (batches of 10); ``left_pending``: entries
+    of its group that another consumer holds."""
+    await reader.start()
+    try:
+        async def done() -> bool:
+            return (await redis_client.xlen(keys.stream("classified")) == count
+                    and await _pending(redis_client, keys) == left_pending)
+        await _until(done)
+        await asyncio.sleep(0.1)  # the last batch's transaction, with the next read
+    finally:
+        await reader.stop()
+
+
+async def test_a_work_queue_keeps_no_more_than_a_trim_s_worth_of_done_entries(
+        redis_client: aioredis.Redis, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    from watchfloor.shared.streams.reader import TRIM_AFTER_ENTRIES
+
+    await ensure_group(redis_client, keys.articles, "g")
+    ids = [await redis_client.xadd(keys.articles, encode(_article(n))) for n in range(250)]
+    packets = Packets(monkeypatch)
+    await _process_backlog(redis_client, keys,
+                           _reader(redis_client, keys, _copy_to_output(keys), trims=True), 250)
+    # trimmed after the 100th and the 200th entry, in those batches' transactions
+    assert TRIM_AFTER_ENTRIES == 100
+    assert [e[0] for e in await redis_client.xrange(keys.articles)] == ids[200:]
+    assert packets.holding(b"XACK", b"XTRIM", b"XREADGROUP") == 2
+
+
+async def test_a_queue_is_not_trimmed_by_a_reader_told_not_to(
+        redis_client: aioredis.Redis, keys: Keys) -> None:
+    await ensure_group(redis_client, keys.articles, "g")
+    for n in range(150):
+        await redis_client.xadd(keys.articles, encode(_article(n)))
+    await _process_backlog(redis_client, keys, _reader(redis_client, keys, _copy_to_output(keys)),
+                           150)
+    assert await redis_client.xlen(keys.articles) == 150
+
+
+async def test_the_trim_keeps_what_another_consumer_or_group_has_not_acknowledged(
+        redis_client: aioredis.Redis, keys: Keys) -> None:
+    await ensure_group(redis_client, keys.articles, "g")
+    await ensure_group(redis_client, keys.articles, "late")  # reads nothing yet
+    ids = [await redis_client.xadd(keys.articles, encode(_article(n))) for n in range(150)]
+    # a copy of the worker took the first entry and has not acknowledged it
+    await redis_client.xreadgroup("g", "other-copy", {keys.articles: ">"}, count=1)
+    await _process_backlog(redis_client, keys,
+                           _reader(redis_client, keys, _copy_to_output(keys), trims=True), 149,
+                           left_pending=1)
+    assert [e[0] for e in await redis_client.xrange(keys.articles)] == ids  # all still needed
+    claimed = await redis_client.xautoclaim(keys.articles, "g", "other-copy", min_idle_time=0,
+                                            start_id="0-0", count=1)
+    assert claimed[1][0][0] == ids[0] and claimed[1][0][1]  # whole, still claimable
+    await redis_client.xack(keys.articles, "g", ids[0])
+
+    # the other group acknowledges the first 150 and holds the next ones
+    late = await redis_client.xreadgroup("late", "c", {keys.articles: ">"}, count=150)
+    await redis_client.xack(keys.articles, "late", *[e[0] for e in late[0][1]])
+    for n in range(150, 260):
+        ids.append(await redis_client.xadd(keys.articles, encode(_article(n))))
+    await redis_client.xreadgroup("late", "c", {keys.articles: ">"}, count=200)
+    await _process_backlog(redis_client, keys,
+                           _reader(redis_client, keys, _copy_to_output(keys), trims=True), 259)
+    # trimmed up to the first entry "late" still holds, not beyond
+    assert [e[0] for e in await redis_client.xrange(keys.articles)] == ids[150:]
