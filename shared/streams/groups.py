@@ -57,10 +57,11 @@ async def acknowledged_floor(redis: Redis, stream: str) -> str | None:
 
 
 # ``acknowledged_floor`` and the XTRIM of a work queue as one script, so that a
-# reader can send it in its batch's transaction, after the batch's XACK: the
-# queue then never holds what every group has done with, where the periodic
-# pass (every ``maintenance_interval_s``) left up to that much of a burst
-# behind. KEYS[1]: the stream. Returns the entries removed.
+# reader can send it in its batch's transaction, after the batch's XACK
+# (``reader.TRIM_AFTER_ENTRIES``): the queue then holds little that every
+# group is done with, where the periodic pass (every ``maintenance_interval_s``)
+# left up to that long of a burst behind. KEYS[1]: the stream. Returns the
+# entries removed.
 _TRIM_ACKNOWLEDGED = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
