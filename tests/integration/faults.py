@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import redis
+from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.streams.codec import encode
 
@@ -36,11 +37,12 @@ def missile_article(i: int, filler_sentences: int = 0) -> Article:
     )
 
 
-def publish_articles(client: redis.Redis, stream: str, articles: list[Article]) -> None:
+def publish_articles(client: redis.Redis, stream: str, articles: list[Article]) -> list[str]:
+    """The entry id of each article, in order."""
     pipe = client.pipeline(transaction=False)
     for article in articles:
         pipe.xadd(stream, encode(article))
-    pipe.execute()
+    return [as_str(entry_id) for entry_id in pipe.execute()]
 
 
 def write_watchlists(directory: Path) -> Path:
