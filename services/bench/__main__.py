@@ -186,6 +186,16 @@ UNPUNCTUATED_WORDS = 30_000
 INGEST_COST_ITEMS = 5_000
 
 
+def _pool_items(args: argparse.Namespace, limit: int | None = None) -> list[dict[str, Any]] | None:
+    """The items of ``--pool`` (default: the news pool), the first ``limit``;
+    None when the file is absent."""
+    pool = Path(args.pool) if args.pool else DEFAULT_POOL
+    if not pool.is_file():
+        return None
+    lines = pool.read_text().splitlines()[:limit]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def offline_classify(args: argparse.Namespace) -> dict[str, Any]:
     """The in-process classification rates (as before) and the CLI's one-core rate."""
     from watchfloor.services.bench.inputs import sample_articles
@@ -207,10 +217,9 @@ def offline_classify(args: argparse.Namespace) -> dict[str, Any]:
         "items_per_s": offline["items_per_s"], "mean_words": offline["mean_words"],
         "long_items_per_s": long["items_per_s"], "long_mean_words": long["mean_words"],
     }
-    pool = Path(args.pool) if args.pool else DEFAULT_POOL
     items: list[dict[str, Any]] = articles
-    if pool.is_file():
-        items = [json.loads(line) for line in pool.read_text().splitlines() if line.strip()]
+    if (pool := _pool_items(args)) is not None:
+        items = pool
         rate = measure_classify_rate(items, classifier, repeat=3)
         out["pool_items_per_s"], out["pool_items"] = rate["items_per_s"], rate["items"]
     # linear time on any input (issue 9: under 0.5 s), with the default classifier
@@ -227,12 +236,7 @@ def offline_ingest(args: argparse.Namespace) -> dict[str, Any]:
     from watchfloor.services.bench.ingest_cost import ingest_cost
     from watchfloor.services.bench.inputs import sample_articles
 
-    pool = Path(args.pool) if args.pool else DEFAULT_POOL
-    items: list[dict[str, Any]] = sample_articles(2_000)
-    if pool.is_file():
-        lines = pool.read_text().splitlines()
-        items = [json.loads(line) for line in lines[:INGEST_COST_ITEMS] if line.strip()]
-    return ingest_cost(items)
+    return ingest_cost(_pool_items(args, INGEST_COST_ITEMS) or sample_articles(2_000))
 
 
 def classify_cli(args: argparse.Namespace) -> dict[str, Any]:

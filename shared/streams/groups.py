@@ -24,89 +24,59 @@ def id_order(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-def _next_id(entry_id: str) -> str:
-    ms, seq = id_order(entry_id)
-    return f"{ms}-{seq + 1}"
-
-
-async def acknowledged_floor(redis: Redis, stream: str) -> str | None:
-    """The lowest id some group still needs; entries below it are acked by all.
-
-    None when the stream has no group (then nothing may be trimmed: a group
-    created later from 0 would miss them).
-    """
-    try:
-        groups = await redis.xinfo_groups(stream)
-    except ResponseError:
-        return None
-    if not groups:
-        return None
-    floor: tuple[int, int] | None = None
-    for group in groups:
-        name = as_str(group["name"])
-        candidate = _next_id(as_str(group["last-delivered-id"]))
-        if int(group.get("pending", 0)):
-            summary = await redis.xpending(stream, name)
-            if summary and summary.get("min"):
-                candidate = as_str(summary["min"])
-        as_tuple = id_order(candidate)
-        if floor is None or as_tuple < floor:
-            floor = as_tuple
-    assert floor is not None
-    return f"{floor[0]}-{floor[1]}"
-
-
-# ``acknowledged_floor`` and the XTRIM of a work queue as one script, so that a
-# reader can send it in its batch's transaction, after the batch's XACK
-# (``reader.TRIM_AFTER_ENTRIES``): the queue then holds little that every
-# group is done with, where the periodic pass (every ``maintenance_interval_s``)
-# left up to that long of a burst behind. KEYS[1]: the stream. Returns the
-# entries removed.
+# Keep at most ARGV[1] entries of KEYS[1] (0: no bound), but never drop one a
+# group still needs: below the oldest entry pending in some group, or not yet
+# delivered to one. With no group nothing is trimmed (a group created later
+# from 0 would miss them). One script, so that a reader can also send it in
+# its batch's transaction, after the batch's XACK (``reader.TRIM_AFTER_ENTRIES``):
+# a work queue then holds little that every group is done with between the
+# periodic passes. Returns the entries removed.
 _TRIM_ACKNOWLEDGED = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local maxlen = tonumber(ARGV[1])
+if redis.call('XLEN', KEYS[1]) <= maxlen then return 0 end
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local floor, floor_ms, floor_seq
+local function lower(id, ms, seq)
+  if floor == nil or ms < floor_ms or (ms == floor_ms and seq < floor_seq) then
+    floor, floor_ms, floor_seq = id, ms, seq
+  end
+end
 local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
 if #groups == 0 then return 0 end
-local floor_ms, floor_seq
 for _, group in ipairs(groups) do
   local info = {}
   for i = 1, #group, 2 do info[group[i]] = group[i + 1] end
-  local ms, seq
   if tonumber(info['pending']) > 0 then
-    ms, seq = string.match(redis.call('XPENDING', KEYS[1], info['name'])[2], '^(%d+)-(%d+)$')
-    seq = tonumber(seq)
-  else
-    ms, seq = string.match(info['last-delivered-id'], '^(%d+)-(%d+)$')
-    seq = tonumber(seq) + 1
-  end
-  if floor_ms == nil or tonumber(ms) < tonumber(floor_ms)
-      or (tonumber(ms) == tonumber(floor_ms) and seq < floor_seq) then
-    floor_ms, floor_seq = ms, seq
+    local oldest = redis.call('XPENDING', KEYS[1], info['name'])[2]
+    lower(oldest, parse(oldest))
+  else  -- the entry after the last one delivered
+    local ms, seq = parse(info['last-delivered-id'])
+    local last_ms = string.match(info['last-delivered-id'], '^(%d+)-')
+    lower(last_ms .. '-' .. string.format('%d', seq + 1), ms, seq + 1)
   end
 end
-return redis.call('XTRIM', KEYS[1], 'MINID', floor_ms .. '-' .. string.format('%d', floor_seq))
+if maxlen > 0 then
+  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', maxlen)
+  local oldest_kept = newest[#newest][1]
+  lower(oldest_kept, parse(oldest_kept))
+end
+return redis.call('XTRIM', KEYS[1], 'MINID', floor)
 """
 
 
-def trim_acknowledged_command(stream: str) -> tuple[str | int, ...]:
-    """The command that trims ``stream`` (a work queue) to what some group
-    still needs, to send in a transaction (EVAL: Redis caches the script)."""
-    return ("EVAL", _TRIM_ACKNOWLEDGED, 1, stream)
+def trim_acknowledged_command(stream: str, maxlen: int = 0) -> tuple[str | int, ...]:
+    """The command that trims ``stream`` (see ``trim_acknowledged``), to send
+    in a transaction (EVAL: Redis caches the script)."""
+    return ("EVAL", _TRIM_ACKNOWLEDGED, 1, stream, maxlen)
 
 
 async def trim_acknowledged(redis: Redis, stream: str, maxlen: int) -> int:
     """Keep at most ``maxlen`` entries, but never drop one a group has not acked.
     ``maxlen`` 0: keep only what some group still needs (a work queue)."""
-    length = await redis.xlen(stream)
-    if length <= maxlen:
-        return 0
-    floor = await acknowledged_floor(redis, stream)
-    if floor is None:
-        return 0
-    min_id = floor
-    if maxlen:
-        newest = await redis.xrevrange(stream, count=maxlen)
-        min_id = min(floor, as_str(newest[-1][0]), key=id_order)
-    return int(await redis.xtrim(stream, minid=min_id, approximate=False))
+    return int(await redis.execute_command(*trim_acknowledged_command(stream, maxlen)))
 
 
 async def forget_dead_consumers(
