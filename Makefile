@@ -4,13 +4,21 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo console test test-cluster bench chaos train eval lint clean
+.PHONY: install bytecode demo console test test-cluster bench chaos train eval lint clean
 
 $(STAMP): pyproject.toml deploy/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c deploy/constraints.txt -e '.[dev]'
+	@$(MAKE) --no-print-directory bytecode
 	@touch $(STAMP)
+
+# An editable install leaves the sources uncompiled, and where
+# PYTHONDONTWRITEBYTECODE is set nothing ever writes their bytecode: every
+# start compiles them again (0.27 s of `watchfloor classify`'s 0.7 s start).
+# A wheel install compiles at install time; this does the same here.
+bytecode:
+	@$(BIN)/python -m compileall -q services shared samples > /dev/null
 
 install: $(STAMP)
 
@@ -29,7 +37,7 @@ test: $(STAMP)
 test-cluster: $(STAMP)
 	WATCHFLOOR_TEST_REDIS_CLUSTER=true $(BIN)/python -m pytest -q tests/integration tests/browser
 
-bench: $(STAMP)
+bench: $(STAMP) bytecode
 	$(BIN)/python -m watchfloor.services.bench
 	$(BIN)/python -m watchfloor.services.bench --scaling
 
