@@ -29,7 +29,7 @@ from watchfloor.services.cli.redis_record import (
     remove_record,
     write_record,
 )
-from watchfloor.shared import pipeline
+from watchfloor.shared import event_loop, pipeline
 from watchfloor.shared.errors import ConfigError, Unavailable
 from watchfloor.shared.listen import check_port_free
 from watchfloor.shared.logging import configure_logging, get_logger
@@ -176,11 +176,12 @@ def run_workers(settings: Settings, names: list[str]) -> int:
     # Configuration first (ports, watchlists, taxonomy, gazetteer): a mistake
     # there is reported as such, whatever the state of Redis.
     check_ports(settings, names)
+    loop = event_loop.loop_factory(settings.event_loop)
     app = create_worker_app(settings, [parts_builder(n) for n in names], env=dict(os.environ))
     problem = check_redis(settings)
     if problem:
         raise RedisUnavailable(problem)
-    asyncio.run(app.run())
+    event_loop.run(app.run(), loop)
     return 0
 
 

@@ -18,7 +18,8 @@ from tests.integration.faults import SECRET, write_watchlists
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def test_up_runs_everything_in_one_process_and_stops_cleanly(receiver, tmp_path):
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_up_runs_everything_in_one_process_and_stops_cleanly(receiver, tmp_path, loop):
     receiver.secrets = {"/alerts": SECRET}
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
@@ -27,6 +28,7 @@ def test_up_runs_everything_in_one_process_and_stops_cleanly(receiver, tmp_path)
         "WATCHFLOOR_HTTP_PORT": str(port),
         "WATCHFLOOR_WATCHLISTS_FILE": str(write_watchlists(tmp_path)),
         "WATCHFLOOR_LOG_FORMAT": "json",
+        "WATCHFLOOR_EVENT_LOOP": loop,
         "WATCHFLOOR_TARGET_ALLOWLIST": LOOPBACK_ALLOWLIST,  # the receiver
         "RECEIVER": receiver.url(""),
     })
