@@ -27,9 +27,11 @@ async def test_a_wait_that_runs_out_is_told_apart_from_a_redis_failure(settings,
     tight = settings.model_copy(update={"redis_max_connections": 2, "redis_pool_timeout_s": 0.2})
     client = redis_client(tight)
     try:
-        hogs = [asyncio.create_task(client.blpop([f"{keys.base}:hold"], timeout=1))
+        hogs = [asyncio.create_task(client.blpop([f"{keys.base}:hold"], timeout=3))
                 for _ in range(2)]
-        await asyncio.sleep(0.1)
+        # a fixed pause lost the race on a slow host: the fresh client was
+        # still discovering the nodes when the third command came
+        await _until_blocked(settings, 2)
         with pytest.raises(Exception) as caught:
             await client.set(f"{keys.base}:x", 1)
         assert pool_exhausted(caught.value), repr(caught.value)
@@ -37,3 +39,20 @@ async def test_a_wait_that_runs_out_is_told_apart_from_a_redis_failure(settings,
         assert await client.set(f"{keys.base}:x", 1)  # a free place again
     finally:
         await client.aclose()
+
+
+async def _until_blocked(settings, count: int, within_s: float = 10.0) -> None:
+    """Wait until ``count`` clients are blocked in a command on the cluster."""
+    from redis.asyncio.cluster import RedisCluster
+
+    watcher = redis_client(settings)
+    try:
+        deadline = asyncio.get_running_loop().time() + within_s
+        while True:
+            replies = await watcher.info("clients", target_nodes=RedisCluster.ALL_NODES)
+            if sum(int(node["blocked_clients"]) for node in replies.values()) >= count:
+                return
+            assert asyncio.get_running_loop().time() < deadline, replies
+            await asyncio.sleep(0.02)
+    finally:
+        await watcher.aclose()
