@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -103,17 +104,17 @@ class VerifierModel:
         """The weight rows of the known features (looked up in C)."""
         return list(filter(None, map(self._weights.get, features)))
 
-    def _sums(self, features: dict[str, float]) -> list[float]:
-        """Weighted sum of the features, per tag. Every feature but the few
-        ``VALUED_FEATURES`` is 1.0 when present: its weights are added
-        without looking at its value, then those few are corrected."""
-        totals = self._column_sums(self._rows(features))
+    def _sum(self, features: dict[str, float], index: int) -> float:
+        """Weighted sum of the features for the tag at ``index``. Every
+        feature but the few ``VALUED_FEATURES`` is 1.0 when present: its
+        weight is added without looking at its value, then those few are
+        corrected. One column only: the others are not needed."""
+        total = sum(map(itemgetter(index), self._rows(features)))
         for name in VALUED_FEATURES:
             value = features.get(name)
             if value is not None and value != 1.0 and (row := self._weights.get(name)):
-                totals = [total + (value - 1.0) * weight
-                          for total, weight in zip(totals, row, strict=True)]
-        return totals
+                total = total + (value - 1.0) * row[index]
+        return total
 
     def _column_sums(self, rows: list[tuple[float, ...]]) -> list[float]:
         return list(map(sum, zip(*rows, strict=True))) if rows else [0.0] * len(self.tags)
@@ -139,7 +140,7 @@ class VerifierModel:
             if own is None:
                 totals.append(self._bias[index] + lead[index])
             else:
-                totals.append(self._bias[index] + shared[index] + self._sums(own)[index])
+                totals.append(self._bias[index] + shared[index] + self._sum(own, index))
         return totals
 
     def score(self, features: ItemFeatures) -> list[TagScore]:
@@ -167,4 +168,4 @@ class VerifierModel:
 
     def contribution(self, tag: str, features: dict[str, float]) -> float:
         """How much these features push ``tag`` up: picks an evidence sentence."""
-        return self._sums(features)[self.tags.index(tag)]
+        return self._sum(features, self.tags.index(tag))
