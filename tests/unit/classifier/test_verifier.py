@@ -192,7 +192,8 @@ def test_lead_scores_equal_the_sums_over_the_lead_s_full_features():
     for words in _vocabulary_texts(model, 200):
         features = ItemFeatures({}, words, {})
         lead_sums = model._column_sums(model._lead_rows(words))
-        assert lead_sums == model._sums(features.lead)  # to the last bit
+        full = [model._sum(features.lead, index) for index in range(len(model.tags))]
+        assert lead_sums == full  # to the last bit
 
 
 def test_emitted_tags_are_the_scores_that_clear_their_thresholds():
@@ -219,3 +220,13 @@ def test_a_margin_just_at_the_threshold_is_emitted(tmp_path):
                                       bias=[-3.0, -3.0]))
     emitted = model.emitted(_view(["launch"]))
     assert [(s.tag, s.probability) for s in emitted] == [("missile_test", 0.5)]
+
+
+def test_a_tag_s_sum_weighs_each_feature_by_its_value():
+    model = VerifierModel.load()
+    features = {"r:cand": 1.0, "rc:cand": 0.4, "w:missile": 1.0, "w:no-such-word": 1.0}
+    for index in range(len(model.tags)):
+        weight = {name: model._weights[name][index] for name in features if name in model._weights}
+        expected = sum(weight.get(name, 0.0) * value for name, value in features.items())
+        assert model._sum(features, index) == pytest.approx(expected, abs=1e-12)
+    assert any(model._weights["rc:cand"])  # the valued feature moves some tag
