@@ -11,7 +11,7 @@ base: pydantic validators and callers catch them by it.
     ├── ConfigError        settings, or a file the user wrote, are wrong:
     │                      fix the configuration and start again
     │     SettingsProblem (cli), TaxonomyError > TaxonomyErrors, GazetteerError,
-    │     WatchlistError, FeedConfigError, YamlSyntaxError
+    │     WatchlistError, FeedConfigError, YamlSyntaxError, EventLoopUnavailable
     ├── InvalidInput       data handed in (an article, a URL, a request, a
     │                      stored record) is refused: retrying it as it is
     │                      will not help
