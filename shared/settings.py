@@ -129,8 +129,8 @@ class Settings(BaseSettings):
     retry_idle_poll_s: float = Field(1.0, gt=0)
     watchlists_refresh_s: float = Field(2.0, gt=0)  # how soon API changes reach notifiers
 
-    # The workers' event loop: "uvloop" (libuv, in C: less CPU per message
-    # than asyncio's own loop) or "asyncio", the standard library's.
+    # The workers' event loop: "uvloop" (libuv, in C: less CPU where each
+    # message wakes a worker) or "asyncio", the standard library's.
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
 
     # Logging (checked: a typo is a settings error, not silently INFO/auto)

@@ -38,10 +38,10 @@ local function parse(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
   return tonumber(ms), tonumber(seq)
 end
-local floor, floor_ms, floor_seq
-local function lower(id, ms, seq)
-  if floor == nil or ms < floor_ms or (ms == floor_ms and seq < floor_seq) then
-    floor, floor_ms, floor_seq = id, ms, seq
+local floor_ms, floor_seq
+local function lower(ms, seq)
+  if floor_ms == nil or ms < floor_ms or (ms == floor_ms and seq < floor_seq) then
+    floor_ms, floor_seq = ms, seq
   end
 end
 local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
@@ -50,20 +50,17 @@ for _, group in ipairs(groups) do
   local info = {}
   for i = 1, #group, 2 do info[group[i]] = group[i + 1] end
   if tonumber(info['pending']) > 0 then
-    local oldest = redis.call('XPENDING', KEYS[1], info['name'])[2]
-    lower(oldest, parse(oldest))
+    lower(parse(redis.call('XPENDING', KEYS[1], info['name'])[2]))
   else  -- the entry after the last one delivered
     local ms, seq = parse(info['last-delivered-id'])
-    local last_ms = string.match(info['last-delivered-id'], '^(%d+)-')
-    lower(last_ms .. '-' .. string.format('%d', seq + 1), ms, seq + 1)
+    lower(ms, seq + 1)
   end
 end
 if maxlen > 0 then
   local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', maxlen)
-  local oldest_kept = newest[#newest][1]
-  lower(oldest_kept, parse(oldest_kept))
+  lower(parse(newest[#newest][1]))
 end
-return redis.call('XTRIM', KEYS[1], 'MINID', floor)
+return redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d-%d', floor_ms, floor_seq))
 """
 
 
