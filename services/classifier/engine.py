@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from watchfloor.services.classifier.matcher import TagHit, TagMatcher
 from watchfloor.services.classifier.taxonomy import Taxonomy, load_taxonomy
-from watchfloor.shared.schemas import Actor, Article, Classification, Figure, Span, TagMatch
+from watchfloor.shared.schemas import (
+    Actor,
+    Article,
+    Classification,
+    Figure,
+    Modality,
+    Span,
+    TagMatch,
+)
 
 if TYPE_CHECKING:
     from watchfloor.shared.settings import Settings
@@ -194,7 +202,8 @@ def _tag_match(hit: TagHit, confidence: float | None = None) -> TagMatch:
     return TagMatch(
         tag=hit.tag,
         confidence=hit.confidence if confidence is None else confidence,
-        modality=hit.modality,
+        # the taxonomy's cue names are the schema's modalities (checked on load)
+        modality=cast(Modality, hit.modality),
         evidence=sentence.text,
         evidence_span=Span(
             field=sentence.field, start=sentence.start, end=sentence.end, text=sentence.text

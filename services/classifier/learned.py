@@ -61,9 +61,9 @@ class VerifiedClassifier:
                 tags.append(self.rules.tag_match(hit))
         for score in self.model.emitted(features):
             confidence = round(score.probability, 3)
-            hit = by_tag.get(score.tag)
-            if hit is not None:
-                tags.append(self.rules.tag_match(hit, confidence))
+            candidate = by_tag.get(score.tag)
+            if candidate is not None:
+                tags.append(self.rules.tag_match(candidate, confidence))
             else:
                 tags.append(self._model_evidence(score.tag, confidence, title, text))
         # Figures qualify a tag's event, and an item without a tag never

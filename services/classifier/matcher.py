@@ -19,6 +19,7 @@ import ahocorasick
 from watchfloor.services.classifier.modality import CONFIDENCE_FACTOR, NEGATION_FACTOR, decide
 from watchfloor.services.classifier.sentences import Sentence, split_sentences
 from watchfloor.services.classifier.taxonomy import Taxonomy
+from watchfloor.shared.schemas import TextField
 
 # Read hyphens and dashes as spaces and typographic quotes as plain ones, so
 # "test-fired" matches the term "test fire*". Every mapping keeps the length,
@@ -155,7 +156,7 @@ def _build_automaton(terms: dict[str, list[int]]) -> ahocorasick.Automaton | Non
 
 @dataclass(frozen=True, slots=True)
 class TriggerHit:
-    field: str
+    field: TextField
     start: int
     end: int
     text: str
@@ -238,9 +239,9 @@ class TagMatcher:
         # trigger bit -> its rules (a sentence holds few triggers: only
         # their rules are tried), in taxonomy order
         self._rules_by_trigger: dict[int, list[_CompiledRule]] = {}
-        for rule in self.rules:
-            self._any_trigger |= rule.trigger
-            self._rules_by_trigger.setdefault(rule.trigger, []).append(rule)
+        for compiled in self.rules:
+            self._any_trigger |= compiled.trigger
+            self._rules_by_trigger.setdefault(compiled.trigger, []).append(compiled)
         self._automaton = _build_automaton(self._terms)
         self._cased_automaton = _build_automaton(self._cased_terms)
 
@@ -331,12 +332,12 @@ class TagMatcher:
                 if tag not in best or candidate.confidence > best[tag].confidence:
                     best[tag] = candidate
         out = []
-        for tag, hit in sorted(best.items()):
+        for tag, top in sorted(best.items()):
             bonus = PER_EXTRA_SENTENCE * min(max(support.get(tag, 0) - 1, 0), 3)
-            confidence = round(min(MAX_CONFIDENCE, hit.confidence + bonus), 3)
+            confidence = round(min(MAX_CONFIDENCE, top.confidence + bonus), 3)
             if confidence >= threshold:
-                out.append(TagHit(tag, hit.rule, confidence, hit.modality, hit.sentence,
-                                  hit.triggers, hit.background, hit.negated))
+                out.append(TagHit(tag, top.rule, confidence, top.modality, top.sentence,
+                                  top.triggers, top.background, top.negated))
         return out
 
     def _rules_to_try(self, mask: int) -> list[_CompiledRule]:
@@ -394,7 +395,7 @@ class TagMatcher:
                 triggers.append(TriggerHit(sentence.field, s, e, source[s:e]))
         triggers.sort(key=lambda t: (t.start, t.end))
         first = _governing_trigger(hits, rule, sentence_start)
-        cues = []
+        cues: list[tuple[str, str, int, int]] = []
         if self._cue_mask:
             for start, end, bits in hits:
                 if bits & self._cue_mask:

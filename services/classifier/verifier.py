@@ -17,6 +17,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
+from watchfloor.services.classifier import PACKAGE_DIR
 from watchfloor.services.classifier.features import (
     LEAD_MARK,
     VALUED_FEATURES,
@@ -25,7 +26,8 @@ from watchfloor.services.classifier.features import (
 )
 from watchfloor.shared.errors import ConfigError
 
-DEFAULT_MODEL_PATH = Path(__file__).with_name("verifier.json")
+# (not __file__: a compiled build of this module lives elsewhere, see native.py)
+DEFAULT_MODEL_PATH = PACKAGE_DIR / "verifier.json"
 FORMAT = 1
 
 
