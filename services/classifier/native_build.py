@@ -9,6 +9,7 @@ the reason and no build left behind, when it cannot.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -60,7 +61,7 @@ def build(target: Path = PACKAGE_DIR / BUILD_DIR) -> Path:
             setup(name="watchfloor-native", ext_modules=modules,
                   script_args=["--quiet", "build_ext", "--inplace"])
         except BaseException as exc:  # mypy errors and compiler failures exit
-            raise SystemExit(f"native build failed: {exc}") from None
+            raise SystemExit(f"native build failed, the classifier runs as Python: {exc}") from None
         finally:
             os.chdir(cwd)
         suffix = build_tag()
@@ -84,14 +85,19 @@ def build(target: Path = PACKAGE_DIR / BUILD_DIR) -> Path:
     return target
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", type=Path, default=PACKAGE_DIR / BUILD_DIR,
+                        help="folder to write (default: the package's %(default)s)")
+    args = parser.parse_args(argv)
     started = time.monotonic()
     print(f"native build: compiling {len(COMPILED)} classifier modules with mypyc ...",
           file=sys.stderr)
     try:
-        target = build()
+        target = build(args.target)
     except SystemExit as exc:
-        shutil.rmtree(PACKAGE_DIR / BUILD_DIR, ignore_errors=True)
+        # an older build is stale by now (or this one would not run): none is better
+        shutil.rmtree(args.target, ignore_errors=True)
         print(exc, file=sys.stderr)
         return 1
     print(f"native build: {target} in {time.monotonic() - started:.0f} s", file=sys.stderr)

@@ -3,7 +3,9 @@ as they are, and classify exactly as the Python sources do."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -97,3 +99,18 @@ def test_compiled_and_python_classify_the_samples_alike() -> None:
     assert (compiled, pure) == (True, False)
     assert compiled_output.count(b"\n") == sum(1 for line in SAMPLES.open() if line.strip())
     assert compiled_output == pure_output
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mypyc") is None,
+                    reason="mypy is not installed (pip install '.[dev]')")
+def test_a_build_without_a_compiler_says_why_and_leaves_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "_native"
+    target.mkdir()  # an older build: stale, or the build would not run
+    built = subprocess.run(
+        [sys.executable, "-m", "watchfloor.services.classifier.native_build",
+         "--target", str(target)],
+        capture_output=True, text=True, env={**os.environ, "CC": str(tmp_path / "no-cc")})
+    assert built.returncode == 1
+    assert "native build failed, the classifier runs as Python" in built.stderr
+    assert "no-cc" in built.stderr
+    assert not target.exists() and not target.with_name("_native.new").exists()
