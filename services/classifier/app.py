@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from watchfloor.services.classifier import NATIVE
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.pipeline import stage
 from watchfloor.shared.replication import Replication
@@ -32,6 +33,8 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
         from watchfloor.services.classifier.factory import build_classifier
 
         classifier = build_classifier(runtime.settings)
+    # whether the per-item modules run compiled (native.py): operators see it
+    log.info("classifier_loaded", version=classifier.version, compiled=NATIVE)
     settings, keys = runtime.settings, runtime.keys
     replication = Replication.from_settings(settings)
 
