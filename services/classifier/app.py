@@ -33,8 +33,8 @@ def classifier_parts(runtime: Runtime, classifier: Any = None) -> WorkerParts:
         from watchfloor.services.classifier.factory import build_classifier
 
         classifier = build_classifier(runtime.settings)
-    # whether the per-item modules run compiled (native.py): operators see it
-    log.info("classifier_loaded", version=classifier.version, compiled=NATIVE)
+        # whether the per-item modules run compiled (native.py): operators see it
+        log.info("classifier_loaded", version=classifier.version, compiled=NATIVE)
     settings, keys = runtime.settings, runtime.keys
     replication = Replication.from_settings(settings)
 

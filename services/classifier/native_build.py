@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -49,6 +50,11 @@ def build(target: Path = PACKAGE_DIR / BUILD_DIR) -> Path:
     except ImportError as exc:
         raise SystemExit(f"native build: needs mypy and setuptools ({exc}); "
                          "the classifier runs as Python") from None
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        # said before mypy's 10 s, which make test would pay on every run
+        raise SystemExit(f"native build: no C compiler ({compiler!r} not found; set CC or "
+                         "install gcc); the classifier runs as Python")
     digests = source_digests(PACKAGE_DIR)  # before copying: what is compiled
     with tempfile.TemporaryDirectory(prefix="watchfloor-native-") as work:
         root = Path(work)

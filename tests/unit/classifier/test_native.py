@@ -111,6 +111,19 @@ def test_a_build_without_a_compiler_says_why_and_leaves_nothing(tmp_path: Path) 
          "--target", str(target)],
         capture_output=True, text=True, env={**os.environ, "CC": str(tmp_path / "no-cc")})
     assert built.returncode == 1
-    assert "native build failed, the classifier runs as Python" in built.stderr
-    assert "no-cc" in built.stderr
+    assert "no C compiler ('" in built.stderr and "no-cc" in built.stderr
+    assert "the classifier runs as Python" in built.stderr
     assert not target.exists() and not target.with_name("_native.new").exists()
+
+
+def test_the_classifier_worker_logs_whether_it_runs_compiled() -> None:
+    from structlog.testing import capture_logs
+    from watchfloor.services.classifier.app import classifier_parts
+    from watchfloor.shared.settings import Settings
+    from watchfloor.shared.streams.worker import Runtime
+
+    with capture_logs() as logs:
+        classifier_parts(Runtime(Settings(_env_file=None)))
+    (loaded,) = [entry for entry in logs if entry["event"] == "classifier_loaded"]
+    assert loaded["compiled"] is classifier_package.NATIVE
+    assert "+model." in loaded["version"]
