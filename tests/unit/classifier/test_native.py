@@ -127,3 +127,11 @@ def test_the_classifier_worker_logs_whether_it_runs_compiled() -> None:
     (loaded,) = [entry for entry in logs if entry["event"] == "classifier_loaded"]
     assert loaded["compiled"] is classifier_package.NATIVE
     assert "+model." in loaded["version"]
+
+
+def test_make_rebuilds_when_any_compiled_source_changes() -> None:
+    """The Makefile's list of the build's sources names every compiled module."""
+    makefile = (REPO / "Makefile").read_text().replace("\\\n", " ")
+    (line,) = [row for row in makefile.splitlines() if row.startswith("NATIVE_SOURCES")]
+    listed = set(line.split(",")[-1].rstrip(")").split())
+    assert listed == {*native.COMPILED, "native", "native_build"}
