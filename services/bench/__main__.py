@@ -53,6 +53,7 @@ from watchfloor.services.bench.pipeline_run import Stack, median_min, run_repeti
 from watchfloor.services.bench.receiver_proc import ReceiverProcess
 from watchfloor.services.bench.relay import measure_relay
 from watchfloor.services.bench.scaling import run_scaling
+from watchfloor.services.classifier import NATIVE
 from watchfloor.services.classifier.taxonomy import known_tag_ids
 from watchfloor.shared.redis_server import LocalRedisServer
 
@@ -104,14 +105,6 @@ def bench_redis(args: argparse.Namespace) -> Iterator[tuple[Path, str]]:
             server.stop()
 
 
-def classifier_compiled() -> bool:
-    """Whether the workers this bench starts run the compiled classifier:
-    they import the same package, so they find the same build."""
-    from watchfloor.services.classifier import NATIVE
-
-    return NATIVE
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     tags = sorted(known_tag_ids())
     reps: list[dict[str, Any]] = []
@@ -142,8 +135,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                  if relay_cpu and e2e_cpu else None)
     return {
         "input": source, "articles_per_repetition": args.articles, "repetitions": args.repeat,
-        # the classifier's per-item modules compiled (make native) or Python
-        "classifier_compiled": classifier_compiled(),
+        # the classifier's per-item modules compiled (make native) or Python:
+        # the workers import the same package, so they find the same build
+        "classifier_compiled": NATIVE,
         "cpu": "per-process user+system time from /proc, ms per new article",
         "summary": summary, "relay": relay, "end_to_end_over_relay": ratio,
         # the same ratio from CPU per message (relay CPU / pipeline CPU): not
@@ -260,7 +254,7 @@ def classify_cli(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         joined = Path(tmp) / "items.jsonl"
         joined.write_bytes(b"".join(p.read_bytes() for p in pools))
-        return {**measure(joined), "classifier_compiled": classifier_compiled()}
+        return {**measure(joined), "classifier_compiled": NATIVE}
 
 
 def main(argv: list[str] | None = None) -> int:

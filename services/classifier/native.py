@@ -40,35 +40,40 @@ def source_digests(package_dir: Path) -> dict[str, str]:
             for name in COMPILED}
 
 
-def fresh_build(package_dir: Path) -> Path | None:
-    """The build folder when its manifest matches this interpreter and the
-    sources as they are now, else None."""
+def _fresh_manifest(package_dir: Path) -> dict | None:
+    """The build's manifest when it matches this interpreter and the sources
+    as they are now, and its runtime is there; else None."""
     folder = package_dir / BUILD_DIR
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
         if manifest["tag"] != build_tag() or manifest["sources"] != source_digests(package_dir):
             return None
-        runtime = folder / manifest["runtime_file"]
-        if not runtime.is_file():
+        if not (folder / manifest["runtime_file"]).is_file():
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return folder
+    return manifest
+
+
+def fresh_build(package_dir: Path) -> Path | None:
+    """The build folder when it is fresh (``_fresh_manifest``), else None."""
+    return package_dir / BUILD_DIR if _fresh_manifest(package_dir) is not None else None
 
 
 def native_path(path: list[str], package_dir: Path) -> tuple[list[str], bool]:
     """The package's ``__path__`` with a fresh build first, and whether it is."""
     if PURE_OPTION in sys._xoptions:
         return path, False
-    folder = fresh_build(package_dir)
-    if folder is None:
+    manifest = _fresh_manifest(package_dir)
+    if manifest is None:
         return path, False
-    manifest = json.loads((folder / MANIFEST).read_text())
-    name = manifest["runtime_module"]
+    folder = package_dir / BUILD_DIR
+    runtime_file = manifest["runtime_file"]
+    name = runtime_file.removesuffix(manifest["tag"])
     if name not in sys.modules:
         # mypyc's shared runtime is imported by the compiled modules as a
         # top-level module: load it from the build folder, not sys.path
-        spec = importlib.util.spec_from_file_location(name, folder / manifest["runtime_file"])
+        spec = importlib.util.spec_from_file_location(name, folder / runtime_file)
         if spec is None or spec.loader is None:
             return path, False
         module = importlib.util.module_from_spec(spec)

@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from watchfloor.services.classifier import PACKAGE_DIR
 from watchfloor.services.classifier.native import (
     BUILD_DIR,
     COMPILED,
@@ -28,7 +29,6 @@ from watchfloor.services.classifier.native import (
 )
 
 GROUP = "watchfloor_classifier"
-PACKAGE_DIR = Path(__file__).parent
 SOURCE_ROOT = PACKAGE_DIR.parent.parent  # the checkout: services/ and shared/
 
 
@@ -63,7 +63,8 @@ def build(target: Path = PACKAGE_DIR / BUILD_DIR) -> Path:
         cwd = os.getcwd()
         os.chdir(root)
         try:
-            modules = mypycify([*sources, "--ignore-missing-imports", "--follow-imports=silent"], group_name=GROUP)
+            modules = mypycify([*sources, "--ignore-missing-imports", "--follow-imports=silent"],
+                               group_name=GROUP)
             setup(name="watchfloor-native", ext_modules=modules,
                   script_args=["--quiet", "build_ext", "--inplace"])
         except BaseException as exc:  # mypy errors and compiler failures exit
@@ -83,8 +84,7 @@ def build(target: Path = PACKAGE_DIR / BUILD_DIR) -> Path:
             shutil.copy2(built / f"{name}{suffix}", staging)
         shutil.copy2(runtime, staging)
         (staging / MANIFEST).write_text(json.dumps({
-            "tag": suffix, "sources": digests,
-            "runtime_module": runtime.name[: -len(suffix)], "runtime_file": runtime.name,
+            "tag": suffix, "sources": digests, "runtime_file": runtime.name,
         }, indent=1) + "\n")
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)

@@ -33,7 +33,7 @@ def _package_with_build(tmp_path: Path) -> Path:
     (build / runtime).write_bytes(b"")
     (build / native.MANIFEST).write_text(json.dumps({
         "tag": native.build_tag(), "sources": native.source_digests(package),
-        "runtime_module": "group__mypyc", "runtime_file": runtime}))
+        "runtime_file": runtime}))
     return package
 
 
