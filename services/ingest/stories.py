@@ -301,17 +301,13 @@ def _band_names(minima: Sequence[int]) -> tuple[str, ...]:
                  for band in range(BANDS))
 
 
-# --- Redis keys (to move to shared/keys.py) ------------------------------------
+# --- bucket names ----------------------------------------------------------------
 
 
 def split_band(band: str) -> tuple[int, str]:
     """A signature's bucket name "<band>:<hash>" as (band number, hash)."""
     number, _, digest = band.partition(":")
     return int(number), digest
-
-
-def story_article_key(keys: Keys, article_id: str) -> str:
-    return keys.story_article(article_id)
 
 
 # --- the index ------------------------------------------------------------------
@@ -459,7 +455,7 @@ class StoryIndex:
                 keys.append(self._keys.story_buckets(number, gen))
                 args += [len(found), *found]
         # Own records too: an article indexed before (a retry) keeps its answer.
-        keys += [story_article_key(self._keys, a.id) for a in articles]
+        keys += [self._keys.story_article(a.id) for a in articles]
         return StoryLookup(articles, signatures, generation, digests, keys, args)
 
     async def lookup(self, pending: StoryLookup) -> list[Any]:
@@ -558,14 +554,14 @@ class StoryIndex:
         ids = sorted(set(article_ids))
         if not ids:
             return {}
-        found = await self._redis.mget([story_article_key(self._keys, i) for i in ids])
+        found = await self._redis.mget([self._keys.story_article(i) for i in ids])
         parsed = {i: _parse_record(raw) for i, raw in zip(ids, found, strict=True)}
         return {i: record for i, record in parsed.items() if record is not None}
 
     def _write_request(self, writes: list[tuple[str, _Indexed, tuple[str, ...]]],
                        generation: int) -> tuple[list[str], list[str | int]]:
         """KEYS and ARGV of ``_INDEX`` for these records and bucket claims."""
-        keys = [story_article_key(self._keys, article_id) for article_id, _, _ in writes]
+        keys = [self._keys.story_article(article_id) for article_id, _, _ in writes]
         values: list[str | int] = [encode_record(r.story_id, r.fingerprint) for _, r, _ in writes]
         bucket_keys: dict[int, int] = {}  # band number -> its hash's place in KEYS (from 1)
         for article_id, _, bands in writes:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 from watchfloor.services.ingest.publisher import ArticlePublisher, IngestOutcome
-from watchfloor.services.ingest.stories import story_article_key
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
@@ -66,7 +65,7 @@ async def test_a_new_story_goes_in_one_round_trip_and_is_indexed(
     assert outcome.status == "new" and outcome.entry_id
     assert [a.id for a in await published(redis_client, keys)] == [OTHER.id, FIRST.id]
     # indexed as its own story: a version found later points to it
-    assert await redis_client.exists(story_article_key(keys, FIRST.id))
+    assert await redis_client.exists(keys.story_article(FIRST.id))
     [version] = await publisher.publish([SECOND])
     assert version.status == "new"
     assert (await published(redis_client, keys))[-1].story_id == FIRST.id

@@ -11,7 +11,6 @@ from watchfloor.services.ingest.stories import (
     BAND_MEMBERS,
     StoryIndex,
     StoryParams,
-    story_article_key,
 )
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Article
@@ -79,7 +78,7 @@ async def test_keys_live_under_the_prefix_and_expire(
     assert all(k.startswith(f"{keys.base}:story:") for k in found)
     # FIRST's record and a bucket hash per band; EMPTY is not indexed
     assert len(found) == 1 + 16
-    assert 0 < await redis_client.ttl(story_article_key(keys, FIRST.id)) <= 3600
+    assert 0 < await redis_client.ttl(keys.story_article(FIRST.id)) <= 3600
     for key in found:  # a bucket hash lives to the end of the next window
         assert 0 < await redis_client.ttl(key) <= 2 * 3600
 
@@ -106,7 +105,7 @@ async def test_an_expired_story_is_forgotten(
 ) -> None:
     await index.assign([FIRST])
     # What the window's end does: the first article's record is gone.
-    await redis_client.delete(story_article_key(keys, FIRST.id))
+    await redis_client.delete(keys.story_article(FIRST.id))
     [second] = await index.assign([SECOND])
     assert second.story_id is None
 
