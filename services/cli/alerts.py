@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
+from watchfloor.services.cli.common import (
+    add_settings_flags,
+    positive_int,
+    run_on_redis,
+    settings_from_args,
+)
 from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Alert
 from watchfloor.shared.streams.codec import decode
@@ -23,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_settings_flags(parser)
     parser.add_argument("--watchlist", help="only this watchlist id")
-    parser.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    parser.add_argument("--limit", type=positive_int, default=20, help="how many (default 20)")
     parser.add_argument("--json", action="store_true", help="one JSON alert per line")
     parser.set_defaults(func=_run)
 

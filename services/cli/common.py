@@ -53,6 +53,17 @@ def add_settings_flags(parser: argparse.ArgumentParser) -> None:
 STARTS_EMBEDDED_REDIS = frozenset({"up", "demo"})
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--limit``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
     values: dict[str, Any] = {}
     if getattr(args, "redis_url", None):

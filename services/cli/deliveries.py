@@ -16,7 +16,12 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
+from watchfloor.services.cli.common import (
+    add_settings_flags,
+    positive_int,
+    run_on_redis,
+    settings_from_args,
+)
 
 
 @dataclass(frozen=True)
@@ -113,20 +118,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--failed", action="store_true",
                         help="the failed deliveries (default: the recent successful ones)")
-    parser.add_argument("--limit", type=_positive, default=20, help="how many (default 20)")
+    parser.add_argument("--limit", type=positive_int, default=20, help="how many (default 20)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     add_settings_flags(parser)
     parser.set_defaults(func=_run)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -10,6 +10,8 @@ import textwrap
 from pathlib import Path
 from typing import IO
 
+from watchfloor.services.cli.common import positive_int
+
 KEYS_HELP = ("type the numbers of the tags it reports (e.g. 13), or nothing for none; "
              "prefix b to mark it borderline (b2); s skips, q quits")
 
@@ -39,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "project's corpus, or its second_pass/third_pass file with --pass)")
     parser.add_argument("--data-dir", type=Path, help="folder with news_pool*.jsonl "
                         "(default: ../shared/data)")
-    parser.add_argument("--limit", type=int, default=50, help="items in this session (default 50)")
+    parser.add_argument("--limit", type=positive_int, default=50, help="items in this session (default 50)")
     parser.set_defaults(func=run)
 
 
@@ -87,7 +89,7 @@ def _new_items(args: argparse.Namespace, settings, data_dir: Path):
     except ModelError as exc:
         raise CorpusError(str(exc)) from None
     progress = Progress("watchfloor label: choosing items")
-    queue = build_queue(iter_pool(data_dir), done, rules, verified, size=max(args.limit, 0),
+    queue = build_queue(iter_pool(data_dir), done, rules, verified, size=args.limit,
                         progress=progress.add)
     return rules.taxonomy.tag_ids, labels_file, queue
 
@@ -107,7 +109,7 @@ def _corpus_again(args: argparse.Namespace, settings, data_dir: Path):
         labels_file = args.labels or corpus.THIRD_PASS_FILE
         ids = third_pass_ids(first, corpus.latest_records(corpus.SECOND_PASS_FILE),
                              corpus.latest_records(labels_file), args.annotator)
-    ids = ids[:max(args.limit, 0)]
+    ids = ids[:args.limit]
     wanted = set(ids)
     texts = {raw["id"]: raw for raw in corpus.iter_pool(data_dir) if raw["id"] in wanted}
     missing = wanted - texts.keys()

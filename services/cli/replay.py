@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
+from watchfloor.services.cli.common import (
+    add_settings_flags,
+    positive_int,
+    run_on_redis,
+    settings_from_args,
+)
 from watchfloor.shared.streams.deadletter import replay_dead_letters
 
 
@@ -24,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--deliveries", action="store_true",
                         help="replay failed deliveries instead of dead letters")
     add_settings_flags(parser)
-    parser.add_argument("--limit", type=int, default=100, help="how many (default 100)")
+    parser.add_argument("--limit", type=positive_int, default=100, help="how many (default 100)")
     parser.set_defaults(func=_run)
 
 

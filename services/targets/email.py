@@ -35,7 +35,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from watchfloor.services.targets.base import (
     ADDRESS_POLICY,
     MailServer,
@@ -68,6 +68,8 @@ def _address(value: str) -> str:
 class EmailTarget(TargetConfig):
     """SMTP delivery. ``from`` is a Python keyword, hence the alias."""
 
+    # ``sender`` is read too: versions before 2026-12 stored it by that name
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     url_fields: ClassVar[frozenset[str]] = frozenset()
 
     type: Literal["email"]

@@ -47,8 +47,11 @@ def dump_watchlist(watchlist: Watchlist) -> str:
             return value.get_secret_value()
         raise TypeError(f"cannot serialise {type(value).__name__}")
 
+    # By alias: a field named apart from its key (an email target's ``from``)
+    # is written under the key validation reads.
     return json.dumps(
-        watchlist.model_dump(mode="python"), default=reveal, separators=(",", ":"), sort_keys=True
+        watchlist.model_dump(mode="python", by_alias=True), default=reveal,
+        separators=(",", ":"), sort_keys=True,
     )
 
 

@@ -106,3 +106,15 @@ def test_a_bug_keeps_its_traceback(monkeypatch):
     monkeypatch.setattr(cli_main, "build_parser", lambda command_name=None: _parser_running(command))
     with pytest.raises(KeyError):
         main([])
+
+
+@pytest.mark.parametrize("command", ["alerts", "deliveries", "replay", "label"])
+@pytest.mark.parametrize("limit", ["0", "-3", "ten"])
+def test_a_limit_below_one_is_refused_not_taken_as_nothing(capsys, command, limit):
+    # "--limit 0" once printed "no alerts yet" while there were alerts
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--limit", limit])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --limit" in err
+    assert ("must be at least 1" if limit != "ten" else "not a whole number: 'ten'") in err

@@ -131,3 +131,29 @@ async def test_entries_are_revalidated_with_the_tags_known_now(
     (entry,) = logs
     assert entry["watchlist_id"] == "north-sea"
     assert "unknown tag 'port_closure'" in entry["problems"][0]
+
+
+async def test_an_email_target_is_stored_under_the_key_it_is_read_by(
+    store: WatchlistStore, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    # it was stored as "sender" and then skipped on every read: the
+    # watchlist vanished after a 201 and never alerted
+    original = watchlist(targets=[{"type": "email", "to": ["duty@example.org"],
+                                   "from": "watchfloor@example.org", "host": "smtp.example.org"}])
+    await store.put(original)
+    raw = json.loads(await redis_client.hget(keys.watchlists, "north-sea"))
+    assert raw["targets"][0]["from"] == "watchfloor@example.org" and "sender" not in raw["targets"][0]
+    assert await store.get("north-sea") == original
+    assert [w.id for w in await store.list()] == ["north-sea"]
+
+
+async def test_an_email_target_stored_by_an_earlier_version_is_read(
+    store: WatchlistStore, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    entry = json.loads(dump_watchlist(watchlist(targets=[
+        {"type": "email", "to": ["duty@example.org"], "from": "watchfloor@example.org",
+         "host": "smtp.example.org"}])))
+    entry["targets"][0]["sender"] = entry["targets"][0].pop("from")
+    await redis_client.hset(keys.watchlists, "north-sea", json.dumps(entry))
+    found = await store.get("north-sea")
+    assert found is not None and found.targets[0].sender == "watchfloor@example.org"
