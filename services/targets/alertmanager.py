@@ -48,6 +48,7 @@ from watchfloor.services.targets.base import (
     SendContext,
     TargetConfig,
     check_http_url,
+    stored_by_url,
     to_json,
 )
 from watchfloor.shared.schemas import Alert, Delivery, TagMatch
@@ -110,13 +111,8 @@ class AlertmanagerType:
         self, sent: Sequence[dict[str, Any]], stored: Sequence[AlertmanagerTarget]
     ) -> list[dict[str, Any]]:
         # By URL, real or as shown: a masked URL put back gets the real one too.
-        kept: dict[str, AlertmanagerTarget] = {}
-        for old in stored:
-            kept[old.url] = kept[redact_credentials(old.url)] = old
         restored = []
-        for target in sent:
-            url = target.get("url")
-            old = kept.get(url) if isinstance(url, str) else None
+        for target, old in zip(sent, stored_by_url(sent, stored, lambda t: t.url), strict=True):
             if old is not None:
                 target = {**target, "url": old.url}
                 if old.password is not None and "password" not in target:

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
@@ -51,6 +51,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.schemas import Delivery
+from watchfloor.shared.urls import redact_credentials
 
 #: What one attempt came to: the notifier's ``DeliveryResult``. A type
 #: variable, so that this part need not import the notifier.
@@ -167,6 +168,32 @@ def check_http_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http(s) URL with a host")
     return url
+
+
+def stored_by_url(
+    sent: Sequence[dict[str, Any]], stored: Sequence[Config], url_of: Callable[[Config], str]
+) -> list[Config | None]:
+    """For each target of a PUT body, the stored target it sends back, by its
+    URL: the real one, or as the API shows it (credentials hidden). Two
+    stored targets can show the same URL (``?token=***``): then the one of
+    the same ``name``, or, unnamed, at the same place among its type's
+    targets (how an unnamed target is told apart anyway); else none, so a
+    secret never goes to a target it does not belong to."""
+    matches: list[Config | None] = []
+    for place, target in enumerate(sent):
+        url = target.get("url")
+        if not isinstance(url, str):
+            matches.append(None)
+            continue
+        found = ([old for old in stored if url_of(old) == url]
+                 or [old for old in stored if redact_credentials(url_of(old)) == url])
+        if len(found) > 1:
+            name = target.get("name")
+            found = ([old for old in found if old.name == name] if name is not None
+                     else [old for old in found
+                           if old.name is None and place < len(stored) and stored[place] is old])
+        matches.append(found[0] if len(found) == 1 else None)
+    return matches
 
 
 def to_json(body: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ from watchfloor.services.targets.base import (
     SendContext,
     TargetConfig,
     check_http_url,
+    stored_by_url,
     to_json,
 )
 from watchfloor.shared.schemas import Alert, Delivery
@@ -75,16 +76,10 @@ class WebhookType:
         self, sent: Sequence[dict[str, Any]], stored: Sequence[WebhookTarget]
     ) -> list[dict[str, Any]]:
         # By URL, real or as shown: a masked URL put back gets the real one too.
-        kept: dict[str, tuple[str, str]] = {}
-        for old in stored:
-            real = (old.url, old.secret.get_secret_value())
-            kept[old.url] = kept[redact_credentials(old.url)] = real
         restored = []
-        for target in sent:
-            url = target.get("url")
-            if "secret" not in target and isinstance(url, str) and url in kept:
-                real_url, secret = kept[url]
-                target = {**target, "url": real_url, "secret": secret}
+        for target, old in zip(sent, stored_by_url(sent, stored, lambda t: t.url), strict=True):
+            if "secret" not in target and old is not None:
+                target = {**target, "url": old.url, "secret": old.secret.get_secret_value()}
             restored.append(target)
         return restored
 

@@ -59,6 +59,60 @@ def test_a_webhook_url_that_is_not_text_is_left_for_validation() -> None:
     assert carry_over(sent, STORED) == sent
 
 
+# Two webhooks that look the same once their credentials are hidden: put
+# back as read, each must keep its own URL and secret (the later one's were
+# once given to both, and one target's alerts went to the other).
+OPS = "https://hooks.example.test/in?token=opsDesk7"
+INTEL = "https://hooks.example.test/in?token=intelDesk9"
+ALICE = "https://alice:pw-one@hooks.example.test/a"
+BOB = "https://bob:pw-two@hooks.example.test/a"
+
+
+def test_named_webhooks_with_the_same_masked_url_keep_their_own_secrets() -> None:
+    twins = stored({"type": "webhook", "name": "ops", "url": OPS, "secret": SECRET},
+                   {"type": "webhook", "name": "intel", "url": INTEL, "secret": OTHER})
+    sent = [{"type": "webhook", "name": "ops", "url": MASKED_HOOK, "secret_set": True},
+            {"type": "webhook", "name": "intel", "url": MASKED_HOOK, "secret_set": True}]
+    assert carry_over(sent, twins) == [
+        {"type": "webhook", "name": "ops", "url": OPS, "secret": SECRET},
+        {"type": "webhook", "name": "intel", "url": INTEL, "secret": OTHER},
+    ]
+
+
+def test_unnamed_webhooks_with_the_same_masked_url_go_by_place() -> None:
+    twins = stored({"type": "webhook", "url": ALICE, "secret": SECRET},
+                   {"type": "webhook", "url": BOB, "secret": OTHER})
+    masked = "https://***@hooks.example.test/a"
+    sent = [{"type": "webhook", "url": masked}, {"type": "webhook", "url": masked}]
+    assert carry_over(sent, twins) == [
+        {"type": "webhook", "url": ALICE, "secret": SECRET},
+        {"type": "webhook", "url": BOB, "secret": OTHER},
+    ]
+
+
+def test_a_masked_url_that_could_be_either_of_two_targets_gets_no_secret() -> None:
+    twins = stored({"type": "webhook", "name": "ops", "url": OPS, "secret": SECRET},
+                   {"type": "webhook", "name": "intel", "url": INTEL, "secret": OTHER})
+    sent = [{"type": "webhook", "name": "new-desk", "url": MASKED_HOOK}]
+    assert carry_over(sent, twins) == sent
+
+
+def test_alertmanager_targets_with_the_same_masked_url_keep_their_own_credentials() -> None:
+    twins = stored(
+        {"type": "alertmanager", "name": "am-a", "url": "https://am.example.test/?token=a1",
+         "username": "a", "password": "pass-a"},
+        {"type": "alertmanager", "name": "am-b", "url": "https://am.example.test/?token=b2",
+         "username": "b", "password": "pass-b"},
+    )
+    sent = [{"type": "alertmanager", "name": n, "url": "https://am.example.test/?token=***",
+             "username": u, "password_set": True} for n, u in (("am-a", "a"), ("am-b", "b"))]
+    restored = carry_over(sent, twins)
+    assert [(t["url"], t["password"]) for t in restored] == [
+        ("https://am.example.test/?token=a1", "pass-a"),
+        ("https://am.example.test/?token=b2", "pass-b"),
+    ]
+
+
 # --- slack: by place among the Slack targets ----------------------------------------
 
 
