@@ -17,8 +17,11 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 UNPARSEABLE = "<unparseable url>"
 
-# Query parameters whose values are treated as credentials.
-_SECRET_PARAMS = re.compile(r"(?i)(token|key|secret|pass|auth|sig|session|credential)")
+# Query parameters whose values are treated as credentials: any name that
+# holds one of these ("access_token", "X-Amz-Signature", "apikey"), and
+# Azure Functions' "code".
+_SECRET_PARAMS = re.compile(
+    r"(?i)(token|key|secret|pass|pwd|auth|sig|session|credential|jwt|bearer|otp|sas)|^code$")
 
 
 def _split(url: str) -> tuple[SplitResult, int | None] | None:

@@ -27,6 +27,8 @@ def test_redact_url_hides_only_the_password():
         ("https://ledger.example/rss?api_key=abc&lang=en",
          "https://ledger.example/rss?api_key=***&lang=en"),
         ("https://ledger.example/rss?lang=en", "https://ledger.example/rss?lang=en"),
+        ("https://ledger.example/rss?postcode=SW1&code=x1",
+         "https://ledger.example/rss?postcode=SW1&code=***"),
     ],
 )
 def test_redact_credentials(url: str, shown: str) -> None:
@@ -40,6 +42,9 @@ def test_redact_credentials(url: str, shown: str) -> None:
         "https://hunter2@hooks.example/in",
         "https://hooks.example/in?token=hunter2&x=1",
         "https://hooks.example/in?Session_Key=hunter2",
+        "https://fn.example/api/alert?code=hunter2",  # Azure Functions
+        "https://hooks.example/in?pwd=hunter2&user=me",
+        "https://s3.example/b/o?X-Amz-Security-Token=hunter2",
         "https://u:hunter2@hooks.example:notaport/in",  # unreadable: shown as a marker
     ],
 )
