@@ -22,6 +22,7 @@ target type (``services/targets/``) owns its config model, secrets as
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +30,14 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from watchfloor.services.classifier.taxonomy import known_tag_ids
 from watchfloor.services.targets import TARGET_TYPES, Target, target_names
@@ -56,6 +59,13 @@ class WatchlistError(ConfigError, ValueError):
 # --- models -----------------------------------------------------------------
 
 
+def _has_a_word(keyword: str) -> str:
+    # a blank keyword would match at every space after punctuation
+    if not keyword.split():
+        raise ValueError("must contain a word")
+    return keyword
+
+
 class MatchRule(BaseModel):
     """What an article must show. Every criterion given narrows the match.
 
@@ -69,7 +79,7 @@ class MatchRule(BaseModel):
     tags_all: list[str] = Field(default_factory=list)
     actors_any: list[str] = Field(default_factory=list)
     actors_all: list[str] = Field(default_factory=list)
-    keywords_any: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    keywords_any: list[Annotated[str, AfterValidator(_has_a_word)]] = Field(default_factory=list)
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     exclude_modalities: list[Modality] = Field(default_factory=list)
     min_figures: int | None = Field(None, ge=1)
@@ -92,8 +102,26 @@ AlertOn = Literal["story", "every_version"]
 
 class Watchlist(BaseModel):
     # Extra top-level keys (description, owner, ...) are tolerated: the file
-    # format may grow, and they cannot change what matches.
+    # format may grow, and they cannot change what matches. One that looks
+    # like a field misspelt (``matches:``, ``Match:``, ``alert-on:``) is
+    # refused: ignored, it would leave the watchlist alerting on everything.
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_misspelt_field(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            fields = list(cls.model_fields)
+            for key in data:
+                if not isinstance(key, str) or key in cls.model_fields:
+                    continue
+                if key in MatchRule.model_fields:
+                    raise ValueError(f"{key!r} goes under 'match:'")
+                folded = key.lower().replace("-", "_").strip()
+                close = difflib.get_close_matches(folded, fields, n=1, cutoff=0.75)
+                if close:
+                    raise ValueError(f"unknown key {key!r}: did you mean {close[0]!r}?")
+        return data
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     name: str = Field(min_length=1)

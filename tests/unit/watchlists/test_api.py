@@ -276,6 +276,15 @@ def problems_of(response: httpx.Response) -> dict[str | None, str]:
     return {p["field"]: p["message"] for p in response.json()["error"]["problems"]}
 
 
+def test_a_misspelt_match_key_is_refused_not_dropped(client: TestClient, store: MemoryStore) -> None:
+    # dropped, the watchlist was saved with no criteria and alerted on everything
+    body = harbour_watchlist()
+    body["Match"] = body.pop("match")
+    problems = problems_of(client.put("/v1/watchlists/baltic-ports", json=body))
+    assert list(problems.values()) == ["unknown key 'Match': did you mean 'match'?"]
+    assert store.changes == 0
+
+
 def test_unknown_tag_is_named_with_the_known_tags(client: TestClient) -> None:
     body = harbour_watchlist(match={"tags_any": ["missile_tset"], "tags_all": ["sanctions"]})
     response = client.put("/v1/watchlists/baltic-ports", json=body)

@@ -221,6 +221,14 @@ def test_custom_taxonomy_tags_are_accepted() -> None:
             "{id: w1, name: n, targets: [{type: slack, url: 'https://h.example.test', secret: x}]}",
             "targets[0].secret is not a known field (allowed: type, name, rate_per_s, url)",
         ),
+        # a misspelt or misplaced field, ignored, would alert on every tagged article
+        ("{id: w1, name: n, matches: {tags_any: [sanctions]}}",
+         "watchlist 'w1' (line 2): unknown key 'matches': did you mean 'match'?"),
+        ("{id: w1, name: n, Match: {tags_any: [sanctions]}}", "unknown key 'Match': did you mean 'match'?"),
+        ("{id: w1, name: n, alert-on: every_version}", "unknown key 'alert-on': did you mean 'alert_on'?"),
+        ("{id: w1, name: n, tags_any: [sanctions]}", "'tags_any' goes under 'match:'"),
+        ("{id: w1, name: n, match: {keywords_any: ['  ']}}",
+         "match.keywords_any[0] must contain a word"),
         (
             "just-a-string",
             "watchlist #0 (line 2): must be a mapping with id, name, match and targets",
