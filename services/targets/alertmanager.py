@@ -41,6 +41,7 @@ import base64
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from watchfloor.services.targets.base import (
@@ -86,6 +87,11 @@ class AlertmanagerTarget(TargetConfig):
             raise ValueError("give either username and password, or token, not both")
         if (self.username is None) != (self.password is None):
             raise ValueError("username and password go together")
+        # the HTTP client refuses a sign-in header beside a URL's own
+        # user:password@, so every send would fail
+        if (self.username or self.token) and "@" in urlsplit(self.url).netloc:
+            raise ValueError("the url carries credentials (user:password@): give them either "
+                             "there or as username and password or token, not both")
         return self
 
     def alerts_url(self) -> str:

@@ -53,6 +53,10 @@ def test_the_alerts_endpoint_is_added_to_the_base_url(url: str, posted_to: str) 
         ({"password": "pw"}, "username and password go together"),
         ({"username": "wf", "password": "pw", "token": "t"}, "not both"),
         ({"active_for_s": 0}, "greater than 0"),
+        # every send failed: the HTTP client refuses a header beside URL credentials
+        ({"url": "https://am:pw@am.example.test", "username": "wf", "password": "pw"},
+         "the url carries credentials"),
+        ({"url": "https://am:pw@am.example.test", "token": "t"}, "the url carries credentials"),
         ({"url": "ftp://am.example.test"}, "must be an http\\(s\\) URL"),
     ],
 )
@@ -76,11 +80,12 @@ def test_basic_auth_or_bearer_token_headers() -> None:
 
 
 def test_the_api_never_shows_a_password_a_token_or_url_credentials() -> None:
-    basic, bearer = targets(
-        {"type": "alertmanager", "url": AM_WITH_USER, "username": "wf", "password": "harbour77"},
+    in_url, basic, bearer = targets(
+        {"type": "alertmanager", "url": AM_WITH_USER},
+        {"type": "alertmanager", "url": AM, "username": "wf", "password": "harbour77"},
         {"type": "alertmanager", "url": AM, "token": "harbour99"},
     )
-    shown = json.dumps([redacted(basic), redacted(bearer)])
+    shown = json.dumps([redacted(in_url), redacted(basic), redacted(bearer)])
     for secret in ("harbour77", "harbour99", "quay31", "harbour55"):
         assert secret not in shown
     assert redacted(basic)["password_set"] is True and redacted(bearer)["token_set"] is True
@@ -88,7 +93,8 @@ def test_the_api_never_shows_a_password_a_token_or_url_credentials() -> None:
 
 def test_what_was_shown_put_back_keeps_the_secrets_and_the_real_url() -> None:
     stored = targets(
-        {"type": "alertmanager", "url": AM_WITH_USER, "username": "wf", "password": "harbour77"},
+        {"type": "alertmanager", "url": AM_WITH_USER},
+        {"type": "alertmanager", "url": AM, "username": "wf", "password": "harbour77"},
         {"type": "alertmanager", "url": AM, "token": "harbour99"},
     )
     assert targets(*carry_over([redacted(t) for t in stored], stored)) == stored
