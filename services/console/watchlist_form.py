@@ -19,8 +19,14 @@ import yaml
 from pydantic import ValidationError
 from watchfloor.services.targets import redacted
 from watchfloor.services.targets.base import ADDRESS_POLICY
+from watchfloor.services.watchlists.actors import KnownActors, packaged_actors
 from watchfloor.services.watchlists.api import carry_over_secrets
-from watchfloor.services.watchlists.model import Watchlist, error_message, field_location
+from watchfloor.services.watchlists.model import (
+    KNOWN_ACTORS,
+    Watchlist,
+    error_message,
+    field_location,
+)
 from watchfloor.shared.addresses import AddressPolicy
 
 LIST_FIELDS = ("tags_any", "tags_all", "exclude_modalities")  # checkboxes
@@ -127,17 +133,19 @@ def _place(loc: Sequence[str | int]) -> str:
 
 
 def validate(values: Mapping[str, Any], *, known_tags: Collection[str],
-             existing: Watchlist | None,
-             addresses: AddressPolicy | None = None) -> tuple[Watchlist | None, FormState]:
+             existing: Watchlist | None, addresses: AddressPolicy | None = None,
+             known_actors: KnownActors | None = None) -> tuple[Watchlist | None, FormState]:
     """The watchlist the form describes, validated as the API does, or None
     and the problems by form field."""
     data, errors = document(values)
     data = carry_over_secrets(data, existing)
     state = FormState(dict(values), errors)
     try:
-        # the same checks as the API: known tags, and targets at public addresses
+        # the same checks as the API: known tags and actors, and targets at
+        # public addresses
         watchlist = Watchlist.model_validate(
-            data, context={"known_tags": frozenset(known_tags), ADDRESS_POLICY: addresses})
+            data, context={"known_tags": frozenset(known_tags), ADDRESS_POLICY: addresses,
+                           KNOWN_ACTORS: known_actors or packaged_actors()})
     except ValidationError as exc:
         for err in exc.errors(include_url=False, include_input=False):
             loc = field_location(err["loc"])

@@ -80,6 +80,7 @@ from watchfloor.services.notifier.silences import story_of
 from watchfloor.services.notifier.story_throttle import throttled_alerts
 from watchfloor.services.notifier.target_pauses import PausedTarget, paused_targets, resume_target
 from watchfloor.services.watchlists.api import WatchlistStorage
+from watchfloor.services.watchlists.configured import watchlist_actors
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.http import storage_error_route
@@ -596,7 +597,8 @@ class Console:
             values["id"] = original_id  # the id of a saved watchlist does not change here
         existing = await self._watchlists.get(original_id) if original_id else None
         watchlist, state = validate(values, known_tags=self._known_tags, existing=existing,
-                                    addresses=self._settings.address_policy)
+                                    addresses=self._settings.address_policy,
+                                    known_actors=watchlist_actors(self._settings))
         if values["id"] and any(w.id == values["id"] for w in self._file_watchlists()):
             state.errors.setdefault("id", "is defined in the watchlists file: edit the file "
                                           "instead, or choose another id")

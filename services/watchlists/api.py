@@ -38,7 +38,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from watchfloor.services.targets import carry_over, redacted
 from watchfloor.services.targets.base import ADDRESS_POLICY
+from watchfloor.services.watchlists.configured import watchlist_actors
 from watchfloor.services.watchlists.model import (
+    KNOWN_ACTORS,
     Watchlist,
     error_message,
     field_location,
@@ -186,6 +188,7 @@ def create_watchlist_router(
         return {w.id: w for w in current}
 
     work = BoundedWork(settings.parse_concurrency)
+    actors = watchlist_actors(settings)
     router = APIRouter(
         prefix="/v1/watchlists",
         tags=["watchlists"],
@@ -250,6 +253,7 @@ def create_watchlist_router(
                 data,
                 context={
                     "known_tags": frozenset(store.known_tags),
+                    KNOWN_ACTORS: actors,
                     # literal non-public addresses are refused (422 naming the field)
                     ADDRESS_POLICY: settings.address_policy,
                 },

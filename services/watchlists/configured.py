@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from watchfloor.services.classifier.taxonomy import known_tag_ids
+from watchfloor.services.watchlists.actors import KnownActors, known_actors
 from watchfloor.services.watchlists.file import WatchlistsFile
 from watchfloor.services.watchlists.model import Watchlist, load_watchlists
 from watchfloor.shared.logging import get_logger
@@ -19,12 +20,18 @@ def watchlist_tags(settings: Settings) -> frozenset[str]:
     return known_tag_ids(settings.taxonomy_file)
 
 
+def watchlist_actors(settings: Settings) -> KnownActors:
+    """Actors a watchlist may name: the loaded gazetteer's ids."""
+    return known_actors(settings.gazetteer_file)
+
+
 def open_watchlists_file(settings: Settings, env: Mapping[str, str]) -> WatchlistsFile | None:
     """The configured watchlists file (re-read on change), or None."""
     if settings.watchlists_file is None:
         log.info("no_watchlists_file", hint="set WATCHFLOOR_WATCHLISTS_FILE or use /v1/watchlists")
         return None
     return WatchlistsFile(settings.watchlists_file, env=env, known_tags=watchlist_tags(settings),
+                          known_actors=watchlist_actors(settings),
                           addresses=settings.address_policy)
 
 
@@ -34,6 +41,7 @@ def load_configured_watchlists(settings: Settings, env: Mapping[str, str]) -> li
         return []
     watchlists = load_watchlists(settings.watchlists_file, env=env,
                                  known_tags=watchlist_tags(settings),
+                                 known_actors=watchlist_actors(settings),
                                  addresses=settings.address_policy)
     log.info("watchlists_loaded", count=len(watchlists), file=str(settings.watchlists_file))
     return watchlists

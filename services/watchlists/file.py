@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
+from watchfloor.services.watchlists.actors import KnownActors
 from watchfloor.services.watchlists.model import Watchlist, WatchlistError, load_watchlists
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.logging import get_logger
@@ -24,11 +25,13 @@ class WatchlistsFile:
         *,
         env: Mapping[str, str],
         known_tags: Collection[str],
+        known_actors: KnownActors | None = None,
         addresses: AddressPolicy | None = None,
     ) -> None:
         self.path = Path(path)
         self._env = env
         self._known_tags = known_tags
+        self._known_actors = known_actors
         self._addresses = addresses
         self._stamp = self._stat()
         # At start-up a broken file is an error the user must see (exit 2).
@@ -36,7 +39,8 @@ class WatchlistsFile:
 
     def _load(self) -> list[Watchlist]:
         return load_watchlists(
-            self.path, env=self._env, known_tags=self._known_tags, addresses=self._addresses
+            self.path, env=self._env, known_tags=self._known_tags,
+            known_actors=self._known_actors, addresses=self._addresses
         )
 
     def _stat(self) -> tuple[int, int] | None:

@@ -42,10 +42,15 @@ from pydantic import (
 from watchfloor.services.classifier.taxonomy import known_tag_ids
 from watchfloor.services.targets import TARGET_TYPES, Target, target_names
 from watchfloor.services.targets.base import ADDRESS_POLICY
+from watchfloor.services.watchlists.actors import KnownActors, packaged_actors
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.schemas import Modality
 from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
+
+# The validation context's key for the ``KnownActors`` a watchlist may name
+# (given where a watchlist is saved: the file, the API, the console).
+KNOWN_ACTORS = "known_actors"
 
 
 class WatchlistError(ConfigError, ValueError):
@@ -94,6 +99,18 @@ class MatchRule(BaseModel):
         if unknown:
             names = ", ".join(repr(t) for t in unknown)
             raise ValueError(f"unknown tag {names} (known tags: {', '.join(sorted(known))})")
+        return value
+
+
+    @field_validator("actors_any", "actors_all")
+    @classmethod
+    def _known_actors(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        known = (info.context or {}).get(KNOWN_ACTORS)
+        if not isinstance(known, KnownActors):
+            return value  # re-reading what was saved: an entry is not dropped for this
+        problem = known.problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
 
@@ -155,19 +172,20 @@ def load_watchlists(
     *,
     env: Mapping[str, str],
     known_tags: Collection[str] | None = None,
+    known_actors: KnownActors | None = None,
     addresses: AddressPolicy | None = None,
 ) -> list[Watchlist]:
     """Read and validate the watchlists file; raise ``WatchlistError`` on any problem.
     With ``addresses``, a target URL whose host is a literal address it refuses
-    is one (``services/targets/base.py``)."""
+    is one (``services/targets/base.py``). Tags and actors default to the
+    packaged taxonomy's and gazetteer's."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise WatchlistError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-    return parse_watchlists(
-        text, source=str(path), env=env, known_tags=known_tags, addresses=addresses
-    )
+    return parse_watchlists(text, source=str(path), env=env, known_tags=known_tags,
+                            known_actors=known_actors, addresses=addresses)
 
 
 def parse_watchlists(
@@ -176,6 +194,7 @@ def parse_watchlists(
     source: str = "<watchlists>",
     env: Mapping[str, str],
     known_tags: Collection[str] | None = None,
+    known_actors: KnownActors | None = None,
     addresses: AddressPolicy | None = None,
 ) -> list[Watchlist]:
     try:
@@ -192,6 +211,7 @@ def parse_watchlists(
     first_line_of: dict[str, int | None] = {}
     context: dict[str, Any] = {
         "known_tags": frozenset(known_tag_ids() if known_tags is None else known_tags),
+        KNOWN_ACTORS: packaged_actors() if known_actors is None else known_actors,
         ADDRESS_POLICY: addresses,
     }
     for index, item in enumerate(items):

@@ -157,3 +157,15 @@ async def test_an_email_target_stored_by_an_earlier_version_is_read(
     await redis_client.hset(keys.watchlists, "north-sea", json.dumps(entry))
     found = await store.get("north-sea")
     assert found is not None and found.targets[0].sender == "watchfloor@example.org"
+
+
+async def test_a_stored_watchlist_naming_an_unknown_actor_is_still_read(
+    store: WatchlistStore, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    # saved before actors were checked: dropping it on read would silence
+    # the actors it does name; it is checked when next saved
+    entry = json.loads(dump_watchlist(watchlist()))
+    entry["match"]["actors_any"] = ["KP", "North Korea"]
+    await redis_client.hset(keys.watchlists, "north-sea", json.dumps(entry))
+    found = await store.get("north-sea")
+    assert found is not None and found.match.actors_any == ["KP", "North Korea"]

@@ -48,6 +48,13 @@ def test_problems_are_shown_by_form_field() -> None:
     assert state.errors["targets"].startswith("targets[0].type: must be one of")
 
 
+def test_an_actor_given_by_name_is_shown_with_its_id() -> None:
+    watchlist, state = validate(form(id="a", name="A", tags_any=["missile_test"],
+                                     actors_any="Finland, RU"), known_tags=TAGS, existing=None)
+    assert watchlist is None
+    assert state.errors["actors_any"] == "unknown actor 'Finland': use its id 'FI'"
+
+
 def test_targets_that_are_not_yaml_say_where() -> None:
     _, state = validate(form(id="a", name="A", targets="- [unclosed"), known_tags=TAGS,
                         existing=None)

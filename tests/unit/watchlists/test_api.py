@@ -285,6 +285,12 @@ def test_a_misspelt_match_key_is_refused_not_dropped(client: TestClient, store: 
     assert store.changes == 0
 
 
+def test_an_actor_given_by_name_is_refused_with_its_id(client: TestClient) -> None:
+    body = harbour_watchlist(match={"tags_any": ["sanctions"], "actors_any": ["Finland", "RU"]})
+    problems = problems_of(client.put("/v1/watchlists/baltic-ports", json=body))
+    assert problems == {"match.actors_any": "unknown actor 'Finland': use its id 'FI'"}
+
+
 def test_unknown_tag_is_named_with_the_known_tags(client: TestClient) -> None:
     body = harbour_watchlist(match={"tags_any": ["missile_tset"], "tags_all": ["sanctions"]})
     response = client.put("/v1/watchlists/baltic-ports", json=body)

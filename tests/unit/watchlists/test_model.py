@@ -229,6 +229,11 @@ def test_custom_taxonomy_tags_are_accepted() -> None:
         ("{id: w1, name: n, tags_any: [sanctions]}", "'tags_any' goes under 'match:'"),
         ("{id: w1, name: n, match: {keywords_any: ['  ']}}",
          "match.keywords_any[0] must contain a word"),
+        # a name is not an id: it would never match ("KP" is what articles carry)
+        ("{id: w1, name: n, match: {actors_any: [North Korea]}}",
+         "match.actors_any: unknown actor 'North Korea': use its id 'KP'"),
+        ("{id: w1, name: n, match: {actors_all: [KP, Narnia]}}",
+         "match.actors_all: unknown actor 'Narnia': actors are the gazetteer's ids"),
         (
             "just-a-string",
             "watchlist #0 (line 2): must be a mapping with id, name, match and targets",
@@ -304,3 +309,10 @@ def test_load_names_the_file_in_errors(tmp_path: Path) -> None:
     path = write(tmp_path, "watchlists:\n  - {id: w1}\n")
     with pytest.raises(WatchlistError, match=r"watchlists\.yaml: watchlist 'w1' \(line 2\)"):
         load_watchlists(path, env={})
+
+
+def test_actor_ids_are_taken_in_any_case_as_the_matcher_compares_them() -> None:
+    [watchlist] = parse_watchlists(
+        "watchlists:\n  - {id: w1, name: n, match: {actors_any: [kp, RU, nato, kim-jong-un]}}\n",
+        env={})
+    assert watchlist.match.actors_any == ["kp", "RU", "nato", "kim-jong-un"]
