@@ -9,12 +9,20 @@ so anything deeper than ``MAX_JSON_DEPTH`` is refused with a clear message.
 The check is linear and runs at C speed for ordinary documents: strings are
 cut out with one regular expression (brackets inside them do not count),
 then the depth is the highest running sum of opening minus closing brackets.
+
+A number of more than ``sys.get_int_max_str_digits()`` digits makes
+``json.loads`` raise a bare ValueError, which code catching
+``json.JSONDecodeError`` lets through (a 500, a crashed import): ``loads``
+turns it into a ``JSONDecodeError`` at the number.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from itertools import accumulate
+from typing import Any
 
 from watchfloor.shared.errors import InvalidInput
 
@@ -55,3 +63,32 @@ def check_json_depth(doc: bytes | bytearray | str, limit: int = MAX_JSON_DEPTH) 
         return
     if json_depth(doc) > limit:
         raise JSONTooDeep(limit)
+
+
+class NumberTooLong(json.JSONDecodeError):
+    """An integer of more digits than Python converts (``sys.get_int_max_str_digits``)."""
+
+
+def number_too_long(exc: ValueError, doc: str, start: int = 0) -> NumberTooLong | None:
+    """The ``JSONDecodeError`` for Python's refusal to convert an integer of
+    too many digits (a bare ValueError) while decoding ``doc`` from ``start``;
+    None for any other error."""
+    if isinstance(exc, json.JSONDecodeError) or "integer string conversion" not in str(exc):
+        return None
+    limit = sys.get_int_max_str_digits()
+    found = re.compile(rf"\d{{{limit + 1},}}").search(doc, start)
+    return NumberTooLong(f"a number has more than {limit} digits", doc,
+                         found.start() if found else start)
+
+
+def loads(doc: str) -> Any:
+    """``json.loads`` for untrusted text: ``JSONTooDeep`` beyond the depth
+    limit, ``json.JSONDecodeError`` for anything else unreadable."""
+    check_json_depth(doc)
+    try:
+        return json.loads(doc)
+    except ValueError as exc:
+        error = number_too_long(exc, doc)
+        if error is not None:
+            raise error from None
+        raise

@@ -24,7 +24,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from starlette.requests import Request
 from watchfloor.shared.errors import InvalidInput
-from watchfloor.shared.json_input import JSONTooDeep, check_json_depth
+from watchfloor.shared.json_input import JSONTooDeep, loads
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -71,9 +71,8 @@ def is_blank(body: bytes | bytearray) -> bool:
 def parse_json(body: bytes | bytearray, *, what: str = "request body") -> Any:
     """The JSON value of ``body``; ``RequestBodyError(400)`` says what is wrong."""
     try:
-        check_json_depth(body)
         # Decoded here: json.loads(bytes) would also guess UTF-16/32.
-        return json.loads(body.decode("utf-8-sig"))
+        return loads(body.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise RequestBodyError(400, f"{what} is not UTF-8 text (byte {exc.start + 1})") from None
     except JSONTooDeep as exc:

@@ -30,7 +30,13 @@ from typing import Any, BinaryIO
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
 from watchfloor.shared.errors import InvalidInput
-from watchfloor.shared.json_input import JSONTooDeep, check_json_depth
+from watchfloor.shared.json_input import (
+    MAX_JSON_DEPTH,
+    JSONTooDeep,
+    NumberTooLong,
+    loads,
+    number_too_long,
+)
 from watchfloor.shared.schemas import Article
 
 LINE_SUFFIXES = frozenset({".jsonl", ".ndjson", ".jsonlines"})
@@ -109,7 +115,9 @@ def _looks_like_json_lines(handle: BinaryIO) -> bool:
         if not first.lstrip(b"\xef\xbb\xbf \t").startswith(b"{"):
             return False
         try:
-            json.loads(first.decode("utf-8-sig"))
+            loads(first.decode("utf-8-sig"))
+        except (JSONTooDeep, NumberTooLong):
+            pass  # an object on one line: JSON lines (that line is refused when read)
         except ValueError:
             return False  # a pretty-printed document opens with a bare "{"
         while line := handle.readline(_SNIFF_LINE_BYTES):
@@ -147,8 +155,7 @@ def _read_lines(handle: BinaryIO, name: str, now: datetime | None) -> Iterator[F
         if not line.strip():
             continue
         try:
-            check_json_depth(line)
-            value = json.loads(line)
+            value = loads(line)
         except JSONTooDeep as exc:
             yield Rejection(location, f"invalid JSON: {exc}")
             continue
@@ -223,7 +230,12 @@ class _Scanner:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self._buffer, self._pos)
-            except json.JSONDecodeError as exc:
+            except RecursionError:  # far deeper than MAX_JSON_DEPTH: where it ends is unknown
+                raise _Unreadable(self.line, f"invalid JSON: {JSONTooDeep(MAX_JSON_DEPTH)}") from None
+            except ValueError as error:
+                exc = number_too_long(error, self._buffer, self._pos) or error
+                if not isinstance(exc, json.JSONDecodeError):
+                    raise
                 # Maybe the value is only cut off by the end of the buffer:
                 # the error is then at the end, or names a string left open.
                 cut_off = exc.pos >= len(self._buffer) - 6 or exc.msg.startswith("Unterminated")

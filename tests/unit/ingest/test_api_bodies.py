@@ -70,6 +70,17 @@ def test_a_deep_watchlist_is_a_400_in_the_error_shape(client: TestClient, body: 
     assert_error(response, 400, "request body is nested too deeply")
 
 
+@pytest.mark.parametrize("field", ["id", "unknown_field"])
+def test_a_number_too_long_to_convert_is_a_400_not_a_500(
+    client: TestClient, publisher: FakePublisher, field: str
+) -> None:
+    body = b'[{"title": "Fine"}, {"title": "Odd", "' + field.encode() + b'": ' + b"9" * 5000 + b"}]"
+    response = client.post("/v1/articles", content=body, headers=JSON)
+    assert_error(response, 400, "request body is not valid JSON: a number has more than 4300 "
+                                "digits (line 1, column ")
+    assert publisher.published == []
+
+
 def test_nesting_within_the_limit_is_judged_field_by_field(client: TestClient) -> None:
     nested = b"[" * (MAX_JSON_DEPTH - 2) + b"]" * (MAX_JSON_DEPTH - 2)
     response = client.post("/v1/articles", content=b'{"title": ' + nested + b"}", headers=JSON)

@@ -169,3 +169,35 @@ def test_a_line_nested_too_deeply_is_rejected_and_the_next_lines_still_read(tmp_
     rejected = [i for i in items if hasattr(i, "reason")]
     assert len(items) == 3 and len(rejected) == 1
     assert "nested too deeply" in rejected[0].reason
+
+
+HUGE = "9" * 5_000  # more digits than Python converts to an int
+
+
+def test_a_line_with_a_number_too_long_is_rejected_and_the_others_read(tmp_path: Path) -> None:
+    # it raised a bare ValueError: a traceback, and nothing of the file published
+    path = write(tmp_path, "huge.jsonl", '{"title": "Army drills", "text": "Tanks rolled."}\n'
+                 f'{{"title": "Odd", "id": {HUGE}}}\n'
+                 '{"title": "Navy drills", "text": "Ships sailed."}\n')
+    assert summary(path) == [
+        "1 Army drills",
+        "2! invalid JSON: a number has more than 4300 digits (column 24)",
+        "3 Navy drills",
+    ]
+
+
+def test_a_first_line_with_a_number_too_long_still_reads_as_json_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "huge", f'{{"title": "Odd", "id": {HUGE}}}\n'
+                 '{"title": "Navy drills", "text": "Ships sailed."}\n')
+    assert summary(path)[1:] == ["2 Navy drills"]
+
+
+@pytest.mark.parametrize("bad", [f'{{"title": "Odd", "id": {HUGE}}}', "[" * 100_000 + "]" * 100_000],
+                         ids=["number-too-long", "nested-100000-deep"])
+def test_a_document_keeps_the_items_before_an_unreadable_one(tmp_path: Path, bad: str) -> None:
+    path = write(tmp_path, "doc.json", f'[{{"title": "Army drills"}}, {bad}, {{"title": "Late"}}]')
+    found = summary(path)
+    assert found[0] == "1 Army drills"
+    assert found[1].startswith("1! invalid JSON: ")
+    assert ("more than 4300 digits" in found[1]) or ("nested too deeply" in found[1])
+    assert found[1].endswith("the rest of the file was not read")
