@@ -55,17 +55,26 @@ class RawArticle(BaseModel):
     def _iso_8601_only(cls, value: Any) -> Any:
         # pydantic would also take unix timestamps and other forms; the
         # contract is ISO 8601, and a clear refusal beats a wrong guess.
-        if value is None or isinstance(value, datetime):
+        if value is None:
             return value
-        if not isinstance(value, str):
+        if isinstance(value, datetime):
+            parsed = value
+        elif not isinstance(value, str):
             raise ValueError("must be an ISO 8601 date-time string, e.g. 2024-05-01T09:30:00Z")
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(
-                f"is not an ISO 8601 date-time: {value[:40]!r} (e.g. 2024-05-01T09:30:00Z)"
-            ) from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        else:
+            try:
+                parsed = datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(
+                    f"is not an ISO 8601 date-time: {value[:40]!r} (e.g. 2024-05-01T09:30:00Z)"
+                ) from None
+        if not parsed.tzinfo:
+            return parsed.replace(tzinfo=UTC)
+        try:  # 0001-01-01T00:00+14:00 is a valid date with no UTC year 1 to be in
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is outside the dates that can be stored (years 1 to 9999 "
+                             "in UTC)") from None
 
 
 def parse_raw_article(value: Any) -> RawArticle:

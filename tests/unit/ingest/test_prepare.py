@@ -102,3 +102,17 @@ def test_too_long_title() -> None:
 )
 def test_non_object(value: object, kind: str) -> None:
     assert rejected(value) == [Problem(None, f"an article must be a JSON object, got {kind}")]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_date_with_no_utc_equivalent_is_refused_not_a_crash(when: str) -> None:
+    # converting it to UTC overflowed: a 500, and a traceback from ingest
+    [problem] = rejected({"title": "T", "published_at": when})
+    assert problem.field == "published_at"
+    assert "outside the dates that can be stored (years 1 to 9999 in UTC)" in problem.message
+
+
+def test_the_ends_of_the_date_range_in_utc_are_taken() -> None:
+    early = prepare_article({"title": "T", "published_at": "0001-01-01T00:00:00Z"})
+    late = prepare_article({"title": "T", "published_at": "9999-12-31T23:59:59+00:00"})
+    assert (early.published_at.year, late.published_at.year) == (1, 9999)
