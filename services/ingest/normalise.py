@@ -141,6 +141,16 @@ _TRACKING_PARAMS = frozenset(
         "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ref_src",
     }
 )  # fmt: skip
+# Query parameters that carry a credential, not a page (an API key a feed's
+# URL was given): dropped, so it never travels with the article into alerts.
+# Whole names only: a substring ("key" in "monkey") would merge pages.
+_CREDENTIAL_PARAMS = frozenset(
+    {
+        "token", "access_token", "auth_token", "id_token", "api_key", "apikey", "api-key",
+        "secret", "client_secret", "password", "passwd", "pwd", "auth", "sig", "signature",
+        "session", "sessionid", "jwt",
+    }
+)  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -195,7 +205,8 @@ def _canonical_query(query: str) -> str:
             continue
         name = part.partition("=")[0]
         lowered = name.lower()
-        if lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES):
+        if (lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+                or lowered in _CREDENTIAL_PARAMS):
             continue
         kept.append(_normalise_escapes(quote(part, safe=_QUERY_PART_SAFE + "=")))
     # Sorted so that parameter order, which no server should depend on for
@@ -207,7 +218,8 @@ def canonical_url(url: str) -> str:
     """The canonical form of an http(s) URL, or ``InvalidURL``.
 
     Lower-case scheme and host, no default port, no credentials (never carry
-    a password into a stream), no fragment, no tracking parameters, sorted
+    a password or an API key into a stream: no user info, no ``?token=`` or
+    ``?api_key=``), no fragment, no tracking parameters, sorted
     query, no dot segments, normalised escapes, no trailing slash except for
     the root path.
     """

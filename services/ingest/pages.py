@@ -18,6 +18,7 @@ show the URL without its credentials.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -218,6 +219,10 @@ def page_to_raw(content: bytes | str, *, base_url: str | None) -> dict[str, Any]
     if tree is None:
         return None
     url = _page_url(tree, base_url)
+    if url:
+        # trafilatura names the site from the URL's netloc, user:password@ included
+        with contextlib.suppress(InvalidURL):
+            url = canonical_url(url)
     has_title = bool(tree.xpath(_TITLE_XPATH))
     document = trafilatura.bare_extraction(
         tree,

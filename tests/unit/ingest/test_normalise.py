@@ -90,6 +90,11 @@ def test_as_utc() -> None:
         ("  https://example.org/padded  ", "https://example.org/padded"),
         ("https://example.org/s?id=7&&flag", "https://example.org/s?flag&id=7"),
         ("https://example.org./a", "https://example.org/a"),
+        # a credential never travels with an article; look-alike names stay
+        ("https://example.org/s?api_key=K1&id=7&Token=T2&access_token=T3",
+         "https://example.org/s?id=7"),
+        ("https://example.org/s?monkey=1&keyword=x&passage=2",
+         "https://example.org/s?keyword=x&monkey=1&passage=2"),
     ],
 )
 def test_canonical_url(raw: str, expected: str) -> None:

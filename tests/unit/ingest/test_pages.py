@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -182,6 +183,20 @@ def test_without_canonical_the_fetched_url_or_nothing() -> None:
     fetched = parse_page(page, "https://gazette.example/f", base_url="https://gazette.example/f")
     assert article_of(fetched).article.url == "https://gazette.example/f"
     assert article_of(parse_page(page, "ferry.html")).article.url is None
+
+
+def test_credentials_of_the_fetched_url_reach_neither_the_url_nor_the_source() -> None:
+    # the site name fell back to the netloc, user:password@ included
+    page = PAGE.replace(
+        '<link rel="canonical" href="https://gazette.example/news/2024/05/ferry-resumes">', ""
+    ).replace(
+        '<meta property="og:url" content="https://gazette.example/share/ferry?utm_source=og">', ""
+    )
+    page = re.sub(r'<meta[^>]*site_name[^>]*>', "", page)
+    fetched = "https://bob:hunter2@gazette.example/f?api_key=SECRET3&x=1"
+    article = article_of(parse_page(page, "ferry", base_url=fetched)).article
+    assert article.url == "https://gazette.example/f?x=1"
+    assert article.source == "gazette.example"
 
 
 def test_page_without_an_article_is_rejected_naming_it() -> None:
