@@ -45,13 +45,10 @@ from watchfloor.services.ingest.feed_sources import FeedSource, load_feeds
 from watchfloor.services.ingest.feeds import (
     MAX_FEED_BYTES,
     FeedUnavailable,
-    entry_to_raw,
-    load_feedparser,
+    parse_feed,
 )
 from watchfloor.services.ingest.fetching import FETCH_ERRORS, describe_error, http_client
-from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
-from watchfloor.services.ingest.prepare import prepare_article
-from watchfloor.services.ingest.problems import ArticleRejected
+from watchfloor.services.ingest.files import FileArticle, Rejection
 from watchfloor.services.ingest.publisher import ArticleSink
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import Unavailable
@@ -193,35 +190,6 @@ def backoff_delay(interval_s: float, failures: int, cap_s: float = MAX_BACKOFF_S
     return min(interval_s * 2.0 ** min(failures - 1, 32), max(cap_s, interval_s))
 
 
-def parse_feed_document(
-    content: bytes,
-    name: str,
-    *,
-    source: str | None = None,
-    content_type: str | None = None,
-    now: datetime | None = None,
-) -> list[FileItem]:
-    """Items of a fetched feed document, as ``feeds.parse_feed`` makes them.
-
-    ``source`` (the configured feed name) replaces the feed's own title as the
-    articles' source. Raises ``FeedUnavailable`` when the body is not a feed.
-    """
-    headers = {"content-type": content_type} if content_type else None
-    parsed = load_feedparser().parse(content, response_headers=headers)
-    if not parsed.entries and parsed.get("bozo"):
-        raise FeedUnavailable(f"not an RSS or Atom feed: {parsed.bozo_exception}")
-    feed_source = source or parsed.feed.get("title") or None
-    items: list[FileItem] = []
-    for number, entry in enumerate(parsed.entries, start=1):
-        location = f"{name}#entry{number}"
-        try:
-            article = prepare_article(entry_to_raw(entry, feed_source), now=now)
-            items.append(FileArticle(location, article))
-        except ArticleRejected as exc:
-            items.append(Rejection(location, str(exc)))
-    return items
-
-
 def _float(value: str | None) -> float | None:
     try:
         return float(value) if value not in (None, "") else None
@@ -357,7 +325,7 @@ class FeedPoller:
             ):
                 return await self._record_unchanged(feed, state, started, fetched)
             items = await asyncio.to_thread(
-                parse_feed_document, fetched.body, feed.display_url, source=feed.name,
+                parse_feed, fetched.body, feed.display_url, base_url=feed.url, source=feed.name,
                 content_type=fetched.content_type, now=datetime.fromtimestamp(started, UTC),
             )
             articles = [i.article for i in items if isinstance(i, FileArticle)]

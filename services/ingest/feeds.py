@@ -23,6 +23,7 @@ from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.html_text import html_to_text, looks_like_html
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
+from watchfloor.services.ingest.raw import MAX_SHORT_CHARS
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.urls import looks_like_http_url, redact_credentials
@@ -71,18 +72,36 @@ def entry_to_raw(entry: Any, feed_title: str | None) -> dict[str, Any]:
     }
 
 
-def parse_feed(content: bytes, name: str, *, now: datetime | None = None) -> list[FileItem]:
-    """Items of a feed document; ``name`` (URL or path) is used in locations."""
-    parsed = load_feedparser().parse(content)
+def parse_feed(
+    content: bytes,
+    name: str,
+    *,
+    base_url: str | None = None,
+    source: str | None = None,
+    content_type: str | None = None,
+    now: datetime | None = None,
+) -> list[FileItem]:
+    """Items of a feed document; ``name`` (URL or path) is used in locations.
+
+    ``base_url``: where the document was fetched from, against which relative
+    links (valid in Atom, common in RSS) are resolved. ``source`` (a
+    configured feed's name) replaces the feed's own title as the articles'
+    source. Raises ``FeedUnavailable`` when the body is not a feed.
+    """
+    headers = {"content-type": content_type} if content_type else {}
+    if base_url:
+        headers["content-location"] = base_url
+    parsed = load_feedparser().parse(content, response_headers=headers or None)
     if not parsed.entries and parsed.get("bozo"):
         raise FeedUnavailable(f"{name} is not an RSS or Atom feed: {parsed.bozo_exception}")
-    feed_title = parsed.feed.get("title") or None
+    # a channel's title is metadata: an overlong one must not cost every item
+    feed_source = (source or parsed.feed.get("title") or "")[:MAX_SHORT_CHARS] or None
     items: list[FileItem] = []
     for number, entry in enumerate(parsed.entries, start=1):
         location = f"{name}#entry{number}"
         try:
             items.append(
-                FileArticle(location, prepare_article(entry_to_raw(entry, feed_title), now=now))
+                FileArticle(location, prepare_article(entry_to_raw(entry, feed_source), now=now))
             )
         except ArticleRejected as exc:
             items.append(Rejection(location, str(exc)))
@@ -138,7 +157,7 @@ async def read_feed(
             content = await fetch_feed(location, client=client, deadline_s=deadline_s)
         finally:
             await client.aclose()
-        return parse_feed(content, redact_credentials(location))
+        return parse_feed(content, redact_credentials(location), base_url=location)
     try:
         content = Path(location).read_bytes()
     except OSError as exc:

@@ -16,7 +16,6 @@ from watchfloor.services.ingest.feed_poller import (
     backoff_delay,
     conditional_headers,
     due_at,
-    parse_feed_document,
 )
 from watchfloor.services.ingest.feed_sources import (
     FeedConfigError,
@@ -24,7 +23,7 @@ from watchfloor.services.ingest.feed_sources import (
     load_feeds,
     parse_feeds,
 )
-from watchfloor.services.ingest.feeds import FeedUnavailable
+from watchfloor.services.ingest.feeds import FeedUnavailable, parse_feed
 from watchfloor.services.ingest.files import FileArticle, Rejection
 
 RSS = b"""<?xml version="1.0"?>
@@ -161,18 +160,18 @@ def test_conditional_headers_from_state() -> None:
 
 
 def test_parse_feed_document_uses_the_configured_name_as_source() -> None:
-    article, rejected = parse_feed_document(RSS, "https://ledger.example/rss", source="Ledger")
+    article, rejected = parse_feed(RSS, "https://ledger.example/rss", source="Ledger")
     assert isinstance(article, FileArticle) and isinstance(rejected, Rejection)
     assert article.article.source == "Ledger"
     assert article.article.source_id == "ledger-1"
     assert article.location == "https://ledger.example/rss#entry1"
-    [untitled, _] = parse_feed_document(RSS, "x")
+    [untitled, _] = parse_feed(RSS, "x")
     assert isinstance(untitled, FileArticle) and untitled.article.source == "Lakeside Ledger"
 
 
 def test_parse_feed_document_refuses_what_is_not_a_feed() -> None:
     with pytest.raises(FeedUnavailable, match="not an RSS or Atom feed"):
-        parse_feed_document(b"<html><body>Maintenance <b>tonight</body>", "x")
+        parse_feed(b"<html><body>Maintenance <b>tonight</body>", "x")
 
 
 # --- fetching ---------------------------------------------------------------

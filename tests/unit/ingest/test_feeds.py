@@ -121,3 +121,25 @@ async def test_read_feed_from_file(tmp_path: Path) -> None:
 async def test_read_feed_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FeedUnavailable, match="cannot read .*nope.xml: No such file"):
         await read_feed(str(tmp_path / "nope.xml"))
+
+
+RELATIVE_RSS = RSS.replace(b"https://courier.example/harvest?utm_source=rss", b"/news/harvest")
+RELATIVE_ATOM = ATOM.replace(b'href="https://ridge.example/trail"', b'href="trail/7"')
+
+
+@pytest.mark.parametrize(("document", "base", "url"), [
+    (RELATIVE_RSS, "https://courier.example/feeds/main.xml", "https://courier.example/news/harvest"),
+    (RELATIVE_ATOM, "https://ridge.example/feeds/atom", "https://ridge.example/feeds/trail/7"),
+], ids=["rss", "atom"])
+def test_relative_links_are_resolved_against_where_the_feed_came_from(
+    document: bytes, base: str, url: str
+) -> None:
+    # every such item was rejected ("URL must be http:// or https://, got no scheme")
+    first = parse_feed(document, "feed", base_url=base)[0]
+    assert isinstance(first, FileArticle) and first.article.url == url
+
+
+def test_an_overlong_channel_title_does_not_reject_the_items() -> None:
+    long_title = RSS.replace(b"<title>Valley Courier</title>", b"<title>" + b"V" * 800 + b"</title>")
+    first = parse_feed(long_title, "feed")[0]
+    assert isinstance(first, FileArticle) and first.article.source == "V" * 500
