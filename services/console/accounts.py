@@ -16,9 +16,10 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from redis.exceptions import WatchError
 from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import utcnow
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 Role = Literal["viewer", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "editor", "admin")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
+
+# How to give an existing account a new token, said where it is refused: the
+# CLI's flag by default; the console names its checkbox instead.
+REPLACE_HINT = "use --replace to give it a new token"
 
 # scrypt cost: about 0.1 s and 16 MiB per sign-in on the 2-core development machine.
 SCRYPT_N, SCRYPT_R, SCRYPT_P, SCRYPT_LEN = 2**14, 8, 1, 32
@@ -92,6 +97,17 @@ class Account(BaseModel):
     created_by: str = ""
 
 
+def _accounts(stored: dict[Any, Any]) -> list[Account]:
+    """The accounts that decode, by name."""
+    accounts = []
+    for raw in stored.values():
+        try:
+            accounts.append(Account.model_validate_json(raw))
+        except ValidationError:
+            continue
+    return sorted(accounts, key=lambda a: a.name)
+
+
 class AccountStore:
     """Accounts in one Redis hash (``keys.console_accounts``)."""
 
@@ -99,16 +115,17 @@ class AccountStore:
         self._redis = redis
         self._key = keys.console_accounts
 
-    async def add(self, name: str, role: str, *, created_by: str = "",
-                  replace: bool = False) -> tuple[Account, str]:
+    async def add(self, name: str, role: str, *, created_by: str = "", replace: bool = False,
+                  exists_hint: str = REPLACE_HINT) -> tuple[Account, str]:
         """A new account (or a new token for an existing one with ``replace``)
-        and its one-time token."""
+        and its one-time token; ``exists_hint`` ends the refusal of an
+        existing name without ``replace``."""
         if role not in ROLES:
             raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         token = new_token()
         existing = await self.get(name)
         if existing is not None and not replace:
-            raise AccountError(f"account {name!r} exists: use --replace to give it a new token")
+            raise AccountError(f"account {name!r} exists: {exists_hint}")
         try:
             account = Account(name=name, role=role, token_hash=await asyncio.to_thread(hash_token, token),
                               generation=(existing.generation + 1) if existing else 1,
@@ -130,16 +147,30 @@ class AccountStore:
             return None
 
     async def list(self) -> list[Account]:
-        accounts = []
-        for raw in (await self._redis.hgetall(self._key)).values():
-            try:
-                accounts.append(Account.model_validate_json(raw))
-            except ValidationError:
-                continue
-        return sorted(accounts, key=lambda a: a.name)
+        return _accounts(await self._redis.hgetall(self._key))
 
     async def remove(self, name: str) -> bool:
+        """Remove any account, even the last admin (the CLI: the way back)."""
         return bool(await self._redis.hdel(self._key, name))
+
+    async def remove_keeping_an_admin(self, name: str) -> bool:
+        """Remove the account unless it is the last admin (AccountError):
+        the console must keep someone who can manage accounts."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:  # optimistic: two admins removing each other cannot both succeed
+                try:
+                    await pipe.watch(self._key)
+                    admins = {a.name for a in _accounts(await pipe.hgetall(self._key))
+                              if a.role == "admin"}
+                    if admins == {name}:
+                        raise AccountError(f"account {name!r} is the last admin: make another "
+                                           "admin first")
+                    pipe.multi()
+                    pipe.hdel(self._key, name)
+                    [removed] = await pipe.execute()
+                    return bool(removed)
+                except WatchError:
+                    continue
 
     async def count(self) -> int:
         return int(await self._redis.hlen(self._key))

@@ -96,8 +96,12 @@ PAGE_SIZE = 50
 HELD_SHOWN = 200  # held-back alerts listed in one story's thread
 HEARTBEAT_S = 15.0
 LIVE_BLOCK_MS = 1000
+# How the accounts page gives an existing account a new token (the CLI says --replace).
+CONSOLE_REPLACE_HINT = ("tick \u201cReplace the token of an existing account\u201d to give it "
+                        "a new token")
 Handler = Callable[..., Awaitable[Response]]
-_ENTRY_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+_ENTRY_ID = re.compile(r"^(\d{1,20})-(\d{1,20})$")
+_ID_PART_MAX = 2**64 - 1  # each half of a stream id is an unsigned 64-bit number
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".svg": "image/svg+xml", ".png": "image/png"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -127,6 +131,17 @@ def safe_url(url: str | None) -> str | None:
     if not url:
         return None
     return url if urlsplit(url).scheme in ("http", "https") else None
+
+
+def entry_id(text: str | None) -> str | None:
+    """``text`` as a stream entry id Redis accepts (``ms-seq``, each part
+    within 64 bits, written without leading zeros), or None: Redis would
+    refuse it."""
+    found = _ENTRY_ID.match(text or "")
+    if found is None:
+        return None
+    ms, seq = (int(part) for part in found.groups())
+    return f"{ms}-{seq}" if ms <= _ID_PART_MAX and seq <= _ID_PART_MAX else None
 
 
 def local_path(target: str | None, default: str = "/") -> str:
@@ -378,8 +393,8 @@ class Console:
         @self._reads("/")
         async def feed(request: Request, viewer: Viewer) -> Response:
             flt, problems = parse_filter(request.query_params)
-            before = request.query_params.get("before") or None
-            if before and not _ENTRY_ID.match(before):
+            before = entry_id(request.query_params.get("before"))
+            if before == "0-0":  # nothing is older; Redis refuses it as an exclusive end
                 before = None
             now = datetime.now(UTC)
             newest = await last_entry_id(self._redis, history_stream(self._keys))
@@ -401,7 +416,7 @@ class Console:
                 return PlainTextResponse("sign in first", status_code=401)
             flt, _ = parse_filter(request.query_params)
             start = request.headers.get("last-event-id") or request.query_params.get("after", "")
-            if not _ENTRY_ID.match(start):
+            if entry_id(start) is None:
                 start = await last_entry_id(self._redis, history_stream(self._keys))
             return StreamingResponse(self._live(viewer, flt, start), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-store",
@@ -458,7 +473,12 @@ class Console:
 
         @self._writes("/judge")
         async def judge(request: Request, viewer: Viewer, form: FormData) -> Response:
-            article_id = str(form.get("article_id") or "")
+            article_id = str(form.get("article_id") or "").strip()
+            if not article_id:  # the page always sends one: a record needs its article
+                return self._page(request, "message.html", viewer, status=400,
+                                  title="Judgement not stored",
+                                  message="No article was named: judge from an alert or a "
+                                          "story version.", link="/")
             try:
                 judgement = check_judgement(str(form.get("kind") or ""),
                                             str(form.get("tag") or ""), self._known_tags)
@@ -547,14 +567,18 @@ class Console:
         @self._writes("/accounts", "admin")
         async def add_account(request: Request, viewer: Viewer, form: FormData) -> Response:
             name, role = str(form.get("name") or "").strip(), str(form.get("role") or "")
+            if name == viewer.account.name and role != viewer.account.role:
+                # replacing one's own token with a lower role could leave no admin
+                return await self._accounts_error(
+                    request, viewer, "You cannot change your own role: ask another admin.", 409,
+                    name=name, role=role)
             try:
                 account, token = await self._accounts.add(
                     name, role, created_by=viewer.account.name,
-                    replace=form.get("replace") == "yes")
+                    replace=form.get("replace") == "yes", exists_hint=CONSOLE_REPLACE_HINT)
             except AccountError as exc:
-                return self._page(request, "accounts.html", viewer, status=422,
-                                  accounts=await self._accounts.list(), error=str(exc),
-                                  name=name, role=role)
+                return await self._accounts_error(request, viewer, str(exc), 422, name=name,
+                                                  role=role)
             log.info("console_account_added", user=account.name, role=account.role,
                      by=viewer.account.name)
             # The one time the token is shown; never logged, never stored in clear.
@@ -563,9 +587,23 @@ class Console:
 
         @self._writes("/accounts/{name}/remove", "admin")
         async def remove_account(request: Request, viewer: Viewer, form: FormData, name: str) -> Response:
-            await self._accounts.remove(name)
+            # The console never locks itself out; the CLI can still remove anyone.
+            if name == viewer.account.name:
+                return await self._accounts_error(
+                    request, viewer, "You cannot remove your own account: ask another admin "
+                    "(or use `watchfloor console user remove`).", 409)
+            try:
+                await self._accounts.remove_keeping_an_admin(name)
+            except AccountError as exc:
+                return await self._accounts_error(request, viewer, str(exc), 409)
             log.info("console_account_removed", user=name, by=viewer.account.name)
             return RedirectResponse("/accounts", status_code=303)
+
+    async def _accounts_error(self, request: Request, viewer: Viewer, error: str, status: int,
+                              **form: str) -> Response:
+        """The accounts page saying why a change was refused."""
+        return self._page(request, "accounts.html", viewer, status=status,
+                          accounts=await self._accounts.list(), error=error, **form)
 
     # --- watchlists ------------------------------------------------------------------
 

@@ -213,3 +213,55 @@ async def test_a_paused_target_is_shown_and_an_editor_resumes_it(sign_in, redis_
         waiting.model_dump_json().encode()]
     assert again.status_code == 409 and "is not paused" in again.text
     assert "Paused:" not in (await editor.client.get("/watchlists")).text
+
+
+@pytest.mark.parametrize("cursor", ["0-0", "00-000", "99999999999999999999-0",
+                                    "1-99999999999999999999", "zzz"])
+async def test_a_feed_cursor_that_is_no_stream_id_is_ignored(sign_in, redis_client, keys,
+                                                              cursor) -> None:
+    await redis_client.xadd(history_stream(keys), encode(alert("al_1")))
+    page = await (await sign_in("viewer")).client.get("/", params={"before": cursor})
+    assert page.status_code == 200 and 'id="alert-al_1"' in page.text
+
+
+async def test_a_feed_cursor_pages_back_from_that_entry(sign_in, redis_client, keys) -> None:
+    await redis_client.xadd(history_stream(keys), encode(alert("al_1")))
+    newer = await redis_client.xadd(history_stream(keys), encode(alert("al_2")))
+    page = await (await sign_in("viewer")).client.get("/", params={"before": newer.decode()})
+    assert 'id="alert-al_1"' in page.text and 'id="alert-al_2"' not in page.text
+
+
+async def test_an_admin_cannot_remove_their_own_account_in_the_console(
+        sign_in, redis_client, keys) -> None:
+    admin = await sign_in("admin", "ada")
+    reply = await admin.post("/accounts/ada/remove")
+    assert reply.status_code == 409 and "your own account" in reply.text
+    assert 'role="alert"' in reply.text and "<h1>Accounts</h1>" in reply.text
+    assert await AccountStore(redis_client, keys).get("ada") is not None
+
+    await sign_in("admin", "bob")
+    assert (await admin.post("/accounts/bob/remove")).status_code == 303
+    assert await AccountStore(redis_client, keys).get("bob") is None
+
+
+async def test_an_admin_cannot_lower_their_own_role(sign_in, redis_client, keys) -> None:
+    admin = await sign_in("admin", "ada")
+    reply = await admin.post("/accounts", name="ada", role="viewer", replace="yes")
+    assert reply.status_code == 409 and "your own role" in reply.text
+    assert (await AccountStore(redis_client, keys).get("ada")).role == "admin"
+
+
+async def test_an_existing_account_names_the_console_s_checkbox_not_the_cli_flag(
+        sign_in) -> None:
+    admin = await sign_in("admin")
+    reply = await admin.post("/accounts", name="admin", role="admin")
+    error = re.search(r'<p class="error" role="alert">([^<]*)</p>', reply.text).group(1)
+    assert reply.status_code == 422 and "exists" in error
+    assert "--replace" not in error and "Replace the token" in error
+
+
+async def test_a_judgement_without_an_article_id_is_refused(sign_in, redis_client, keys) -> None:
+    editor = await sign_in("editor")
+    reply = await editor.post("/judge", article_id="", kind="wrong", tag="sanctions")
+    assert reply.status_code == 400 and "article" in reply.text
+    assert await redis_client.hlen(keys.console_labels) == 0

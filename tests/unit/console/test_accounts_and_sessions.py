@@ -89,3 +89,24 @@ async def test_the_signing_key_is_made_once_and_shared() -> None:
     first = await signing_key(redis, "t:key")
     assert len(first) == 64 and await signing_key(redis, "t:key") == first
 
+
+async def test_the_last_admin_is_kept_but_the_plain_remove_takes_anyone() -> None:
+    store = AccountStore(FakeAsyncRedis(), KEYS)
+    await store.add("ada", "admin")
+    await store.add("bob", "admin")
+    await store.add("cy", "viewer")
+    assert await store.remove_keeping_an_admin("bob")
+    assert await store.remove_keeping_an_admin("cy")
+    with pytest.raises(AccountError, match="last admin"):
+        await store.remove_keeping_an_admin("ada")
+    assert not await store.remove_keeping_an_admin("nobody")
+    assert await store.remove("ada")  # the CLI's way back
+
+
+async def test_the_caller_says_how_to_replace_an_existing_account() -> None:
+    store = AccountStore(FakeAsyncRedis(), KEYS)
+    await store.add("ada", "editor")
+    with pytest.raises(AccountError, match="exists: use --replace"):
+        await store.add("ada", "editor")  # the CLI's wording by default
+    with pytest.raises(AccountError, match="exists: tick the box"):
+        await store.add("ada", "editor", exists_hint="tick the box")
