@@ -24,7 +24,7 @@ def distinct_by_content(raw_articles: Iterable[dict[str, Any]]) -> list[dict[str
     out: list[dict[str, Any]] = []
     for raw in raw_articles:
         article = prepare_article(raw)
-        digest = content_hash(article.title, article.text)
+        digest = content_hash(article.title, article.text, article.published_at)
         if digest not in seen:
             seen.add(digest)
             out.append(raw)

@@ -4,12 +4,16 @@
   after publication keeps its id, so the edit is a duplicate, not news.
 - ``c-<hash>``: from the normalised title and text, when there is no URL.
 - ``content_hash``: title and text only, whatever the URL, so the same story
-  re-posted under another URL (syndication, mirrors) is caught too.
+  re-posted under another URL (syndication, mirrors) is caught too. A
+  headline without text is too short to tell two events apart ("FLASH:
+  North Korea fires ballistic missile" runs again next month): its day of
+  publication, when known, is part of its content then.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 # 20 hex chars = 80 bits: a collision needs ~10^12 articles, far beyond the
 # dedupe window, while ids stay short enough to read in logs and alerts.
@@ -23,14 +27,19 @@ def _sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-def content_hash(title: str, text: str) -> str:
-    """Hash of normalised title and text. Case-folded: a headline re-cased by
-    a syndicating site is still the same story."""
-    return _sha256_hex(f"{title.casefold()}{_SEPARATOR}{text.casefold()}")
+def content_hash(title: str, text: str, published_at: datetime | None = None) -> str:
+    """Hash of normalised title and text (and, for a headline alone, the UTC
+    day it was published). Case-folded: a headline re-cased by a syndicating
+    site is still the same story."""
+    content = f"{title.casefold()}{_SEPARATOR}{text.casefold()}"
+    if not text and published_at is not None:
+        content += f"{_SEPARATOR}{published_at.date().isoformat()}"
+    return _sha256_hex(content)
 
 
-def article_id(canonical_url: str | None, title: str, text: str) -> str:
+def article_id(canonical_url: str | None, title: str, text: str,
+               published_at: datetime | None = None) -> str:
     """``u-`` + hash of the canonical URL, else ``c-`` + the content hash."""
     if canonical_url:
         return "u-" + _sha256_hex(canonical_url)[:_ID_HEX_CHARS]
-    return "c-" + content_hash(title, text)[:_ID_HEX_CHARS]
+    return "c-" + content_hash(title, text, published_at)[:_ID_HEX_CHARS]

@@ -39,14 +39,15 @@ def article_from_raw(raw: RawArticle, *, now: datetime | None = None) -> Article
         raise ArticleRejected(problems)
 
     text = normalise_text(raw.text)
+    published_at = as_utc(raw.published_at)
     return Article(
-        id=article_id(url, title, text),
+        id=article_id(url, title, text, published_at),
         title=title,
         text=text,
         url=url,
         source=normalise_optional(raw.source),
         source_id=normalise_optional(raw.id),
-        published_at=as_utc(raw.published_at),
+        published_at=published_at,
         ingested_at=now or utcnow(),
     )
 

@@ -196,7 +196,8 @@ class ArticlePublisher:
         """KEYS and ARGV of ``_DEDUPE_AND_PUBLISH`` for ``article``."""
         return (
             [self._keys.seen_article(article.id),
-             self._keys.seen_content(content_hash(article.title, article.text)),
+             self._keys.seen_content(
+                 content_hash(article.title, article.text, article.published_at)),
              self._keys.stream("articles", self._keys.partition_of(article.id)),
              self._keys.metrics],
             [self._ttl_s, article.id, DATA_FIELD, encode(article)[DATA_FIELD]],

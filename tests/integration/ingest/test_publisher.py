@@ -56,6 +56,22 @@ async def test_new_then_duplicate(
     assert await metrics(redis_client, keys) == {"ingested": 1, "duplicates": 1}
 
 
+async def test_a_recurring_headline_alone_is_new_on_another_day_a_copy_the_same_day(
+    publisher: ArticlePublisher, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    # wire flashes repeat word for word for a later event: it was a duplicate for 30 days
+    def flash(url: str, when: str) -> Article:
+        return article(title="FLASH: North Korea fires ballistic missile into East Sea",
+                       text="", url=url, published_at=when)
+
+    first = flash("https://wire.example/flash/1", "2025-03-01T02:00:00Z")
+    copy = flash("https://mirror.example/flash/1", "2025-03-01T02:05:00Z")
+    next_event = flash("https://wire.example/flash/2", "2025-03-20T23:10:00Z")
+    outcomes = await publisher.publish([first, copy, next_event])
+    assert [o.status for o in outcomes] == ["new", "duplicate", "new"]
+    assert outcomes[1].duplicate_of == first.id
+
+
 async def test_same_story_under_another_url_is_a_duplicate(
     publisher: ArticlePublisher, redis_client: aioredis.Redis, keys: Keys
 ) -> None:

@@ -28,3 +28,20 @@ def test_content_hash_ignores_case_but_not_words() -> None:
 
 def test_content_hash_separates_title_from_text() -> None:
     assert content_hash("a b", "c") != content_hash("a", "b c")
+
+
+def test_a_headline_alone_is_a_new_event_on_another_day() -> None:
+    # "FLASH: ... fires ballistic missile" recurs: with no text to tell the
+    # events apart, the day of publication does; the same day it is a copy
+    from datetime import UTC, datetime
+
+    flash = "FLASH: North Korea fires ballistic missile into East Sea"
+    march_1 = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
+    later_that_day = datetime(2025, 3, 1, 19, 0, tzinfo=UTC)
+    march_20 = datetime(2025, 3, 20, 23, 10, tzinfo=UTC)
+    assert content_hash(flash, "", march_1) == content_hash(flash, "", later_that_day)
+    assert content_hash(flash, "", march_1) != content_hash(flash, "", march_20)
+    assert article_id(None, flash, "", march_1) != article_id(None, flash, "", march_20)
+    # an article with text, or a headline with no date, hashes as before
+    assert content_hash(flash, "Body.", march_1) == content_hash(flash, "Body.", march_20)
+    assert content_hash(flash, "", None) == content_hash(flash, "")
