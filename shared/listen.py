@@ -19,14 +19,17 @@ class PortUnavailable(ConfigError):
 
 def listen_socket(host: str, port: int, setting: str, backlog: int = 128) -> socket.socket:
     """A socket listening on ``host:port`` (port 0: a free one), or
-    ``PortUnavailable`` naming ``setting`` (e.g. WATCHFLOOR_HTTP_PORT)."""
-    where = f"{host}:{port} ({setting})"
+    ``PortUnavailable`` naming ``setting`` (e.g. WATCHFLOOR_HTTP_PORT), or
+    for a problem with the host, the host's (WATCHFLOOR_HTTP_HOST)."""
+    host_setting = host_setting_of(setting)
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
     except socket.gaierror as exc:
-        raise PortUnavailable(f"cannot listen on {where}: unknown host ({exc.strerror})") from None
+        raise PortUnavailable(
+            f"cannot listen on {host}:{port} ({host_setting}): unknown host ({exc.strerror})"
+        ) from None
     sock = socket.socket(family, kind, proto)
     try:
         # as asyncio and uvicorn do: a port in TIME_WAIT is free, one in use is not
@@ -35,7 +38,8 @@ def listen_socket(host: str, port: int, setting: str, backlog: int = 128) -> soc
         sock.listen(backlog)
     except OSError as exc:
         sock.close()
-        raise PortUnavailable(f"cannot listen on {where}: {_why(exc, setting)}") from None
+        named = host_setting if exc.errno == errno.EADDRNOTAVAIL else setting
+        raise PortUnavailable(f"cannot listen on {host}:{port} ({named}): {_why(exc, setting)}") from None
     sock.setblocking(False)
     return sock
 
@@ -44,6 +48,11 @@ def check_port_free(host: str, port: int, setting: str) -> None:
     """Raise ``PortUnavailable`` now if ``host:port`` is taken (0 is always free)."""
     if port:
         listen_socket(host, port, setting).close()
+
+
+def host_setting_of(setting: str) -> str:
+    """The host's setting beside a port's: WATCHFLOOR_HTTP_PORT -> WATCHFLOOR_HTTP_HOST."""
+    return setting.removesuffix("_PORT") + "_HOST" if setting.endswith("_PORT") else setting
 
 
 def _why(exc: OSError, setting: str) -> str:

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
 
     # Ingest
     http_host: str = "127.0.0.1"
-    http_port: int = 8080
+    http_port: int = Field(8080, ge=0, le=65535)  # 0: a free port, logged
     dedupe_ttl_s: int = Field(30 * 24 * 3600, ge=60)
     max_batch_articles: int = Field(1000, ge=1)
     # API request bodies: larger ones get 413 before they are read whole;

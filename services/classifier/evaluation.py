@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from watchfloor.services.classifier.protocol import TagClassifier
+from watchfloor.shared.json_input import JSONTooDeep, loads
 from watchfloor.shared.schemas import Classification
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9)
@@ -171,9 +172,11 @@ def _rounded(pair: tuple[float, float] | None) -> list[float] | None:
     return None if pair is None else [round(pair[0], 4), round(pair[1], 4)]
 
 
-def read_labeled(path: Path) -> list[LabeledItem]:
-    """Items with ``labels`` (a list, may be empty). A file where no line has
-    ``labels`` is refused: scoring it would report zeros that mean nothing."""
+def read_labeled(path: Path, known_tags: Collection[str] | None = None) -> list[LabeledItem]:
+    """Items with ``labels`` (a list, may be empty). A file with no item, or
+    where no line has ``labels``, is refused: scoring it would report numbers
+    that mean nothing; so is a label not in ``known_tags`` (a typo would be
+    scored as a tag of its own)."""
     items = []
     with_labels = 0
     with path.open(encoding="utf-8") as handle:
@@ -181,7 +184,7 @@ def read_labeled(path: Path) -> list[LabeledItem]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = loads(line)
                 labels = row.get("labels")
                 if labels is not None and not isinstance(labels, list):
                     raise TypeError(f"labels must be a list of tag ids, got {type(labels).__name__}")
@@ -194,9 +197,15 @@ def read_labeled(path: Path) -> list[LabeledItem]:
                         labels=frozenset(row.get("labels") or ()),
                     )
                 )
-            except (json.JSONDecodeError, AttributeError, TypeError) as exc:
+            except (json.JSONDecodeError, JSONTooDeep, AttributeError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: not a labeled item: {exc}") from exc
-    if items and not with_labels:
+            if known_tags is not None and (unknown := items[-1].labels - set(known_tags)):
+                names = ", ".join(repr(t) for t in sorted(unknown, key=str))
+                raise ValueError(f"{path}:{number}: unknown tag {names} "
+                                 f"(known tags: {', '.join(sorted(known_tags))})")
+    if not items:
+        raise ValueError(f"{path}: no labelled items")
+    if not with_labels:
         raise ValueError(
             f"{path}: no item has a 'labels' field (a list of tag ids, [] for none): "
             "nothing to score against"

@@ -9,14 +9,18 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from watchfloor.services.classifier.protocol import TagClassifier
 from watchfloor.services.classifier.taxonomy import TaxonomyError
 from watchfloor.services.classifier.verifier import ModelError
-from watchfloor.shared.json_input import JSONTooDeep, check_json_depth
+from watchfloor.services.cli.paths import input_problem, output_problem
+from watchfloor.shared.json_input import JSONTooDeep, loads
 from watchfloor.shared.progress import Progress
 from watchfloor.shared.schemas import Classification
+
+if TYPE_CHECKING:
+    from watchfloor.shared.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,14 +53,32 @@ def add_classifier_option(parser: argparse.ArgumentParser) -> None:
 def build_classifier(taxonomy: Path | None = None, kind: str | None = None) -> TagClassifier:
     """The classifier the settings describe, with ``taxonomy`` taking precedence."""
     from watchfloor.services.classifier.factory import build_classifier as build
+
+    return build(offline_settings(), taxonomy, kind)
+
+
+def offline_settings() -> Settings:
+    """The settings, or ``SettingsProblem`` (exit 2) naming what is invalid,
+    like ``common.load_settings``: common is imported for the error only, as
+    importing it (Redis) would add ~0.13 s to every classify run."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
     from watchfloor.shared.settings import Settings
 
-    return build(Settings(), taxonomy, kind)
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as exc:
+        from watchfloor.services.cli.common import SettingsProblem, describe_settings_error
+
+        raise SettingsProblem(describe_settings_error(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.input is not None and not args.input.is_file():
-        print(f"watchfloor classify: input file not found: {args.input}", file=sys.stderr)
+    problem = input_problem(args.input, "input file") if args.input else None
+    if problem is None and args.output:
+        problem = output_problem(args.output)  # before the work, not after it
+    if problem:
+        print(f"watchfloor classify: {problem}", file=sys.stderr)
         return 2
     try:
         classifier = build_classifier(args.taxonomy, args.classifier)
@@ -152,8 +174,7 @@ def _decode_line(raw: bytes | str, *, first: bool) -> str:
 def parse_line(line: str) -> dict[str, Any]:
     """The id, title and text of one input line; ValueError says what is wrong."""
     try:
-        check_json_depth(line)
-        row = json.loads(line)
+        row = loads(line)
     except JSONTooDeep as exc:
         raise ValueError(f"JSON {exc}") from None
     except json.JSONDecodeError as exc:
@@ -174,8 +195,7 @@ def parse_line(line: str) -> dict[str, Any]:
 
 def _id_of(line: str) -> Any:
     try:
-        check_json_depth(line)
-        row = json.loads(line)
+        row = loads(line)
     except (JSONTooDeep, json.JSONDecodeError):
         return None
     if isinstance(row, dict) and isinstance(row.get("id"), (str, int)):

@@ -71,10 +71,7 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
     if getattr(args, "prefix", None):
         values["key_prefix"] = args.prefix
     values.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        settings = Settings(**values)
-    except (ValidationError, SettingsError) as exc:
-        raise SettingsProblem(describe_settings_error(exc)) from None
+    settings = load_settings(**values)
     starts_embedded = getattr(args, "command", None) in STARTS_EMBEDDED_REDIS
     if settings.redis_url is None and settings.redis_cluster and starts_embedded:
         raise SettingsProblem(
@@ -84,6 +81,15 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
     if settings.redis_url is None and not settings.redis_cluster and not starts_embedded:
         settings = recorded_redis(settings)
     return settings
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings from the environment, .env and ``values``; ``SettingsProblem``
+    (one line, exit 2) naming what is invalid."""
+    try:
+        return Settings(**values)
+    except (ValidationError, SettingsError) as exc:
+        raise SettingsProblem(describe_settings_error(exc)) from None
 
 
 def recorded_redis(settings: Settings) -> Settings:
@@ -112,12 +118,18 @@ class SettingsProblem(ConfigError):
 def describe_settings_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         problems = [
-            f"WATCHFLOOR_{'_'.join(str(p) for p in err['loc']).upper()}: "
-            + err["msg"].removeprefix("Value error, ")
+            f"{setting_at(err['loc'])}: " + err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         ]
         return "invalid settings: " + "; ".join(problems)
     return f"invalid settings: {exc}"
+
+
+def setting_at(loc: tuple[int | str, ...]) -> str:
+    """The variable an error location names: ("retry_schedule_s", 0) is item 1
+    of WATCHFLOOR_RETRY_SCHEDULE_S (there is no WATCHFLOOR_RETRY_SCHEDULE_S_0)."""
+    items = [f"item {part + 1}" for part in loc[1:] if isinstance(part, int)]
+    return ": ".join([f"WATCHFLOOR_{str(loc[0]).upper()}", *items])
 
 
 def parts_builder(name: str) -> Callable[..., Any]:

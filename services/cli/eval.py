@@ -17,6 +17,7 @@ from watchfloor.services.classifier.protocol import TagClassifier
 from watchfloor.services.classifier.taxonomy import TaxonomyError, known_tag_ids
 from watchfloor.services.classifier.verifier import ModelError
 from watchfloor.services.cli.classify import add_classifier_option
+from watchfloor.services.cli.paths import input_problem
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,23 +49,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from watchfloor.services.cli.classify import build_classifier
+    from watchfloor.services.cli.classify import build_classifier, offline_settings
     from watchfloor.services.training.corpus import CorpusError
 
-    if args.labeled is not None and not args.labeled.is_file():
-        print(f"watchfloor eval: labeled file not found: {args.labeled}", file=sys.stderr)
+    problem = input_problem(args.labeled, "labeled file") if args.labeled else None
+    if problem:
+        print(f"watchfloor eval: {problem}", file=sys.stderr)
         return 2
     alert_rate = None
     try:
         classifier = build_classifier(args.taxonomy, args.classifier)
+        # the tags of the taxonomy the classifier uses: a label outside them is a typo
+        tag_ids = sorted(known_tag_ids(args.taxonomy or offline_settings().taxonomy_file))
         if args.corpus:
             items, data_dir = corpus_test_items(args.data_dir)
         else:
-            items = read_labeled(args.labeled)
+            items = read_labeled(args.labeled, tag_ids)
     except (TaxonomyError, ModelError, CorpusError, ValueError) as exc:
         print(f"watchfloor eval: {exc}", file=sys.stderr)
         return 2
-    tag_ids = sorted(known_tag_ids(args.taxonomy))
     report = evaluate(classifier, items, tag_ids)
     if args.corpus and not args.no_alert_rate:
         alert_rate = pool_alert_rate(classifier, data_dir)

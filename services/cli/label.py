@@ -10,7 +10,8 @@ import textwrap
 from pathlib import Path
 from typing import IO
 
-from watchfloor.services.cli.common import positive_int
+from watchfloor.services.cli.common import load_settings, positive_int
+from watchfloor.services.cli.paths import output_problem
 
 KEYS_HELP = ("type the numbers of the tags it reports (e.g. 13), or nothing for none; "
              "prefix b to mark it borderline (b2); s skips, q quits")
@@ -47,15 +48,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, CorpusError
-    from watchfloor.shared.settings import Settings
 
     data_dir = args.data_dir or DEFAULT_DATA_DIR
-    settings = Settings()
+    settings = load_settings()
+    labels_file = _labels_file(args)
+    # now, not when the first answer is written (and lost)
+    problem = output_problem(labels_file)
+    if problem:
+        print(f"watchfloor label: {problem}", file=sys.stderr)
+        return 2
     try:
         if args.label_pass == "new":
-            tags, labels_file, queue = _new_items(args, settings, data_dir)
+            tags, queue = _new_items(args, settings, data_dir, labels_file)
         else:
-            tags, labels_file, queue = _corpus_again(args, settings, data_dir)
+            tags, queue = _corpus_again(args, settings, data_dir, labels_file)
     except CorpusError as exc:
         print(f"watchfloor label: {exc}", file=sys.stderr)
         return 2
@@ -68,20 +74,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _new_items(args: argparse.Namespace, settings, data_dir: Path):
+def _labels_file(args: argparse.Namespace) -> Path:
+    """Where this pass's answers go: --labels, else the project's file for it."""
+    from watchfloor.services.training import corpus
+
+    defaults = {"new": corpus.CORPUS_FILE, "second": corpus.SECOND_PASS_FILE,
+                "third": corpus.THIRD_PASS_FILE}
+    return args.labels or defaults[args.label_pass]
+
+
+def _new_items(args: argparse.Namespace, settings, data_dir: Path, labels_file: Path):
     from watchfloor.services.classifier.factory import rule_classifier
     from watchfloor.services.classifier.learned import VerifiedClassifier
     from watchfloor.services.classifier.verifier import ModelError, VerifierModel
-    from watchfloor.services.training.corpus import (
-        CORPUS_FILE,
-        CorpusError,
-        already_labelled,
-        iter_pool,
-    )
+    from watchfloor.services.training.corpus import CorpusError, already_labelled, iter_pool
     from watchfloor.services.training.queue import build_queue
     from watchfloor.shared.progress import Progress
 
-    labels_file = args.labels or CORPUS_FILE
     done = already_labelled(labels_file, data_dir)
     rules = rule_classifier(settings)
     try:
@@ -91,10 +100,10 @@ def _new_items(args: argparse.Namespace, settings, data_dir: Path):
     progress = Progress("watchfloor label: choosing items")
     queue = build_queue(iter_pool(data_dir), done, rules, verified, size=args.limit,
                         progress=progress.add)
-    return rules.taxonomy.tag_ids, labels_file, queue
+    return rules.taxonomy.tag_ids, queue
 
 
-def _corpus_again(args: argparse.Namespace, settings, data_dir: Path):
+def _corpus_again(args: argparse.Namespace, settings, data_dir: Path, labels_file: Path):
     """Corpus items for a second blind label, or a third where two differ."""
     from watchfloor.services.classifier.taxonomy import load_taxonomy
     from watchfloor.services.training import corpus
@@ -103,10 +112,8 @@ def _corpus_again(args: argparse.Namespace, settings, data_dir: Path):
 
     first = corpus.latest_records(corpus.CORPUS_FILE)
     if args.label_pass == "second":
-        labels_file = args.labels or corpus.SECOND_PASS_FILE
         ids = second_pass_ids(first, corpus.latest_records(labels_file), args.annotator)
     else:
-        labels_file = args.labels or corpus.THIRD_PASS_FILE
         ids = third_pass_ids(first, corpus.latest_records(corpus.SECOND_PASS_FILE),
                              corpus.latest_records(labels_file), args.annotator)
     ids = ids[:args.limit]
@@ -118,7 +125,7 @@ def _corpus_again(args: argparse.Namespace, settings, data_dir: Path):
                                  "wrong data folder?")
     reason = f"{args.label_pass}-pass"
     queue = [QueuedItem(texts[i], reason, first[i].sample) for i in ids]
-    return load_taxonomy(settings.taxonomy_file).tag_ids, labels_file, queue
+    return load_taxonomy(settings.taxonomy_file).tag_ids, queue
 
 
 def annotate(queue, tags: list[str], annotator: str, labels_file: Path,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
+from watchfloor.services.cli.paths import input_problem, output_problem
 from watchfloor.services.console.labels import LabelStore
 
 
@@ -48,6 +49,10 @@ def _export(args: argparse.Namespace) -> int:
     async def work(redis: Any, keys: Any) -> str:
         return await LabelStore(redis, keys).export()
 
+    problem = output_problem(args.output) if args.output else None
+    if problem:
+        print(f"watchfloor labels export: {problem}", file=sys.stderr)
+        return 2
     text = run_on_redis(settings_from_args(args), work)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
@@ -62,9 +67,16 @@ def _agreement(args: argparse.Namespace) -> int:
     from watchfloor.services.training import corpus
     from watchfloor.services.training.agreement import disagreements, tag_agreement
 
+    first_file = args.first or corpus.CORPUS_FILE
+    second_file = args.second or corpus.SECOND_PASS_FILE
+    # latest_records reads a missing file as no labels yet: here it is a mistyped path
+    problem = input_problem(first_file, "labels file") or input_problem(second_file, "labels file")
+    if problem:
+        print(f"watchfloor labels agreement: {problem}", file=sys.stderr)
+        return 2
     try:
-        first = corpus.latest_records(args.first or corpus.CORPUS_FILE)
-        second = corpus.latest_records(args.second or corpus.SECOND_PASS_FILE)
+        first = corpus.latest_records(first_file)
+        second = corpus.latest_records(second_file)
         third = corpus.latest_records(corpus.THIRD_PASS_FILE)
     except corpus.CorpusError as exc:
         print(f"watchfloor labels agreement: {exc}", file=sys.stderr)

@@ -49,6 +49,12 @@ def pin_numpy_kernels() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from watchfloor.services.cli.paths import output_problem
+
+    problem = output_problem(args.output)  # before minutes of training, not after
+    if problem:
+        print(f"watchfloor train: {problem}", file=sys.stderr)
+        return 2
     if not pin_numpy_kernels():
         print("watchfloor train: warning: numpy was loaded before training; the model may "
               "differ from the committed one in its last digits", file=sys.stderr)
@@ -59,20 +65,21 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     from watchfloor.services.classifier.factory import rule_classifier
+    from watchfloor.services.cli.common import load_settings
     from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, CorpusError, load_corpus
     from watchfloor.services.training.train import train, write_model
-    from watchfloor.shared.settings import Settings
 
     def say(message: str) -> None:
         print(f"watchfloor train: {message}", file=sys.stderr, flush=True)
 
+    settings = load_settings()
     data_dir = args.data_dir or DEFAULT_DATA_DIR
     try:
         items = load_corpus(data_dir)
     except CorpusError as exc:
         print(f"watchfloor train: {exc}", file=sys.stderr)
         return 2
-    rules = rule_classifier(Settings())
+    rules = rule_classifier(settings)
     say(f"{len(items)} labelled items from {data_dir}")
     result = train(items, rules, rules.taxonomy.tag_ids, progress=say)
     digest = write_model(result.model, args.output)

@@ -118,3 +118,119 @@ def test_a_limit_below_one_is_refused_not_taken_as_nothing(capsys, command, limi
     err = capsys.readouterr().err
     assert "argument --limit" in err
     assert ("must be at least 1" if limit != "ten" else "not a whole number: 'ten'") in err
+
+
+@pytest.mark.parametrize(("port", "problem"), [
+    ("99999", "Input should be less than or equal to 65535"),  # once listened on 34463
+    ("-1", "Input should be greater than or equal to 0"),  # once "unknown host"
+])
+def test_an_http_port_out_of_range_is_a_settings_error(monkeypatch, capsys, port, problem):
+    monkeypatch.setenv("WATCHFLOOR_HTTP_PORT", port)
+    assert main(["worker", "ingest", "--redis-url", free_port_url()]) == 2
+    assert capsys.readouterr().err == (
+        f"watchfloor: error: invalid settings: WATCHFLOOR_HTTP_PORT: {problem}\n")
+
+
+@pytest.mark.parametrize(("worker", "prefix", "port"), [
+    ("ingest", "WATCHFLOOR_HTTP", "8080"), ("classifier", "WATCHFLOOR_HEALTH", str(free_port())),
+])
+def test_a_bad_host_names_the_host_setting_not_the_port(monkeypatch, capsys, worker, prefix, port):
+    monkeypatch.setenv(f"{prefix}_HOST", "999.1.1.1")
+    monkeypatch.setenv(f"{prefix}_PORT", port)
+    assert main(["worker", worker, "--redis-url", free_port_url()]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"watchfloor: error: cannot listen on 999.1.1.1:{port} ({prefix}_HOST): unknown host (")
+
+
+@pytest.mark.parametrize(("variable", "argv", "problem"), [
+    ("WATCHFLOOR_CLASSIFIER", ["classify"], "Input should be 'learned' or 'rules'"),
+    ("WATCHFLOOR_CLASSIFIER", ["eval", "--labeled"], "Input should be 'learned' or 'rules'"),
+    ("WATCHFLOOR_LOG_LEVEL", ["label", "--annotator", "x"],
+     "unknown log level 'bogus': use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+])
+def test_offline_commands_report_a_bad_setting_in_one_line(
+        monkeypatch, capsys, tmp_path, variable, argv, problem):
+    # classify and label once printed pydantic's traceback and exited 1
+    labeled = tmp_path / "labeled.jsonl"
+    labeled.write_text('{"id": "1", "title": "t", "labels": []}\n')
+    monkeypatch.setenv(variable, "bogus")
+    assert main([*argv, str(labeled)] if argv[0] == "eval" else argv) == 2
+    assert capsys.readouterr().err == f"watchfloor: error: invalid settings: {variable}: {problem}\n"
+
+
+@pytest.mark.parametrize(("name", "flags"), [
+    ("classify", ["--input", "{source}", "--output", "{out}"]),
+    # Redis is not asked: the path is checked first
+    ("labels export", ["-o", "{out}", "--redis-url", free_port_url()]),
+    # once only after the officer's first answer, which was lost
+    ("label", ["--annotator", "x", "--labels", "{out}"]),
+    # once only after minutes of training
+    ("train", ["--output", "{out}"]),
+])
+def test_output_in_a_missing_folder_is_refused_before_any_work(capsys, tmp_path, name, flags):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "1", "title": "North Korea fires a missile"}\n')
+    out = tmp_path / "nodir" / "out.jsonl"
+    assert main([*name.split(), *(f.format(source=source, out=out) for f in flags)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"watchfloor {name}: cannot write {out}: no folder {out.parent}\n"
+    assert captured.out == ""  # nothing classified, no item shown to label
+
+
+def test_the_output_check_leaves_no_file_behind(capsys, tmp_path):
+    out = tmp_path / "labels.jsonl"
+    assert main(["labels", "export", "-o", str(out), "--redis-url", free_port_url()]) == 2
+    assert "cannot reach Redis" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_ingest_with_a_url_that_is_not_redis_says_so(capsys, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"title": "t"}\n')
+    assert main(["ingest", str(source), "--redis-url", "notaurl"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach Redis at notaurl: Redis URL must specify")
+    assert "Traceback" not in err
+
+
+def test_eval_refuses_a_file_with_no_items(capsys, tmp_path):
+    # once scored every tag 1.000 and exited 0
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    assert main(["eval", "--labeled", str(empty), "--classifier", "rules"]) == 2
+    assert capsys.readouterr().err == f"watchfloor eval: {empty}: no labelled items\n"
+
+
+def test_eval_refuses_an_unknown_tag_naming_file_line_and_known_tags(capsys, tmp_path):
+    # once scored "missile_tst" as a tag of its own
+    labeled = tmp_path / "labeled.jsonl"
+    labeled.write_text('{"id": "1", "title": "t", "labels": []}\n'
+                       '{"id": "2", "title": "t", "labels": ["missile_tst"]}\n')
+    assert main(["eval", "--labeled", str(labeled), "--classifier", "rules"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"watchfloor eval: {labeled}:2: unknown tag 'missile_tst' (known tags: ")
+    assert "missile_test, " in err
+
+
+def test_agreement_with_a_missing_file_says_it_is_not_found(capsys, tmp_path):
+    missing = tmp_path / "nope.jsonl"
+    assert main(["labels", "agreement", "--first", str(missing), "--second", str(missing)]) == 2
+    # once "the two files share no item id"
+    assert capsys.readouterr().err == f"watchfloor labels agreement: labels file not found: {missing}\n"
+
+
+def test_a_bad_list_item_names_the_variable_and_the_item(monkeypatch, capsys):
+    monkeypatch.setenv("WATCHFLOOR_RETRY_SCHEDULE_S", "1,a")
+    assert main(["status"]) == 2
+    # once WATCHFLOOR_RETRY_SCHEDULE_S_1, a variable that does not exist
+    assert capsys.readouterr().err == (
+        "watchfloor: error: invalid settings: WATCHFLOOR_RETRY_SCHEDULE_S: item 2: "
+        "Input should be a valid number, unable to parse string as a number\n")
+
+
+@pytest.mark.parametrize("argv", [["classify", "--input"], ["eval", "--labeled"]])
+def test_a_directory_given_as_input_is_said_to_be_one(capsys, tmp_path, argv):
+    # once "input file not found"
+    assert main([*argv, str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"watchfloor {argv[0]}: {tmp_path} is a directory\n"
