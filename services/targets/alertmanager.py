@@ -41,7 +41,7 @@ import base64
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from watchfloor.services.targets.base import (
@@ -81,6 +81,18 @@ class AlertmanagerTarget(TargetConfig):
     def _check_url(cls, value: str) -> str:
         return check_http_url(value)
 
+    @field_validator("token", "password")
+    @classmethod
+    def _header_safe(cls, value: SecretStr | None) -> SecretStr | None:
+        # a secret read from a file often ends in a newline, which no HTTP
+        # header may hold: every send would fail
+        if value is None:
+            return None
+        raw = value.get_secret_value().strip()
+        if not raw or any(ord(c) < 32 or ord(c) == 127 for c in raw):
+            raise ValueError("must be one line of text, without control characters")
+        return SecretStr(raw)
+
     @model_validator(mode="after")
     def _one_way_to_sign_in(self) -> AlertmanagerTarget:
         if self.token is not None and (self.username or self.password):
@@ -95,8 +107,13 @@ class AlertmanagerTarget(TargetConfig):
         return self
 
     def alerts_url(self) -> str:
-        base = self.url.rstrip("/")
-        return base if base.endswith(API_PATH) else base + API_PATH
+        """The API's alerts endpoint: ``API_PATH`` added to the URL's path
+        (not after its query: ``?tenant=ops`` stays a query)."""
+        parts = urlsplit(self.url)
+        path = parts.path.rstrip("/")
+        if not path.endswith(API_PATH):
+            path += API_PATH
+        return urlunsplit(parts._replace(path=path))
 
 
 class AlertmanagerType:

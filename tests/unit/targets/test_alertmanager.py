@@ -39,6 +39,9 @@ def targets(*configs: dict[str, Any]) -> list[TargetConfig]:
         (AM, "https://am.example.test/api/v2/alerts"),
         ("https://am.example.test/prefix/", "https://am.example.test/prefix/api/v2/alerts"),
         ("https://am.example.test/api/v2/alerts", "https://am.example.test/api/v2/alerts"),
+        # the path goes before the query (it went after it: a 404, the alert lost)
+        ("https://am.example.test/?tenant=ops", "https://am.example.test/api/v2/alerts?tenant=ops"),
+        ("https://am.example.test/p?x=1&y=2", "https://am.example.test/p/api/v2/alerts?x=1&y=2"),
     ],
 )
 def test_the_alerts_endpoint_is_added_to_the_base_url(url: str, posted_to: str) -> None:
@@ -62,6 +65,19 @@ def test_the_alerts_endpoint_is_added_to_the_base_url(url: str, posted_to: str) 
 )
 def test_a_broken_config_is_refused_with_a_clear_message(extra: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
+        targets({"type": "alertmanager", "url": AM, **extra})
+
+
+def test_a_token_read_with_its_trailing_newline_is_trimmed() -> None:
+    # a Kubernetes secret made from a file ends in "\n": every send failed
+    (target,) = targets({"type": "alertmanager", "url": AM, "token": "tok-123\n"})
+    assert auth_headers(target) == {"authorization": "Bearer tok-123"}
+
+
+@pytest.mark.parametrize("field", ["token", "password"])
+def test_a_secret_with_a_line_break_inside_is_refused(field: str) -> None:
+    extra = {field: "tok\r\nX-Injected: 1"} | ({"username": "wf"} if field == "password" else {})
+    with pytest.raises(ValidationError, match="must be one line of text"):
         targets({"type": "alertmanager", "url": AM, **extra})
 
 
