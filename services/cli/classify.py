@@ -185,8 +185,14 @@ def parse_line(line: str) -> dict[str, Any]:
         if row.get(name) is not None and not isinstance(row[name], str):
             raise ValueError(f"field {name!r} must be a string, got {type(row[name]).__name__}")
     item_id = row.get("id")
-    if item_id is not None and not isinstance(item_id, (str, int)):
-        raise ValueError(f"field 'id' must be a string or number, got {type(item_id).__name__}")
+    if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, (str, int))):
+        raise ValueError(
+            f"field 'id' must be a string or a whole number, got {json.dumps(item_id)[:40]}")
+    for name in ("id", "title", "text"):
+        # JSON lets "\ud800" through; it cannot be written out again as UTF-8
+        if isinstance(row.get(name), str) and (char := _lone_surrogate(row[name])):
+            raise ValueError(f"field {name!r} is not valid Unicode text: it holds a lone "
+                             f"surrogate ({char})")
     title, text = row.get("title") or "", row.get("text") or ""
     if not title.strip() and not text.strip():
         raise ValueError("missing or empty 'title' and 'text': nothing to classify")
@@ -198,6 +204,17 @@ def _id_of(line: str) -> Any:
         row = loads(line)
     except (JSONTooDeep, json.JSONDecodeError):
         return None
-    if isinstance(row, dict) and isinstance(row.get("id"), (str, int)):
-        return row["id"]
+    item_id = row.get("id") if isinstance(row, dict) else None
+    if isinstance(item_id, str):
+        # shown in the error line, which must be UTF-8
+        return item_id.encode("utf-8", "backslashreplace").decode("utf-8")
+    return item_id if isinstance(item_id, int) and not isinstance(item_id, bool) else None
+
+
+def _lone_surrogate(value: str) -> str | None:
+    """The first lone surrogate of ``value`` as an escape ("\\ud800"), or None."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"\\u{ord(value[exc.start]):04x}"
     return None

@@ -68,3 +68,25 @@ def test_standard_input_is_read_as_bytes(
     assert main(["classify", "--classifier", "rules"]) == 0
 
     check_rows([json.loads(row) for row in capsys.readouterr().out.splitlines()])
+
+
+def test_lone_surrogates_and_odd_ids_get_their_error_and_the_run_goes_on() -> None:
+    # a lone surrogate passed json.loads and crashed the run when written out
+    lines = [
+        b'{"id": "s1", "title": "EU imposes new sanctions on Iran \\ud800"}\n',
+        b'{"id": "s2\\udc00", "title": "EU imposes new sanctions on Iran"}\n',
+        b'{"id": true, "title": "EU imposes new sanctions on Iran"}\n',
+        b'{"id": 1.5, "title": "EU imposes new sanctions on Iran"}\n',
+        line("after", "EU imposes new sanctions on Iran"),
+    ]
+    out = io.StringIO()
+    summary = classify_stream(Classifier(load_taxonomy()), io.BytesIO(b"".join(lines)), out)
+    rows = [json.loads(row) for row in out.getvalue().splitlines()]
+    assert [(r.get("id"), r.get("error", {}).get("message")) for r in rows] == [
+        ("s1", "field 'title' is not valid Unicode text: it holds a lone surrogate (\\ud800)"),
+        ("s2\\udc00", "field 'id' is not valid Unicode text: it holds a lone surrogate (\\udc00)"),
+        (None, "field 'id' must be a string or a whole number, got true"),
+        (None, "field 'id' must be a string or a whole number, got 1.5"),
+        ("after", None),
+    ]
+    assert summary["errors"] == 4 and rows[-1]["tags"] == ["sanctions"]
