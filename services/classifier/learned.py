@@ -11,6 +11,8 @@ from the sentence the model weighs highest for the tag.
 
 from __future__ import annotations
 
+import re
+
 from watchfloor.services.classifier.engine import Classifier, extract_figures_safely
 from watchfloor.services.classifier.features import (
     ItemFeatures,
@@ -90,9 +92,12 @@ class VerifiedClassifier:
         trigger = self._strongest_word(tag, sentence.text)
         triggers = []
         if trigger:
-            at = sentence.text.lower().find(trigger)
-            if at >= 0:
-                start = sentence.start + at
+            # the word itself, not a part of another ("sanctions" in
+            # "antisanctions"), in a lowercase of the same length ("İ" is two)
+            lowered = "".join(c.lower()[0] for c in sentence.text)
+            found = re.search(rf"(?<![a-z0-9]){re.escape(trigger)}(?![a-z0-9])", lowered)
+            if found is not None:
+                start = sentence.start + found.start()
                 triggers.append(Span(field=sentence.field, start=start,
                                      end=start + len(trigger), text=source[start:start + len(trigger)]))
         return TagMatch(

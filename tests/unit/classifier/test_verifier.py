@@ -143,6 +143,20 @@ def test_of_two_equally_strong_words_the_first_in_the_sentence_is_the_trigger(tm
         assert match is not None and [t.text for t in match.triggers] == [first]
 
 
+@pytest.mark.parametrize("text", [
+    "İzmir officials confirmed the launch happened at dawn.",  # "İ" lowercases to two
+    "The prelaunch checks ended and the launch happened at dawn.",  # the word inside another
+])
+def test_the_trigger_s_offsets_point_at_the_word_itself(tmp_path, text):
+    model = VerifierModel.load(_model(tmp_path))
+    classifier = VerifiedClassifier(Classifier(load_taxonomy()), model)
+    match = classifier.classify("Quiet week in the capital", text).tag("missile_test")
+    assert match is not None
+    [trigger] = match.triggers
+    assert trigger.text == "launch" and text[trigger.start:trigger.end] == "launch"
+    assert text[trigger.start - 4:trigger.start] == "the "
+
+
 def test_a_valued_feature_counts_its_value_the_others_count_once(tmp_path):
     # the rule candidate's confidence is a value: 0.5 x its weight
     model = VerifierModel.load(_model(tmp_path, weights={"rc:cand": [[0, 4.0]], "w:launch": [[0, 3.0]]}))
