@@ -77,7 +77,9 @@ class Classifier:
             hits = [h for h in hits if h.tag != DIPLOMATIC_VISIT]
         tags = [_tag_match(hit) for hit in hits]
         actors: list[Actor] = self._actors.extract(title, text) if self._actors else []
-        figures = extract_figures_safely(title, text)
+        # as the learned classifier: figures qualify a tag's event, and an
+        # item without a tag never alerts
+        figures = extract_figures_safely(title, text) if tags else []
         return Classification(
             tags=tags, actors=actors, figures=figures, classifier_version=self.version
         )

@@ -116,6 +116,14 @@ def test_unrelated_news_gets_no_tag(learned):
     assert result.tags == []
 
 
+def test_an_item_without_a_tag_gets_no_figures_from_either_classifier(learned):
+    # the rules alone extracted them anyway: the two output shapes differed
+    title, text = "Market report", "The company paid $1.2 billion for the stake."
+    for classifier in (learned, Classifier(load_taxonomy())):
+        result = classifier.classify(title, text)
+        assert result.tags == [] and result.figures == []
+
+
 def test_a_tag_without_a_rule_candidate_takes_the_model_s_strongest_sentence(tmp_path):
     # a model that emits missile_test on the word "launch" alone, which no rule needs
     model = VerifierModel.load(_model(tmp_path))
