@@ -118,7 +118,10 @@ class ActorExtractor:
         """Leftmost-longest matches that sit on word boundaries."""
         candidates: list[_Hit] = []
         size = len(text)
-        for end_index, surface in self._automaton.iter(text):
+        # the gazetteer writes ' and spaces: "Côte d’Ivoire", "North Korea"
+        # with a no-break space are the same names (one character for one,
+        # so offsets hold)
+        for end_index, surface in self._automaton.iter(_plain_marks(text)):
             end = end_index + 1
             start = end - len(surface.text)
             if start > 0 and _is_word_char(text[start - 1]):
@@ -241,3 +244,13 @@ def _looks_title_case(line: str) -> bool:
         return False
     capitalised = sum(1 for w in words if w[0].isupper())
     return capitalised >= 0.75 * len(words)
+
+
+_PLAIN_MARKS = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " "}
+
+
+def _plain_marks(text: str) -> str:
+    for mark, plain in _PLAIN_MARKS.items():
+        if mark in text:
+            text = text.replace(mark, plain)
+    return text

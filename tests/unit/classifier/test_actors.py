@@ -120,3 +120,11 @@ def test_title_case_headline_keeps_capitals(extractor) -> None:
 def test_lone_surname_of_a_relative_is_not_the_leader(extractor) -> None:
     assert ids(extractor, "Melania Trump opened an office.") == []
     assert ids(extractor, "Trump said he would run again.") == ["donald-trump", "US"]
+
+
+def test_typographic_apostrophes_and_no_break_spaces_do_not_hide_a_name(extractor) -> None:
+    # the gazetteer writes ' and spaces; news often has ’ and U+00A0
+    assert ids(extractor, "Côte d’Ivoire sends 800 troops to Mali") == ["CI", "ML"]
+    assert ids(extractor, "North\u00a0Korea fires two missiles") == ["KP"]
+    [actor] = extractor.extract("North\u00a0Korea fires two missiles", "")
+    assert actor.mentions == ["North\u00a0Korea"]  # shown as written
