@@ -7,7 +7,8 @@ A figure is a quantity followed by the thing it counts ("30,000 troops",
 modifier words may stand between the quantity and the noun, which is what
 keeps years, ages and percentages out ("in 2005 troops...", "30-year-old
 soldiers", "30% of troops"). Counted people who were killed or wounded are
-casualties, not troops.
+casualties, not troops. Counts are whole numbers ("2.5 thousand troops", never
+"0.5 troops"); "a few dozen", "several hundred" and "two or three" are ranges.
 
 A keyword prefilter skips the regexes for the many items that count nothing.
 """
@@ -50,11 +51,17 @@ _WORD_NUM = (
     r"(?:(?:" + "|".join(_TENS) + r")(?:[- ](?:" + "|".join(list(_UNITS)[:9]) + r"))?"
     r"|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
 )
-_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# Thousands grouped by commas ("7,500") or by one space, no-break space or
+# narrow no-break space ("7 500"): only groups of exactly three digits after
+# a group of one to three, so "in 2023 500 troops" stays two numbers.
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3}(?![\d,]))+|\d+)(?:\.\d+)?"
 _SCALE_WORD = r"(?i:hundred|thousand|million|billion|trillion)"
+# "1.2m", "1.2 bn", "1.2 M": an abbreviated scale, attached or after a space;
+# a letter that goes on ("5 M-346 jets", "10 bnx") is something else.
+_SCALE_ABBREV = r"(?:(?:k|m|mn|mln|bn|tn)(?![A-Za-z])|\s(?:k|m|mn|mln|bn|tn)(?![\w-]))"
 # A single number: "30,000", "1.2 million", "two", "twenty-five", "a dozen".
 _NUMBER = (
-    rf"(?:(?:{_DIGITS})(?:[\s-]?{_SCALE_WORD}|(?:k|m|mn|bn|tn)(?![A-Za-z]))?"
+    rf"(?:(?:{_DIGITS})(?:[\s-]?{_SCALE_WORD}|{_SCALE_ABBREV})?"
     rf"|(?:{_WORD_NUM})(?:\s{_SCALE_WORD})?"
     rf"|(?:{_WORD_NUM}|\d+)\sdozen|an?\s(?:dozen|hundred|thousand)|a\ssingle|dozen|an?)"
 )
@@ -68,9 +75,12 @@ _APPROX = "(?:" + "|".join(phrase.replace(" ", r"\s") for phrase in _APPROX_PHRA
 _QUANTITY = rf"""(?i:
     (?:(?P<approx>{_APPROX})\s)?
     (?:
-        (?:between\s)?(?P<lo>{_NUMBER})\s?(?:-|–|to|and)\s?(?P<hi>{_NUMBER})
+        # A range: "10,000-12,000", "between 10 and 20", "two or three". The
+        # low end is atomic, so "twenty-five" never splits into "twenty" to "five".
+        (?P<between>between\s)?(?>(?P<lo>{_NUMBER}))
+        (?:\s?(?:-|–|to|and)\s?|\sor\s)(?P<hi>{_NUMBER})
       | (?P<vague>tens\sof\sthousands|hundreds\sof\sthousands|thousands|hundreds|dozens)\sof
-      | (?P<few>several|a\sfew)\s(?P<fewscale>hundred|thousand)
+      | (?P<few>several|a\sfew)\s(?P<fewscale>hundred|thousand|dozen)
       | (?P<num>{_NUMBER})
     ))
 """
@@ -84,9 +94,10 @@ _TROOP_NOUNS = (
     r"|military\sadvisers|military\sadvisors|military\sinstructors"
 )
 _MISSILE_NOUNS = r"missiles|rockets|projectiles|ICBMs|SLBMs|interceptors|warheads"
+# "aircraft carriers" are ships.
 _AIRCRAFT_NOUNS = (
-    r"aircraft|jets|warplanes|planes|airplanes|bombers|helicopters|choppers|gunships|drones"
-    r"|UAVs|fighter\sjets"
+    r"aircraft(?!\scarriers?\b)|jets|warplanes|planes|airplanes|bombers|helicopters|choppers"
+    r"|gunships|drones|UAVs|fighter\sjets"
 )
 _SHIP_NOUNS = (
     r"warships|ships|vessels|frigates|destroyers|submarines|corvettes|aircraft\scarriers"
@@ -159,7 +170,10 @@ _CURRENCY_WORDS = {
     "won": "KRW", "riyals": "SAR", "shekels": "ILS",
 }  # fmt: skip
 _SYMBOL_RE = r"US\$|A\$|C\$|HK\$|NZ\$|\$|€|£|¥|USD\s?|EUR\s?|GBP\s?"
-_MONEY_NUMBER = rf"{_DIGITS}(?:[\s-]?{_SCALE_WORD}|(?i:k|m|mn|mln|bn|b|tn|trn)(?![A-Za-z]))?"
+_MONEY_NUMBER = (
+    rf"{_DIGITS}(?:[\s-]?{_SCALE_WORD}|(?i:k|m|mn|mln|bn|b|tn|trn)(?![A-Za-z])"
+    rf"|\s(?i:k|m|mn|mln|bn|b|tn|trn)(?![\w-]))?"  # "$1.2 bn"
+)
 _MONEY = re.compile(
     rf"""
     (?<![\w.,])
@@ -168,7 +182,8 @@ _MONEY = re.compile(
     (?:
         (?P<sym>{_SYMBOL_RE})(?P<amount>{_MONEY_NUMBER})
         (?:\s?(?:-|–|to|(?(between)and|(?!)))\s?(?:{_SYMBOL_RE})?(?P<amount_hi>{_MONEY_NUMBER}))?
-      | (?:(?P<amount_w_lo>{_DIGITS})\s?(?:-|–|to)\s?)?
+      | (?:(?P<amount_w_lo>{_MONEY_NUMBER}|{_WORD_NUM}(?:\s{_SCALE_WORD})?)  # "900 million to"
+           \s?(?:-|–|to|(?(between)and|(?!)))\s?)?
         (?P<amount_w>{_MONEY_NUMBER}|{_WORD_NUM}\s{_SCALE_WORD})
         \s(?P<word>(?:US\s|U\.S\.\s)?dollars|euros|pounds\ssterling|sterling|yen|yuan
             |renminbi|rupees|roubles|rubles|riyals|shekels
@@ -179,24 +194,58 @@ _MONEY = re.compile(
     re.VERBOSE,
 )
 
+# A price per unit is not an amount; a sum per year or month is ("$3.8 billion
+# a year in aid").
 _PER_UNIT = re.compile(
-    r"(?:\s?-?(?:a|an|per)[\s-](?:barrel|share|hour|month|year|week|day|ton|tonne|head|gallon"
+    r"(?:\s?-?(?:a|an|per)[\s-](?:barrel|share|hour|week|day|ton|tonne|head|gallon"
     r"|litre|liter|kilo|kg|pound|ounce|person|ticket|night|dose|unit|minute|mile|seat)\b)"
 )
 
-# Killed or wounded right after the noun makes them casualties.
-_CASUALTY_AFTER = re.compile(
-    # "... and two militants were killed", "among 7 killed": skip a short clause.
-    r"(?:,?\s(?:and|among)\s(?:[\w'-]+\s){1,4}?(?=(?:were|have|are|killed|dead)\b))?"
+# Killed or wounded right after the noun makes them casualties. "... and
+# their driver were killed", "among 7 killed": {clause_word} skips a short clause.
+_CASUALTY_AFTER_PATTERN = (
+    r"(?:,?\s(?:and|among)\s(?:{clause_word}\s){{1,4}}?(?=(?:were|have|are|killed|dead)\b))?"
     r"\s?(?:were|have|has|had|been|are|was|being|reportedly|also|reported|confirmed|feared"
     r"|believed|to|later|\s)*"
     r"\s(?:killed|dead|died|wounded|injured|hurt|slain|massacred|missing|executed)\b"
 )
+# A word that counts: "two civilians" in "and two civilians were killed".
+_COUNT_WORD = (
+    rf"(?i:\d[\d,.]*|{_WORD_NUM}|dozens?|hundreds|thousands|several|few|many|scores)(?![\w-])"
+)
+# A subject: "three soldiers and seven militants were killed" were all killed.
+_CASUALTY_AFTER = re.compile(_CASUALTY_AFTER_PATTERN.format(clause_word=r"[\w'-]+"))
+# An object ("Russia deployed 5,000 troops and two civilians were killed"): the
+# killing does not cross to a second subject that has a count of its own.
+_CASUALTY_AFTER_OBJECT = re.compile(
+    _CASUALTY_AFTER_PATTERN.format(clause_word=rf"(?!{_COUNT_WORD})[\w'-]+")
+)
+# What stands before a quantity that is the subject of its clause: the start of
+# the field, punctuation, or a word that opens a clause ("officials said").
+_SUBJECT_BEFORE = re.compile(
+    r"(?:^|[.!?:;,\"“”'(\[—–-]\s*|\b(?:said|says|say|told|that|reported|reports|after|when"
+    r"|while|as|but|and|where|because|since|though|although)\s)$",
+    re.IGNORECASE,
+)
 _CASUALTY_BEFORE = re.compile(
     r"(?:kill(?:s|ed|ing)?|wound(?:s|ed|ing)?|injur(?:es|ed|ing)|claimed\sthe\slives\sof"
-    r"|deaths?\sof|bodies\sof|corpses\sof|remains\sof|massacre(?:d)?|left|toll\sof|toll\sto"
+    r"|deaths?\sof|bodies\sof|corpses\sof|remains\sof|massacre(?:d)?|toll\sof|toll\sto"
     r"|lost|(?:kill|wound|injur|dead|died)[\w\s,-]{0,40}including)"
     r"\s(?:at\sleast\s|some\s|about\s|nearly\s|more\sthan\s|over\s|around\s)?$",
+    re.IGNORECASE,
+)
+# "left 12 soldiers dead": "left" speaks of casualties only when the dead or
+# hurt follow in the same clause ("left 300 troops in the town" does not).
+_LEFT_BEFORE = re.compile(
+    r"\bleft\s(?:at\sleast\s|some\s|about\s|nearly\s|more\sthan\s|over\s|around\s)?$",
+    re.IGNORECASE,
+)
+_LEFT_HURT_AFTER = re.compile(
+    # "left 12 soldiers and three civilians dead", "left 50 people, including
+    # five children, dead": a few words, no new clause ("left 300 troops in the
+    # town where 12 were killed").
+    r"(?:,?\s(?!(?:where|when|while|after|before|since|as|but|who|which|that|because|until)\b)"
+    r"[\w'-]+){0,8}?,?\s(?:dead|killed|wounded|injured|hurt)\b",
     re.IGNORECASE,
 )
 # Numbers that are dates, not counts: "March 3", "in 2005".
@@ -205,9 +254,11 @@ _DATE_BEFORE = re.compile(
     r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s$"
 )
 _RATIO_BEFORE = re.compile(r"\d\s(?:in|out\sof)\s$")
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR = re.compile(r"(?:19\d\d|20\d\d|2100)")
 _YEAR_BEFORE = re.compile(
-    r"(?:\b(?:in|since|until|by|from|during|of|year|early|late|mid)\s)$", re.IGNORECASE
+    r"(?:\b(?:in|since|until|by|from|during|of|year|early|late|mid|after|before|throughout"
+    r"|spring|summer|autumn|fall|winter|fiscal)\s)$",
+    re.IGNORECASE,
 )
 # A single missile or warship counts only when it is being fired or launched.
 _LAUNCH_BEFORE = re.compile(
@@ -346,8 +397,13 @@ def _counted(match: re.Match[str], field: TextField, content: str) -> Figure | N
         kind = "victims"
     else:
         return None
+    casualty_after = (
+        _CASUALTY_AFTER if _SUBJECT_BEFORE.search(before) else _CASUALTY_AFTER_OBJECT
+    )
     if kind in ("troops", "victims") and (
-        _CASUALTY_AFTER.match(content, end) or _CASUALTY_BEFORE.search(before)
+        casualty_after.match(content, end)
+        or _CASUALTY_BEFORE.search(before)
+        or (_LEFT_BEFORE.search(before) and _LEFT_HURT_AFTER.match(content, end))
     ):
         kind = "casualties"
     if kind == "victims":
@@ -405,6 +461,8 @@ def _looks_like_date_or_year(groups: dict, before: str) -> bool:
         return False
     if _DATE_BEFORE.search(before):
         return True
+    if groups["between"] and _YEAR.fullmatch(number) and _YEAR.fullmatch(groups["hi"]):
+        return True  # "between 2019 and 2021 troops"
     return bool(_YEAR.fullmatch(number) and _YEAR_BEFORE.search(before))
 
 
@@ -426,13 +484,20 @@ def _quantity(groups: dict) -> _Quantity | None:
             low *= scale  # "10 to 12 thousand"
         if high <= low:
             return None  # "1-0" scores, "2-1" votes
+        if not _whole(low, high):
+            return None  # people and things come whole: "1.5-2.5 troops"
         quantity = _Quantity((low + high) / 2, low, high, False)
     else:
         value = _parse_number(groups["num"])
-        if value is None or value == 0:
-            return None
+        if value is None or value == 0 or not _whole(value):
+            return None  # "0.5 troops" per something; "2.5 thousand troops" is whole
         quantity = _Quantity(value, None, None, False)
     return _apply_approx(quantity, groups.get("approx"))
+
+
+def _whole(*numbers: float) -> bool:
+    """Counts are whole: "2.5 thousand troops" is, "0.5 troops" is not."""
+    return all(float(number).is_integer() for number in numbers)
 
 
 def _apply_approx(quantity: _Quantity, approx: str | None) -> _Quantity:
@@ -457,10 +522,12 @@ def _scale_of(text: str | None) -> float | None:
 
 
 def _parse_number(text: str | None) -> float | None:
-    """'30,000' -> 30000; '1.2 billion' -> 1.2e9; 'twenty-five' -> 25; 'a dozen' -> 12."""
+    """'30,000' -> 30000; '7 500' -> 7500; '1.2 billion' -> 1.2e9; 'twenty-five' -> 25;
+    'a dozen' -> 12."""
     if not text:
         return None
-    text = " ".join(text.lower().replace("-", " ").split())
+    text = " ".join(text.lower().replace("-", " ").split())  # no-break spaces too
+    text = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", text)  # "7 500": thousands
     if text in ("a dozen", "one dozen", "dozen"):
         return 12.0
     if text in ("a hundred", "a thousand"):

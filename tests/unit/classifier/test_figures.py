@@ -105,6 +105,13 @@ def test_killed_soldiers_are_casualties() -> None:
         "The parliament has 450 seats and a new missile defence system.",
         "Oil rose to $90 a barrel.",
         "One of the soldiers gave evidence.",
+        "After 2014 troops were deployed along the border.",
+        "Before 2020 troops trained abroad.",
+        "Throughout 2022 troops held the line.",
+        "In spring 2023 troops moved south.",
+        "In fiscal 2024 troops received a raise.",
+        "Between 2019 and 2021 troops from Germany were rotated.",
+        "From 2019 to 2021 troops from Spain were rotated.",
     ],
 )
 def test_not_figures(text) -> None:
@@ -134,8 +141,9 @@ def test_the_quantity_lookahead_changes_no_match() -> None:
                        re.VERBOSE)
     assert plain.pattern != figures._COUNTED.pattern
     numbers = ["12", "1,200", "3.5 million", "a", "an", "a single", "a dozen", "two dozen",
-               "twenty-five", "between 10 and 20", "5-10", *figures._UNITS, *figures._TENS,
-               *(f"{v} of" for v in figures._VAGUE), *(f"{f} hundred" for f in figures._FEW)]
+               "twenty-five", "between 10 and 20", "5-10", "two or three", "7 500", "1.2 bn",
+               *figures._UNITS, *figures._TENS, *(f"{v} of" for v in figures._VAGUE),
+               *(f"{f} {s}" for f in figures._FEW for s in ("hundred", "dozen"))]
     openers = ["", *(f"{a} " for a in figures._APPROX_PHRASES)]
     tails = ["troops", "US troops", "ballistic missiles", "missile", "warships", "people killed",
              "were killed.", "-strong force"]
@@ -148,3 +156,169 @@ def test_the_quantity_lookahead_changes_no_match() -> None:
             assert [m.span() for m in figures._COUNTED.finditer(text)] == expected, text
             checked += bool(expected)
     assert checked > len(phrases)  # the phrases do match: the comparison is not vacuous
+
+
+def values(text: str) -> list[tuple[str, float]]:
+    return [(f.kind, f.value) for f in extract_figures("", text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("The navy fired twenty-five ballistic missiles overnight.", "missiles", 25),
+        ("The fleet keeps thirty-one warships in port.", "ships", 31),
+        ("It massed forty-two thousand troops on the plain.", "troops", 42_000),
+        ("A convoy carried ninety-nine troops north.", "troops", 99),
+        ("They sent 10,000-12,000 troops to the coast.", "troops", 11_000),
+        ("They sent twenty-five to thirty-five troops.", "troops", 30),
+    ],
+)
+def test_hyphenated_number_words_are_one_number(text, kind, value) -> None:
+    figure = one(text)
+    assert (figure.kind, figure.value) == (kind, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("The deal is worth $1.2 bn over ten years.", 1.2e9, "USD"),
+        ("Rome signed a €2 bn order.", 2e9, "EUR"),
+        ("The grant is $5 mn in total.", 5e6, "USD"),
+        ("The budget is $3-4 billion.", 3.5e9, "USD"),
+    ],
+)
+def test_scale_abbreviation_after_a_space(text, value, unit) -> None:
+    figure = one(text)
+    assert (figure.kind, figure.value, figure.unit) == ("money", value, unit)
+
+
+def test_capital_m_after_a_count_is_million_not_a_modifier() -> None:
+    assert values("The reserve lists 1.2 M troops on paper.") == [("troops", 1.2e6)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The army deployed 5,000 troops and two civilians were killed in clashes.",
+            [("troops", 5_000), ("casualties", 2)],
+        ),
+        ("The retreating army left 300 troops in the town.", [("troops", 300)]),
+        (
+            "The army left 300 troops in the town where 12 civilians were killed.",
+            [("troops", 300), ("casualties", 12)],
+        ),
+        ("The shelling left 300 dead.", [("casualties", 300)]),
+        ("The raid left 12 soldiers dead.", [("casualties", 12)]),
+        ("The ambush left 12 soldiers wounded.", [("casualties", 12)]),
+        (
+            "The blast left 12 soldiers and three civilians dead.",
+            [("casualties", 12), ("casualties", 3)],
+        ),
+        ("Four soldiers and their driver were killed.", [("casualties", 4)]),
+        (
+            "Officials said six soldiers and two rebels were killed overnight.",
+            [("casualties", 6), ("casualties", 2)],
+        ),
+        (
+            "The storm left at least 40 people, including nine children, dead.",
+            [("casualties", 40)],
+        ),
+    ],
+)
+def test_killing_is_carried_only_to_its_own_subject(text, expected) -> None:
+    assert values(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "approximate"),
+    [
+        ("The ministry sent 7 500 troops east.", 7_500, False),
+        ("The ministry sent 7\u202f500 troops east.", 7_500, False),
+        ("The ministry sent 7\u00a0500 troops east.", 7_500, False),
+        ("There are over 10 000 soldiers in the region.", 10_000, True),
+        ("The army has 1 250 000 reservists.", 1_250_000, False),
+    ],
+)
+def test_thousands_grouped_with_a_space(text, value, approximate) -> None:
+    figure = one(text)
+    assert (figure.kind, figure.value, figure.approximate) == ("troops", value, approximate)
+
+
+def test_a_year_and_a_count_are_not_joined() -> None:
+    assert values("In 2023 500 troops arrived.") == [("troops", 500)]
+    assert values("It sent 12  500 troops.") == [("troops", 500)]  # two spaces
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The navy sent two aircraft carriers to the strait.", [("ships", 2)]),
+        ("The yard launched an aircraft carrier on Friday.", [("ships", 1)]),
+        ("It flew 40 aircraft from the carrier.", [("aircraft", 40)]),
+    ],
+)
+def test_aircraft_carriers_are_ships(text, expected) -> None:
+    assert values(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "low", "high"),
+    [
+        ("The army fired a few dozen cruise missiles at dawn.", "missiles", 24, 60),
+        ("The rebels launched several dozen drones.", "aircraft", 36, 108),
+    ],
+)
+def test_few_dozen_is_approximate(text, kind, low, high) -> None:
+    figure = one(text)
+    assert (figure.kind, figure.low, figure.high, figure.approximate) == (kind, low, high, True)
+
+
+def test_two_or_three_is_a_range() -> None:
+    figure = one("The army fired two or three ballistic missiles.")
+    assert (figure.kind, figure.low, figure.high, figure.value) == ("missiles", 2, 3, 2.5)
+
+
+def test_money_range_with_currency_word_keeps_both_ends() -> None:
+    figure = one("The contract is worth 900 million to 1.1 billion euros.")
+    assert (figure.kind, figure.low, figure.high, figure.unit) == ("money", 9e8, 1.1e9, "EUR")
+    figure = one("The contract is worth two to three billion dollars.")
+    assert (figure.low, figure.high, figure.unit) == (2e9, 3e9, "USD")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Congress approved $3.8 billion a year in military aid.", 3.8e9),
+        ("The plan costs €40 million per month.", 4e7),
+        ("They pledged £2bn annually for defence.", 2e9),
+    ],
+)
+def test_yearly_and_monthly_sums_are_money(text, value) -> None:
+    figure = one(text)
+    assert (figure.kind, figure.value) == ("money", value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shares fell to $12 per share.",
+        "Wheat traded at $250 a tonne.",
+        "Each drone costs $20,000 a unit.",
+    ],
+)
+def test_unit_prices_are_not_money(text) -> None:
+    assert extract_figures("", text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The model assumes 0.5 troops per checkpoint.", []),
+        ("On average 2.5 missiles were fired per launcher.", []),
+        ("It sent 2.5 thousand troops.", [("troops", 2_500)]),
+        ("They sent 10-15 troops.", [("troops", 12.5)]),
+    ],
+)
+def test_counts_are_whole_numbers(text, expected) -> None:
+    assert values(text) == expected
