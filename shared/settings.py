@@ -6,9 +6,11 @@ file. Nothing else in the code reads ``os.environ``.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -190,3 +192,25 @@ class Settings(BaseSettings):
     def resolved_consumer_name(self) -> str:
         return self.consumer_name or f"{socket.gethostname()}-{os.getpid()}"
 
+
+
+def misspelt_settings(environ: Mapping[str, str]) -> list[str]:
+    """Warnings for ``WATCHFLOOR_`` variables that name no setting but look
+    like one misspelt (``WATCHFLOOR_HEALTH_PROT``): settings ignore unknown
+    variables, so the typo would silently leave the default in force. Other
+    unknown ones (a watchlists file's ``${WATCHFLOOR_WEBHOOK_SECRET}``) are
+    not settings and are left alone."""
+    prefix = "WATCHFLOOR_"
+    fields = [name.upper() for name in Settings.model_fields]
+    warnings = []
+    for variable in sorted(environ):
+        if not variable.upper().startswith(prefix):
+            continue
+        name = variable[len(prefix):].upper()
+        if name in fields:
+            continue
+        close = difflib.get_close_matches(name, fields, n=1, cutoff=0.85)
+        if close:
+            warnings.append(f"{variable} is not a setting and is ignored: did you mean "
+                            f"{prefix}{close[0]}?")
+    return warnings

@@ -35,7 +35,7 @@ from watchfloor.shared.listen import check_port_free
 from watchfloor.shared.logging import configure_logging, get_logger
 from watchfloor.shared.redis_client import REDIS_FAILURES, blocking_redis_client, redis_client
 from watchfloor.shared.redis_server import LocalRedisServer
-from watchfloor.shared.settings import Settings
+from watchfloor.shared.settings import Settings, misspelt_settings
 from watchfloor.shared.urls import redact_url
 
 T = TypeVar("T")
@@ -85,7 +85,10 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
 
 def load_settings(**values: Any) -> Settings:
     """Settings from the environment, .env and ``values``; ``SettingsProblem``
-    (one line, exit 2) naming what is invalid."""
+    (one line, exit 2) naming what is invalid. A variable that looks like a
+    misspelt setting is warned about on stderr (settings ignore it)."""
+    for warning in misspelt_settings(os.environ):
+        print(f"watchfloor: warning: {warning}", file=sys.stderr)
     try:
         return Settings(**values)
     except (ValidationError, SettingsError) as exc:

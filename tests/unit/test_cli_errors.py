@@ -234,3 +234,15 @@ def test_a_directory_given_as_input_is_said_to_be_one(capsys, tmp_path, argv):
     # once "input file not found"
     assert main([*argv, str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"watchfloor {argv[0]}: {tmp_path} is a directory\n"
+
+
+def test_a_misspelt_setting_is_warned_about_not_silently_ignored(monkeypatch, capsys):
+    # settings ignore unknown variables: WATCHFLOOR_HEALTH_PROT left the health
+    # port off without a word
+    monkeypatch.setenv("WATCHFLOOR_HEALTH_PROT", "8081")
+    monkeypatch.setenv("WATCHFLOOR_WEBHOOK_SECRET", "whsec_x")  # a ${} value, not a setting
+    assert main(["status", "--redis-url", free_port_url()]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == ("watchfloor: warning: WATCHFLOOR_HEALTH_PROT is not a setting and is "
+                      "ignored: did you mean WATCHFLOOR_HEALTH_PORT?")
+    assert not any("WEBHOOK_SECRET" in line for line in err)
