@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for rep in range(args.repeat):
             prefix = f"bench-{int(time.time())}-{rep}"
             source, burst, paced = bench_inputs(args.articles, args.paced_articles, prefix)
-            stack = Stack(redis_url, prefix, receiver, workdir, tags)
+            stack = Stack(redis_url, prefix, receiver, workdir, tags,
+                          one_process=args.one_process)
             try:
                 figures = run_repetition(stack, burst, paced, args.paced_rate, args.timeout)
             finally:
@@ -135,6 +136,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                  if relay_cpu and e2e_cpu else None)
     return {
         "input": source, "articles_per_repetition": args.articles, "repetitions": args.repeat,
+        "workers": "one process (watchfloor up)" if args.one_process else "one process each",
         # the classifier's per-item modules compiled (make native) or Python:
         # the workers import the same package, so they find the same build
         "classifier_compiled": NATIVE,
@@ -280,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--single-posts-warmup-seconds", type=float, default=2.0,
                         help="posted first at the same rate, latencies reported apart "
                              "(default 2; 0: none)")
+    parser.add_argument("--one-process", action="store_true",
+                        help="the three workers in one process (`watchfloor up`), as a small "
+                             "deployment may run them, instead of one process each")
     parser.add_argument("--no-classify", action="store_true",
                         help="skip the offline classification rates")
     parser.add_argument("--classify-only", action="store_true",

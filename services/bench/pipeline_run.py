@@ -24,7 +24,7 @@ import httpx
 import redis
 from watchfloor.services.bench.proc_cpu import ms_per_item, per_item, sleeps, snapshot
 from watchfloor.services.bench.receiver_proc import Received, ReceiverProcess
-from watchfloor.services.bench.worker_proc import WorkerProcess
+from watchfloor.services.bench.worker_proc import PIPELINE, WorkerProcess
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared import pipeline
 from watchfloor.shared.keys import Keys
@@ -95,10 +95,12 @@ class Stack:
     def __init__(self, redis_url: str, prefix: str, receiver: ReceiverProcess | WebhookReceiver,
                  workdir: Path, tags: list[str], extra_env: dict[str, str] | None = None, *,
                  copies: Mapping[str, int] | None = None, partitions: int = 1,
-                 cluster: bool = False, cluster_pids: list[int] | None = None) -> None:
+                 cluster: bool = False, cluster_pids: list[int] | None = None,
+                 one_process: bool = False) -> None:
         """``copies``: processes per worker (default one each); ``partitions``
         and ``cluster``: WATCHFLOOR_PARTITIONS and WATCHFLOOR_REDIS_CLUSTER;
-        ``cluster_pids``: the local cluster's redis-server processes, for CPU."""
+        ``cluster_pids``: the local cluster's redis-server processes, for CPU;
+        ``one_process``: the three workers in one process (``watchfloor up``)."""
         self.redis_url = redis_url
         self.keys = Keys(prefix, partitions, cluster)
         self.receiver = receiver
@@ -115,8 +117,9 @@ class Stack:
                "WATCHFLOOR_PARTITIONS": str(partitions),
                "WATCHFLOOR_REDIS_CLUSTER": "true" if cluster else "false", **(extra_env or {})}
         # one process per (worker, copy): "classifier", "classifier#2", ...
-        names = [name if n == 1 else f"{name}#{n}"
-                 for name in WORKERS for n in range(1, (copies or {}).get(name, 1) + 1)]
+        names = [PIPELINE] if one_process else [
+            name if n == 1 else f"{name}#{n}"
+            for name in WORKERS for n in range(1, (copies or {}).get(name, 1) + 1)]
         self.health = {name: free_port() for name in names}
         self.procs = {
             name: WorkerProcess(name.partition("#")[0],
@@ -144,7 +147,7 @@ class Stack:
         """The worker's /readyz is 200 (its groups exist and its subscribers
         run) and, for ingest, the API answers."""
         probes = [f"http://127.0.0.1:{self.health[name]}/readyz"]
-        if name == "ingest":
+        if name in ("ingest", PIPELINE):
             probes.append(f"{self.url}/healthz")
         try:
             return all(httpx.get(url, timeout=1).status_code == 200 for url in probes)

@@ -14,8 +14,14 @@ from pathlib import Path
 LOOPBACK_ALLOWLIST = "127.0.0.0/8,::1/128"
 
 
+# The name under which ``watchfloor up`` (every worker in one process) runs.
+PIPELINE = "pipeline"
+
+
 class WorkerProcess:
     def __init__(self, name: str, env: dict[str, str], log_dir: Path, tag: str = "") -> None:
+        """``name``: a worker (``watchfloor worker <name>``), or ``PIPELINE``
+        for all of them in one process (``watchfloor up``)."""
         self.name = name
         self.env = {**os.environ, **env}
         self.log_path = log_dir / f"{name}{tag}.log"
@@ -23,9 +29,10 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         """Start (or, after ``kill``/``stop``, start again: same settings, log appended)."""
+        command = ["up"] if self.name == PIPELINE else ["worker", self.name]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "watchfloor.services.cli.main", "worker", self.name],
+                [sys.executable, "-m", "watchfloor.services.cli.main", *command],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
         return self

@@ -3,12 +3,15 @@ runs as processes (every copy started) and its figures come out."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
-from watchfloor.services.bench.pipeline_run import SECRET
+from watchfloor.services.bench.inputs import bench_inputs
+from watchfloor.services.bench.pipeline_run import SECRET, Stack, run_repetition
 from watchfloor.services.bench.receiver_proc import ReceiverProcess
 from watchfloor.services.bench.scaling import Shape, run_shape
+from watchfloor.services.classifier.taxonomy import known_tag_ids
 
 from tests.redis_backend import ON_CLUSTER
 
@@ -24,3 +27,21 @@ def test_a_shape_with_two_copies_and_partitions_runs_and_reports(redis_url, tmp_
     assert figures["articles_per_s"] > 0
     cpu = figures["cpu_ms_per_article"]
     assert {"ingest", "classifier", "classifier#2", "notifier", "notifier#2"} <= set(cpu)
+
+
+def test_the_pipeline_in_one_process_runs_and_reports_its_cpu(redis_url, tmp_path: Path) -> None:
+    # `make bench --one-process`: what a small deployment (watchfloor up) costs
+    if ON_CLUSTER:
+        pytest.skip("watchfloor up on one Redis")
+    with ReceiverProcess(tmp_path, SECRET) as receiver:
+        source, burst, paced = bench_inputs(30, 5, "one-process")
+        stack = Stack(redis_url, f"one-{time.time_ns()}", receiver, tmp_path,
+                      sorted(known_tag_ids()), one_process=True)
+        try:
+            figures = run_repetition(stack, burst, paced, 20.0, 120)
+        finally:
+            exits = stack.stop(20)
+    assert figures["burst"]["articles_new"] == 30 and figures["paced"]["articles_new"] == 5
+    assert set(figures["burst"]["cpu_ms_per_article"]) == {"pipeline", "redis", "receiver", "total"}
+    assert figures["burst"]["cpu_ms_per_article"]["pipeline"] > 0
+    assert exits["pipeline"] is not None  # it exited on SIGTERM
