@@ -62,7 +62,9 @@ class AlertFilter(BaseModel):
             for t in alert.tags
         ):
             return False
-        if self.actor and not _has_actor(alert, self.actor):
+        # "KP, Iran": any of them, as the field's example shows
+        wanted = [w.strip() for w in self.actor.split(",") if w.strip()]
+        if wanted and not any(_has_actor(alert, w) for w in wanted):
             return False
         return not self.q or self.q.casefold() in _searchable(alert)
 

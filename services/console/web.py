@@ -686,6 +686,9 @@ class Console:
         then reconnects, ``retry: 1000``, from the last id it got)."""
         yield "retry: 1000\n\n"
         last_beat = time.monotonic()
+        # where a card's actions lead back to: the feed with the viewer's filters
+        filters = flt.query()
+        here = f"/?{filters}" if filters else "/"
         try:
             while not self._closing.is_set():
                 entries, after = await alerts_after(self._redis, self._keys, after,
@@ -697,7 +700,7 @@ class Console:
                     for entry in shown:
                         html = self._render("alert_card.html", entry=entry, alert=entry.message,
                                             viewer=viewer, csrf=viewer.session.csrf,
-                                            known_tags=self._known_tags, here="/", **context)
+                                            known_tags=self._known_tags, here=here, **context)
                         data = "".join(f"data: {line}\n" for line in html.splitlines())
                         yield f"id: {entry.entry_id}\nevent: alert\n{data}\n"
                 elif entries:

@@ -55,6 +55,56 @@ def test_an_article_posted_to_the_api_appears_in_the_open_feed_within_2_s(
     expect(published).to_have_attribute("title", re.compile(r"07:00:00 UTC"))
 
 
+def test_the_live_feed_comes_back_after_an_error_answer_and_keeps_the_filters(
+        page, console: Console) -> None:
+    # a 503 while Redis restarted closed the browser's EventSource for good
+    # ("reload the page"), and live cards' actions led back to the unfiltered feed
+    sign_in(page, console)
+    refused: list[str] = []
+
+    def first_refused(route) -> None:
+        if not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=503, body="storage is not answering")
+        else:
+            route.continue_()
+
+    page.route("**/events?*", first_refused)
+    page.goto("/?tag=sanctions")
+    expect(page.locator("#live-status")).to_contain_text("trying again")
+    expect(page.locator("#alerts[data-connected=yes]")).to_be_attached(timeout=8_000)
+    title = "EU adopts new sanctions on Iranian drone makers"
+    console.post({"title": title, "text": "The European Union imposed sanctions on three "
+                  "Iranian drone makers on Thursday, freezing their assets.",
+                  "url": "https://news.example.org/2026/11/eu-sanctions-drone-makers"})
+    card = page.locator("article.alert", has_text=title).first
+    expect(card).to_be_visible(timeout=5_000)
+    expect(card.locator("input[name=next]").first).to_have_value("/?tag=sanctions")
+    assert len(refused) == 1
+
+
+def test_on_a_phone_no_page_scrolls_sideways_and_nothing_fails_to_load(
+        page, console: Console) -> None:
+    # at 375 px the watchlists table, the form's name field and a headline with
+    # one long word widened the whole page; the favicon request was a 404
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    page.set_viewport_size({"width": 375, "height": 800})
+    sign_in(page, console)
+    long_word = "Sanctionsannouncement" * 8
+    console.post({"title": f"EU imposes new sanctions {long_word}",
+                  "text": "The European Union imposed new sanctions on Iran on Friday.",
+                  "url": "https://news.example.org/2026/11/eu-sanctions-long-word"})
+    expect(page.locator("article.alert", has_text="Sanctionsannouncement").first).to_be_visible(
+        timeout=5_000)
+    for path in ("/", "/watchlists", "/watchlists/new"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width} px wide"
+    assert errors == []
+
+
 def test_filtering_by_tag_and_text(page, console: Console) -> None:
     sign_in(page, console)
     feed = page.locator("#alerts")

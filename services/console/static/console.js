@@ -17,29 +17,60 @@
     });
   }
 
+  // The live feed. The browser's EventSource reconnects by itself after a
+  // dropped connection, but gives up for good on an error answer (a 503 while
+  // Redis restarts): then a new one is opened after a pause, from the last
+  // alert shown, the pause doubling up to a minute.
+  const FIRST_PAUSE_MS = 2000, LONGEST_PAUSE_MS = 60000;
+
   function startLive(feed) {
-    const url = feed.dataset.live;
-    if (!url || !window.EventSource) return;
+    const base = feed.dataset.live;
+    if (!base || !window.EventSource) return;
     const status = document.getElementById("live-status");
-    const source = new EventSource(url);
-    let fresh = 0;
-    source.addEventListener("alert", function (event) {
-      const holder = document.createElement("div");
-      holder.innerHTML = event.data;  // server-rendered, escaped HTML of one alert
-      const card = holder.firstElementChild;
-      if (!card || document.getElementById(card.id)) return;  // already shown
-      const empty = feed.querySelector(".empty");
-      if (empty) empty.remove();
-      card.classList.add("fresh");
-      localTimes(card);
-      feed.prepend(card);
-      fresh += 1;
-      status.textContent = fresh + " new alert" + (fresh === 1 ? "" : "s") + " since this page opened.";
-    });
-    source.addEventListener("open", function () { feed.dataset.connected = "yes"; });
-    source.addEventListener("error", function () {
-      if (source.readyState === EventSource.CLOSED) status.textContent = "Live updates stopped: reload the page.";
-    });
+    const initial = status.textContent;
+    let fresh = 0, lastId = null, pause = FIRST_PAUSE_MS;
+
+    function counted() {
+      status.textContent = fresh
+        ? fresh + " new alert" + (fresh === 1 ? "" : "s") + " since this page opened."
+        : initial;
+    }
+
+    function connect() {
+      const url = new URL(base, window.location.href);
+      if (lastId) url.searchParams.set("after", lastId);
+      const source = new EventSource(url.toString());
+      source.addEventListener("alert", function (event) {
+        if (event.lastEventId) lastId = event.lastEventId;
+        const holder = document.createElement("div");
+        holder.innerHTML = event.data;  // server-rendered, escaped HTML of one alert
+        const card = holder.firstElementChild;
+        if (!card || document.getElementById(card.id)) return;  // already shown
+        const empty = feed.querySelector(".empty");
+        if (empty) empty.remove();
+        card.classList.add("fresh");
+        localTimes(card);
+        feed.prepend(card);
+        fresh += 1;
+        counted();
+      });
+      source.addEventListener("open", function () {
+        feed.dataset.connected = "yes";
+        pause = FIRST_PAUSE_MS;
+        counted();
+      });
+      source.addEventListener("error", function () {
+        feed.dataset.connected = "no";
+        if (source.readyState !== EventSource.CLOSED) {
+          status.textContent = "Live updates interrupted: reconnecting…";
+          return;  // the browser tries again by itself
+        }
+        status.textContent = "Live updates interrupted: trying again in " + Math.round(pause / 1000) + " s…";
+        window.setTimeout(connect, pause);
+        pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
+      });
+    }
+    connect();
   }
 
   // j/k: next/previous alert; a: acknowledge it; s: its story; /: search.

@@ -25,6 +25,9 @@ def test_each_filter_narrows_the_feed() -> None:
     assert shown(AlertFilter(tag="missile_test")) == ["al_1"]
     assert shown(AlertFilter(actor="ir")) == ["al_2"]
     assert shown(AlertFilter(actor="korea")) == ["al_1"]
+    # a list, as the field's example "KP, Iran, NATO" shows: any of them
+    assert shown(AlertFilter(actor="korea, IR")) == ["al_1", "al_2"]
+    assert shown(AlertFilter(actor=" , nato")) == []
     assert shown(AlertFilter(modality="reported")) == ["al_2"]
     assert shown(AlertFilter(min_confidence=0.8)) == ["al_1"]
     assert shown(AlertFilter(within="24h")) == ["al_1"]
