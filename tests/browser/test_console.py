@@ -93,7 +93,7 @@ def test_on_a_phone_no_page_scrolls_sideways_and_nothing_fails_to_load(
     page.set_viewport_size({"width": 375, "height": 800})
     sign_in(page, console)
     long_word = "Sanctionsannouncement" * 8
-    console.post({"title": f"EU imposes new sanctions {long_word}",
+    console.post({"title": f"Brussels widens its sanctions list {long_word}",
                   "text": "The European Union imposed new sanctions on Iran on Friday.",
                   "url": "https://news.example.org/2026/11/eu-sanctions-long-word"})
     expect(page.locator("article.alert", has_text="Sanctionsannouncement").first).to_be_visible(
