@@ -633,6 +633,12 @@ class Console:
         values = values_from_form(form, {k: form.getlist(k) for k in form})
         if original_id:
             values["id"] = original_id  # the id of a saved watchlist does not change here
+        if form.get("action") == "try":
+            # only what matching needs is checked: a draft, or a watchlist of
+            # the file (read-only here), is tried without what saving needs
+            from_file = original_id is not None and any(
+                w.id == original_id for w in self._file_watchlists())
+            return await self._try(request, viewer, form, values, original_id, read_only=from_file)
         existing = await self._watchlists.get(original_id) if original_id else None
         watchlist, state = validate(values, known_tags=self._known_tags, existing=existing,
                                     addresses=self._settings.address_policy,
@@ -645,8 +651,6 @@ class Console:
                 and await self._watchlists.get(watchlist.id) is not None:
             state.errors.setdefault("id", "is taken by another watchlist: choose another id")
             watchlist = None
-        if form.get("action") == "try":
-            return await self._try(request, viewer, form, state, original_id)
         if watchlist is None:
             return await self._watchlist_page(request, viewer, state, original_id, status=422)
         created = await self._watchlists.put(watchlist)
@@ -654,18 +658,21 @@ class Console:
                  user=viewer.account.name)
         return RedirectResponse(f"/watchlists?saved={watchlist.id}", status_code=303)
 
-    async def _try(self, request: Request, viewer: Viewer, form: FormData, state: FormState,
-                   original_id: str | None) -> Response:
+    async def _try(self, request: Request, viewer: Viewer, form: FormData,
+                   values: dict[str, Any], original_id: str | None, *,
+                   read_only: bool) -> Response:
         """Run the match part against stored articles (targets play no part)."""
+        # id, name and targets play no part in matching: a draft without them can be tried
+        trial_values = {**values, "targets": "[]", "id": "trial",
+                        "name": values.get("name") or "trial"}
+        trial_watchlist, trial_state = validate(trial_values, known_tags=self._known_tags,
+                                                existing=None,
+                                                known_actors=watchlist_actors(self._settings))
+        state = FormState(dict(values), dict(trial_state.errors))
         raw_days = str(form.get("days") or "7")
         days = int(raw_days) if raw_days.isdigit() else 0
         if not 1 <= days <= MAX_DAYS:
             state.errors["days"] = f"must be a whole number of days from 1 to {MAX_DAYS}"
-        # id, name and targets play no part in matching: a draft without them can be tried
-        trial_values = {**state.values, "targets": "[]", "id": "trial",
-                        "name": state.values.get("name") or "trial"}
-        trial_watchlist, trial_state = validate(trial_values, known_tags=self._known_tags,
-                                                existing=None)
         result = None
         if trial_watchlist is not None and "days" not in state.errors:
             started = time.monotonic()
@@ -675,7 +682,8 @@ class Console:
                      matched=result.matched, scanned=result.scanned,
                      seconds=round(time.monotonic() - started, 3), user=viewer.account.name)
         return await self._watchlist_page(request, viewer, state, original_id, trial=result,
-                                          days=raw_days, status=200 if result else 422)
+                                          days=raw_days, read_only=read_only,
+                                          status=200 if result else 422)
 
     # --- the live feed ----------------------------------------------------------------
 

@@ -105,6 +105,21 @@ def test_on_a_phone_no_page_scrolls_sideways_and_nothing_fails_to_load(
     assert errors == []
 
 
+def test_trying_a_watchlist_of_the_file_shows_its_matches_and_keeps_it_read_only(
+        page, console: Console) -> None:
+    # it showed save-only errors ("id: is defined in the watchlists file") and
+    # offered Save and Delete buttons that could only fail
+    sign_in(page, console)
+    page.goto("/watchlists/missiles/edit")
+    notice = page.get_by_text("This watchlist is defined in the watchlists file")
+    expect(notice).to_be_visible()
+    page.get_by_role("button", name="Try it").click()
+    expect(page.get_by_text("Would have alerted on")).to_be_visible()
+    expect(notice).to_be_visible()
+    expect(page.locator(".error-summary")).to_have_count(0)
+    expect(page.get_by_role("button", name="Save watchlist")).to_have_count(0)
+
+
 def test_filtering_by_tag_and_text(page, console: Console) -> None:
     sign_in(page, console)
     feed = page.locator("#alerts")
