@@ -201,14 +201,15 @@ async def _ingest(
         total = _Tally()
         sources = _readers(settings, paths, feeds, pages)
         for label, read in sources:
+            tally = _Tally()  # filled as batches go: what was published before a failure
             try:
-                tally = await _ingest_items(await read(), publisher, batch_size)
+                await _ingest_items(await read(), publisher, batch_size, tally)
             except (FeedUnavailable, PageUnavailable) as exc:
                 return _error(str(exc))
             except REDIS_ERRORS as exc:  # not OSError: a file's
                 return _error(
-                    f"lost Redis at {redact_url(url)} while ingesting {label}: {exc}; "
-                    f"{total.new} new articles were published before; "
+                    f"Redis at {redact_url(url)} failed while ingesting {label}: {exc}; "
+                    f"at least {total.new + tally.new} new articles were published before; "
                     "running the command again is safe (they count as duplicate)"
                 )
             except OSError as exc:
@@ -227,9 +228,8 @@ async def _ingest(
 
 
 async def _ingest_items(
-    items: Iterable[FileItem], publisher: ArticlePublisher, batch_size: int
+    items: Iterable[FileItem], publisher: ArticlePublisher, batch_size: int, tally: _Tally
 ) -> _Tally:
-    tally = _Tally()
     batch: list[Article] = []
     progress = Progress("ingested")
 

@@ -33,6 +33,9 @@ LOST_WITHOUT_PERSISTENCE = (
     "stream entries not processed yet",
     "watchlists managed through the API",
     "the alert history",
+    "dead letters and failed deliveries (what `watchfloor replay` would send again)",
+    "paused targets and the deliveries held for them",
+    "console accounts, acknowledgements, mutes and judgements",
 )
 HOW_TO_PERSIST = (
     "turn AOF on: 'appendonly yes' in redis.conf (or redis-server --appendonly yes; "
