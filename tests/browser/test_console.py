@@ -120,6 +120,27 @@ def test_trying_a_watchlist_of_the_file_shows_its_matches_and_keeps_it_read_only
     expect(page.get_by_role("button", name="Save watchlist")).to_have_count(0)
 
 
+def test_a_publication_date_without_a_time_is_shown_as_that_day_everywhere(
+        browser, console: Console) -> None:
+    # stored as midnight UTC, it was shown as "Nov 30, 07:00 PM EST" in New York
+    context = browser.new_context(base_url=console.url, timezone_id="America/New_York")
+    page = context.new_page()
+    try:
+        sign_in(page, console)
+        title = "Navy begins joint exercise with allies in the Baltic"
+        console.post({"title": title, "published_at": "2026-12-01",
+                      "text": "The navy began a joint military exercise with allied ships "
+                              "in the Baltic Sea on Tuesday.",
+                      "url": "https://news.example.org/2026/12/baltic-exercise-date-only"})
+        card = page.locator("article.alert", has_text=title).first
+        expect(card).to_be_visible(timeout=5_000)
+        published = card.locator(".meta time").first
+        expect(published).to_have_text("Dec 1, 2026")
+        expect(published).to_have_attribute("datetime", "2026-12-01")
+    finally:
+        context.close()
+
+
 def test_filtering_by_tag_and_text(page, console: Console) -> None:
     sign_in(page, console)
     feed = page.locator("#alerts")
