@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from watchfloor.services.chaos.faults import FAULT_NAMES, build_faults
 from watchfloor.services.chaos.run import Plan, run
-from watchfloor.services.cli.common import describe_settings_error
+from watchfloor.services.cli.loaded_settings import describe_settings_error
 from watchfloor.shared.settings import Settings
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 from watchfloor.services.classifier.gazetteer import Entity, Gazetteer, Surface
+from watchfloor.services.classifier.matcher import replace_marks
 from watchfloor.shared.schemas import Actor
 
 
@@ -46,6 +47,11 @@ _NEXT_OK = _word_set(
     June July August September October November December On In And To For As Has Is Was Will
     Says Said"""
 )
+
+
+# Typographic apostrophes and no-break spaces as the gazetteer writes them
+# (hyphens stay: "Guinea-Bissau" is written with one).
+_PLAIN_MARKS = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " "}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +127,7 @@ class ActorExtractor:
         # the gazetteer writes ' and spaces: "Côte d’Ivoire", "North Korea"
         # with a no-break space are the same names (one character for one,
         # so offsets hold)
-        for end_index, surface in self._automaton.iter(_plain_marks(text)):
+        for end_index, surface in self._automaton.iter(replace_marks(text, _PLAIN_MARKS)):
             end = end_index + 1
             start = end - len(surface.text)
             if start > 0 and _is_word_char(text[start - 1]):
@@ -244,13 +250,3 @@ def _looks_title_case(line: str) -> bool:
         return False
     capitalised = sum(1 for w in words if w[0].isupper())
     return capitalised >= 0.75 * len(words)
-
-
-_PLAIN_MARKS = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00a0": " ", "\u202f": " "}
-
-
-def _plain_marks(text: str) -> str:
-    for mark, plain in _PLAIN_MARKS.items():
-        if mark in text:
-            text = text.replace(mark, plain)
-    return text

@@ -20,7 +20,7 @@ from watchfloor.services.classifier.features import (
     tokens,
     word_features,
 )
-from watchfloor.services.classifier.matcher import TagHit
+from watchfloor.services.classifier.matcher import TagHit, lower_same_length
 from watchfloor.services.classifier.sentences import split_sentences
 from watchfloor.services.classifier.verifier import VerifierModel
 from watchfloor.shared.schemas import Actor, Article, Classification, Span, TagMatch
@@ -94,8 +94,8 @@ class VerifiedClassifier:
         if trigger:
             # the word itself, not a part of another ("sanctions" in
             # "antisanctions"), in a lowercase of the same length ("İ" is two)
-            lowered = "".join(c.lower()[0] for c in sentence.text)
-            found = re.search(rf"(?<![a-z0-9]){re.escape(trigger)}(?![a-z0-9])", lowered)
+            found = re.search(rf"(?<![a-z0-9]){re.escape(trigger)}(?![a-z0-9])",
+                              lower_same_length(sentence.text))
             if found is not None:
                 start = sentence.start + found.start()
                 triggers.append(Span(field=sentence.field, start=start,

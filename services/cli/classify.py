@@ -50,27 +50,13 @@ def add_classifier_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_classifier(taxonomy: Path | None = None, kind: str | None = None) -> TagClassifier:
+def build_classifier(taxonomy: Path | None = None, kind: str | None = None,
+                     settings: Settings | None = None) -> TagClassifier:
     """The classifier the settings describe, with ``taxonomy`` taking precedence."""
     from watchfloor.services.classifier.factory import build_classifier as build
+    from watchfloor.services.cli.loaded_settings import load_settings
 
-    return build(offline_settings(), taxonomy, kind)
-
-
-def offline_settings() -> Settings:
-    """The settings, or ``SettingsProblem`` (exit 2) naming what is invalid,
-    like ``common.load_settings``: common is imported for the error only, as
-    importing it (Redis) would add ~0.13 s to every classify run."""
-    from pydantic import ValidationError
-    from pydantic_settings import SettingsError
-    from watchfloor.shared.settings import Settings
-
-    try:
-        return Settings()
-    except (ValidationError, SettingsError) as exc:
-        from watchfloor.services.cli.common import SettingsProblem, describe_settings_error
-
-        raise SettingsProblem(describe_settings_error(exc)) from None
+    return build(settings or load_settings(), taxonomy, kind)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,8 +21,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import SecretStr, ValidationError
-from pydantic_settings import SettingsError
+from pydantic import SecretStr
+from watchfloor.services.cli.loaded_settings import (
+    SettingsProblem,
+    load_settings,
+)
 from watchfloor.services.cli.redis_record import (
     read_record,
     record_path,
@@ -30,12 +33,12 @@ from watchfloor.services.cli.redis_record import (
     write_record,
 )
 from watchfloor.shared import event_loop, pipeline
-from watchfloor.shared.errors import ConfigError, Unavailable
+from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.listen import check_port_free
 from watchfloor.shared.logging import configure_logging, get_logger
 from watchfloor.shared.redis_client import REDIS_FAILURES, blocking_redis_client, redis_client
 from watchfloor.shared.redis_server import LocalRedisServer
-from watchfloor.shared.settings import Settings, misspelt_settings
+from watchfloor.shared.settings import Settings
 from watchfloor.shared.urls import redact_url
 
 T = TypeVar("T")
@@ -83,18 +86,6 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
     return settings
 
 
-def load_settings(**values: Any) -> Settings:
-    """Settings from the environment, .env and ``values``; ``SettingsProblem``
-    (one line, exit 2) naming what is invalid. A variable that looks like a
-    misspelt setting is warned about on stderr (settings ignore it)."""
-    for warning in misspelt_settings(os.environ):
-        print(f"watchfloor: warning: {warning}", file=sys.stderr)
-    try:
-        return Settings(**values)
-    except (ValidationError, SettingsError) as exc:
-        raise SettingsProblem(describe_settings_error(exc)) from None
-
-
 def recorded_redis(settings: Settings) -> Settings:
     """``settings`` (no Redis URL configured) pointed at the Redis recorded in
     the data dir, if any; ``RedisUnavailable`` if that one does not answer."""
@@ -112,27 +103,6 @@ def recorded_redis(settings: Settings) -> Settings:
             "`demo`, which seems to have stopped: start it again, set "
             f"WATCHFLOOR_REDIS_URL, or delete {path} to use redis://127.0.0.1:6379/0")
     return recorded
-
-
-class SettingsProblem(ConfigError):
-    """Settings from the environment, .env or flags are invalid (exit code 2)."""
-
-
-def describe_settings_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        problems = [
-            f"{setting_at(err['loc'])}: " + err["msg"].removeprefix("Value error, ")
-            for err in exc.errors()
-        ]
-        return "invalid settings: " + "; ".join(problems)
-    return f"invalid settings: {exc}"
-
-
-def setting_at(loc: tuple[int | str, ...]) -> str:
-    """The variable an error location names: ("retry_schedule_s", 0) is item 1
-    of WATCHFLOOR_RETRY_SCHEDULE_S (there is no WATCHFLOOR_RETRY_SCHEDULE_S_0)."""
-    items = [f"item {part + 1}" for part in loc[1:] if isinstance(part, int)]
-    return ": ".join([f"WATCHFLOOR_{str(loc[0]).upper()}", *items])
 
 
 def parts_builder(name: str) -> Callable[..., Any]:

@@ -49,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from watchfloor.services.cli.classify import build_classifier, offline_settings
+    from watchfloor.services.cli.classify import build_classifier
+    from watchfloor.services.cli.loaded_settings import load_settings
     from watchfloor.services.training.corpus import CorpusError
 
     problem = input_problem(args.labeled, "labeled file") if args.labeled else None
@@ -58,9 +59,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     alert_rate = None
     try:
-        classifier = build_classifier(args.taxonomy, args.classifier)
+        settings = load_settings()
+        classifier = build_classifier(args.taxonomy, args.classifier, settings)
         # the tags of the taxonomy the classifier uses: a label outside them is a typo
-        tag_ids = sorted(known_tag_ids(args.taxonomy or offline_settings().taxonomy_file))
+        tag_ids = sorted(known_tag_ids(args.taxonomy or settings.taxonomy_file))
         if args.corpus:
             items, data_dir = corpus_test_items(args.data_dir)
         else:

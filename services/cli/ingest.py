@@ -229,7 +229,9 @@ async def _ingest(
 
 async def _ingest_items(
     items: Iterable[FileItem], publisher: ArticlePublisher, batch_size: int, tally: _Tally
-) -> _Tally:
+) -> None:
+    """Publish ``items`` in batches, counting into ``tally`` as each batch goes
+    (so a failure part way leaves what was published counted)."""
     batch: list[Article] = []
     progress = Progress("ingested")
 
@@ -252,4 +254,3 @@ async def _ingest_items(
     if batch:
         await flush()
     await publisher.record_rejected(tally.rejected)
-    return tally

@@ -10,7 +10,8 @@ import textwrap
 from pathlib import Path
 from typing import IO
 
-from watchfloor.services.cli.common import load_settings, positive_int
+from watchfloor.services.cli.common import positive_int
+from watchfloor.services.cli.loaded_settings import load_settings
 from watchfloor.services.cli.paths import output_problem
 
 KEYS_HELP = ("type the numbers of the tags it reports (e.g. 13), or nothing for none; "

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     from watchfloor.services.classifier.factory import rule_classifier
-    from watchfloor.services.cli.common import load_settings
+    from watchfloor.services.cli.loaded_settings import load_settings
     from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, CorpusError, load_corpus
     from watchfloor.services.training.train import train, write_model
 

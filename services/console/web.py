@@ -633,17 +633,17 @@ class Console:
         values = values_from_form(form, {k: form.getlist(k) for k in form})
         if original_id:
             values["id"] = original_id  # the id of a saved watchlist does not change here
+        in_file = {w.id for w in self._file_watchlists()}
         if form.get("action") == "try":
             # only what matching needs is checked: a draft, or a watchlist of
             # the file (read-only here), is tried without what saving needs
-            from_file = original_id is not None and any(
-                w.id == original_id for w in self._file_watchlists())
-            return await self._try(request, viewer, form, values, original_id, read_only=from_file)
+            return await self._try(request, viewer, form, values, original_id,
+                                   read_only=original_id in in_file)
         existing = await self._watchlists.get(original_id) if original_id else None
         watchlist, state = validate(values, known_tags=self._known_tags, existing=existing,
                                     addresses=self._settings.address_policy,
                                     known_actors=watchlist_actors(self._settings))
-        if values["id"] and any(w.id == values["id"] for w in self._file_watchlists()):
+        if values["id"] in in_file:
             state.errors.setdefault("id", "is defined in the watchlists file: edit the file "
                                           "instead, or choose another id")
             watchlist = None

@@ -101,7 +101,6 @@ class MatchRule(BaseModel):
             raise ValueError(f"unknown tag {names} (known tags: {', '.join(sorted(known))})")
         return value
 
-
     @field_validator("actors_any", "actors_all")
     @classmethod
     def _known_actors(cls, value: list[str], info: ValidationInfo) -> list[str]:

@@ -1,0 +1,47 @@
+"""The settings a command runs with, or one line saying what is wrong with
+them (exit 2). Kept apart from ``common`` (Redis, the workers) so that an
+offline command (``classify``, ``eval``) does not pay for importing those."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+from watchfloor.shared.errors import ConfigError
+from watchfloor.shared.settings import Settings, misspelt_settings
+
+
+class SettingsProblem(ConfigError):
+    """Settings from the environment, .env or flags are invalid (exit code 2)."""
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings from the environment, .env and ``values``; ``SettingsProblem``
+    (one line, exit 2) naming what is invalid. A variable that looks like a
+    misspelt setting is warned about on stderr (settings ignore it)."""
+    for warning in misspelt_settings(os.environ):
+        print(f"watchfloor: warning: {warning}", file=sys.stderr)
+    try:
+        return Settings(**values)
+    except (ValidationError, SettingsError) as exc:
+        raise SettingsProblem(describe_settings_error(exc)) from None
+
+
+def describe_settings_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        problems = [
+            f"{setting_at(err['loc'])}: " + err["msg"].removeprefix("Value error, ")
+            for err in exc.errors()
+        ]
+        return "invalid settings: " + "; ".join(problems)
+    return f"invalid settings: {exc}"
+
+
+def setting_at(loc: tuple[int | str, ...]) -> str:
+    """The variable an error location names: ("retry_schedule_s", 0) is item 1
+    of WATCHFLOOR_RETRY_SCHEDULE_S (there is no WATCHFLOOR_RETRY_SCHEDULE_S_0)."""
+    items = [f"item {part + 1}" for part in loc[1:] if isinstance(part, int)]
+    return ": ".join([f"WATCHFLOOR_{str(loc[0]).upper()}", *items])
