@@ -7,7 +7,8 @@ For each consumed stream two readers share one consumer name:
 - the *reclaimer*, a FastStream subscriber, takes entries idle too long on
   any consumer (XAUTOCLAIM), one by one, and sends an entry delivered more
   than ``max_deliveries`` times to the dead-letter stream instead of
-  processing it again.
+  processing it again. An attempt whose writes Redis refused (out of
+  memory, read-only) does not count (``refusals``).
 
 Entries are decoded by a tolerant parser: an entry that is not a valid
 message goes to the dead-letter stream with its error; it never blocks the
@@ -38,6 +39,7 @@ from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import MalformedEntry, decode, raw_fields_text
 from watchfloor.shared.streams.deadletter import DeadLetter, add_dead_letters
 from watchfloor.shared.streams.reader import Entries, StreamReader
+from watchfloor.shared.streams.refusals import give_back_deliveries, refuses_writes
 
 M = TypeVar("M", bound=BaseModel)
 log = get_logger("watchfloor.streams")
@@ -184,6 +186,16 @@ def attach_consumer(
     @reclaimer
     async def reclaim_one(msg: RedisStreamMessage) -> None:
         deliveries = await msg.get_delivery_count()
+        try:
+            await _reclaimed(msg, deliveries)
+        except Exception as exc:  # the entry stays pending
+            if refuses_writes(exc):
+                (entry_id,) = msg.raw_message["message_ids"]
+                await give_back_deliveries(redis(), consumer.stream, consumer.group,
+                                           consumer_name, [as_str(entry_id)], deliveries - 1)
+            raise
+
+    async def _reclaimed(msg: RedisStreamMessage, deliveries: int) -> None:
         if deliveries > settings.max_deliveries:
             raw = msg.raw_message
             (entry_id,) = raw["message_ids"]

@@ -18,6 +18,16 @@ async def ensure_group(redis: Redis, stream: str, group: str) -> bool:
     return True
 
 
+async def group_exists(redis: Redis, stream: str, group: str) -> bool:
+    """Read only, so Redis answers it while refusing writes (XGROUP CREATE
+    is refused then, even for a group that exists)."""
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except ResponseError:  # no such stream
+        return False
+    return any(as_str(g["name"]) == group for g in groups)
+
+
 def id_order(entry_id: str) -> tuple[int, int]:
     """A stream entry id as a key that sorts the way Redis orders ids."""
     ms, _, seq = entry_id.partition("-")

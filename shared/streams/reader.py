@@ -28,6 +28,9 @@ outcomes:
   leaves no more than that behind, where the periodic pass (every
   ``maintenance_interval_s``) left up to that long of it; at a paced rate
   the script (~7 microseconds of Redis CPU) runs once per that many entries.
+- a batch whose writes Redis refused (out of memory, read-only) gives its
+  delivery back (``refusals``): it is reclaimed, but that attempt does not
+  bring it closer to the dead letters.
 
 FastStream still runs the app, the reclaimers and the lifecycle.
 """
@@ -50,6 +53,7 @@ from watchfloor.shared.streams.next_read import (
     WritesWithNextRead,
     transaction_then,
 )
+from watchfloor.shared.streams.refusals import give_back_deliveries, refuses_writes
 from watchfloor.shared.tasks import cancel_until_done
 
 log = get_logger("watchfloor.streams")
@@ -85,6 +89,7 @@ class StreamReader:
         self._task: asyncio.Task[None] | None = None
         self._handling = False
         self._writes = WritesWithNextRead()
+        self._written_for: list[Any] = []  # the entries of the batch whose writes wait
         self._trim: Command | None = (trim_acknowledged_command(stream) if trims_acknowledged
                                       else None)
         self._handled_since_trim = 0
@@ -126,14 +131,14 @@ class StreamReader:
     async def _next_read(self) -> Any:
         """The next batch (None when the read timed out or failed), with the
         last batch's writes when there are some."""
-        writes = self._writes.take()
+        writes, written_for = self._writes.take(), self._written_for
         if writes and self._trim is not None and self._handled_since_trim >= TRIM_AFTER_ENTRIES:
             writes.append(self._trim)  # after the batch's XACK
             self._handled_since_trim = 0
         try:
             if writes:
                 outcome, reply = await transaction_then(self._redis(), writes, self._read)
-                self._report(outcome, len(writes))
+                await self._report(outcome, len(writes), written_for)
                 if isinstance(reply, ResponseError):
                     raise reply
                 return reply
@@ -164,7 +169,7 @@ class StreamReader:
         except Exception as exc:
             self._unconfirmed(writes, exc)
             return
-        self._report(outcome, len(writes))
+        await self._report(outcome, len(writes), self._written_for)
 
     def _unconfirmed(self, writes: list[Command], exc: Exception) -> None:
         """The connection failed: the writes may or may not have run, and
@@ -172,10 +177,13 @@ class StreamReader:
         log.error("batch_writes_unconfirmed", stream=self._stream, group=self._group,
                   commands=len(writes), error=repr(exc))
 
-    def _report(self, outcome: TransactionOutcome, commands: int) -> None:
+    async def _report(self, outcome: TransactionOutcome, commands: int,
+                      entry_ids: list[Any]) -> None:
         if outcome.refused is not None:  # nothing ran: the entries are reclaimed later
             log.error("batch_writes_refused", stream=self._stream, group=self._group,
                       commands=commands, error=str(outcome.refused))
+            if refuses_writes(outcome.refused):
+                await self._give_back(entry_ids)
         for failure in outcome.failed:
             log.error("batch_write_failed", stream=self._stream, group=self._group,
                       error=str(failure))
@@ -183,6 +191,7 @@ class StreamReader:
     async def _handle(self, raw: list[tuple[Any, dict[Any, Any]]]) -> None:
         entries = [(entry_id, fields, decode(fields, self._model)) for entry_id, fields in raw]
         self._handled_since_trim += len(entries)
+        self._written_for = [e[0] for e in entries]
         self._handling = True
         try:
             with self._writes.collecting():
@@ -192,5 +201,12 @@ class StreamReader:
         except Exception as exc:  # transient: the batch stays pending and is reclaimed
             log.error("batch_failed", stream=self._stream, group=self._group,
                       entries=len(entries), error=repr(exc), exc_info=True)
+            if refuses_writes(exc):
+                await self._give_back(self._written_for)
         finally:
             self._handling = False
+
+    async def _give_back(self, entry_ids: list[Any]) -> None:
+        # read with ">": this was each entry's first delivery
+        await give_back_deliveries(self._redis(), self._stream, self._group, self._consumer,
+                                   entry_ids, deliveries_before=0)

@@ -1,6 +1,7 @@
 """A worker process: a FastStream app plus the upkeep that keeps it reliable.
 
 - consumer groups are created at start-up from id 0 (the backlog counts);
+  while Redis refuses writes (out of memory) the worker waits for it;
 - at start-up it checks that Redis persists (AOF or RDB) and warns loudly,
   naming what a Redis restart would lose, when it does not (``persistence``);
 - if Redis loses a group (restart without persistence, FLUSHALL), the reader
@@ -20,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from faststream import FastStream
 from faststream.redis import RedisBroker, RedisClusterBroker
+from redis.exceptions import RedisError
 from watchfloor.shared.health import HealthServer, WorkerState
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import FastStreamLogger, get_logger
@@ -34,9 +37,15 @@ from watchfloor.shared.pipeline import kept_streams
 from watchfloor.shared.redis_client import connection_class_for, redis_client
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.consumer import StreamConsumer, attach_consumer
-from watchfloor.shared.streams.groups import ensure_group, forget_dead_consumers, trim_acknowledged
+from watchfloor.shared.streams.groups import (
+    ensure_group,
+    forget_dead_consumers,
+    group_exists,
+    trim_acknowledged,
+)
 from watchfloor.shared.streams.persistence import warn_unless_persistent
 from watchfloor.shared.streams.reader import StreamReader
+from watchfloor.shared.streams.refusals import refuses_writes
 from watchfloor.shared.tasks import cancel_until_done
 from watchfloor.shared.urls import redact_url
 
@@ -47,6 +56,9 @@ log = get_logger("watchfloor.worker")
 # the process coming back from idle: 10 ms a second at FastStream's 0.1 s);
 # once a second is soon enough to begin a graceful shutdown.
 EXIT_CHECK_S = 1.0
+# Start-up while Redis refuses writes: how often to try again, and to say so.
+WRITES_RETRY_S = 1.0
+WAIT_LOG_EVERY_S = 30.0
 
 
 class RunAgainIn(float):
@@ -167,9 +179,42 @@ class WorkerApp(FastStream):
                 loop.add_signal_handler(sig, self.stop_now)
 
     async def ensure_groups(self) -> None:
+        redis = self.runtime.redis
         for stream, group in self.consumed:
-            if await ensure_group(self.runtime.redis, stream, group):
-                log.info("consumer_group_created", stream=stream, group=group)
+            try:
+                if await ensure_group(redis, stream, group):
+                    log.info("consumer_group_created", stream=stream, group=group)
+            except RedisError as exc:
+                # Redis refusing writes refuses XGROUP CREATE for a group that
+                # exists too: no reason to skip the trims that free memory
+                if not (refuses_writes(exc) and await group_exists(redis, stream, group)):
+                    raise
+
+    async def _groups_once_writable(self) -> None:
+        """The groups, created; while Redis refuses writes (out of memory,
+        read-only), wait for it instead of exiting: the subscribers could not
+        start either (FastStream creates their groups)."""
+        waiting_since: float | None = None
+        while True:
+            try:
+                for stream, group in self.consumed:
+                    if await ensure_group(self.runtime.redis, stream, group):
+                        log.info("consumer_group_created", stream=stream, group=group)
+                break
+            except RedisError as exc:
+                if not refuses_writes(exc):
+                    raise
+                now = time.monotonic()
+                if waiting_since is None or now - waiting_since >= WAIT_LOG_EVERY_S:
+                    log.warning("worker_waiting_for_redis_writes", error=str(exc),
+                                hint="free memory in Redis (or raise maxmemory); "
+                                     "the worker starts once Redis accepts writes")
+                    waiting_since = now
+                await asyncio.sleep(WRITES_RETRY_S)
+                if self.stopping:  # SIGTERM: FastStream's shutdown cancels this start
+                    await asyncio.Event().wait()
+        if waiting_since is not None:
+            log.info("redis_accepts_writes")
 
     def state(self) -> WorkerState:
         phase = "stopping" if self.stopping else "running" if self._started else "starting"
@@ -194,7 +239,7 @@ class WorkerApp(FastStream):
         # Loud when Redis would lose retries, dedupe keys and pending work on a restart.
         await warn_unless_persistent(self.runtime.redis,
                                      redis_url=redact_url(settings.resolved_redis_url))
-        await self.ensure_groups()
+        await self._groups_once_writable()
         for part in self.parts:
             for hook in part.on_start:
                 await hook()
