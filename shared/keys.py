@@ -262,6 +262,10 @@ class Keys:
         """The random key that signs console session cookies (made on first use)."""
         return f"{self.base}:console:session-key"
 
+    def console_form_sent(self, form_id: str) -> str:
+        """Set when the console form ``form_id`` was sent (``sent_forms``)."""
+        return f"{self.base}:console:form-sent:{form_id}"
+
     @property
     def console_labels(self) -> str:
         """Hash: "<article id> <annotator>" -> label record judged in the console."""

@@ -58,6 +58,7 @@ from watchfloor.services.console.history import (
 )
 from watchfloor.services.console.labels import JudgementError, LabelStore, check_judgement
 from watchfloor.services.console.present import evidence_segments, figure_label
+from watchfloor.services.console.sent_forms import FORM_ID_FIELD, SentForms, new_form_id
 from watchfloor.services.console.session import (
     COOKIE,
     CSRF_FIELD,
@@ -200,6 +201,7 @@ class Console:
         self._file_watchlists = file_watchlists
         self._known_tags = sorted(known_tags)
         self._accounts = AccountStore(redis, self._keys)
+        self._sent_forms = SentForms(redis, self._keys)
         self._actions = Actions(redis, self._keys)
         self._labels = LabelStore(redis, self._keys)
         self._codec: SessionCodec | None = None
@@ -562,7 +564,7 @@ class Console:
             if not viewer.is_admin:
                 return self._refuse(request, viewer, "Accounts are managed by an admin.")
             return self._page(request, "accounts.html", viewer,
-                              accounts=await self._accounts.list())
+                              accounts=await self._accounts.list(), form_id=new_form_id())
 
         @self._writes("/accounts", "admin")
         async def add_account(request: Request, viewer: Viewer, form: FormData) -> Response:
@@ -572,18 +574,25 @@ class Console:
                 return await self._accounts_error(
                     request, viewer, "You cannot change your own role: ask another admin.", 409,
                     name=name, role=role)
+            form_id = str(form.get(FORM_ID_FIELD) or "")
+            if not await self._sent_forms.claim(form_id):
+                return await self._accounts_error(
+                    request, viewer, "This form was sent already (the page was reloaded?): "
+                    "nothing was changed, and the token shown then is still the one to use. "
+                    "To add or replace another, fill in the form below.", 409)
             try:
                 account, token = await self._accounts.add(
                     name, role, created_by=viewer.account.name,
                     replace=form.get("replace") == "yes", exists_hint=CONSOLE_REPLACE_HINT)
             except AccountError as exc:
+                await self._sent_forms.release(form_id)
                 return await self._accounts_error(request, viewer, str(exc), 422, name=name,
                                                   role=role)
             log.info("console_account_added", user=account.name, role=account.role,
                      by=viewer.account.name)
             # The one time the token is shown; never logged, never stored in clear.
             return self._page(request, "accounts.html", viewer, accounts=await self._accounts.list(),
-                              new_account=account, new_token=token)
+                              new_account=account, new_token=token, form_id=new_form_id())
 
         @self._writes("/accounts/{name}/remove", "admin")
         async def remove_account(request: Request, viewer: Viewer, form: FormData, name: str) -> Response:
@@ -603,7 +612,8 @@ class Console:
                               **form: str) -> Response:
         """The accounts page saying why a change was refused."""
         return self._page(request, "accounts.html", viewer, status=status,
-                          accounts=await self._accounts.list(), error=error, **form)
+                          accounts=await self._accounts.list(), error=error,
+                          form_id=new_form_id(), **form)
 
     # --- watchlists ------------------------------------------------------------------
 

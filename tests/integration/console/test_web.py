@@ -37,6 +37,12 @@ class Officer:
     async def post(self, path: str, **data: str) -> httpx.Response:
         return await self.client.post(path, data={"csrf": self.csrf, **data})
 
+    async def add_account(self, **data: str) -> httpx.Response:
+        """The accounts page's form, as the page gives it out (its form id)."""
+        page = (await self.client.get("/accounts")).text
+        form_id = re.search(r'name="form_id" value="([^"]+)"', page).group(1)
+        return await self.post("/accounts", form_id=form_id, **data)
+
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
@@ -167,11 +173,42 @@ async def test_a_snoozed_watchlist_is_shown_and_can_be_woken(sign_in, redis_clie
 
 async def test_an_admin_adds_an_account_and_sees_its_token_once(sign_in, redis_client, keys) -> None:
     admin = await sign_in("admin")
-    reply = await admin.post("/accounts", name="new-officer", role="viewer")
+    reply = await admin.add_account(name="new-officer", role="viewer")
     token = re.search(r'<code class="token">([^<]+)</code>', reply.text).group(1)
     assert await AccountStore(redis_client, keys).authenticate("new-officer", token)
     assert token not in (await admin.client.get("/accounts")).text
     assert token not in str(await redis_client.hgetall(keys.console_accounts))
+
+
+async def test_a_reloaded_replace_token_page_does_not_issue_another_token(
+        sign_in, redis_client, keys) -> None:
+    admin = await sign_in("admin")
+    await AccountStore(redis_client, keys).add("ops", "viewer")
+    page = (await admin.client.get("/accounts")).text
+    form = {"form_id": re.search(r'name="form_id" value="([^"]+)"', page).group(1),
+            "name": "ops", "role": "viewer", "replace": "yes"}
+    first = await admin.post("/accounts", **form)
+    token = re.search(r'<code class="token">([^<]+)</code>', first.text).group(1)
+
+    again = await admin.post("/accounts", **form)  # the browser resends it on reload
+    assert again.status_code == 409 and "sent already" in again.text
+    assert '<code class="token">' not in again.text
+    assert await AccountStore(redis_client, keys).authenticate("ops", token)  # still the one
+    # a form sent without its id (not from the page) is refused the same way
+    assert (await admin.post("/accounts", name="x", role="viewer")).status_code == 409
+    assert await AccountStore(redis_client, keys).get("x") is None
+
+
+async def test_a_refused_account_form_can_be_corrected_and_sent(sign_in, redis_client,
+                                                               keys) -> None:
+    admin = await sign_in("admin")
+    page = (await admin.client.get("/accounts")).text
+    form_id = re.search(r'name="form_id" value="([^"]+)"', page).group(1)
+    refused = await admin.post("/accounts", form_id=form_id, name="bad name!", role="viewer")
+    assert refused.status_code == 422
+    # the same form, corrected (a browser's back button keeps the page's id)
+    added = await admin.post("/accounts", form_id=form_id, name="good-name", role="viewer")
+    assert added.status_code == 200 and '<code class="token">' in added.text
 
 
 async def test_a_draft_without_id_or_name_can_be_tried_but_not_saved(sign_in, redis_client,
@@ -246,7 +283,7 @@ async def test_an_admin_cannot_remove_their_own_account_in_the_console(
 
 async def test_an_admin_cannot_lower_their_own_role(sign_in, redis_client, keys) -> None:
     admin = await sign_in("admin", "ada")
-    reply = await admin.post("/accounts", name="ada", role="viewer", replace="yes")
+    reply = await admin.add_account(name="ada", role="viewer", replace="yes")
     assert reply.status_code == 409 and "your own role" in reply.text
     assert (await AccountStore(redis_client, keys).get("ada")).role == "admin"
 
@@ -254,7 +291,7 @@ async def test_an_admin_cannot_lower_their_own_role(sign_in, redis_client, keys)
 async def test_an_existing_account_names_the_console_s_checkbox_not_the_cli_flag(
         sign_in) -> None:
     admin = await sign_in("admin")
-    reply = await admin.post("/accounts", name="admin", role="admin")
+    reply = await admin.add_account(name="admin", role="admin")
     error = re.search(r'<p class="error" role="alert">([^<]*)</p>', reply.text).group(1)
     assert reply.status_code == 422 and "exists" in error
     assert "--replace" not in error and "Replace the token" in error
