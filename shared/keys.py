@@ -262,6 +262,10 @@ class Keys:
         """The random key that signs console session cookies (made on first use)."""
         return f"{self.base}:console:session-key"
 
+    def console_signed_out(self, session_id: str) -> str:
+        """Set while the console session ``session_id``, signed out, would still run."""
+        return f"{self.base}:console:signed-out:{session_id}"
+
     def console_form_sent(self, form_id: str) -> str:
         """Set when the console form ``form_id`` was sent (``sent_forms``)."""
         return f"{self.base}:console:form-sent:{form_id}"

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # Ingest
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=0, le=65535)  # 0: a free port, logged
+    # Proxies whose X-Forwarded-Proto/-For the API believes (uvicorn's
+    # forwarded_allow_ips: addresses, networks, or "*"): behind a proxy that
+    # ends TLS, the console then sees https (its Secure cookie, its same-site check).
+    trusted_proxies: str = "127.0.0.1"
     dedupe_ttl_s: int = Field(30 * 24 * 3600, ge=60)
     max_batch_articles: int = Field(1000, ge=1)
     # API request bodies: larger ones get 413 before they are read whole;

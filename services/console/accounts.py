@@ -108,6 +108,12 @@ def _accounts(stored: dict[Any, Any]) -> list[Account]:
     return sorted(accounts, key=lambda a: a.name)
 
 
+def _first_generation() -> int:
+    """Random, not 1: sessions of an account removed and made again under the
+    same name must not match the new one."""
+    return secrets.randbelow(2**40) + 1
+
+
 class AccountStore:
     """Accounts in one Redis hash (``keys.console_accounts``)."""
 
@@ -128,7 +134,7 @@ class AccountStore:
             raise AccountError(f"account {name!r} exists: {exists_hint}")
         try:
             account = Account(name=name, role=role, token_hash=await asyncio.to_thread(hash_token, token),
-                              generation=(existing.generation + 1) if existing else 1,
+                              generation=(existing.generation + 1) if existing else _first_generation(),
                               created_by=created_by)
         except ValidationError:
             raise AccountError(

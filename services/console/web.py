@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -65,6 +65,7 @@ from watchfloor.services.console.session import (
     CSRF_HEADER,
     Session,
     SessionCodec,
+    SignedOut,
     csrf_ok,
     signing_key,
 )
@@ -88,10 +89,32 @@ from watchfloor.shared.http import storage_error_route
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.redis_client import REDIS_FAILURES
+from watchfloor.shared.request_body import read_capped, size_text
 from watchfloor.shared.schemas import Alert
 from watchfloor.shared.settings import Settings
 
 log = get_logger("watchfloor.console")
+
+# A console form holds a few fields; a watchlist's keywords are the most.
+# Read whole before anything else (even the session check), so it is bounded.
+FORM_MAX_BYTES = 256 << 10
+FORM_MAX_FIELDS = 1000
+
+
+async def read_form(request: Request) -> FormData:
+    """The request's urlencoded form (what the console's pages send); 413 past
+    ``FORM_MAX_BYTES``. Any other body reads as an empty form, which no
+    check accepts (it has no CSRF token)."""
+    body = await read_capped(request, FORM_MAX_BYTES,
+                             too_large=f"a console form is at most {size_text(FORM_MAX_BYTES)}")
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        return FormData()
+    try:
+        return FormData(parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                                  max_num_fields=FORM_MAX_FIELDS))
+    except (UnicodeDecodeError, ValueError):  # not UTF-8, or too many fields
+        return FormData()
 
 PAGE_SIZE = 50
 HELD_SHOWN = 200  # held-back alerts listed in one story's thread
@@ -202,6 +225,7 @@ class Console:
         self._known_tags = sorted(known_tags)
         self._accounts = AccountStore(redis, self._keys)
         self._sent_forms = SentForms(redis, self._keys)
+        self._signed_out = SignedOut(redis, self._keys.console_signed_out)
         self._actions = Actions(redis, self._keys)
         self._labels = LabelStore(redis, self._keys)
         self._codec: SessionCodec | None = None
@@ -232,6 +256,8 @@ class Console:
             return None
         account = await self._accounts.get(session.user)
         if account is None or account.generation != session.generation:
+            return None
+        if await self._signed_out.includes(session):
             return None
         return Viewer(account, session)
 
@@ -279,7 +305,7 @@ class Console:
 
     async def _writer(self, request: Request, needed: Role = "editor") -> tuple[Viewer, FormData] | Response:
         """The signed-in viewer and the form of a state-changing request, or the refusal."""
-        form = await request.form()
+        form = await read_form(request)
         viewer = await self._viewer(request)
         if viewer is None:
             return self._page(request, "message.html", None, status=401, title="Signed out",
@@ -293,9 +319,12 @@ class Console:
             return self._refuse(request, viewer, "This form is out of date (its security token "
                                 "does not match your session): reload the page and try again.")
         if not role_allows(viewer.account.role, needed):
-            return self._refuse(request, viewer, f"This needs the {needed} role; your account "
-                                f"{viewer.account.name!r} is a {viewer.account.role}.")
+            return self._lacks_role(request, viewer, needed)
         return viewer, form
+
+    def _lacks_role(self, request: Request, viewer: Viewer, needed: Role) -> HTMLResponse:
+        return self._refuse(request, viewer, f"This needs the {needed} role; your account "
+                            f"{viewer.account.name!r} is a {viewer.account.role}.")
 
     def _refuse(self, request: Request, viewer: Viewer | None, message: str) -> HTMLResponse:
         log.warning("console_refused", path=request.url.path,
@@ -359,7 +388,7 @@ class Console:
 
         @router.post("/signin")
         async def signin(request: Request) -> Response:
-            form = await request.form()
+            form = await read_form(request)
             session = await self._session(request)
             name, token = str(form.get("name") or ""), str(form.get("token") or "")
             target = local_path(str(form.get("next") or ""))
@@ -384,10 +413,15 @@ class Console:
 
         @router.post("/signout")
         async def signout(request: Request) -> Response:
-            form = await request.form()
+            form = await read_form(request)
             session = await self._session(request)
             if not csrf_ok(session, str(form.get(CSRF_FIELD) or "")):
                 return self._refuse(request, None, "This form is out of date: reload the page.")
+            if session is not None and session.user is not None:
+                # a copy of the cookie must not stay signed in
+                codec = await self._session_codec()
+                await self._signed_out.record(session, codec.remaining_s(session))
+                log.info("console_signed_out", user=session.user)
             response = RedirectResponse("/signin", status_code=303)
             response.delete_cookie(COOKIE, path="/")
             return response
@@ -546,8 +580,11 @@ class Console:
             return await self._watchlist_page(request, viewer, FormState(values_of(watchlist)),
                                               watchlist_id, read_only=source == "file")
 
-        @self._writes("/watchlists/save")
+        # "Try it" changes nothing, so viewers may; saving needs an editor
+        @self._writes("/watchlists/save", "viewer")
         async def save_watchlist(request: Request, viewer: Viewer, form: FormData) -> Response:
+            if form.get("action") != "try" and not role_allows(viewer.account.role, "editor"):
+                return self._lacks_role(request, viewer, "editor")
             return await self._save_watchlist(request, viewer, form)
 
         @self._writes("/watchlists/{watchlist_id}/delete")
@@ -733,7 +770,8 @@ class Console:
 
     async def _viewer_still_valid(self, viewer: Viewer) -> bool:
         account = await self._accounts.get(viewer.account.name)
-        return account is not None and account.generation == viewer.account.generation
+        return (account is not None and account.generation == viewer.account.generation
+                and not await self._signed_out.includes(viewer.session))
 
 
 def create_console(settings: Settings, redis: Redis, *, watchlist_store: WatchlistStorage,

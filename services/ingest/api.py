@@ -10,7 +10,9 @@
   - 400 body is not JSON (or nested deeper than 64 levels), or not an
     object/array; 413 too many articles, or a body over ``max_body_bytes``
     (refused while streaming, never buffered whole); 422 invalid articles;
-    503 Redis unavailable.
+    503 Redis unavailable. A write sent by a web page on another site
+    (``Origin``) is refused with 403, a body declared as anything but JSON
+    with 415 (``cross_site``).
 
   A body over ``INLINE_PARSE_MAX_BYTES`` is parsed and validated in a
   thread, at most ``parse_concurrency`` at a time (each holds its place until
@@ -47,6 +49,7 @@ from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from watchfloor.services.console.web import create_console
 from watchfloor.services.ingest.backpressure import InFlightLimit, busy_response
+from watchfloor.services.ingest.cross_site import CrossSiteGuard
 from watchfloor.services.ingest.grouping import GroupedSink
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected, json_type_name
@@ -264,6 +267,7 @@ def create_api(
     app = FastAPI(title="Watchfloor ingest", version="1")
     _install_error_handlers(app, redis_url)
     app.add_middleware(InFlightLimit, path="/v1/articles", limit=settings.ingest_max_in_flight)
+    app.add_middleware(CrossSiteGuard)  # outermost: refused before taking a place
     ingest_auth = [Depends(require_token(settings))] if settings.api_token_for_ingest else []
     work = BoundedWork(settings.parse_concurrency)
 

@@ -49,6 +49,7 @@ def ingest_parts(runtime: Runtime) -> WorkerParts:
         config = uvicorn.Config(
             api, host=settings.http_host, port=settings.http_port,
             log_config=None, access_log=False, lifespan="off",
+            proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies,
         )
         server = WorkerHttpServer(config)
         # a bind error surfaces here, with its message

@@ -116,6 +116,55 @@ async def test_a_new_token_ends_the_old_sessions(sign_in, redis_client, keys) ->
     assert (await editor.client.get("/")).status_code == 303
 
 
+async def test_removing_an_account_and_making_it_again_ends_the_old_sessions(
+        sign_in, redis_client, keys) -> None:
+    officer = await sign_in("admin", "bob")
+    store = AccountStore(redis_client, keys)
+    await store.remove("bob")
+    await store.add("bob", "admin")  # a leaked token is revoked this way too
+    assert (await officer.client.get("/accounts")).status_code == 303
+
+
+async def test_signing_out_ends_the_session_for_every_copy_of_the_cookie(sign_in) -> None:
+    officer = await sign_in("viewer")
+    cookie = officer.client.cookies.get("watchfloor_console")
+    assert (await officer.post("/signout")).status_code == 303
+    async with httpx.AsyncClient(transport=officer.client._transport,
+                                 base_url="http://console",
+                                 cookies={"watchfloor_console": cookie}) as copy:
+        assert (await copy.get("/")).status_code == 303  # to sign-in
+
+
+async def test_a_session_lasts_twelve_hours_from_sign_in_however_often_it_is_renewed(
+        sign_in, monkeypatch) -> None:
+    officer = await sign_in("viewer")
+    assert (await officer.client.get("/signin")).status_code == 200  # signs the cookie again
+    assert (await officer.client.get("/")).status_code == 200
+    later = time.time() + 12 * 3600 + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert (await officer.client.get("/")).status_code == 303
+
+
+async def test_a_viewer_can_try_a_watchlist_but_not_save_it(sign_in, redis_client, keys) -> None:
+    viewer = await sign_in("viewer")
+    page = await viewer.client.get("/watchlists/new")
+    assert 'value="try"' in page.text
+    tried = await viewer.post("/watchlists/save", tags_any="missile_test", days="7", action="try")
+    assert tried.status_code == 200 and "needs the editor role" not in tried.text
+    saved = await viewer.post("/watchlists/save", id="x", name="X", tags_any="missile_test",
+                              action="save")
+    assert saved.status_code == 403 and await redis_client.hlen(keys.watchlists) == 0
+
+
+async def test_a_console_form_is_read_only_up_to_its_cap_before_any_check(app) -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as c:
+        for path in ("/signin", "/signout", "/alerts/al_1/ack"):
+            reply = await c.post(path, content=b"name=" + b"x" * (300 << 10),
+                                 headers={"content-type": "application/x-www-form-urlencoded"})
+            assert reply.status_code == 413, path
+            assert "at most 256 KiB" in reply.json()["error"]["message"]
+
+
 async def test_headlines_are_escaped_and_only_http_links_are_made(
         sign_in, redis_client, keys) -> None:
     hostile = article("u-x", title='<script>alert(1)</script> & <img src=x onerror=alert(2)>')

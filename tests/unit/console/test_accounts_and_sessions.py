@@ -70,6 +70,16 @@ def test_a_session_cookie_round_trips_and_a_forged_or_expired_one_is_refused() -
     assert expired.loads(cookie) is None
 
 
+def test_a_signed_in_session_ends_twelve_hours_after_sign_in_not_after_its_last_signing() -> None:
+    codec = SessionCodec(b"k" * 32)
+    old = Session.anonymous().signed_in("ada", 3, now=1_000_000.0)
+    loaded = codec.loads(codec.dumps(old))  # freshly signed, but signed in long ago
+    assert loaded is not None and loaded.user is None and loaded.csrf == old.csrf
+    recent = Session.anonymous().signed_in("ada", 3)
+    assert codec.loads(codec.dumps(recent)) == recent
+    assert 0 < codec.remaining_s(recent) <= 12 * 3600
+
+
 def test_signing_in_gives_a_new_csrf_token() -> None:
     before = Session.anonymous()
     after = before.signed_in("ada", 1)

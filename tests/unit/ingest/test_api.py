@@ -206,3 +206,45 @@ def test_openapi_documents_the_body(client: TestClient) -> None:
     assert ref.endswith("/IngestResponse")
     assert set(schema["components"]["schemas"]["IngestResponse"]["properties"]) == {
         "accepted", "new", "duplicate", "results"}
+
+
+# Writes a web page on another site could make through an officer's browser
+# are refused (services/ingest/cross_site.py); clients that are not browsers are not.
+CROSS_SITE_ARTICLE = b'{"title": "Ferry resumes", "text": "Daily."}'
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          "multipart/form-data; boundary=x"])
+def test_a_body_a_browser_form_could_send_is_refused_with_415(
+        client: TestClient, publisher: FakePublisher, content_type: str) -> None:
+    reply = client.post("/v1/articles", content=CROSS_SITE_ARTICLE, headers={"content-type": content_type})
+    assert reply.status_code == 415
+    assert "Content-Type: application/json" in reply.json()["error"]["message"]
+    assert publisher.published == []
+
+
+def test_a_write_from_another_site_is_refused_with_403(client: TestClient,
+                                                       publisher: FakePublisher) -> None:
+    for origin in ("https://evil.example", "null"):
+        reply = client.post("/v1/articles", content=CROSS_SITE_ARTICLE,
+                            headers={"content-type": "application/json", "origin": origin})
+        assert reply.status_code == 403 and "another site" in reply.json()["error"]["message"]
+    reply = client.put("/v1/watchlists/w", content=b"{}",
+                       headers={"content-type": "application/json",
+                                "origin": "https://evil.example"})
+    assert reply.status_code == 403
+    assert publisher.published == []
+
+
+@pytest.mark.parametrize("headers", [
+    {"content-type": "application/json"},
+    {"content-type": "application/json; charset=utf-8"},
+    {"content-type": "application/vnd.watchfloor+json"},
+    {},  # curl --data-binary with -H '' , scripts
+    {"content-type": "application/json", "origin": "http://testserver"},  # the console's own page
+])
+def test_json_from_a_script_or_the_same_origin_is_accepted(
+        client: TestClient, publisher: FakePublisher, headers: dict[str, str]) -> None:
+    reply = client.post("/v1/articles", content=CROSS_SITE_ARTICLE, headers=headers)
+    assert reply.status_code == 202
+    assert len(publisher.published) == 1
