@@ -23,14 +23,43 @@ class YamlSyntaxError(ConfigError, ValueError):
 
 
 def parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
-    """(node tree for line numbers, plain values)."""
+    """(node tree for line numbers, plain values). A key given twice in one
+    mapping is refused: YAML loaders keep the last silently, and a second
+    ``match:`` further down would widen a watchlist without a word."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        _refuse_repeated_keys(root, source)
+        return root, yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise YamlSyntaxError(f"{source}{where}: {problem}") from None
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _refuse_repeated_keys(root: yaml.Node | None, source: str) -> None:
+    stack, seen_nodes = [root], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen_nodes:  # aliases share nodes
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != _MERGE_TAG:
+                    line = key.start_mark.line + 1
+                    if key.value in first_line:
+                        raise YamlSyntaxError(
+                            f"{source} (line {line}): {key.value!r} is given twice in one "
+                            f"mapping (first on line {first_line[key.value]}); keep one")
+                    first_line[key.value] = line
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
 
 
 def line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:

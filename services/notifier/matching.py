@@ -10,7 +10,8 @@ Matching rules (every criterion a watchlist gives narrows the match):
 - ``actors_any`` / ``actors_all``: ISO codes or short ids, compared without
   case; a person also counts for the country they act for.
 - ``keywords_any``: one of the words or phrases appears in title or text as
-  whole words, without case.
+  whole words (in scripts written without spaces, anywhere), without case
+  (casefolded: "STRASSE" finds "Straße"), normalised as articles are.
 - ``min_figures``: the article reports at least that many figures.
 
 The alert carries only the tags that matched, with their evidence.
@@ -26,6 +27,7 @@ from datetime import datetime
 
 from watchfloor.services.watchlists.model import MatchRule, Watchlist
 from watchfloor.shared.schemas import Actor, Alert, ClassifiedArticle, TagMatch
+from watchfloor.shared.text_cleaning import normalise_line
 
 
 def alert_id(watchlist_id: str, article_id: str) -> str:
@@ -34,13 +36,34 @@ def alert_id(watchlist_id: str, article_id: str) -> str:
     return f"al_{digest[:24]}"
 
 
+# Scripts written without spaces between words (or with particles joined
+# to them, as Korean): a keyword there has no word boundary to wait for.
+_SPACELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
+                        "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def comparable_keyword(keyword: str) -> str:
+    """A keyword as it is compared: normalised as ingest normalises articles
+    (NFC, no invisible characters: a pasted soft hyphen or a decomposed "ğ"
+    would never match), then casefolded ("STRASSE" finds "Straße")."""
+    return normalise_line(keyword).casefold()
+
+
 def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
     if not keywords:
         return None
     # Whole words: "Kim" must not fire inside "Kimchi", but must on "Kim,".
     # Inner whitespace of a phrase matches any run of whitespace (line breaks).
-    alternatives = [r"\s+".join(re.escape(w) for w in kw.split()) for kw in keywords]
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+    alternatives = []
+    for keyword in keywords:
+        kw = comparable_keyword(keyword)
+        if not kw:
+            continue
+        body = r"\s+".join(re.escape(w) for w in kw.split())
+        before = "" if _SPACELESS.match(kw[0]) else r"(?<!\w)"
+        after = "" if _SPACELESS.match(kw[-1]) else r"(?!\w)"
+        alternatives.append(before + body + after)
+    return re.compile("|".join(alternatives)) if alternatives else None
 
 
 def _actor_ids(actors: Sequence[Actor]) -> set[str]:
@@ -98,7 +121,7 @@ class _CompiledRule:
             return []
         if self.keywords is not None:
             article = event.article
-            if not self.keywords.search(f"{article.title}\n{article.text}"):
+            if not self.keywords.search(f"{article.title}\n{article.text}".casefold()):
                 return []
         return matched
 

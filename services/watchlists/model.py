@@ -23,6 +23,7 @@ target type (``services/targets/``) owns its config model, secrets as
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +66,9 @@ class WatchlistError(ConfigError, ValueError):
 
 
 def _has_a_word(keyword: str) -> str:
-    # a blank keyword would match at every space after punctuation
-    if not keyword.split():
+    # a blank keyword would match at every space after punctuation, "-" at
+    # every dash; invisible characters alone are no word either
+    if not any(ch.isalnum() for ch in keyword if unicodedata.category(ch)[0] != "C"):
         raise ValueError("must contain a word")
     return keyword
 
@@ -116,6 +118,18 @@ class MatchRule(BaseModel):
 AlertOn = Literal["story", "every_version"]
 
 
+def _criterion_like(key: str) -> str | None:
+    """The match criterion ``key`` looks like a misspelling or a shortening
+    of (``tag_any``, ``actors``, ``min_conf``), else None."""
+    criteria = list(MatchRule.model_fields)
+    close = difflib.get_close_matches(key, criteria, n=1, cutoff=0.7)
+    if close:
+        return close[0]
+    if len(key) >= 4:
+        return next((c for c in criteria if c.startswith(key)), None)
+    return None
+
+
 class Watchlist(BaseModel):
     # Extra top-level keys (description, owner, ...) are tolerated: the file
     # format may grow, and they cannot change what matches. One that looks
@@ -137,6 +151,10 @@ class Watchlist(BaseModel):
                 close = difflib.get_close_matches(folded, fields, n=1, cutoff=0.75)
                 if close:
                     raise ValueError(f"unknown key {key!r}: did you mean {close[0]!r}?")
+                criterion = _criterion_like(folded)
+                if criterion:
+                    raise ValueError(f"unknown key {key!r}: did you mean {criterion!r} "
+                                     "under 'match:'?")
         return data
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

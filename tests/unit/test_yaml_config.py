@@ -23,3 +23,16 @@ def test_line_of_finds_the_deepest_existing_node():
 def test_syntax_error_names_source_and_line():
     with pytest.raises(YamlSyntaxError, match=r"^f\.yaml \(line 2\): "):
         parse_yaml("a: [1, 2\nb: c\n", "f.yaml")
+
+
+def test_a_key_given_twice_is_refused_with_both_lines():
+    # loaders keep the last silently: a second match: would widen a watchlist
+    text = "watchlists:\n  - id: a\n    match: {tags_any: [x]}\n    name: A\n    match: {}\n"
+    with pytest.raises(YamlSyntaxError,
+                       match=r"^f\.yaml \(line 5\): 'match' is given twice .*first on line 3"):
+        parse_yaml(text, "f.yaml")
+
+
+def test_merge_keys_may_be_overridden_without_counting_as_repeated():
+    _, data = parse_yaml("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 3\n", "f.yaml")
+    assert data["c"] == {"x": 3, "y": 2}

@@ -90,6 +90,17 @@ def test_keywords_any(keyword: str, expected: bool) -> None:
     assert matches({"keywords_any": [keyword]}) is expected
 
 
+@pytest.mark.parametrize(("keyword", "title"), [
+    ("Erdog\u0306an", "Erdo\u011fan visits Baku"),  # decomposed, as a Mac keyboard may type it
+    ("Hwa\u00adsong", "Hwasong-18 launched"),  # a pasted soft hyphen
+    ("Hwa\u200bsong", "Hwasong-18 launched"),  # a zero-width space
+    ("STRASSE", "Talks on the Stra\u00dfe"),  # casefolded, not only case-blind
+    ("\u91d1\u6b63\u6069", "\u671d\u9bae\u306e\u91d1\u6b63\u6069\u304c\u8996\u5bdf"),  # no spaces around words
+])
+def test_keywords_are_compared_as_articles_are_stored(keyword: str, title: str) -> None:
+    assert matches({"keywords_any": [keyword]}, title=title, text="")
+
+
 def test_keyword_phrase_spans_line_breaks() -> None:
     assert matches({"keywords_any": ["two rockets"]}, text="It fired two\nrockets at dawn.")
 

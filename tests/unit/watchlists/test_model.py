@@ -227,7 +227,18 @@ def test_custom_taxonomy_tags_are_accepted() -> None:
         ("{id: w1, name: n, Match: {tags_any: [sanctions]}}", "unknown key 'Match': did you mean 'match'?"),
         ("{id: w1, name: n, alert-on: every_version}", "unknown key 'alert-on': did you mean 'alert_on'?"),
         ("{id: w1, name: n, tags_any: [sanctions]}", "'tags_any' goes under 'match:'"),
+        # one indent off and misspelt: ignored, it too would alert on everything
+        ("{id: w1, name: n, tag_any: [sanctions]}",
+         "unknown key 'tag_any': did you mean 'tags_any' under 'match:'?"),
+        ("{id: w1, name: n, actors: [KP]}",
+         "unknown key 'actors': did you mean 'actors_any' under 'match:'?"),
+        ("{id: w1, name: n, min_conf: 0.9}",
+         "unknown key 'min_conf': did you mean 'min_confidence' under 'match:'?"),
         ("{id: w1, name: n, match: {keywords_any: ['  ']}}",
+         "match.keywords_any[0] must contain a word"),
+        ("{id: w1, name: n, match: {keywords_any: [Hwasong, '-']}}",  # would match every dash
+         "match.keywords_any[1] must contain a word"),
+        ("{id: w1, name: n, match: {keywords_any: ['!!!']}}",
          "match.keywords_any[0] must contain a word"),
         # a name is not an id: it would never match ("KP" is what articles carry)
         ("{id: w1, name: n, match: {actors_any: [North Korea]}}",
