@@ -53,7 +53,12 @@ from watchfloor.services.ingest.cross_site import CrossSiteGuard
 from watchfloor.services.ingest.grouping import GroupedSink
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected, json_type_name
-from watchfloor.services.ingest.publisher import ArticlePublisher, ArticleSink, IngestOutcome
+from watchfloor.services.ingest.publisher import (
+    PUBLISH_CHUNK,
+    ArticlePublisher,
+    ArticleSink,
+    IngestOutcome,
+)
 from watchfloor.services.ingest.raw import RawArticle
 from watchfloor.services.watchlists.api import (
     WatchlistStorage,
@@ -85,8 +90,6 @@ from watchfloor.shared.urls import redact_url
 log = get_logger("watchfloor.ingest.api")
 
 HEALTH_TIMEOUT_S = 2.0
-# Articles published per round trip to Redis (see _publish_in_chunks).
-PUBLISH_CHUNK = 100
 # Bodies up to this size are parsed on the event loop (about a millisecond at
 # most); larger ones in a thread.
 INLINE_PARSE_MAX_BYTES = 64 << 10

@@ -49,7 +49,7 @@ from watchfloor.services.ingest.feeds import (
 )
 from watchfloor.services.ingest.fetching import FETCH_ERRORS, describe_error, http_client
 from watchfloor.services.ingest.files import FileArticle, Rejection
-from watchfloor.services.ingest.publisher import ArticleSink
+from watchfloor.services.ingest.publisher import PUBLISH_CHUNK, ArticleSink
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.http import parse_retry_after
@@ -86,6 +86,7 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     content_type: str | None = None
+    url: str | None = None  # after redirects: the base of the feed's relative links
 
 
 class FeedFetchError(Unavailable):
@@ -159,6 +160,7 @@ class HttpFeedFetcher:
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
                 content_type=response.headers.get("content-type"),
+                url=str(response.url),
             )
 
     async def aclose(self) -> None:
@@ -325,11 +327,16 @@ class FeedPoller:
             ):
                 return await self._record_unchanged(feed, state, started, fetched)
             items = await asyncio.to_thread(
-                parse_feed, fetched.body, feed.display_url, base_url=feed.url, source=feed.name,
-                content_type=fetched.content_type, now=datetime.fromtimestamp(started, UTC),
+                parse_feed, fetched.body, feed.display_url, base_url=fetched.url or feed.url,
+                source=feed.name, content_type=fetched.content_type,
+                now=datetime.fromtimestamp(started, UTC),
             )
             articles = [i.article for i in items if isinstance(i, FileArticle)]
-            outcomes = await self._publisher.publish(articles)
+            outcomes = []
+            # in chunks, as the API publishes: one call for a 30,000-item feed
+            # was one Redis script blocking every other client for seconds
+            for start in range(0, len(articles), PUBLISH_CHUNK):
+                outcomes += await self._publisher.publish(articles[start:start + PUBLISH_CHUNK])
         except FeedFetchError as exc:
             return await self._record_failure(feed, state, started, str(exc), exc.retry_after_s)
         except FeedUnavailable as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -117,9 +118,16 @@ def feed_client(
                        headers={"User-Agent": USER_AGENT}, transport=transport)
 
 
+@dataclass(frozen=True)
+class FetchedFeed:
+    body: bytes
+    url: str  # after redirects: what the feed's relative links are relative to
+    content_type: str | None
+
+
 async def fetch_feed(
     url: str, *, client: httpx.AsyncClient, deadline_s: float = DEFAULT_DEADLINE_S
-) -> bytes:
+) -> FetchedFeed:
     """The feed document at ``url``; ``FeedUnavailable`` on any failure,
     ``deadline_s`` passed included. Messages show ``url`` without credentials."""
     shown = redact_credentials(url)
@@ -135,7 +143,8 @@ async def fetch_feed(
                         raise FeedUnavailable(
                             f"{shown} is larger than {MAX_FEED_BYTES >> 20} MiB"
                         )
-                return bytes(body)
+                return FetchedFeed(bytes(body), str(response.url),
+                                   response.headers.get("content-type"))
     except FETCH_ERRORS as exc:
         reason = describe_error(exc, timeout_s=client.timeout.read or 0.0, deadline_s=deadline_s)
         raise FeedUnavailable(f"cannot fetch {shown}: {reason}") from None
@@ -154,10 +163,11 @@ async def read_feed(
     if looks_like_http_url(location):
         client = feed_client(timeout_s=timeout_s, addresses=addresses or AddressPolicy())
         try:
-            content = await fetch_feed(location, client=client, deadline_s=deadline_s)
+            fetched = await fetch_feed(location, client=client, deadline_s=deadline_s)
         finally:
             await client.aclose()
-        return parse_feed(content, redact_credentials(location), base_url=location)
+        return parse_feed(fetched.body, redact_credentials(location), base_url=fetched.url,
+                          content_type=fetched.content_type)
     try:
         content = Path(location).read_bytes()
     except OSError as exc:

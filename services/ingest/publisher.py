@@ -91,6 +91,9 @@ return {1, out}
 # A group this small goes in one round trip when it can: the script carries
 # its articles twice when it cannot, a cost a big batch need not pay.
 ONE_TRIP_MAX_ARTICLES = 8
+# Articles a caller hands to one publish at most (the API, the feed poller):
+# each publish is one Redis script, which no other client waits behind for long.
+PUBLISH_CHUNK = 100
 
 Status = Literal["new", "duplicate"]
 

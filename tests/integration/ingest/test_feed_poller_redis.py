@@ -15,7 +15,9 @@ import redis.asyncio as aioredis
 from structlog.testing import capture_logs
 from watchfloor.services.ingest.feed_poller import FeedPoller, feed_states
 from watchfloor.services.ingest.feed_sources import FeedSource
+from watchfloor.services.ingest.feeds import read_feed
 from watchfloor.services.ingest.publisher import ArticlePublisher
+from watchfloor.shared.addresses import AddressPolicy, parse_allowlist
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
@@ -62,6 +64,7 @@ class FeedServer:
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     base_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    moved: dict[str, str] = field(default_factory=dict)  # path -> where it moved
 
     def publish(self, path: str, items: list[tuple[str, str, str]], version: str) -> str:
         self.docs[path] = Doc(rss(items), f'"{version}"')
@@ -77,6 +80,12 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             with server.lock:
                 server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            if self.path in server.moved:
+                self.send_response(301)
+                self.send_header("Location", server.moved[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             doc = server.docs.get(self.path)
             if doc is None:
                 self.send_error(404)
@@ -345,3 +354,64 @@ async def test_the_ingest_worker_polls_the_feeds_file(
         await wait_until(published_and_recorded, what="feed items published, state recorded")
     [state] = await feed_states(redis_client, keys)
     assert state["name"] == "Gazette" and state["last_status"] == "ok"
+
+
+class CountingPublisher:
+    """The real publisher, with the size of each call it was handed."""
+
+    def __init__(self, publisher: ArticlePublisher) -> None:
+        self.publisher = publisher
+        self.calls: list[int] = []
+
+    async def publish(self, articles: list[Article]):  # type: ignore[no-untyped-def]
+        self.calls.append(len(articles))
+        return await self.publisher.publish(articles)
+
+    async def record_rejected(self, count: int) -> None:
+        await self.publisher.record_rejected(count)
+
+
+async def test_a_big_feed_is_published_in_chunks(feed_server, redis_client, keys, feed_settings,
+                                                 clock) -> None:
+    items = [(f"big-{n}", f"Harbour notice number {n} posted", f"Notice {n} for the east quay.")
+             for n in range(250)]
+    url = feed_server.publish("/big.xml", items, "v1")
+    publisher = CountingPublisher(ArticlePublisher(redis_client, keys, feed_settings))
+    poller = FeedPoller(redis_client, keys, feed_settings, publisher,
+                        feeds=[FeedSource(url, 300.0, None)], now=clock)
+    try:
+        [result] = await poller.poll_due()
+    finally:
+        await poller.aclose()
+    # one call for a whole 30,000-item feed held Redis (one script) for seconds
+    assert result.new == 250 and publisher.calls == [100, 100, 50]
+
+
+async def test_relative_links_resolve_against_where_the_feed_moved(
+        feed_server, make_poller, redis_client, keys) -> None:
+    feed_server.docs["/new/home/feed.xml"] = Doc(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title>'
+        b"<item><title>Quay reopens after repairs</title><link>quay.html</link>"
+        b"<description>Boats dock again.</description></item></channel></rss>", '"m1"')
+    feed_server.moved["/old.xml"] = feed_server.base_url + "/new/home/feed.xml"
+    poller = make_poller([FeedSource(feed_server.base_url + "/old.xml", 300.0, None)])
+    await poller.poll_due()
+    [(_, fields)] = await redis_client.xrange(keys.articles)
+    assert decode(fields, Article).url == feed_server.base_url + "/new/home/quay.html"
+
+
+async def test_ingest_feed_reads_the_served_type_and_where_the_feed_moved(feed_server) -> None:
+    """``watchfloor ingest --feed``'s reader, as the poller reads."""
+    feed_server.docs["/empty.xml"] = Doc(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title>'
+        b"</channel></rss>", '"e1"')
+    local = AddressPolicy(parse_allowlist("127.0.0.0/8"))
+    # a feed with no items yet is a feed (it was "not an RSS or Atom feed")
+    assert await read_feed(feed_server.base_url + "/empty.xml", addresses=local) == []
+    feed_server.docs["/new/feed.xml"] = Doc(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title>'
+        b"<item><title>Quay reopens after repairs</title><link>quay.html</link>"
+        b"</item></channel></rss>", '"m1"')
+    feed_server.moved["/old.xml"] = feed_server.base_url + "/new/feed.xml"
+    [item] = await read_feed(feed_server.base_url + "/old.xml", addresses=local)
+    assert item.article.url == feed_server.base_url + "/new/quay.html"

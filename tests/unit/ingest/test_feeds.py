@@ -88,7 +88,7 @@ async def test_fetch_feed_over_http() -> None:
 
     client = mock_client(handler)
     try:
-        assert await fetch_feed("https://courier.example/rss", client=client) == RSS
+        assert (await fetch_feed("https://courier.example/rss", client=client)).body == RSS
         with pytest.raises(
             FeedUnavailable, match="cannot fetch https://courier.example/gone: HTTP 404"
         ):
