@@ -104,6 +104,9 @@ class GuardedAsyncTransport(httpx.AsyncHTTPTransport):
         self._policy = policy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        port = request.url.port  # httpx takes 70000, and the socket fails in a task group
+        if port is not None and not 0 < port < 65536:
+            raise httpx.InvalidURL(f"port {port} is out of range (1-65535)")
         current = request.extensions.get("trace")
         if not getattr(current, "_address_guard", False):
             # A redirect copies the extensions: the guard is added once.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import socket
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,9 +21,32 @@ from watchfloor.shared.addresses import AddressPolicy, Network, parse_allowlist
 from watchfloor.shared.logging import check_log_format, check_log_level
 
 
+def redis_url_problem(url: str) -> str | None:
+    """Why redis-py cannot use ``url``, in words that never quote it (it may
+    hold a password), or None. Found when settings are read, not as a
+    traceback when the first connection is made."""
+    from redis.asyncio.connection import ConnectionPool
+
+    if not url.lower().startswith(("redis://", "rediss://", "unix://")):
+        return "must start with redis://, rediss:// or unix://"
+    try:
+        ConnectionPool.from_url(url).make_connection()  # builds, does not connect
+    except TypeError as exc:
+        unknown = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+        name = f" {unknown.group(1)!r}" if unknown else ""
+        return f"has a query parameter{name} Redis connections do not take"
+    except ValueError:
+        return ("cannot be read: the port must be a number up to 65535, and a password "
+                "holding / ? # @ or % must be percent-encoded (/ as %2F)")
+    return None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="WATCHFLOOR_", env_file=".env", extra="ignore", frozen=False
+        env_prefix="WATCHFLOOR_", env_file=".env", extra="ignore", frozen=False,
+        # a refused value may be a secret (a Redis URL's password, a token):
+        # errors, and tracebacks that print them, name the setting only
+        hide_input_in_errors=True,
     )
 
     # Redis. None means "not configured": `demo` and `up` then start an
@@ -147,6 +171,14 @@ class Settings(BaseSettings):
     # 0: a free port, logged). Each process on one machine needs its own.
     health_port: int | None = Field(None, ge=0, le=65535)
     health_host: str = "127.0.0.1"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _readable_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        problem = redis_url_problem(value.get_secret_value()) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

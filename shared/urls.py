@@ -4,7 +4,8 @@ status, API responses, error messages) without their credentials.
 Two redactions, for two kinds of URL:
 
 - ``redact_url``: a service address (the Redis URL). Only the password is
-  masked; the user name stays, as it helps tell connections apart.
+  masked (``user:***@``, ``?password=***``); the user name stays, as it
+  helps tell connections apart.
 - ``redact_credentials``: a URL someone else gave us (feeds, webhooks). The
   whole userinfo goes, and query values with credential-like names are
   masked too (``?token=``, ``?api_key=``...).
@@ -39,12 +40,19 @@ def _netloc(userinfo: str | None, host: str, port: int | None) -> str:
 
 
 def is_http_url(url: str) -> bool:
-    """True for an absolute http(s) URL with a host (and a readable port)."""
+    """True for an absolute http(s) URL with a host (one that can be looked
+    up: no empty label as in "a..b", none over 63 characters) and a readable port."""
     split = _split(url)
     if split is None:
         return False
     parts, _ = split
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    try:
+        parts.hostname.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def looks_like_http_url(location: str) -> bool:
@@ -54,15 +62,30 @@ def looks_like_http_url(location: str) -> bool:
 
 
 def redact_url(url: str) -> str:
-    """``url`` without its password, for logs and status output."""
+    """``url`` without its password (in the userinfo or as ``?password=``),
+    for logs and status output."""
     split = _split(url)
     if split is None:
         return UNPARSEABLE
     parts, port = split
-    if parts.password is None:
+    query = _masked_query(parts.query)
+    if parts.password is None and query == parts.query:
         return url
-    netloc = _netloc(f"{parts.username or ''}:***", parts.hostname or "", port)
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = _netloc(f"{parts.username or ''}:***", parts.hostname or "", port)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _masked_query(query: str) -> str:
+    """``query`` with the values of credential-like names masked."""
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(_SECRET_PARAMS.search(k) for k, _ in pairs):
+        return query
+    return urlencode([(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in pairs],
+                     safe="*")
 
 
 def redact_credentials(url: str) -> str:
@@ -74,11 +97,5 @@ def redact_credentials(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = _netloc("***", parts.hostname or "", port)
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_SECRET_PARAMS.search(k) for k, _ in pairs):
-            query = urlencode(
-                [(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in pairs], safe="*"
-            )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, _masked_query(parts.query),
+                       parts.fragment))

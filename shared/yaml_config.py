@@ -34,6 +34,11 @@ def parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
+        if isinstance(exc, yaml.constructor.ConstructorError) or "alias" in problem:
+            # PyYAML quotes the tag or alias: an unquoted secret starting with
+            # "!" or "*" would be echoed into an error and the logs
+            problem = ("an unknown YAML tag or alias: quote values that start with "
+                       "! * & or @")
         raise YamlSyntaxError(f"{source}{where}: {problem}") from None
 
 

@@ -187,11 +187,8 @@ def _readers(
 async def _ingest(
     settings: Settings, paths: list[Path], feeds: list[str], pages: list[str], batch_size: int
 ) -> int:
-    url = settings.resolved_redis_url
-    try:
-        client = redis_client(settings, connect_timeout_s=5, timeout_s=30)
-    except ValueError as exc:  # not a Redis URL: said as common.check_redis says it
-        return _error(f"cannot reach Redis at {redact_url(url)}: {exc}")
+    url = settings.resolved_redis_url  # a usable URL: the settings checked it
+    client = redis_client(settings, connect_timeout_s=5, timeout_s=30)
     try:
         try:
             await client.ping()

@@ -401,7 +401,9 @@ class Console:
                 return response
             account = await self._accounts.authenticate(name, token)
             if account is None:
-                log.warning("console_signin_failed", user=name[:64])
+                # a name that is no account may be a token typed in the wrong box
+                known = await self._accounts.get(name.strip()) is not None
+                log.warning("console_signin_failed", user=name.strip() if known else "<unknown>")
                 return self._page(request, "signin.html", None, status=401, csrf=session.csrf,
                                   next=target, name=name,
                                   error="That name and token do not match an account.")

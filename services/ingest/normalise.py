@@ -75,6 +75,28 @@ _CREDENTIAL_PARAMS = frozenset(
         "session", "sessionid", "jwt",
     }
 )  # fmt: skip
+# Names whose last word says credential: "apiToken", "private_token",
+# "X-Amz-Signature", "refresh_token"; and keys of APIs ("access_key", not a
+# bare "key", which some sites use for the page).
+_CREDENTIAL_LAST_WORDS = frozenset(
+    {"token", "secret", "password", "passwd", "pwd", "signature", "credential", "credentials",
+     "jwt", "apikey", "sessionid"})  # fmt: skip
+_KEY_OWNERS = frozenset({"api", "access", "private", "secret", "client", "auth", "subscription"})
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def is_credential_param(name: str) -> bool:
+    """Whether a query parameter named ``name`` carries a credential."""
+    if name.lower() in _CREDENTIAL_PARAMS:
+        return True
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    if not words:
+        return False
+    if words[-1] in _CREDENTIAL_LAST_WORDS:
+        return True
+    return words[-1] == "key" and len(words) > 1 and words[-2] in _KEY_OWNERS
+
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -130,7 +152,7 @@ def _canonical_query(query: str) -> str:
         name = part.partition("=")[0]
         lowered = name.lower()
         if (lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
-                or lowered in _CREDENTIAL_PARAMS):
+                or is_credential_param(name)):
             continue
         kept.append(_normalise_escapes(quote(part, safe=_QUERY_PART_SAFE + "=")))
     # Sorted so that parameter order, which no server should depend on for

@@ -46,12 +46,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.schemas import Delivery
-from watchfloor.shared.urls import redact_credentials
+from watchfloor.shared.urls import is_http_url, redact_credentials
 
 #: What one attempt came to: the notifier's ``DeliveryResult``. A type
 #: variable, so that this part need not import the notifier.
@@ -162,10 +161,10 @@ class TargetType(Protocol[Config]):
 
 
 def check_http_url(url: str) -> str:
-    """``url`` if it is http(s) with a host; else ValueError, which does not
-    echo the value: a URL can carry a token."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """``url`` if it is http(s) with a host that can be looked up and a
+    port up to 65535 (``is_http_url``); else ValueError, which does not echo
+    the value: a URL can carry a token."""
+    if not is_http_url(url):
         raise ValueError("must be an http(s) URL with a host")
     return url
 

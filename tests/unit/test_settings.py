@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
 from watchfloor.shared.settings import Settings
 
 
@@ -23,3 +25,23 @@ def test_redis_password_never_shows_in_repr():
     assert "hunter2" not in repr(settings)
     assert "hunter2" not in str(settings.model_dump())
     assert settings.resolved_redis_url == "redis://:hunter2@db.internal:6379/0"
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    # a password with a "/" (as openssl rand -base64 gives) was partly printed
+    ("redis://:Sup3r/Secr3t+pw@127.0.0.1:6390/0", "must be percent-encoded"),
+    ("redis://127.0.0.1:99999/0", "port must be a number up to 65535"),
+    ("redis://127.0.0.1:6390/0?foo=bar", "query parameter 'foo'"),
+    ("http://127.0.0.1:6390/", "must start with redis://"),
+])
+def test_an_unusable_redis_url_is_refused_without_quoting_it(url: str, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, redis_url=url)
+    text = str(caught.value)
+    assert message in text and "Secr3t" not in text and "Sup3r" not in text
+
+
+def test_usable_redis_urls_are_accepted() -> None:
+    for url in ("redis://:Sup3r%2FSecr3t@127.0.0.1:6390/0", "rediss://h:6380/0?ssl_cert_reqs=none",
+                "unix:///tmp/redis.sock?db=1", "redis://127.0.0.1:6379/0?password=x"):
+        assert Settings(_env_file=None, redis_url=url).resolved_redis_url == url

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from watchfloor.shared.addresses import AddressPolicy, parse_allowlist
+from watchfloor.shared.egress import GuardedAsyncTransport
 from watchfloor.shared.urls import (
     UNPARSEABLE,
     is_http_url,
@@ -90,3 +93,29 @@ def test_looks_like_http_url_tells_urls_from_paths() -> None:
     assert looks_like_http_url("http://news.example/a")
     assert not looks_like_http_url("saved/feed.xml")
     assert not looks_like_http_url("https-notes.html")
+
+
+def test_a_redis_password_given_in_the_query_is_masked_too() -> None:
+    assert redact_url("redis://127.0.0.1:6390/0?password=QPW&db=2") == (
+        "redis://127.0.0.1:6390/0?password=***&db=2")
+    assert redact_url("redis://127.0.0.1:6390/0?db=2") == "redis://127.0.0.1:6390/0?db=2"
+
+
+@pytest.mark.parametrize("url", [
+    "http://a..b/feed", "https://.example.org/hook", "http://" + "a" * 64 + ".example/",
+    "http://127.0.0.1:70000/feed",  # once a traceback from the socket, deep in a task group
+])
+def test_a_url_whose_host_or_port_cannot_be_used_is_not_an_http_url(url: str) -> None:
+    assert not is_http_url(url)
+
+
+def test_usable_hosts_are_http_urls() -> None:
+    for url in ("http://[::1]:8080/x", "https://bücher.example/a", "http://example.org./"):
+        assert is_http_url(url)
+
+
+async def test_the_guarded_transport_refuses_a_port_out_of_range() -> None:
+    transport = GuardedAsyncTransport(AddressPolicy(parse_allowlist("127.0.0.0/8")))
+    async with httpx.AsyncClient(transport=transport) as client:
+        with pytest.raises(httpx.InvalidURL, match="port 70000 is out of range"):
+            await client.get("http://127.0.0.1:70000/feed")

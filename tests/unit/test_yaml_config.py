@@ -36,3 +36,11 @@ def test_a_key_given_twice_is_refused_with_both_lines():
 def test_merge_keys_may_be_overridden_without_counting_as_repeated():
     _, data = parse_yaml("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 3\n", "f.yaml")
     assert data["c"] == {"x": 3, "y": 2}
+
+
+@pytest.mark.parametrize("value", ["!Xk9-SMTP-PASSWORD", "*Xk9-SMTP-PASSWORD"])
+def test_an_unquoted_secret_read_as_a_tag_or_alias_is_not_echoed(value):
+    with pytest.raises(YamlSyntaxError) as caught:
+        parse_yaml(f"targets:\n  - password: {value}\n", "f.yaml")
+    assert "Xk9" not in str(caught.value)
+    assert str(caught.value).startswith("f.yaml (line 2): an unknown YAML tag or alias: quote")

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 from watchfloor.services.console.accounts import AccountStore
 from watchfloor.services.console.history import history_stream
 from watchfloor.services.ingest.api import create_api
@@ -154,6 +155,19 @@ async def test_a_viewer_can_try_a_watchlist_but_not_save_it(sign_in, redis_clien
     saved = await viewer.post("/watchlists/save", id="x", name="X", tags_any="missile_test",
                               action="save")
     assert saved.status_code == 403 and await redis_client.hlen(keys.watchlists) == 0
+
+
+async def test_a_failed_sign_in_logs_no_name_that_is_not_an_account(app, redis_client,
+                                                                     keys) -> None:
+    _, token = await AccountStore(redis_client, keys).add("ada", "viewer")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as c:
+        page = await c.get("/signin")
+        with capture_logs() as logs:
+            for name in (token, "ada"):  # the token in the name box; a wrong token
+                await c.post("/signin", data={"csrf": csrf_of(page.text), "name": name,
+                                              "token": "wrong"})
+    failed = [e["user"] for e in logs if e["event"] == "console_signin_failed"]
+    assert failed == ["<unknown>", "ada"]
 
 
 async def test_a_console_form_is_read_only_up_to_its_cap_before_any_check(app) -> None:

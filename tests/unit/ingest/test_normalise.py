@@ -95,6 +95,12 @@ def test_as_utc() -> None:
          "https://example.org/s?id=7"),
         ("https://example.org/s?monkey=1&keyword=x&passage=2",
          "https://example.org/s?keyword=x&monkey=1&passage=2"),
+        # names that end in what they carry, in any case or separator style
+        ("https://example.org/s?apiToken=A&private_token=B&refresh_token=C&accessToken=D"
+         "&X-Amz-Signature=E&access_key=F&clientSecret=G&id=7",
+         "https://example.org/s?id=7"),
+        ("https://example.org/s?key=page-9&tokens=3&turkey=1",  # a page's own key stays
+         "https://example.org/s?key=page-9&tokens=3&turkey=1"),
     ],
 )
 def test_canonical_url(raw: str, expected: str) -> None:
