@@ -32,7 +32,9 @@ from watchfloor.shared.addresses import AddressPolicy
 LIST_FIELDS = ("tags_any", "tags_all", "exclude_modalities")  # checkboxes
 WORD_FIELDS = ("actors_any", "actors_all")  # "KP, RU"
 TEXT_FIELDS = ("id", "name", "actors_any", "actors_all", "keywords_any", "min_confidence",
-               "min_figures", "targets")
+               "min_figures", "targets", "alert_on")
+ALERT_ON_CHOICES = (("story", "once per story (later versions only when they add a tag)"),
+                    ("every_version", "for every version of a story"))
 MATCH_FIELDS = ("tags_any", "tags_all", "actors_any", "actors_all", "keywords_any",
                 "min_confidence", "exclude_modalities", "min_figures")
 
@@ -69,6 +71,7 @@ def values_of(watchlist: Watchlist) -> dict[str, Any]:
         "min_figures": "" if match.min_figures is None else str(match.min_figures),
         "targets": yaml.safe_dump(targets, sort_keys=False, allow_unicode=True) if targets
         else "[]\n",
+        "alert_on": watchlist.alert_on,  # left out, a save turned every_version into story
     }
 
 
@@ -99,7 +102,7 @@ def document(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
         if values.get(name):
             match[name] = values[name]
     # a blank field is a missing one ("is required"), as in the file
-    data: dict[str, Any] = {k: values[k] for k in ("id", "name") if values.get(k)}
+    data: dict[str, Any] = {k: values[k] for k in ("id", "name", "alert_on") if values.get(k)}
     data["match"] = match
     try:
         targets = yaml.safe_load(values.get("targets") or "[]")

@@ -72,6 +72,7 @@ from watchfloor.services.console.session import (
 from watchfloor.services.console.story import build_thread
 from watchfloor.services.console.trial import MAX_DAYS, try_watchlist
 from watchfloor.services.console.watchlist_form import (
+    ALERT_ON_CHOICES,
     FormState,
     blank_values,
     validate,
@@ -199,7 +200,7 @@ def _environment() -> Environment:
                        segments=evidence_segments, story_of=story_of)
     env.globals.update(MODALITIES=MODALITIES, WITHIN_CHOICES=WITHIN_CHOICES, ROLES=ROLES,
                        SNOOZE_CHOICES=list(SNOOZE_CHOICES), CSRF_FIELD=CSRF_FIELD,
-                       MAX_DAYS=MAX_DAYS)
+                       MAX_DAYS=MAX_DAYS, ALERT_ON_CHOICES=ALERT_ON_CHOICES)
     return env
 
 

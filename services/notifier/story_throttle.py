@@ -10,7 +10,9 @@ second outlet's copy of "missile launched" is noise, the version that adds
 Every decision is recorded per alert id, in one Redis hash per (watchlist,
 story): a notifier batch that is redelivered after a crash finds its own
 decisions and repeats them, so an alert that passed is never dropped on the
-retry (delivery ids are stable, so resending is safe). Two notifier copies
+retry (delivery ids are stable, so resending is safe). Within one notifier
+process the decisions are taken one batch at a time (the readers of several
+partitions would otherwise both read an empty history). Two notifier copies
 deciding on two versions of one story at the same instant may both send:
 the cost is an extra alert, never a lost one.
 
@@ -27,6 +29,7 @@ throttled (its alerts are still recorded in the story's history).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -158,6 +161,7 @@ class StoryThrottle:
         self._window_s = window_s
         self._max_records = max_records
         self._record_script = redis.register_script(_RECORD)
+        self._deciding = asyncio.Lock()  # read, decide, record: one batch at a time
 
     async def filter(self, alerts: list[Alert], *,
                      every_version: Collection[str] = ()) -> Throttled:
@@ -165,6 +169,10 @@ class StoryThrottle:
         ``every_version``: ids of the watchlists that want every version."""
         if not alerts:
             return Throttled([], [])
+        async with self._deciding:
+            return await self._filter(alerts, every_version)
+
+    async def _filter(self, alerts: list[Alert], every_version: Collection[str]) -> Throttled:
         history_keys = sorted(
             {story_alerts_key(self._keys, a.watchlist_id, story_of(a)) for a in alerts}
         )

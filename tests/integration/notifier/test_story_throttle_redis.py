@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import redis.asyncio as aioredis
 from watchfloor.services.notifier.matching import alert_id
@@ -47,6 +49,15 @@ async def test_one_alert_per_story_unless_it_brings_a_new_tag(throttle: StoryThr
     news = alert("art-3", "art-1", ["missile_test", "troop_deployment"])
     repeat_of_news = alert("art-4", "art-1", ["troop_deployment"])
     assert await sent(throttle, [repeat, news, repeat_of_news]) == [news]
+
+
+async def test_two_versions_decided_at_once_in_one_process_alert_once(
+        throttle: StoryThrottle) -> None:
+    # the readers of two partitions, each with one version of the story
+    first = alert("art-1", None, ["missile_test"])
+    repeat = alert("art-2", "art-1", ["missile_test"])
+    one, two = await asyncio.gather(throttle.filter([first]), throttle.filter([repeat]))
+    assert len(one.sent) + len(two.sent) == 1
 
 
 async def test_other_watchlists_and_stories_are_independent(throttle: StoryThrottle) -> None:

@@ -74,6 +74,16 @@ def test_a_valid_form_gives_the_watchlist_and_a_stored_secret_is_kept() -> None:
     assert watchlist.targets[0].secret.get_secret_value() == SECRET
 
 
+def test_saving_the_form_unchanged_keeps_every_version_alerting() -> None:
+    # the form had no alert_on: a save turned every_version back into story
+    stored = Watchlist(id="m", name="M", alert_on="every_version",
+                       match={"tags_any": ["missile_test"]})
+    watchlist, state = validate(values_of(stored), known_tags=TAGS, existing=stored)
+    assert state.ok and watchlist is not None and watchlist.alert_on == "every_version"
+    blank, _ = validate(form(id="n", name="N"), known_tags=TAGS, existing=None)
+    assert blank is not None and blank.alert_on == "story"  # the default
+
+
 def test_an_alert_held_back_by_the_throttle_is_shown_on_its_version() -> None:
     first = classified(article("u-1"))
     later = article("u-2", story_id="u-1", at=T0 + timedelta(hours=1))
