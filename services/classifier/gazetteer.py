@@ -208,6 +208,10 @@ class _Builder:
         org_id = self.string(id_node, "id")
         if not _ORG_ID.fullmatch(org_id):
             raise self.error(id_node, f"bad organisation id {org_id!r}")
+        if ("country", org_id) in self.entities:
+            # watchlists name actors by id alone: "AU" would match both
+            raise self.error(id_node, f"organisation id {org_id!r} is a country's code: "
+                                      "choose another")
         entity = Entity("organisation", org_id, self.string(fields["name"][1], "name"))
         self.register(entity, id_node)
         self.names(entity, fields, node)

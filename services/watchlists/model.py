@@ -103,6 +103,15 @@ class MatchRule(BaseModel):
             raise ValueError(f"unknown tag {names} (known tags: {', '.join(sorted(known))})")
         return value
 
+    @field_validator("actors_any", "actors_all", mode="before")
+    @classmethod
+    def _no_yaml_booleans(cls, value: Any) -> Any:
+        # unquoted, YAML reads Norway's code NO as false
+        if isinstance(value, list) and any(isinstance(v, bool) for v in value):
+            raise ValueError("holds true or false: YAML reads an unquoted NO (Norway) as "
+                             "false; quote it: 'NO'")
+        return value
+
     @field_validator("actors_any", "actors_all")
     @classmethod
     def _known_actors(cls, value: list[str], info: ValidationInfo) -> list[str]:

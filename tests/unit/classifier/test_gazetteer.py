@@ -56,6 +56,22 @@ def test_bad_iso_code_is_rejected(tmp_path: Path) -> None:
         Gazetteer.load(path)
 
 
+def test_an_organisation_id_that_is_a_country_code_is_rejected(tmp_path: Path) -> None:
+    # watchlists name actors by id alone: "AU" matched Australia and the African Union
+    path = write(tmp_path, "countries:\n  - {code: AU, name: Australia}\n"
+                           "organisations:\n  - {id: AU, name: African Union}\n")
+    with pytest.raises(GazetteerError, match=r":4: organisation id 'AU' is a country's code"):
+        Gazetteer.load(path)
+
+
+def test_the_packaged_organisations_have_ids_no_country_has() -> None:
+    gazetteer = Gazetteer.load()
+    assert gazetteer.country("AU").name == "Australia" and gazetteer.organisation("AU") is None
+    assert gazetteer.organisation("AFRICAN-UNION").name == "African Union"
+    assert gazetteer.country("IS").name == "Iceland" and gazetteer.organisation("IS") is None
+    assert gazetteer.organisation("ISLAMIC-STATE").name == "Islamic State"
+
+
 def test_missing_name_is_rejected(tmp_path: Path) -> None:
     path = write(tmp_path, "countries:\n  - {code: AA}\n  - {code: BB, name: Borduria}\n")
     with pytest.raises(GazetteerError, match=r"gaz\.yaml:2: missing name"):

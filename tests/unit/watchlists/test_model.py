@@ -243,6 +243,8 @@ def test_custom_taxonomy_tags_are_accepted() -> None:
         # a name is not an id: it would never match ("KP" is what articles carry)
         ("{id: w1, name: n, match: {actors_any: [North Korea]}}",
          "match.actors_any: unknown actor 'North Korea': use its id 'KP'"),
+        ("{id: w1, name: n, match: {actors_any: [SE, NO]}}",
+         "match.actors_any: holds true or false: YAML reads an unquoted NO (Norway) as false"),
         ("{id: w1, name: n, match: {actors_all: [KP, Narnia]}}",
          "match.actors_all: unknown actor 'Narnia': actors are the gazetteer's ids"),
         (
