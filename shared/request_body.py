@@ -31,7 +31,7 @@ T = TypeVar("T")
 
 
 class RequestBodyError(InvalidInput):
-    """A request body refused before it was understood: 400 or 413."""
+    """A request body refused before it was understood: 400, 413 or 415."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -52,6 +52,10 @@ async def read_capped(request: Request, limit: int, *, too_large: str | None = N
     """The whole body, or ``RequestBodyError(413)`` once it exceeds ``limit``
     bytes. ``too_large`` replaces the default 413 message."""
     message = too_large or f"request body is larger than {size_text(limit)}"
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):  # read as is, it was "not UTF-8 (byte 2)"
+        raise RequestBodyError(415, f"Content-Encoding {encoding[:40]!r} is not supported: "
+                                    "send the body uncompressed")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise RequestBodyError(413, message)

@@ -108,12 +108,33 @@ async def fetch_page(
     except FETCH_ERRORS as exc:
         reason = describe_error(exc, timeout_s=_read_timeout(client), deadline_s=deadline_s)
         raise PageUnavailable(url, reason) from None
+    charset = html_charset(body, charset)
     if charset:
         try:
             return body.decode(charset, errors="replace"), final_url
         except LookupError:
             pass  # an unknown charset name: let the extractor work it out
     return body, final_url
+
+
+# Labels browsers read as windows-1252 (the WHATWG Encoding Standard): pages
+# labelled latin-1 are in practice written in it, and its curly quotes and
+# dashes would otherwise decode as C1 controls, which cleaning then drops.
+_WINDOWS_1252_LABELS = frozenset({
+    "latin1", "latin-1", "iso-8859-1", "iso8859-1", "iso_8859-1", "l1", "us-ascii", "ascii",
+    "cp819", "ibm819", "windows-1252", "cp1252", "x-cp1252"})  # fmt: skip
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def html_charset(body: bytes, declared: str | None) -> str | None:
+    """How a browser decodes a page served with charset ``declared``: a byte
+    order mark wins over the header, and latin-1 labels mean windows-1252."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return encoding
+    if declared and declared.strip().lower() in _WINDOWS_1252_LABELS:
+        return "cp1252"
+    return declared
 
 
 async def _download(url: str, client: httpx.AsyncClient) -> tuple[bytes, str, str | None]:

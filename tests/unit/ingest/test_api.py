@@ -248,3 +248,12 @@ def test_json_from_a_script_or_the_same_origin_is_accepted(
     reply = client.post("/v1/articles", content=CROSS_SITE_ARTICLE, headers=headers)
     assert reply.status_code == 202
     assert len(publisher.published) == 1
+
+
+def test_a_compressed_body_is_refused_with_what_to_do(client: TestClient,
+                                                       publisher: FakePublisher) -> None:
+    import gzip
+    reply = client.post("/v1/articles", content=gzip.compress(CROSS_SITE_ARTICLE),
+                        headers={"content-type": "application/json", "content-encoding": "gzip"})
+    assert reply.status_code == 415 and "send the body uncompressed" in reply.json()["error"]["message"]
+    assert publisher.published == []

@@ -9,6 +9,7 @@ from watchfloor.services.ingest.pages import (
     MAX_PAGE_BYTES,
     PageUnavailable,
     fetch_page,
+    html_charset,
     page_client,
     parse_page,
     read_page,
@@ -357,3 +358,15 @@ async def test_fetch_errors_never_show_credentials() -> None:
     message = str(caught.value)
     assert "gazette.example/a" in message and "id=7" in message
     assert "s3cret" not in message and "reader" not in message and "t0ken" not in message
+
+
+@pytest.mark.parametrize(("body", "declared", "text"), [
+    # a UTF-8 page with a byte order mark, served as windows-1252: the mark wins
+    ("\ufeffCafé “summit”".encode(), "windows-1252", "Café “summit”"),
+    # windows-1252 bytes labelled latin-1, as browsers read them: quotes and
+    # dashes were C1 controls, then dropped by cleaning
+    ("Café “summit” – talks".encode("cp1252"), "iso-8859-1", "Café “summit” – talks"),
+    (b"plain", "utf-8", "plain"),
+])
+def test_a_page_is_decoded_as_a_browser_decodes_it(body: bytes, declared: str, text: str) -> None:
+    assert body.decode(html_charset(body, declared)) == text
