@@ -49,6 +49,10 @@ class ActiveWatchlists:
             return False
         from_file = self._from_file()
         file_ids = {w.id for w in from_file}  # the file wins on a shared id
+        hidden = sorted(w.id for w in self._stored if w.id in file_ids)
+        if hidden:
+            log.warning("watchlists_hidden_by_file", ids=hidden,
+                        fix="DELETE /v1/watchlists/<id> removes the API's copy")
         self.watchlists = from_file + [w for w in self._stored if w.id not in file_ids]
         self.matcher = WatchlistMatcher(self.watchlists)
         self._version = version

@@ -11,7 +11,10 @@ Routes (mounted by ``services.ingest.api.create_api``):
   JSON; its ``id`` is the path's or omitted. 409 when the id is defined in
   the file (read-only here), 422 with one problem per field, 400 not JSON
   (or nested deeper than 64 levels), 413 over 1 MiB (refused while streaming).
-- ``DELETE /v1/watchlists/{id}`` -> 204; 404 unknown; 409 file-defined.
+- ``DELETE /v1/watchlists/{id}`` -> 204; 404 unknown; 409 file-defined. An
+  id in both (the file gained it after the API stored it) is the file's, shown
+  with ``"hides_api_copy": true``; DELETE then removes the API's copy (200,
+  saying so), which would otherwise come back if the file dropped the id.
 
 Responses never carry a secret: a webhook target shows its URL (without a
 userinfo password) and ``"secret_set": true``; a Slack target, whose URL is
@@ -208,8 +211,12 @@ def create_watchlist_router(
         stored = await store.list()
         version = await store.version()
         from_file = file_view()
-        shown = [redact_watchlist(w, "file") for w in from_file.values()]
-        # An id in both (the file gained it later) is the file's: it wins.
+        hidden = {w.id for w in stored if w.id in from_file}
+        # An id in both (the file gained it later) is the file's: it wins, and
+        # says so (the API's copy would come back if the file dropped the id).
+        shown = [{**redact_watchlist(w, "file"), **({"hides_api_copy": True}
+                                                     if w.id in hidden else {})}
+                 for w in from_file.values()]
         shown += [redact_watchlist(w, "api") for w in stored if w.id not in from_file]
         return JSONResponse({"watchlists": shown, "version": version})
 
@@ -217,7 +224,10 @@ def create_watchlist_router(
     async def get_watchlist(watchlist_id: str) -> JSONResponse:
         from_file = file_view()
         if watchlist_id in from_file:
-            return JSONResponse(redact_watchlist(from_file[watchlist_id], "file"))
+            shown = redact_watchlist(from_file[watchlist_id], "file")
+            if await store.get(watchlist_id) is not None:
+                shown["hides_api_copy"] = True
+            return JSONResponse(shown)
         watchlist = await store.get(watchlist_id)
         if watchlist is None:
             return _error(404, f"no watchlist {watchlist_id!r}")
@@ -278,6 +288,13 @@ def create_watchlist_router(
     )
     async def delete_watchlist(watchlist_id: str) -> Response:
         if watchlist_id in file_view():
+            # the copy the file hides, not the file's
+            if await store.get(watchlist_id) is not None and await store.delete(watchlist_id):
+                log.info("watchlist_deleted", watchlist_id=watchlist_id, hidden_by_file=True)
+                return JSONResponse({
+                    "deleted": "the API's copy of this watchlist, hidden by the watchlists "
+                               "file's (it would have come back had the file dropped the id)",
+                    "kept": "the watchlists file's: edit the file to change it"})
             return file_conflict(watchlist_id, "deleted")
         if not await store.delete(watchlist_id):
             return _error(404, f"no watchlist {watchlist_id!r}")

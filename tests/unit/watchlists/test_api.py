@@ -268,6 +268,22 @@ def test_file_watchlists_are_readable_but_not_writable(
     assert store.changes == 0
 
 
+def test_an_api_copy_hidden_by_the_file_is_shown_and_can_be_deleted(
+    client: TestClient, store: MemoryStore
+) -> None:
+    # stored through the API before the file gained the same id: it would
+    # come back (with its old targets) the day the file dropped the id
+    store.items["dprk-russia"] = Watchlist(id="dprk-russia", name="Old API copy")
+    listed = {w["id"]: w for w in client.get("/v1/watchlists").json()["watchlists"]}
+    assert listed["dprk-russia"]["source"] == "file" and listed["dprk-russia"]["hides_api_copy"]
+    assert client.get("/v1/watchlists/dprk-russia").json()["hides_api_copy"] is True
+    deleted = client.delete("/v1/watchlists/dprk-russia")
+    assert deleted.status_code == 200 and "the API's copy" in deleted.json()["deleted"]
+    assert "dprk-russia" not in store.items
+    assert "hides_api_copy" not in client.get("/v1/watchlists/dprk-russia").json()
+    assert client.delete("/v1/watchlists/dprk-russia").status_code == 409  # the file's stays
+
+
 # --- validation ---------------------------------------------------------------
 
 
