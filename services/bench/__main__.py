@@ -189,6 +189,8 @@ def _secret() -> str:
 
 
 UNPUNCTUATED_WORDS = 30_000
+# An invented headline that tags the longest item (troops, a missile test).
+LONGEST_ITEM_TITLE = "Army sends 2,000 troops to the border after a missile test"
 INGEST_COST_ITEMS = 5_000
 
 
@@ -207,12 +209,14 @@ def offline_classify(args: argparse.Namespace) -> dict[str, Any]:
     from watchfloor.services.bench.inputs import sample_articles
     from watchfloor.services.classifier.benchmark import (
         long_articles,
+        longest_text,
         measure_classify_rate,
         seconds_to_classify,
         unpunctuated_text,
     )
     from watchfloor.services.classifier.engine import Classifier
     from watchfloor.services.classifier.factory import build_classifier
+    from watchfloor.services.ingest.raw import MAX_TEXT_CHARS
     from watchfloor.shared.settings import Settings
 
     classifier = Classifier.from_files()
@@ -233,6 +237,12 @@ def offline_classify(args: argparse.Namespace) -> dict[str, Any]:
     default = build_classifier(Settings(_env_file=None))
     out["unpunctuated_words"] = UNPUNCTUATED_WORDS
     out["unpunctuated_s"] = round(min(seconds_to_classify(default, "", text) for _ in range(3)), 3)
+    # the longest article ingest takes, under a headline that tags it (so its
+    # figures are read too): one such item once took 48 s
+    longest = longest_text(items, MAX_TEXT_CHARS)
+    out["longest_item_chars"] = len(longest)
+    out["longest_item_s"] = round(min(
+        seconds_to_classify(default, LONGEST_ITEM_TITLE, longest) for _ in range(3)), 3)
     return out
 
 

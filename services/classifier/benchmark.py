@@ -83,6 +83,21 @@ def unpunctuated_text(items: Sequence[dict[str, Any]], words: int = 30_000) -> s
     return " ".join(found[:words])
 
 
+def longest_text(items: Sequence[dict[str, Any]], chars: int) -> str:
+    """The texts of the items that hold a number, joined as they are, up to
+    ``chars`` characters (the most ingest takes): the worst case for work that
+    grows with the figures and sentences of one article."""
+    items = [i for i in items if any(ch.isdigit() for ch in str(i.get("text") or ""))] or items
+    parts: list[str] = []
+    size = index = 0
+    while size < chars and items:
+        text = str(items[index % len(items)].get("text") or "")
+        parts.append(text)
+        size += len(text) + 2
+        index += 1
+    return "\n\n".join(parts)[:chars]
+
+
 def seconds_to_classify(classifier: TagClassifier, title: str, text: str) -> float:
     started = time.perf_counter()
     classifier.classify(title, text)

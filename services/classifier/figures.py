@@ -15,6 +15,7 @@ A keyword prefilter skips the regexes for the many items that count nothing.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -330,6 +331,27 @@ def extract_figures(title: str, text: str) -> list[Figure]:
     return figures
 
 
+class _Spans:
+    """Character spans, merged, asked "does (start, end) overlap one?" in
+    log time: a linear scan per match made a long article with many
+    figures quadratic (200,000 characters: 8.7 s)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        # the last merged span starting before ``end`` reaches furthest
+        index = bisect.bisect_left(self._starts, end) - 1
+        return index >= 0 and self._ends[index] > start
+
+
 def _figures_in(
     field: TextField, content: str, windows: dict[str, list[tuple[int, int]]]
 ) -> list[Figure]:
@@ -339,7 +361,7 @@ def _figures_in(
             figure = _money(match, field, content)
             if figure is not None:
                 found.append((match.start(), match.end(), figure))
-    taken = [(s, e) for s, e, _ in found]
+    taken = _Spans([(s, e) for s, e, _ in found])
     matches = (
         match
         for start, end in windows.get("counted", ())
@@ -347,7 +369,7 @@ def _figures_in(
     )
     for match in matches:
         start, end = match.span()
-        if any(s < end and start < e for s, e in taken):
+        if taken.overlaps(start, end):
             continue
         figure = _counted(match, field, content)
         if figure is not None:

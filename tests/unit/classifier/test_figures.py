@@ -322,3 +322,19 @@ def test_unit_prices_are_not_money(text) -> None:
 )
 def test_counts_are_whole_numbers(text, expected) -> None:
     assert values(text) == expected
+
+
+def test_the_overlap_check_agrees_with_a_scan_of_every_span() -> None:
+    # a scan per match made long articles with many figures quadratic
+    import random
+
+    from watchfloor.services.classifier.figures import _Spans
+
+    rng = random.Random(7)
+    for _ in range(200):
+        spans = [(s, s + rng.randint(1, 12)) for s in rng.sample(range(300), 25)]
+        index = _Spans(spans)
+        for _ in range(50):
+            start = rng.randint(0, 310)
+            end = start + rng.randint(1, 15)
+            assert index.overlaps(start, end) == any(s < end and start < e for s, e in spans)
