@@ -188,6 +188,10 @@ def read_labeled(path: Path, known_tags: Collection[str] | None = None) -> list[
                 labels = row.get("labels")
                 if labels is not None and not isinstance(labels, list):
                     raise TypeError(f"labels must be a list of tag ids, got {type(labels).__name__}")
+                for field in ("title", "text"):
+                    if not isinstance(row.get(field) or "", str):
+                        raise TypeError(f"{field} must be a string, got "
+                                        f"{type(row[field]).__name__}")
                 with_labels += labels is not None
                 items.append(
                     LabeledItem(

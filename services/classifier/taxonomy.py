@@ -242,6 +242,9 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise TaxonomyError(file, None, f"cannot read file: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise TaxonomyError(file, None, f"is not UTF-8 text (byte {exc.start + 1}): save it "
+                                        "as UTF-8") from None
     return parse_taxonomy(text, source=str(file))
 
 
@@ -419,7 +422,8 @@ class _Validator:
 
     def tag(self, tag_id: str, node: yaml.Node) -> TagDefinition | None:
         if not _TAG_ID.match(tag_id):
-            self.error(node, f"tag id {tag_id!r} must be lowercase letters, digits and '_'")
+            self.error(node, f"tag id {tag_id!r} must be 2 to 49 lowercase letters, digits "
+                                  "and '_', starting with a letter")
         fields = self.mapping(node, f"tag {tag_id!r}", _TAG_KEYS)
         description = (
             self.string(fields["description"], f"tag {tag_id!r} description")

@@ -63,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
     problem = input_problem(args.input, "input file") if args.input else None
     if problem is None and args.output:
         problem = output_problem(args.output)  # before the work, not after it
+    if problem is None and args.input and args.output and _same_file(args.input, args.output):
+        # opened for writing first, the input would be emptied before it is read
+        problem = f"{args.output}: is the input file: write the output elsewhere"
     if problem:
         print(f"watchfloor classify: {problem}", file=sys.stderr)
         return 2
@@ -95,6 +98,13 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve() or (other.exists() and one.samefile(other))
+    except OSError:
+        return False
 
 
 def classify_stream(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 from watchfloor.services.classifier.evaluation import (
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         # the tags of the taxonomy the classifier uses: a label outside them is a typo
         tag_ids = sorted(known_tag_ids(args.taxonomy or settings.taxonomy_file))
         if args.corpus:
-            items, data_dir = corpus_test_items(args.data_dir)
+            items, data_dir = corpus_test_items(args.data_dir, tag_ids)
         else:
             items = read_labeled(args.labeled, tag_ids)
     except (TaxonomyError, ModelError, CorpusError, ValueError) as exc:
@@ -87,14 +88,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def corpus_test_items(data_dir: Path | None) -> tuple[list[LabeledItem], Path]:
-    from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, load_corpus
+def corpus_test_items(data_dir: Path | None,
+                      known_tags: Collection[str]) -> tuple[list[LabeledItem], Path]:
+    from watchfloor.services.training.corpus import (
+        DEFAULT_DATA_DIR,
+        CorpusError,
+        check_known_labels,
+        load_corpus,
+    )
 
     data_dir = data_dir or DEFAULT_DATA_DIR
+    corpus = load_corpus(data_dir)
+    check_known_labels(corpus, known_tags)
     items = [
         LabeledItem(item.id, item.title, item.text, item.labels, item.random_stream)
-        for item in load_corpus(data_dir) if item.locked_test
+        for item in corpus if item.locked_test
     ]
+    if not items:  # scored, nothing would read as perfect
+        raise CorpusError(f"no item of the locked test split is in {data_dir}")
     return items, data_dir
 
 

@@ -15,7 +15,8 @@ from watchfloor.services.cli.loaded_settings import load_settings
 from watchfloor.services.cli.paths import output_problem
 
 KEYS_HELP = ("type the numbers of the tags it reports (e.g. 13), or nothing for none; "
-             "prefix b to mark it borderline (b2); s skips, q quits")
+             "prefix b to mark it borderline (b2); s skips, q quits; with more than 9 "
+             "tags, separate the numbers (1 10)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -135,8 +136,13 @@ def annotate(queue, tags: list[str], annotator: str, labels_file: Path,
 
     menu = "  ".join(f"{n} {tag}" for n, tag in enumerate(tags, 1))
     written = 0
+    others = LabelledElsewhere(labels_file)
     for position, entry in enumerate(queue, 1):
         item = entry.item
+        if item["id"] in others.ids():
+            print(f"\n[{position}/{len(queue)}] {item['id']}: labelled meanwhile in another "
+                  "session; skipped", file=screen)
+            continue
         print(f"\n[{position}/{len(queue)}] {item['id']}", file=screen)
         print(textwrap.fill(item.get("title", ""), 100), file=screen)
         print(textwrap.fill(item.get("text", ""), 100, initial_indent="  ",
@@ -163,10 +169,60 @@ def annotate(queue, tags: list[str], annotator: str, labels_file: Path,
                   "sample": entry.sample or f"queue-{entry.reason}"}
         if borderline:
             record["borderline"] = True
-        with labels_file.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+        if item["id"] in others.ids():  # while this one was being read
+            print(f"{item['id']} was labelled meanwhile in another session: your answer is "
+                  "not written (it would replace theirs)", file=screen)
+            continue
+        append_record(labels_file, record)
+        others.written_here()
         written += 1
     return written
+
+
+class LabelledElsewhere:
+    """Ids another session appended to the labels file since this one began
+    (two annotators on one file got the same queue, and the later line
+    silently replaced the earlier one's label)."""
+
+    def __init__(self, labels_file: Path) -> None:
+        self._file = labels_file
+        self._read_to = self._size()
+        self._ids: set[str] = set()
+
+    def _size(self) -> int:
+        try:
+            return self._file.stat().st_size
+        except OSError:
+            return 0
+
+    def ids(self) -> set[str]:
+        size = self._size()
+        if size > self._read_to:
+            with self._file.open("rb") as handle:
+                handle.seek(self._read_to)
+                added = handle.read(size - self._read_to)
+            self._read_to = size
+            for line in added.splitlines():
+                try:
+                    self._ids.add(str(json.loads(line)["id"]))
+                except (ValueError, KeyError, TypeError):
+                    continue
+        return self._ids
+
+    def written_here(self) -> None:
+        """This session's own line is not another's."""
+        self._read_to = self._size()
+
+
+def append_record(labels_file: Path, record: dict) -> None:
+    """One line more. A file whose last line has no line break (corrected by
+    hand) gets one first: glued on, the two records would be one bad line."""
+    with labels_file.open("a+b") as handle:
+        if handle.tell() > 0:
+            handle.seek(-1, 2)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")
+        handle.write((json.dumps(record) + "\n").encode("utf-8"))
 
 
 def parse_answer(answer: str, tag_count: int):
@@ -178,11 +234,16 @@ def parse_answer(answer: str, tag_count: int):
     if lowered in ("s", "skip"):
         return "skip"
     borderline = lowered.startswith("b")
-    digits = lowered[1:] if borderline else lowered
-    digits = digits.replace(" ", "").replace(",", "")
-    if not digits.isdigit() and digits != "":
+    rest = lowered[1:] if borderline else lowered
+    if tag_count > 9:
+        # "10" is tag ten, not tags 1 and 0: numbers are separated
+        words = rest.replace(",", " ").split()
+    else:
+        words = list(rest.replace(" ", "").replace(",", ""))
+    # ASCII digits only: "²" and "①" are digits to str.isdigit, not to int()
+    if any(not word or any(ch not in "0123456789" for ch in word) for word in words):
         return None
-    numbers = {int(d) for d in digits}
+    numbers = {int(word) for word in words}
     if any(n < 1 or n > tag_count for n in numbers):
         return None
     return numbers, borderline

@@ -66,7 +66,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from watchfloor.services.classifier.factory import rule_classifier
     from watchfloor.services.cli.loaded_settings import load_settings
-    from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, CorpusError, load_corpus
+    from watchfloor.services.training.corpus import (
+        DEFAULT_DATA_DIR,
+        CorpusError,
+        check_known_labels,
+        load_corpus,
+    )
     from watchfloor.services.training.train import train, write_model
 
     def say(message: str) -> None:
@@ -74,14 +79,19 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     data_dir = args.data_dir or DEFAULT_DATA_DIR
+    rules = rule_classifier(settings)
     try:
         items = load_corpus(data_dir)
+        check_known_labels(items, rules.taxonomy.tag_ids)
     except CorpusError as exc:
         print(f"watchfloor train: {exc}", file=sys.stderr)
         return 2
-    rules = rule_classifier(settings)
     say(f"{len(items)} labelled items from {data_dir}")
-    result = train(items, rules, rules.taxonomy.tag_ids, progress=say)
+    try:
+        result = train(items, rules, rules.taxonomy.tag_ids, progress=say)
+    except ValueError as exc:  # too few items, a tag with no positive
+        print(f"watchfloor train: cannot train: {exc}", file=sys.stderr)
+        return 2
     digest = write_model(result.model, args.output)
     say(f"cross-validated macro-F1 {result.cv_macro_f1:.3f} (training split only)")
     print(f"wrote {args.output} sha256 {digest}")

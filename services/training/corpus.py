@@ -4,7 +4,7 @@ texts from the data directory at run time."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,13 +71,30 @@ def read_label_records(path: Path = CORPUS_FILE) -> list[LabelRecord]:
             continue
         try:
             data = json.loads(line)
+            labels = data["labels"]
+            if not isinstance(labels, list) or not all(isinstance(t, str) for t in labels):
+                # a string would be read as its letters: {"m", "i", "s", ...}
+                raise ValueError("labels must be a list of tag ids")
             records.append(LabelRecord(
-                id=data["id"], labels=frozenset(data["labels"]), annotator=data["annotator"],
+                id=data["id"], labels=frozenset(labels), annotator=data["annotator"],
                 guide=str(data["guide"]), sample=data.get("sample", ""),
             ))
         except (ValueError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path}:{number}: not a label record ({exc})") from None
     return records
+
+
+def check_known_labels(items: Iterable[LabelledItem], known_tags: Collection[str]) -> None:
+    """CorpusError naming the first items whose labels are no tag of the
+    taxonomy (a typo such as "missle_test" was trained on silently, and
+    scored as a tag of its own)."""
+    unknown = sorted({(item.id, tag) for item in items for tag in item.labels
+                      if tag not in known_tags})
+    if unknown:
+        shown = ", ".join(f"{tag!r} on {item_id}" for item_id, tag in unknown[:5])
+        raise CorpusError(f"{len(unknown)} labels are no tag of the taxonomy: {shown}"
+                          f"{' ...' if len(unknown) > 5 else ''} (known tags: "
+                          f"{', '.join(sorted(known_tags))})")
 
 
 def already_labelled(labels_file: Path, data_dir: Path) -> set[str]:
@@ -106,9 +123,12 @@ def iter_pool(data_dir: Path, files: Iterable[str] = POOL_FILES) -> Iterator[dic
                 f"holding {', '.join(POOL_FILES)})"
             ) from None
         with handle:
-            for line in handle:
+            for number, line in enumerate(handle, 1):
                 if line.strip():
-                    yield json.loads(line)
+                    try:
+                        yield json.loads(line)
+                    except ValueError as exc:  # a truncated copy, an edit gone wrong
+                        raise CorpusError(f"{path}:{number}: not a JSON item ({exc})") from None
 
 
 def latest_records(path: Path) -> dict[str, LabelRecord]:

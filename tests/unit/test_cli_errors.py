@@ -246,3 +246,28 @@ def test_a_misspelt_setting_is_warned_about_not_silently_ignored(monkeypatch, ca
     assert err[0] == ("watchfloor: warning: WATCHFLOOR_HEALTH_PROT is not a setting and is "
                       "ignored: did you mean WATCHFLOOR_HEALTH_PORT?")
     assert not any("WEBHOOK_SECRET" in line for line in err)
+
+
+def test_eval_refuses_a_title_that_is_not_text(capsys, tmp_path):
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": "a", "title": 5, "labels": []}\n')
+    assert main(["eval", "--labeled", str(items), "--classifier", "rules"]) == 2
+    assert "items.jsonl:1: not a labeled item: title must be a string" in capsys.readouterr().err
+
+
+def test_eval_of_a_corpus_without_its_locked_split_is_refused_not_perfect(capsys, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("news_pool.jsonl", "news_pool_ext.jsonl"):
+        (data / name).write_text("")
+    code = main(["eval", "--corpus", "--data-dir", str(data), "--classifier", "rules"])
+    err = capsys.readouterr().err
+    assert code == 2 and "1.000" not in err
+
+
+def test_a_taxonomy_that_is_not_utf8_is_refused_with_its_byte(capsys, tmp_path):
+    taxonomy = tmp_path / "latin1.yaml"
+    taxonomy.write_bytes("tags:\n  caf\u00e9: {}\n".encode("latin-1"))
+    assert main(["taxonomy", "check", str(taxonomy)]) == 1  # as for any invalid taxonomy
+    err = capsys.readouterr().err
+    assert "is not UTF-8 text (byte 12)" in err and "Traceback" not in err

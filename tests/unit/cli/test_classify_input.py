@@ -90,3 +90,27 @@ def test_lone_surrogates_and_odd_ids_get_their_error_and_the_run_goes_on() -> No
         ("after", None),
     ]
     assert summary["errors"] == 4 and rows[-1]["tags"] == ["sanctions"]
+
+
+def test_the_input_file_given_as_output_is_refused_not_emptied(tmp_path: Path, capsys) -> None:
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": 1, "title": "Navy test-fires a cruise missile"}\n')
+    assert main(["classify", "--input", str(items), "--output", str(items)]) == 2
+    assert "is the input file" in capsys.readouterr().err
+    assert items.read_text().startswith('{"id": 1')
+
+
+def test_a_reader_that_goes_away_ends_classify_without_a_traceback(tmp_path: Path) -> None:
+    import subprocess
+
+    items = tmp_path / "items.jsonl"
+    items.write_text("".join(json.dumps({"id": n, "title": f"Navy test-fires missile {n}"}) + "\n"
+                             for n in range(20_000)))
+    process = subprocess.Popen([sys.executable, "-m", "watchfloor.services.cli.main", "classify",
+                                "--classifier", "rules", "--input", str(items)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.readline()  # as `| head -1`: one line, then gone
+    process.stdout.close()
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    assert process.wait(60) == 141 and "Traceback" not in stderr

@@ -50,6 +50,52 @@ def test_parse_answer():
     assert parse_answer("q", 8) == "quit" and parse_answer("s", 8) == "skip"
 
 
+def test_digits_that_are_not_ascii_get_the_help_not_a_traceback():
+    assert parse_answer("²", 8) is None and parse_answer("①", 8) is None
+
+
+def test_with_ten_tags_or_more_numbers_are_separated():
+    assert parse_answer("1 10", 12) == ({1, 10}, False)
+    assert parse_answer("b10", 12) == ({10}, True)
+    assert parse_answer("110", 12) is None  # not tags 1, 1 and 0
+
+
+def test_a_line_added_by_hand_without_a_line_break_is_not_glued_to(tmp_path):
+    out = tmp_path / "labels.jsonl"
+    out.write_text('{"id": "x", "labels": []}')  # no final line break
+    annotate(_queue(1), TAGS, "ann", out, io.StringIO("1\n"), io.StringIO())
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["x", "i0"]
+
+
+class _AnotherSession(io.StringIO):
+    """Keys of one annotator; while the first item is shown, another session
+    labels items i1 and i0 in the same file."""
+
+    def __init__(self, keys: str, labels: Path) -> None:
+        super().__init__(keys)
+        self.labels = labels
+        self.done = False
+
+    def readline(self, *args):  # type: ignore[no-untyped-def]
+        if not self.done:
+            with self.labels.open("a") as handle:
+                for item in ("i1", "i0"):
+                    handle.write(json.dumps({"id": item, "labels": [], "annotator": "bob"}) + "\n")
+            self.done = True
+        return super().readline(*args)
+
+
+def test_an_item_labelled_meanwhile_in_another_session_is_neither_shown_nor_replaced(tmp_path):
+    out = tmp_path / "labels.jsonl"
+    screen = io.StringIO()
+    written = annotate(_queue(3), TAGS, "alice", out, _AnotherSession("1\n2\n", out), screen)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert written == 1
+    assert [(r["id"], r["annotator"]) for r in records] == [
+        ("i1", "bob"), ("i0", "bob"), ("i2", "alice")]
+    assert "labelled meanwhile in another session" in screen.getvalue()
+
+
 @pytest.fixture(scope="module")
 def classifiers() -> tuple[Classifier, VerifiedClassifier]:
     rules = Classifier.from_files()

@@ -11,6 +11,8 @@ from watchfloor.services.training.corpus import (
     DEFAULT_DATA_DIR,
     MORE_ANNOTATION_FILES,
     CorpusError,
+    check_known_labels,
+    iter_pool,
     load_corpus,
     read_label_records,
 )
@@ -69,6 +71,30 @@ def test_a_broken_label_line_names_file_and_line(tmp_path):
     labels.write_text('{"id": "a", "labels": [], "annotator": "x", "guide": "5"}\n{"id": "b"}\n')
     with pytest.raises(CorpusError, match=r"labels.jsonl:2: not a label record"):
         read_label_records(labels)
+
+
+def test_labels_given_as_a_string_are_refused_not_read_as_letters(tmp_path):
+    labels = _write(tmp_path / "labels.jsonl", [
+        {"id": "a", "labels": "missile_test", "annotator": "x", "guide": "5"}])
+    with pytest.raises(CorpusError, match=r"labels.jsonl:1: .*must be a list of tag ids"):
+        read_label_records(labels)
+
+
+def test_a_label_that_is_no_tag_is_named(tmp_path):
+    data = _data_folder(tmp_path, [{"id": "x1", "title": "Navy drills", "text": ""}])
+    labels = _write(tmp_path / "labels.jsonl", [
+        {"id": "x1", "labels": ["missle_test"], "annotator": "a", "guide": "5"}])
+    items = load_corpus(data, labels_file=labels, with_dev=False)
+    with pytest.raises(CorpusError, match=r"'missle_test' on x1"):
+        check_known_labels(items, {"missile_test", "sanctions"})
+
+
+def test_a_broken_pool_line_names_file_and_line(tmp_path):
+    data = _data_folder(tmp_path, [{"id": "x1", "title": "Navy drills", "text": ""}])
+    with (data / "news_pool.jsonl").open("a") as pool:
+        pool.write('{"id": "x2", "title": "cut off\n')
+    with pytest.raises(CorpusError, match=r"news_pool.jsonl:2: not a JSON item"):
+        list(iter_pool(data))
 
 
 def test_a_missing_data_folder_says_which_option_fixes_it(tmp_path):
