@@ -15,22 +15,26 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from watchfloor.shared.addresses import AddressPolicy, Network, parse_allowlist
 from watchfloor.shared.logging import check_log_format, check_log_level
 
 
-def redis_url_problem(url: str) -> str | None:
+def redis_url_problem(url: str, *, cluster: bool = False) -> str | None:
     """Why redis-py cannot use ``url``, in words that never quote it (it may
     hold a password), or None. Found when settings are read, not as a
-    traceback when the first connection is made."""
-    from redis.asyncio.connection import ConnectionPool
+    traceback when the first connection is made. A cluster client takes
+    options of its own (``read_from_replicas``...): its URL is only parsed."""
+    from redis.asyncio.connection import BlockingConnectionPool, parse_url
 
     if not url.lower().startswith(("redis://", "rediss://", "unix://")):
         return "must start with redis://, rediss:// or unix://"
     try:
-        ConnectionPool.from_url(url).make_connection()  # builds, does not connect
+        if cluster:
+            parse_url(url)
+        else:  # the pool the workers use; builds a connection, does not connect
+            BlockingConnectionPool.from_url(url).make_connection()
     except TypeError as exc:
         unknown = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
         name = f" {unknown.group(1)!r}" if unknown else ""
@@ -51,10 +55,11 @@ class Settings(BaseSettings):
 
     # Redis. None means "not configured": `demo` and `up` then start an
     # embedded Redis; `worker` uses the local default.
+    # A Redis Cluster: redis_url names any node, the others are discovered.
+    # (Before redis_url: its check depends on it.)
+    redis_cluster: bool = False
     redis_url: SecretStr | None = None  # may hold a password: never in repr or logs
     key_prefix: str = "watchfloor"
-    # A Redis Cluster: redis_url names any node, the others are discovered.
-    redis_cluster: bool = False
     # Writes that hand work on (articles published, classified, alerts fanned
     # out, delivery leases and outcomes) are confirmed by this many replicas
     # (WAIT) before the work is acknowledged, so a failover cannot lose them.
@@ -95,7 +100,11 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-Proto/-For the API believes (uvicorn's
     # forwarded_allow_ips: addresses, networks, or "*"): behind a proxy that
     # ends TLS, the console then sees https (its Secure cookie, its same-site check).
-    trusted_proxies: str = "127.0.0.1"
+    # Also read as uvicorn's own FORWARDED_ALLOW_IPS; uvicorn's default.
+    trusted_proxies: str = Field(
+        "127.0.0.1,::1",
+        validation_alias=AliasChoices("WATCHFLOOR_TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS",
+                                      "trusted_proxies"))
     dedupe_ttl_s: int = Field(30 * 24 * 3600, ge=60)
     max_batch_articles: int = Field(1000, ge=1)
     # API request bodies: larger ones get 413 before they are read whole;
@@ -174,8 +183,11 @@ class Settings(BaseSettings):
 
     @field_validator("redis_url")
     @classmethod
-    def _readable_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
-        problem = redis_url_problem(value.get_secret_value()) if value is not None else None
+    def _readable_redis_url(cls, value: SecretStr | None,
+                            info: ValidationInfo) -> SecretStr | None:
+        cluster = bool(info.data.get("redis_cluster"))
+        problem = (redis_url_problem(value.get_secret_value(), cluster=cluster)
+                   if value is not None else None)
         if problem:
             raise ValueError(problem)
         return value

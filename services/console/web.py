@@ -17,6 +17,7 @@ server can stop without waiting on them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 import time
@@ -82,7 +83,7 @@ from watchfloor.services.console.watchlist_form import (
 from watchfloor.services.notifier.silences import story_of
 from watchfloor.services.notifier.story_throttle import throttled_alerts
 from watchfloor.services.notifier.target_pauses import PausedTarget, paused_targets, resume_target
-from watchfloor.services.watchlists.api import WatchlistStorage
+from watchfloor.services.watchlists.api import MAX_WATCHLIST_BYTES, WatchlistStorage
 from watchfloor.services.watchlists.configured import watchlist_actors
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.errors import InvalidInput
@@ -98,7 +99,7 @@ log = get_logger("watchfloor.console")
 
 # A console form holds a few fields; a watchlist's keywords are the most.
 # Read whole before anything else (even the session check), so it is bounded.
-FORM_MAX_BYTES = 256 << 10
+FORM_MAX_BYTES = 2 * MAX_WATCHLIST_BYTES  # room for a watchlist the API takes, and the form
 FORM_MAX_FIELDS = 1000
 
 
@@ -628,6 +629,10 @@ class Console:
                 await self._sent_forms.release(form_id)
                 return await self._accounts_error(request, viewer, str(exc), 422, name=name,
                                                   role=role)
+            except BaseException:  # nothing was changed (Redis down): it may be sent again
+                with contextlib.suppress(Exception):
+                    await self._sent_forms.release(form_id)
+                raise
             log.info("console_account_added", user=account.name, role=account.role,
                      by=viewer.account.name)
             # The one time the token is shown; never logged, never stored in clear.

@@ -5,10 +5,10 @@ first (a "simple" cross-origin request: a form, or ``fetch`` in ``no-cors``
 mode, with ``text/plain``, a urlencoded or a multipart body). Left alone,
 that injects articles (and alerts) into an internal Watchfloor that needs no
 token. Browsers send ``Origin`` with every such request, so a write whose
-``Origin`` is not this server's own is refused (403); and a body declared as
+``Origin`` is not this server's own is refused (403); and from a browser
+(``Origin``, ``Referer`` or ``Sec-Fetch-*`` present) a body declared as
 anything but JSON is refused (415) before it is read. Clients that are not
-browsers (curl, scripts) send no ``Origin`` and are unaffected beyond the
-content type.
+browsers (curl, scripts) send none of these and are unaffected.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from watchfloor.shared.http import error_body
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What a browser adds to a request a page makes (curl and scripts send none):
+# only then is a body that is not declared as JSON refused, so clients that
+# never set the type (curl -d, urllib) keep working.
+BROWSER_HEADERS = ("origin", "referer", "sec-fetch-site", "sec-fetch-mode")
 
 
 def own_origin(scope: Scope, headers: Headers) -> str:
@@ -41,7 +45,8 @@ def cross_site_problem(scope: Scope) -> tuple[int, str] | None:
         return 403, (f"a write from another site ({origin[:100]}) is refused: call the API "
                      "from a server or script, not from a web page")
     content_type = headers.get("content-type")
-    if content_type is not None and not is_json(content_type):
+    from_a_browser = any(name in headers for name in BROWSER_HEADERS)
+    if from_a_browser and content_type is not None and not is_json(content_type):
         return 415, (f"the body must be JSON, sent with Content-Type: application/json "
                      f"(it was declared as {content_type[:100]!r})")
     return None

@@ -81,6 +81,8 @@ _CREDENTIAL_PARAMS = frozenset(
 _CREDENTIAL_LAST_WORDS = frozenset(
     {"token", "secret", "password", "passwd", "pwd", "signature", "credential", "credentials",
      "jwt", "apikey", "sessionid"})  # fmt: skip
+_PAGING_WORDS = frozenset({"page", "next", "prev", "previous", "continuation", "continue",
+                           "cursor", "paging", "sync", "resume"})
 _KEY_OWNERS = frozenset({"api", "access", "private", "secret", "client", "auth", "subscription"})
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
@@ -90,7 +92,7 @@ def is_credential_param(name: str) -> bool:
     if name.lower() in _CREDENTIAL_PARAMS:
         return True
     words = [w.lower() for w in _NAME_WORDS.findall(name)]
-    if not words:
+    if not words or _PAGING_WORDS.intersection(words):  # "pageToken": which page, no secret
         return False
     if words[-1] in _CREDENTIAL_LAST_WORDS:
         return True

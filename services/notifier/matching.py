@@ -36,17 +36,24 @@ def alert_id(watchlist_id: str, article_id: str) -> str:
     return f"al_{digest[:24]}"
 
 
-# Scripts written without spaces between words (or with particles joined
-# to them, as Korean): a keyword there has no word boundary to wait for.
+# Scripts written without spaces between words: a keyword there has no word
+# boundary to wait for. (Korean is written with spaces: its keywords match
+# whole words, as Latin ones do; "김" must not fire inside "김치".)
 _SPACELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
-                        "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+                        "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def fold(text: str) -> str:
+    """Casefolded ("STRASSE" finds "Straße"), with the dot casefolding adds
+    to a capital dotted I dropped: "Istanbul" must still find "İstanbul"."""
+    return text.casefold().replace("i\u0307", "i")
 
 
 def comparable_keyword(keyword: str) -> str:
     """A keyword as it is compared: normalised as ingest normalises articles
     (NFC, no invisible characters: a pasted soft hyphen or a decomposed "ğ"
-    would never match), then casefolded ("STRASSE" finds "Straße")."""
-    return normalise_line(keyword).casefold()
+    would never match), then folded."""
+    return fold(normalise_line(keyword))
 
 
 def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
@@ -121,7 +128,7 @@ class _CompiledRule:
             return []
         if self.keywords is not None:
             article = event.article
-            if not self.keywords.search(f"{article.title}\n{article.text}".casefold()):
+            if not self.keywords.search(fold(f"{article.title}\n{article.text}")):
                 return []
         return matched
 

@@ -65,10 +65,16 @@ class WatchlistError(ConfigError, ValueError):
 # --- models -----------------------------------------------------------------
 
 
-def _has_a_word(keyword: str) -> str:
-    # a blank keyword would match at every space after punctuation, "-" at
-    # every dash; invisible characters alone are no word either
-    if not any(ch.isalnum() for ch in keyword if unicodedata.category(ch)[0] != "C"):
+def _has_a_word(keyword: str, info: ValidationInfo) -> str:
+    # a blank keyword would match at every space after punctuation; on a
+    # write (the file, the API, the console: known actors in the context),
+    # also "-", which matches every dash, and invisible characters alone. A
+    # watchlist stored before that rule is read as before, not dropped.
+    if not keyword.split():
+        raise ValueError("must contain a word")
+    writing = KNOWN_ACTORS in (info.context or {})
+    # letters, digits or symbols ("☢", "€"), not only punctuation and spaces
+    if writing and all(unicodedata.category(ch)[0] in "PZC" for ch in keyword):
         raise ValueError("must contain a word")
     return keyword
 
@@ -128,15 +134,11 @@ AlertOn = Literal["story", "every_version"]
 
 
 def _criterion_like(key: str) -> str | None:
-    """The match criterion ``key`` looks like a misspelling or a shortening
-    of (``tag_any``, ``actors``, ``min_conf``), else None."""
-    criteria = list(MatchRule.model_fields)
-    close = difflib.get_close_matches(key, criteria, n=1, cutoff=0.7)
-    if close:
-        return close[0]
-    if len(key) >= 4:
-        return next((c for c in criteria if c.startswith(key)), None)
-    return None
+    """The match criterion ``key`` looks like a misspelling of (``tag_any``,
+    ``actors``, ``min_conf``), else None. Not a bare prefix: ``tags:`` may be
+    the watchlist's own labels."""
+    close = difflib.get_close_matches(key, list(MatchRule.model_fields), n=1, cutoff=0.7)
+    return close[0] if close else None
 
 
 class Watchlist(BaseModel):

@@ -29,7 +29,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from faststream import FastStream
 from faststream.redis import RedisBroker, RedisClusterBroker
-from redis.exceptions import RedisError
+from redis.exceptions import OutOfMemoryError, ReadOnlyError, RedisError
 from watchfloor.shared.health import HealthServer, WorkerState
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import FastStreamLogger, get_logger
@@ -202,13 +202,17 @@ class WorkerApp(FastStream):
                         log.info("consumer_group_created", stream=stream, group=group)
                 break
             except RedisError as exc:
-                if not refuses_writes(exc):
+                # a replica (read-only) will not change its mind: exit, say so
+                if not refuses_writes(exc) or isinstance(exc, ReadOnlyError):
                     raise
                 now = time.monotonic()
                 if waiting_since is None or now - waiting_since >= WAIT_LOG_EVERY_S:
                     log.warning("worker_waiting_for_redis_writes", error=str(exc),
-                                hint="free memory in Redis (or raise maxmemory); "
-                                     "the worker starts once Redis accepts writes")
+                                hint=("free memory in Redis (or raise maxmemory)"
+                                      if isinstance(exc, OutOfMemoryError) else
+                                      "Redis cannot persist (MISCONF): fix its disk or "
+                                      "snapshot settings")
+                                + "; the worker starts once Redis accepts writes")
                     waiting_since = now
                 await asyncio.sleep(WRITES_RETRY_S)
                 if self.stopping:  # SIGTERM: FastStream's shutdown cancels this start

@@ -173,10 +173,10 @@ async def test_a_failed_sign_in_logs_no_name_that_is_not_an_account(app, redis_c
 async def test_a_console_form_is_read_only_up_to_its_cap_before_any_check(app) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as c:
         for path in ("/signin", "/signout", "/alerts/al_1/ack"):
-            reply = await c.post(path, content=b"name=" + b"x" * (300 << 10),
+            reply = await c.post(path, content=b"name=" + b"x" * (2 << 20),
                                  headers={"content-type": "application/x-www-form-urlencoded"})
             assert reply.status_code == 413, path
-            assert "at most 256 KiB" in reply.json()["error"]["message"]
+            assert "at most 2 MiB" in reply.json()["error"]["message"]
 
 
 async def test_headlines_are_escaped_and_only_http_links_are_made(

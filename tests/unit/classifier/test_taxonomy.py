@@ -75,7 +75,7 @@ def test_yaml_pitfalls_and_structure_errors():
     assert errors[0][0] == 6 and "quote it" in errors[0][1]
     errors = _error_lines("version: x\ntags:\n  Bad-Id:\n    rules:\n      - confidence: 0.5\n        trigger: [a]\n        typo: 1\n")
     messages = " ".join(m for _, m in errors)
-    assert "must be lowercase" in messages and "unknown key 'typo'" in messages
+    assert "lowercase letters" in messages and "unknown key 'typo'" in messages
     assert "missing required key 'version'" in _error_lines("tags:\n  t:\n    rules:\n      - {confidence: 0.5, trigger: [a]}\n")[0][1]
 
 

@@ -217,7 +217,8 @@ CROSS_SITE_ARTICLE = b'{"title": "Ferry resumes", "text": "Daily."}'
                                           "multipart/form-data; boundary=x"])
 def test_a_body_a_browser_form_could_send_is_refused_with_415(
         client: TestClient, publisher: FakePublisher, content_type: str) -> None:
-    reply = client.post("/v1/articles", content=CROSS_SITE_ARTICLE, headers={"content-type": content_type})
+    reply = client.post("/v1/articles", content=CROSS_SITE_ARTICLE,
+                        headers={"content-type": content_type, "sec-fetch-site": "same-origin"})
     assert reply.status_code == 415
     assert "Content-Type: application/json" in reply.json()["error"]["message"]
     assert publisher.published == []
@@ -241,6 +242,7 @@ def test_a_write_from_another_site_is_refused_with_403(client: TestClient,
     {"content-type": "application/json; charset=utf-8"},
     {"content-type": "application/vnd.watchfloor+json"},
     {},  # curl --data-binary with -H '' , scripts
+    {"content-type": "application/x-www-form-urlencoded"},  # curl -d: no browser headers
     {"content-type": "application/json", "origin": "http://testserver"},  # the console's own page
 ])
 def test_json_from_a_script_or_the_same_origin_is_accepted(

@@ -101,6 +101,9 @@ def test_as_utc() -> None:
          "https://example.org/s?id=7"),
         ("https://example.org/s?key=page-9&tokens=3&turkey=1",  # a page's own key stays
          "https://example.org/s?key=page-9&tokens=3&turkey=1"),
+        # tokens that say which page, not who: two pages must stay two
+        ("https://example.org/live?pageToken=3&next_token=x&continuation_token=y",
+         "https://example.org/live?continuation_token=y&next_token=x&pageToken=3"),
     ],
 )
 def test_canonical_url(raw: str, expected: str) -> None:

@@ -96,9 +96,18 @@ def test_keywords_any(keyword: str, expected: bool) -> None:
     ("Hwa\u200bsong", "Hwasong-18 launched"),  # a zero-width space
     ("STRASSE", "Talks on the Stra\u00dfe"),  # casefolded, not only case-blind
     ("\u91d1\u6b63\u6069", "\u671d\u9bae\u306e\u91d1\u6b63\u6069\u304c\u8996\u5bdf"),  # no spaces around words
+    ("Istanbul", "Blast in \u0130stanbul"),  # casefolding dots a capital dotted I
+    ("\u0130zmir", "Quake near Izmir"),
 ])
 def test_keywords_are_compared_as_articles_are_stored(keyword: str, title: str) -> None:
     assert matches({"keywords_any": [keyword]}, title=title, text="")
+
+
+def test_a_korean_keyword_does_not_match_inside_a_longer_word() -> None:
+    # Korean is written with spaces: "Kim" is not in "kimchi", "North Korea"
+    # not in the name of the mountain Bukhansan
+    assert not matches({"keywords_any": ["\uae40"]}, title="\uae40\uce58 \uc218\ucd9c", text="")
+    assert not matches({"keywords_any": ["\ubd81\ud55c"]}, title="\ubd81\ud55c\uc0b0 \ub4f1\uc0b0\ub85c", text="")
 
 
 def test_keyword_phrase_spans_line_breaks() -> None:

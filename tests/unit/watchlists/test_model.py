@@ -9,6 +9,7 @@ import pytest
 from watchfloor.services.targets.slack import SlackTarget
 from watchfloor.services.targets.webhook import WebhookTarget
 from watchfloor.services.watchlists.model import (
+    KNOWN_ACTORS,
     WatchlistError,
     load_watchlists,
     parse_watchlists,
@@ -329,3 +330,12 @@ def test_actor_ids_are_taken_in_any_case_as_the_matcher_compares_them() -> None:
         "watchlists:\n  - {id: w1, name: n, match: {actors_any: [kp, RU, nato, kim-jong-un]}}\n",
         env={})
     assert watchlist.match.actors_any == ["kp", "RU", "nato", "kim-jong-un"]
+
+
+def test_a_symbol_is_a_keyword_and_a_stored_punctuation_keyword_is_still_read() -> None:
+    from watchfloor.services.watchlists.model import MatchRule
+
+    assert MatchRule.model_validate({"keywords_any": ["\u2622"]},
+                                    context={KNOWN_ACTORS: None}).keywords_any == ["\u2622"]
+    # stored before the rule (no write context): read as before, not dropped
+    assert MatchRule.model_validate({"keywords_any": ["-"]}).keywords_any == ["-"]
