@@ -214,7 +214,8 @@ class DeliveryPipeline:
         self._state = DeliveryState(redis, keys, settings, acks=acks)
         self._writer = OutcomeWriter(self._state)
         self._retries = retries or RetrySchedule(redis, keys, settings)
-        self._pauses = PausedTargets(redis, keys, pause_after_s=settings.target_pause_after_s)
+        self._pauses = PausedTargets(redis, keys, pause_after_s=settings.target_pause_after_s,
+                                     min_attempts=len(settings.retry_schedule_s) + 1)
         self._settings = settings
         self._directory = TargetDirectory(watchlists)
         self._client = client

@@ -11,7 +11,8 @@ Redis, per target ("<watchlist id>/<target name>"; ``/`` cannot occur in a
 watchlist id, so the split is unambiguous):
 
 - ``targets:failing``        hash: target -> unix time of the first failed
-  attempt of its current run of failures; a successful attempt deletes it.
+  attempt of its current run of failures and how many failed since; a
+  successful attempt deletes it.
 - ``targets:paused``         hash: target -> ``TargetPause`` JSON.
 - ``targets:held:<target>``  hash: delivery id -> delivery JSON, held while
   the target is paused (keyed by id: holding one twice keeps one).
@@ -46,12 +47,23 @@ if TYPE_CHECKING:
 #: How often a notifier re-reads which targets are paused.
 REFRESH_S = 2.0
 
-# KEYS: failing hash, paused hash. ARGV: target, now, pause_after_s, reason.
+# KEYS: failing hash, paused hash. ARGV: target, now, pause_after_s, reason,
+# min_attempts. The run is "<first failure>,<failed attempts>" (a bare
+# number: one attempt). A target pauses once its run is pause_after_s old
+# and holds at least min_attempts failures: two failures a day apart (a 4xx
+# long ago, one 502 during a deploy now) are no day of failing every attempt.
 # Returns 1 when this failure paused the target.
 _FAILED = """
-redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-local since = tonumber(redis.call('HGET', KEYS[1], ARGV[1]))
-if tonumber(ARGV[3]) > 0 and tonumber(ARGV[2]) - since >= tonumber(ARGV[3])
+local now = tonumber(ARGV[2])
+local since, count = now, 1
+local run = redis.call('HGET', KEYS[1], ARGV[1])
+if run then
+  local first, attempts = string.match(run, '^([^,]+),?(.*)$')
+  since = tonumber(first) or now
+  count = (tonumber(attempts) or 1) + 1
+end
+redis.call('HSET', KEYS[1], ARGV[1], string.format('%.3f,%d', since, count))
+if tonumber(ARGV[3]) > 0 and now - since >= tonumber(ARGV[3]) and count >= tonumber(ARGV[5])
    and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
   redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({
     paused_at = tonumber(ARGV[2]), failing_since = since, reason = ARGV[4]}))
@@ -132,10 +144,14 @@ class PausedTarget:
 class PausedTargets:
     """What the delivery pipeline needs: record attempts, know who is paused, hold."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, pause_after_s: float) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, pause_after_s: float,
+                 min_attempts: int = 7) -> None:
+        """``min_attempts``: failed attempts a run needs besides its age (one
+        delivery's whole retry schedule, by default)."""
         self._redis = redis
         self._keys = keys
         self._after = pause_after_s
+        self._min_attempts = min_attempts
         self._paused: frozenset[str] = frozenset()
         # Targets in a run of failures: only their successes need writing.
         self._failing: set[str] = set()
@@ -167,7 +183,8 @@ class PausedTargets:
         else:
             self._failing.add(target)
             pipe.eval(_FAILED, 2, self._keys.targets_failing, self._keys.targets_paused,
-                      target, repr(float(now)), repr(float(self._after)), reason)
+                      target, repr(float(now)), repr(float(self._after)), reason,
+                      str(self._min_attempts))
 
     def queue_hold(self, pipe: Pipeline, delivery: Delivery, *, now: float) -> None:
         """Held for the resume, if its target is still paused when this runs."""

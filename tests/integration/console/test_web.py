@@ -291,7 +291,7 @@ async def test_a_paused_target_is_shown_and_an_editor_resumes_it(sign_in, redis_
     store = WatchlistStore(redis_client, keys, known_tags=TAGS)
     await store.put(Watchlist(id="m", name="M", match={"tags_any": ["missile_test"]}, targets=[
         {"type": "webhook", "url": "https://hooks.example.org/m", "secret": SECRET}]))
-    pauses = PausedTargets(redis_client, keys, pause_after_s=60)
+    pauses = PausedTargets(redis_client, keys, pause_after_s=60, min_attempts=2)
     waiting = fan_out([alert(watchlist="m")], [await store.get("m")], now=time.time())[0]
     async with redis_client.pipeline(transaction=True) as pipe:
         for now in (1_000.0, 1_061.0):  # a minute of failures: paused

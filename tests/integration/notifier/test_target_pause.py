@@ -65,11 +65,13 @@ def delivery_n(watchlist, n: int) -> Delivery:
 
 
 async def fail_for_a_day(pipe: DeliveryPipeline, watchlist, receiver, clocks: Clocks) -> None:
-    """Two failed attempts a day apart: the target is paused, and the
+    """Failed attempts over a day, as many as a delivery's retry schedule
+    makes (three with the tests' two retries): the target is paused, and the
     pipeline has seen it (its periodic re-read)."""
-    receiver.plan("/hook", [503, 503])
+    receiver.plan("/hook", [503, 503, 503])
     await pipe.process(delivery_n(watchlist, 1), clocks.now)
     clocks.advance(DAY)
+    await pipe.process(delivery_n(watchlist, 2), clocks.now)
     await pipe.process(delivery_n(watchlist, 2), clocks.now)
     await pipe.refresh_paused()
 
@@ -137,6 +139,20 @@ async def test_a_delivery_held_just_after_a_resume_is_not_stranded(
     assert await redis_client.zscore(keys.retry_schedule, late.id) == pytest.approx(clocks.now)
     stored = Delivery.model_validate_json(await redis_client.hget(keys.retry_payloads, late.id))
     assert stored.attempt == late.attempt == 1
+
+
+async def test_two_failures_a_day_apart_do_not_pause_a_target(
+        redis_client, keys, settings, receiver, http, clocks):
+    # a rarely alerting watchlist: one error long ago, one blip during a
+    # receiver's deploy now; it was paused, its next alerts held
+    watchlist = watchlist_for(receiver)
+    pipe = pipeline(redis_client, keys, settings, watchlist, http, clocks)
+    receiver.plan("/hook", [400, 503])
+    await pipe.process(delivery_n(watchlist, 1), clocks.now)
+    clocks.advance(DAY + 60)
+    await pipe.process(delivery_n(watchlist, 2), clocks.now)
+    assert await paused_targets(redis_client, keys) == []
+    assert (await pipe.process(delivery_n(watchlist, 3), clocks.now)).kind is OutcomeKind.DELIVERED
 
 
 async def test_a_success_ends_the_run_of_failures(
