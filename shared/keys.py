@@ -262,6 +262,10 @@ class Keys:
         """The random key that signs console session cookies (made on first use)."""
         return f"{self.base}:console:session-key"
 
+    def replaying(self, stream: str, entry_id: str) -> str:
+        """Set while one ``replay`` moves that entry back (another run skips it)."""
+        return f"{self.base}:replaying:{stream}:{entry_id}"
+
     def console_signed_out(self, session_id: str) -> str:
         """Set while the console session ``session_id``, signed out, would still run."""
         return f"{self.base}:console:signed-out:{session_id}"

@@ -34,14 +34,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    async def replay(redis, keys) -> int:  # type: ignore[no-untyped-def]
+    async def replay(redis, keys) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         if args.deliveries:
             from watchfloor.services.notifier.replay import replay_failed_deliveries
 
-            return await replay_failed_deliveries(redis, keys, limit=args.limit)
-        return await replay_dead_letters(redis, keys, limit=args.limit)
+            count = await replay_failed_deliveries(redis, keys, limit=args.limit)
+            return count, await redis.xlen(keys.failed_deliveries)
+        count = await replay_dead_letters(redis, keys, limit=args.limit)
+        return count, await redis.xlen(keys.dead_letters)
 
-    count = run_on_redis(settings_from_args(args), replay)
+    count, left = run_on_redis(settings_from_args(args), replay)
     what = "failed deliveries" if args.deliveries else "dead letter(s)"
-    print(f"replayed {count} {what}")
+    # what is left: more than --limit, unreadable entries, or another replay's
+    rest = f"; {left} still there (run again, or read them with `watchfloor status`)" if left else ""
+    print(f"replayed {count} {what}{rest}")
     return 0

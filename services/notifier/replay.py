@@ -7,6 +7,7 @@ from redis.asyncio import Redis
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.streams.codec import encode
+from watchfloor.shared.streams.deadletter import claim_for_replay
 
 
 async def replay_failed_deliveries(redis: Redis, keys: Keys, *, limit: int = 100) -> int:
@@ -21,6 +22,8 @@ async def replay_failed_deliveries(redis: Redis, keys: Keys, *, limit: int = 100
             delivery = Delivery.model_validate_json(fields[b"payload"])
         except (KeyError, ValidationError):
             continue  # not ours to guess at; it stays for an operator to read
+        if not await claim_for_replay(redis, keys, keys.failed_deliveries, entry_id):
+            continue  # another replay is moving it
         async with redis.pipeline(transaction=True) as pipe:
             stream = keys.stream("deliveries", keys.partition_of(delivery.alert.article.id))
             pipe.xadd(stream, encode(delivery.model_copy(update={"attempt": 1})))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 from watchfloor.shared.keys import Keys
-from watchfloor.shared.redis_replies import as_str_dict
+from watchfloor.shared.redis_replies import as_str, as_str_dict
 
 DEAD_LETTER_MAXLEN = 100_000
 
@@ -48,6 +49,18 @@ async def add_dead_letters(redis: Redis, keys: Keys, letters: list[DeadLetter]) 
         await pipe.execute()
 
 
+# How long a replay holds an entry it is moving (a crashed one's entry stays
+# where it was, and the next replay takes it after this).
+REPLAY_CLAIM_S = 60
+
+
+async def claim_for_replay(redis: Redis, keys: Keys, stream: str, entry_id: Any) -> bool:
+    """True for the one replay (of two run at once) that moves this entry:
+    the other would put it back a second time, and count it."""
+    return bool(await redis.set(keys.replaying(stream, as_str(entry_id)), 1, nx=True,
+                                ex=REPLAY_CLAIM_S))
+
+
 async def replay_dead_letters(redis: Redis, keys: Keys, *, limit: int = 100) -> int:
     """Put dead letters back on their stream (after a fix), oldest first."""
     import json
@@ -59,6 +72,8 @@ async def replay_dead_letters(redis: Redis, keys: Keys, *, limit: int = 100) -> 
             original = json.loads(text["payload"])
         except (KeyError, ValueError):
             continue
+        if not await claim_for_replay(redis, keys, keys.dead_letters, entry_id):
+            continue  # another replay is moving it
         # Two steps, not one MULTI: on a cluster the stream may sit in another
         # slot (a partition's). Added first, so a crash between the two replays
         # the entry twice, never loses it (downstream ids make a repeat harmless).
