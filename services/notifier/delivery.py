@@ -552,9 +552,9 @@ class DeliveryPipeline:
                 continue
             delivery = job.delivery
             self._ack(writes, job)
+            # counted by the hold itself: only a delivery it did hold, once
             writes.ops.append(lambda pipe, d=delivery: self._pauses.queue_hold(pipe, d, now=now))
-            writes.counts["delivery_held"] += 1
-            log.info("delivery_held_target_paused", **_log_context(delivery))
+            log.debug("delivery_held_target_paused", **_log_context(delivery))
             settled.append((job, DeliveryOutcome(OutcomeKind.HELD)))
         return kept
 

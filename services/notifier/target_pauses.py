@@ -55,14 +55,16 @@ REFRESH_S = 2.0
 # Returns 1 when this failure paused the target.
 _FAILED = """
 local now = tonumber(ARGV[2])
-local since, count = now, 1
+local first, count = ARGV[2], 1
 local run = redis.call('HGET', KEYS[1], ARGV[1])
 if run then
-  local first, attempts = string.match(run, '^([^,]+),?(.*)$')
-  since = tonumber(first) or now
+  local attempts
+  first, attempts = string.match(run, '^([^,]+),?(.*)$')
   count = (tonumber(attempts) or 1) + 1
 end
-redis.call('HSET', KEYS[1], ARGV[1], string.format('%.3f,%d', since, count))
+local since = tonumber(first) or now
+-- the first failure's time kept as it was written (not rounded again)
+redis.call('HSET', KEYS[1], ARGV[1], first .. ',' .. count)
 if tonumber(ARGV[3]) > 0 and now - since >= tonumber(ARGV[3]) and count >= tonumber(ARGV[5])
    and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
   redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({
@@ -72,12 +74,16 @@ end
 return 0
 """
 
-# KEYS: paused hash, held hash, retry schedule zset, retry payloads hash.
-# ARGV: target, delivery id, delivery JSON, now. Held only if the target is
-# still paused: one resumed meanwhile gets it back as a retry due at once.
+# KEYS: paused hash, held hash, retry schedule zset, retry payloads hash,
+# metrics hash. ARGV: target, delivery id, delivery JSON, now. Held only if
+# the target is still paused: one resumed meanwhile (a notifier learns of it
+# up to REFRESH_S later) gets it back as a retry due at once, and is counted
+# as held only when it is (counted before, it went round and round).
 _HOLD = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+  if redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) == 1 then
+    redis.call('HINCRBY', KEYS[5], 'delivery_held', 1)
+  end
   return 1
 end
 redis.call('HSETNX', KEYS[4], ARGV[2], ARGV[3])
@@ -190,8 +196,8 @@ class PausedTargets:
         """Held for the resume, if its target is still paused when this runs."""
         target = target_key(delivery.alert.watchlist_id, delivery.target_name or "")
         schedule = self._keys.retry_schedule_of(self._keys.partition_of(delivery.alert.article.id))
-        pipe.eval(_HOLD, 4, self._keys.targets_paused, self._keys.held_deliveries(target),
-                  schedule, self._keys.retry_payloads,
+        pipe.eval(_HOLD, 5, self._keys.targets_paused, self._keys.held_deliveries(target),
+                  schedule, self._keys.retry_payloads, self._keys.metrics,
                   target, delivery.id, delivery.model_dump_json(), repr(float(now)))
 
 
