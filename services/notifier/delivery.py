@@ -342,7 +342,7 @@ class DeliveryPipeline:
         for job, resolved in zip(jobs, found, strict=True):
             if isinstance(resolved, Missing):
                 settled.append(
-                    (job, self._give_up(writes, job, "permanent", resolved.label, now))
+                    (job, self._give_up(writes, job, "permanent", resolved.label, now, sent=False))
                 )
             else:
                 job.delivery = resolved
@@ -434,7 +434,7 @@ class DeliveryPipeline:
                 return self._hand_back(writes, job, now)
             target = self._directory.get(*job.lane)  # as configured now
             if target is None:
-                return self._give_up(writes, job, "permanent", TARGET_REMOVED, now)
+                return self._give_up(writes, job, "permanent", TARGET_REMOVED, now, sent=False)
             started = self._monotonic()
             try:
                 result = await self._send(job.delivery, target, self._client, now)
@@ -516,14 +516,16 @@ class DeliveryPipeline:
         return DeliveryOutcome(OutcomeKind.RETRY_SCHEDULED, result.reason, due_at)
 
     def _give_up(
-        self, writes: Writes, job: _Job, why: str, label: str, now: float
+        self, writes: Writes, job: _Job, why: str, label: str, now: float, *, sent: bool = True
     ) -> DeliveryOutcome:
+        """``sent``: whether this attempt was made (a delivery given up before
+        its send, its target gone, made one attempt fewer than its number)."""
         delivery = job.delivery
         reason = f"{why}: {label}"
+        attempts = delivery.attempt if sent else delivery.attempt - 1
         self._ack(writes, job)
-        writes.ops.append(
-            lambda pipe: self._state.queue_failure(pipe, delivery, reason=reason, now=now)
-        )
+        writes.ops.append(lambda pipe: self._state.queue_failure(
+            pipe, delivery, reason=reason, now=now, attempts=attempts))
         writes.counts.update(failure_counts(label))
         log.error("delivery_failed", reason=reason, **_log_context(delivery))
         return DeliveryOutcome(OutcomeKind.FAILED, reason)

@@ -154,12 +154,13 @@ class DeliveryState:
         # finds the marker and sends nothing (cheaper than two more commands
         # per delivery on the busiest path).
 
-    def queue_failure(self, pipe: Pipeline, delivery: Delivery, *, reason: str, now: float) -> None:
+    def queue_failure(self, pipe: Pipeline, delivery: Delivery, *, reason: str, now: float,
+                      attempts: int | None = None) -> None:
         """A failed_deliveries entry (counters: ``Writes.counts``). ``reason`` is
-        e.g. "exhausted: http_503"."""
+        e.g. "exhausted: http_503"; ``attempts`` made (default: its attempt number)."""
         fields = _summary(delivery) | {
             "reason": reason,
-            "attempts": str(delivery.attempt),
+            "attempts": str(delivery.attempt if attempts is None else attempts),
             "failed_at": repr(now),
             "payload": delivery.model_dump_json(),
         }

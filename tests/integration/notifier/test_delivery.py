@@ -209,9 +209,9 @@ async def test_a_removed_target_is_a_permanent_failure(
     )
 
     assert outcome.reason == gone.reason == "permanent: target_removed"
-    assert [f["reason"] for f in await failed_entries(redis_client, keys)] == [
-        "permanent: target_removed",
-        "permanent: target_removed",
+    assert [(f["reason"], f["attempts"]) for f in await failed_entries(redis_client, keys)] == [
+        ("permanent: target_removed", "0"),  # given up before any send
+        ("permanent: target_removed", "0"),
     ]
     assert receiver.requests == []
     metrics = await redis_client.hgetall(keys.metrics)
