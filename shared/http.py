@@ -69,3 +69,11 @@ def storage_error_route(
             return handle
 
     return StorageErrorRoute
+
+
+def is_foreign_origin(origin: str | None, scheme: str, host: str) -> bool:
+    """Whether a browser's ``Origin`` names another site than this server
+    (``scheme``: as uvicorn sets it, the forwarded one behind a trusted
+    proxy; ``host``: the Host header). No (or an empty) ``Origin``: not a
+    browser's cross-site request ("null", an opaque origin, is foreign)."""
+    return bool(origin) and origin != f"{scheme}://{host}"

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 from watchfloor.shared.schemas import Figure, Span, TextField
+from watchfloor.shared.spans import merge_spans
 
 # --- numbers ---------------------------------------------------------------
 
@@ -337,12 +338,7 @@ class _Spans:
     figures quadratic (200,000 characters: 8.7 s)."""
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
-        merged: list[list[int]] = []
-        for start, end in sorted(spans):
-            if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
+        merged = merge_spans(spans)
         self._starts = [s for s, _ in merged]
         self._ends = [e for _, e in merged]
 

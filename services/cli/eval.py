@@ -93,16 +93,13 @@ def corpus_test_items(data_dir: Path | None,
     from watchfloor.services.training.corpus import (
         DEFAULT_DATA_DIR,
         CorpusError,
-        check_known_labels,
         load_corpus,
     )
 
     data_dir = data_dir or DEFAULT_DATA_DIR
-    corpus = load_corpus(data_dir)
-    check_known_labels(corpus, known_tags)
     items = [
         LabeledItem(item.id, item.title, item.text, item.labels, item.random_stream)
-        for item in corpus if item.locked_test
+        for item in load_corpus(data_dir, known_tags=known_tags) if item.locked_test
     ]
     if not items:  # scored, nothing would read as perfect
         raise CorpusError(f"no item of the locked test split is in {data_dir}")

@@ -69,7 +69,6 @@ def run(args: argparse.Namespace) -> int:
     from watchfloor.services.training.corpus import (
         DEFAULT_DATA_DIR,
         CorpusError,
-        check_known_labels,
         load_corpus,
     )
     from watchfloor.services.training.train import train, write_model
@@ -81,8 +80,7 @@ def run(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or DEFAULT_DATA_DIR
     rules = rule_classifier(settings)
     try:
-        items = load_corpus(data_dir)
-        check_known_labels(items, rules.taxonomy.tag_ids)
+        items = load_corpus(data_dir, known_tags=rules.taxonomy.tag_ids)
     except CorpusError as exc:
         print(f"watchfloor train: {exc}", file=sys.stderr)
         return 2

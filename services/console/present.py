@@ -6,6 +6,7 @@ Pure functions; the templates escape every piece of text they are given.
 from __future__ import annotations
 
 from watchfloor.shared.schemas import Figure, TagMatch
+from watchfloor.shared.spans import merge_spans
 
 Segment = tuple[str, bool]  # (text, is a trigger)
 
@@ -25,15 +26,9 @@ def evidence_segments(tag: TagMatch) -> list[Segment]:
         if (trigger.field == span.field and 0 <= start < end <= len(text)
                 and text[start:end] == trigger.text):
             ranges.append((start, end))
-    merged: list[list[int]] = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
     segments: list[Segment] = []
     at = 0
-    for start, end in merged:
+    for start, end in merge_spans(ranges):
         if start > at:
             segments.append((text[at:start], False))
         segments.append((text[start:end], True))

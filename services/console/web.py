@@ -87,7 +87,7 @@ from watchfloor.services.watchlists.api import MAX_WATCHLIST_BYTES, WatchlistSto
 from watchfloor.services.watchlists.configured import watchlist_actors
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.errors import InvalidInput
-from watchfloor.shared.http import storage_error_route
+from watchfloor.shared.http import is_foreign_origin, storage_error_route
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.redis_client import REDIS_FAILURES
@@ -313,8 +313,8 @@ class Console:
             return self._page(request, "message.html", None, status=401, title="Signed out",
                               message="You are not signed in (or your session ended): sign in "
                                       "and try again.", link="/signin")
-        origin = request.headers.get("origin")
-        if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
+        if is_foreign_origin(request.headers.get("origin"), request.url.scheme,
+                             request.url.netloc):
             return self._refuse(request, viewer, "This request came from another site.")
         sent = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
         if not csrf_ok(viewer.session, sent if isinstance(sent, str) else None):
@@ -625,13 +625,12 @@ class Console:
                 account, token = await self._accounts.add(
                     name, role, created_by=viewer.account.name,
                     replace=form.get("replace") == "yes", exists_hint=CONSOLE_REPLACE_HINT)
-            except AccountError as exc:
-                await self._sent_forms.release(form_id)
-                return await self._accounts_error(request, viewer, str(exc), 422, name=name,
-                                                  role=role)
-            except BaseException:  # nothing was changed (Redis down): it may be sent again
-                with contextlib.suppress(Exception):
+            except BaseException as exc:  # nothing was changed: the form may be sent again
+                with contextlib.suppress(Exception):  # (Redis down: it may be down here too)
                     await self._sent_forms.release(form_id)
+                if isinstance(exc, AccountError):
+                    return await self._accounts_error(request, viewer, str(exc), 422,
+                                                      name=name, role=role)
                 raise
             log.info("console_account_added", user=account.name, role=account.role,
                      by=viewer.account.name)

@@ -16,19 +16,13 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
-from watchfloor.shared.http import error_body
+from watchfloor.shared.http import error_body, is_foreign_origin
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a browser adds to a request a page makes (curl and scripts send none):
 # only then is a body that is not declared as JSON refused, so clients that
 # never set the type (curl -d, urllib) keep working.
 BROWSER_HEADERS = ("origin", "referer", "sec-fetch-site", "sec-fetch-mode")
-
-
-def own_origin(scope: Scope, headers: Headers) -> str:
-    """This server's origin as the browser sees it (behind a trusted proxy,
-    uvicorn has put the forwarded scheme in the scope)."""
-    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
 
 
 def is_json(content_type: str) -> bool:
@@ -41,8 +35,8 @@ def cross_site_problem(scope: Scope) -> tuple[int, str] | None:
     """Why this write is refused, or None."""
     headers = Headers(scope=scope)
     origin = headers.get("origin")
-    if origin is not None and origin != own_origin(scope, headers):
-        return 403, (f"a write from another site ({origin[:100]}) is refused: call the API "
+    if is_foreign_origin(origin, scope.get("scheme", "http"), headers.get("host", "")):
+        return 403, (f"a write from another site ({(origin or '')[:100]}) is refused: call the API "
                      "from a server or script, not from a web page")
     content_type = headers.get("content-type")
     from_a_browser = any(name in headers for name in BROWSER_HEADERS)

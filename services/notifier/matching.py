@@ -19,9 +19,10 @@ The alert carries only the tags that matched, with their evidence.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,6 +74,10 @@ def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(alternatives)) if alternatives else None
 
 
+def _folded_text(event: ClassifiedArticle) -> str:
+    return fold(f"{event.article.title}\n{event.article.text}")
+
+
 def _actor_ids(actors: Sequence[Actor]) -> set[str]:
     ids = {a.id.casefold() for a in actors}
     ids |= {a.country.casefold() for a in actors if a.kind == "person" and a.country}
@@ -101,7 +106,8 @@ class _CompiledRule:
             keywords=_keyword_pattern(rule.keywords_any),
         )
 
-    def matched_tags(self, event: ClassifiedArticle) -> list[TagMatch]:
+    def matched_tags(self, event: ClassifiedArticle,
+                     folded: Callable[[], str] | None = None) -> list[TagMatch]:
         """The tags that make this rule match, or [] when it does not."""
         rule = self.rule
         qualifying = [
@@ -127,8 +133,8 @@ class _CompiledRule:
         if rule.min_figures is not None and len(event.classification.figures) < rule.min_figures:
             return []
         if self.keywords is not None:
-            article = event.article
-            if not self.keywords.search(fold(f"{article.title}\n{article.text}")):
+            text = folded() if folded is not None else _folded_text(event)
+            if not self.keywords.search(text):
                 return []
         return matched
 
@@ -141,10 +147,12 @@ class WatchlistMatcher:
 
     def match(self, event: ClassifiedArticle, *, now: datetime | None = None) -> list[Alert]:
         """Pure: ``created_at`` is ``now`` when given, else when it was classified."""
+        # folded once per article, when a rule with keywords first needs it
+        folded = functools.cache(lambda: _folded_text(event))
         created_at = now or event.classified_at
         alerts: list[Alert] = []
         for watchlist, rule in self._rules:
-            tags = rule.matched_tags(event)
+            tags = rule.matched_tags(event, folded)
             if not tags:
                 continue
             alerts.append(

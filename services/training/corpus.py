@@ -160,14 +160,16 @@ def majority_labels(votes: list[LabelRecord]) -> frozenset[str]:
 
 def load_corpus(
     data_dir: Path = DEFAULT_DATA_DIR, *, with_dev: bool = True, labels_file: Path = CORPUS_FILE,
-    more_annotations: Iterable[Path] | None = None,
+    more_annotations: Iterable[Path] | None = None, known_tags: Collection[str] | None = None,
 ) -> list[LabelledItem]:
     """The project's labels joined with their texts, plus the data folder's
     300-item dev sample (labelled by its providers) when ``with_dev``.
     ``labels_file`` says which items are in the corpus and how each was drawn;
     ``more_annotations`` hold other annotators' blind labels of those items,
     and each item's labels are the majority of all its votes (by default the
-    project's other passes, when ``labels_file`` is the project's corpus)."""
+    project's other passes, when ``labels_file`` is the project's corpus).
+    With ``known_tags``, a label that is none of them is refused
+    (``check_known_labels``)."""
     records = {r.id: r for r in read_label_records(labels_file)}
     if more_annotations is None:
         more_annotations = MORE_ANNOTATION_FILES if labels_file == CORPUS_FILE else ()
@@ -192,4 +194,6 @@ def load_corpus(
                 items.append(LabelledItem(raw["id"], raw["title"], raw.get("text", ""),
                                           frozenset(raw["labels"]), "dev", "shared-dev"))
     items.sort(key=lambda item: item.id)
+    if known_tags is not None:
+        check_known_labels(items, known_tags)
     return items

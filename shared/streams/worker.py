@@ -178,16 +178,18 @@ class WorkerApp(FastStream):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, self.stop_now)
 
-    async def ensure_groups(self) -> None:
+    async def ensure_groups(self, *, while_refused: bool = True) -> None:
+        """Each consumed group, created if missing. Redis refusing writes
+        refuses XGROUP CREATE for a group that exists too: ``while_refused``,
+        that is no reason to stop (nor to skip the trims that free memory)."""
         redis = self.runtime.redis
         for stream, group in self.consumed:
             try:
                 if await ensure_group(redis, stream, group):
                     log.info("consumer_group_created", stream=stream, group=group)
             except RedisError as exc:
-                # Redis refusing writes refuses XGROUP CREATE for a group that
-                # exists too: no reason to skip the trims that free memory
-                if not (refuses_writes(exc) and await group_exists(redis, stream, group)):
+                if not (while_refused and refuses_writes(exc)
+                        and await group_exists(redis, stream, group)):
                     raise
 
     async def _groups_once_writable(self) -> None:
@@ -197,9 +199,7 @@ class WorkerApp(FastStream):
         waiting_since: float | None = None
         while True:
             try:
-                for stream, group in self.consumed:
-                    if await ensure_group(self.runtime.redis, stream, group):
-                        log.info("consumer_group_created", stream=stream, group=group)
+                await self.ensure_groups(while_refused=False)
                 break
             except RedisError as exc:
                 # a replica (read-only) will not change its mind: exit, say so
