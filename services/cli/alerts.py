@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import sys
 from typing import Any
 
 from watchfloor.services.cli.common import (
@@ -11,8 +14,10 @@ from watchfloor.services.cli.common import (
     run_on_redis,
     settings_from_args,
 )
+from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Alert
+from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import decode
 
 
@@ -58,13 +63,41 @@ def format_alert(alert: Alert) -> str:
             f"    {tags}\n    \"{evidence}\"")
 
 
-def _run(args: argparse.Namespace) -> int:
-    async def work(redis: Any, keys: Any) -> list[Alert]:
-        return await recent_alerts(redis, keys, watchlist=args.watchlist, limit=args.limit)
+async def known_watchlist_ids(redis: Any, keys: Any, settings: Settings) -> set[str]:
+    """The ids of the watchlists configured now: the API's and the file's
+    (when this command's settings name one that reads)."""
+    from watchfloor.services.watchlists.configured import watchlist_tags
+    from watchfloor.services.watchlists.store import WatchlistStore
 
-    alerts = run_on_redis(settings_from_args(args), work)
+    ids = {w.id for w in await WatchlistStore(redis, keys,
+                                              known_tags=watchlist_tags(settings)).list()}
+    if settings.watchlists_file is not None:
+        from watchfloor.services.watchlists.configured import load_configured_watchlists
+
+        with contextlib.suppress(ConfigError, OSError):  # the workers report a bad file
+            ids |= {w.id for w in load_configured_watchlists(settings, os.environ)}
+    return ids
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+
+    async def work(redis: Any, keys: Any) -> tuple[list[Alert], set[str] | None]:
+        found = await recent_alerts(redis, keys, watchlist=args.watchlist, limit=args.limit)
+        # a misspelt id finds nothing either: say which ids there are
+        known = (await known_watchlist_ids(redis, keys, settings)
+                 if args.watchlist and not found else None)
+        return found, known
+
+    alerts, known = run_on_redis(settings, work)
     for alert in alerts:
         print(alert.model_dump_json() if args.json else format_alert(alert))
+    if known is not None and args.watchlist not in known:
+        listed = ", ".join(sorted(known)) if known else "none"
+        print(f"watchfloor alerts: no watchlist {args.watchlist!r} is configured "
+              f"and none of the alerts kept names it (watchlists: {listed})", file=sys.stderr)
+        return 1
     if not alerts and not args.json:
-        print("no alerts yet")
+        print(f"no alerts for watchlist {args.watchlist!r} yet" if args.watchlist
+              else "no alerts yet")
     return 0

@@ -35,3 +35,27 @@ async def test_alerts_newest_first_and_by_watchlist(settings, redis_client, keys
     assert await asyncio.to_thread(main, ["alerts", "--watchlist", "a", "--json", *args]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["al_3", "al_1"]
+
+
+async def test_a_watchlist_no_one_configured_is_named_as_such(settings, redis_client, keys,
+                                                               capsys):
+    from watchfloor.services.classifier.taxonomy import known_tag_ids
+    from watchfloor.services.watchlists.model import Watchlist
+    from watchfloor.services.watchlists.store import WatchlistStore
+
+    await WatchlistStore(redis_client, keys, known_tags=known_tag_ids()).put(
+        Watchlist.model_validate({"id": "korea", "name": "Korea",
+                                  "match": {"tags_any": ["missile_test"]}}))
+    await redis_client.xadd(keys.alerts, {"__data__": make_alert(1, "korea").model_dump_json()})
+    args = ["--redis-url", settings.resolved_redis_url, "--prefix", settings.key_prefix]
+
+    # a misspelt id: not "no alerts yet", which would suggest waiting
+    assert await asyncio.to_thread(main, ["alerts", "--watchlist", "koreaa", *args]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "no watchlist 'koreaa' is configured" in captured.err
+    assert "(watchlists: korea)" in captured.err
+
+    await redis_client.delete(keys.alerts)
+    assert await asyncio.to_thread(main, ["alerts", "--watchlist", "korea", *args]) == 0
+    assert capsys.readouterr().out == "no alerts for watchlist 'korea' yet\n"
