@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Delivery
 from watchfloor.shared.streams.codec import encode
-from watchfloor.shared.streams.deadletter import claim_for_replay
+from watchfloor.shared.streams.deadletter import claim_for_replay, oldest_first
 
 
 async def replay_failed_deliveries(redis: Redis, keys: Keys, *, limit: int = 100) -> int:
@@ -15,9 +15,12 @@ async def replay_failed_deliveries(redis: Redis, keys: Keys, *, limit: int = 100
     deliveries stream with a fresh retry schedule. Same delivery id, so a
     receiver that did get one after all can still tell it is a repeat. A
     delivery names its target (watchlist and target name), never its URL, so
-    the notifier sends it to the target as configured when it is sent."""
+    the notifier sends it to the target as configured when it is sent.
+    Unreadable entries stay where they are and do not count."""
     replayed = 0
-    for entry_id, fields in await redis.xrange(keys.failed_deliveries, count=limit):
+    async for entry_id, fields in oldest_first(redis, keys.failed_deliveries):
+        if replayed == limit:
+            break
         try:
             delivery = Delivery.model_validate_json(fields[b"payload"])
         except (KeyError, ValidationError):

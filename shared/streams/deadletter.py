@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from typing import Any
 
 from redis.asyncio import Redis
@@ -61,12 +62,27 @@ async def claim_for_replay(redis: Redis, keys: Keys, stream: str, entry_id: Any)
                                 ex=REPLAY_CLAIM_S))
 
 
+async def oldest_first(redis: Redis, stream: str,
+                       page: int = 100) -> AsyncIterator[tuple[bytes, dict]]:
+    """A stream's entries, oldest first, read a page at a time (a replay's
+    ``limit`` counts what it moves, not what it skips)."""
+    start = "-"
+    while entries := await redis.xrange(stream, min=start, count=page):
+        for entry in entries:
+            yield entry
+        last = entries[-1][0]
+        start = "(" + (last.decode() if isinstance(last, bytes) else last)
+
+
 async def replay_dead_letters(redis: Redis, keys: Keys, *, limit: int = 100) -> int:
-    """Put dead letters back on their stream (after a fix), oldest first."""
+    """Put dead letters back on their stream (after a fix), oldest first;
+    unreadable ones stay, uncounted."""
     import json
 
     replayed = 0
-    for entry_id, fields in await redis.xrange(keys.dead_letters, count=limit):
+    async for entry_id, fields in oldest_first(redis, keys.dead_letters):
+        if replayed == limit:
+            break
         text = as_str_dict(fields)
         try:
             original = json.loads(text["payload"])

@@ -59,3 +59,25 @@ async def test_replay_says_what_it_left(redis_client, keys, settings, capsys) ->
                                           "--prefix", settings.key_prefix])
     assert code == 0
     assert "replayed 1 dead letter(s); 2 still there" in capsys.readouterr().out
+
+
+async def test_unreadable_entries_do_not_use_up_the_limit(redis_client, keys) -> None:
+    # more unreadable entries than a page, first: before, `--limit 2` read two
+    # entries, both unreadable, and moved nothing however often it ran
+    for n in range(120):
+        await redis_client.xadd(keys.dead_letters, {"stream": keys.articles, "payload": "{"})
+        await redis_client.xadd(keys.failed_deliveries, {"reason": f"garbled {n}"})
+    for n in range(3):
+        await redis_client.xadd(keys.dead_letters, {
+            "stream": keys.articles, "error": "x",
+            "payload": json.dumps({"__data__": json.dumps({"id": f"a{n}", "title": "t"})})})
+        (delivery,) = fan_out([make_alert(article_id=f"art-{n}")], [_watchlist()], now=time.time())
+        await redis_client.xadd(keys.failed_deliveries, {"payload": delivery.model_dump_json(),
+                                                         "reason": "exhausted: http_503"})
+
+    assert await replay_dead_letters(redis_client, keys, limit=2) == 2
+    assert await redis_client.xlen(keys.articles) == 2
+    assert await replay_failed_deliveries(redis_client, keys, limit=2) == 2
+    # the unreadable ones stay for an operator to read, with the one not moved
+    assert await redis_client.xlen(keys.dead_letters) == 121
+    assert await redis_client.xlen(keys.failed_deliveries) == 121
