@@ -51,6 +51,7 @@ from watchfloor.services.ingest.fetching import FETCH_ERRORS, describe_error, ht
 from watchfloor.services.ingest.files import FileArticle, Rejection
 from watchfloor.services.ingest.publisher import PUBLISH_CHUNK, ArticleSink
 from watchfloor.shared.addresses import AddressPolicy
+from watchfloor.shared.downloads import BodyRefused, read_capped
 from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.http import parse_retry_after
 from watchfloor.shared.keys import Keys
@@ -147,16 +148,12 @@ class HttpFeedFetcher:
                         cap=MAX_RETRY_AFTER_S,
                     ),
                 )
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self._max_bytes:
-                raise FeedFetchError(f"larger than {self._max_bytes} bytes")
-            body = bytearray()
-            async for chunk in response.aiter_bytes():  # decoded: caps what gzip expands to
-                body += chunk
-                if len(body) > self._max_bytes:
-                    raise FeedFetchError(f"larger than {self._max_bytes} bytes")
+            try:
+                body = await read_capped(response, self._max_bytes, f"{self._max_bytes} bytes")
+            except BodyRefused as exc:
+                raise FeedFetchError(str(exc)) from None
             return FetchResult(
-                200, bytes(body),
+                200, body,
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
                 content_type=response.headers.get("content-type"),

@@ -26,6 +26,7 @@ from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
 from watchfloor.services.ingest.raw import MAX_SHORT_CHARS
 from watchfloor.shared.addresses import AddressPolicy
+from watchfloor.shared.downloads import BodyRefused, read_capped
 from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.urls import looks_like_http_url, redact_credentials
 
@@ -136,14 +137,12 @@ async def fetch_feed(
             async with client.stream("GET", url) as response:
                 if response.status_code >= 400:
                     raise FeedUnavailable(f"cannot fetch {shown}: HTTP {response.status_code}")
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_FEED_BYTES:
-                        raise FeedUnavailable(
-                            f"{shown} is larger than {MAX_FEED_BYTES >> 20} MiB"
-                        )
-                return FetchedFeed(bytes(body), str(response.url),
+                try:
+                    body = await read_capped(response, MAX_FEED_BYTES,
+                                             f"{MAX_FEED_BYTES >> 20} MiB")
+                except BodyRefused as exc:
+                    raise FeedUnavailable(f"{shown} is {exc}") from None
+                return FetchedFeed(body, str(response.url),
                                    response.headers.get("content-type"))
     except FETCH_ERRORS as exc:
         reason = describe_error(exc, timeout_s=client.timeout.read or 0.0, deadline_s=deadline_s)

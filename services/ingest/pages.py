@@ -34,6 +34,7 @@ from watchfloor.services.ingest.normalise import InvalidURL, canonical_url, norm
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
 from watchfloor.shared.addresses import AddressPolicy
+from watchfloor.shared.downloads import BodyRefused, read_capped
 from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.urls import looks_like_http_url, redact_credentials
 
@@ -148,15 +149,11 @@ async def _download(url: str, client: httpx.AsyncClient) -> tuple[bytes, str, st
             raise PageUnavailable(
                 url, f"not an HTML page (content type {_media_type(content_type) or '?'})"
             )
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_PAGE_BYTES:
-            raise PageUnavailable(url, f"page is larger than {MAX_PAGE_BYTES >> 20} MiB")
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > MAX_PAGE_BYTES:
-                raise PageUnavailable(url, f"page is larger than {MAX_PAGE_BYTES >> 20} MiB")
-        return bytes(body), str(response.url), response.charset_encoding
+        try:
+            body = await read_capped(response, MAX_PAGE_BYTES, f"{MAX_PAGE_BYTES >> 20} MiB")
+        except BodyRefused as exc:
+            raise PageUnavailable(url, f"page is {exc}") from None
+        return body, str(response.url), response.charset_encoding
 
 
 def _read_timeout(client: httpx.AsyncClient) -> float:

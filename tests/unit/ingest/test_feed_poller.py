@@ -278,3 +278,29 @@ def test_ingest_worker_polls_feeds_only_when_configured(tmp_path: Path) -> None:
     path.write_text("feeds:\n  - url: https://ledger.example/rss\n    interval_s: 1\n")
     with pytest.raises(FeedConfigError, match="interval_s must be at least 30"):
         ingest_parts(Runtime(configured))
+
+
+def _gzipped(body: bytes, layers: int) -> bytes:
+    import gzip
+
+    for _ in range(layers):
+        body = gzip.compress(body)
+    return body
+
+
+async def test_fetch_takes_gzip_and_refuses_stacked_compression() -> None:
+    # "gzip, gzip": under a kilobyte on the wire inflated to 400 MB in one
+    # chunk before the size cap saw it
+    def handler(request: httpx.Request) -> httpx.Response:
+        layers = 2 if request.url.path == "/double" else 1
+        return httpx.Response(200, content=_gzipped(RSS, layers), headers={
+            "content-encoding": ", ".join(["gzip"] * layers)})
+
+    fetch = _fetcher(handler)
+    try:
+        assert (await fetch("https://ledger.example/rss", {})).body == RSS
+        with pytest.raises(FeedFetchError,
+                           match=r"compressed more than once \(Content-Encoding: gzip, gzip\)"):
+            await fetch("https://ledger.example/double", {})
+    finally:
+        await fetch.aclose()

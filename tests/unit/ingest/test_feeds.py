@@ -143,3 +143,18 @@ def test_an_overlong_channel_title_does_not_reject_the_items() -> None:
     long_title = RSS.replace(b"<title>Valley Courier</title>", b"<title>" + b"V" * 800 + b"</title>")
     first = parse_feed(long_title, "feed")[0]
     assert isinstance(first, FileArticle) and first.article.source == "V" * 500
+
+
+async def test_fetch_feed_refuses_stacked_compression() -> None:
+    import gzip
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=gzip.compress(gzip.compress(RSS)),
+                              headers={"content-encoding": "gzip, gzip"})
+
+    client = mock_client(handler)
+    try:
+        with pytest.raises(FeedUnavailable, match="courier.example/rss is compressed more than once"):
+            await fetch_feed("https://courier.example/rss", client=client)
+    finally:
+        await client.aclose()

@@ -370,3 +370,14 @@ async def test_fetch_errors_never_show_credentials() -> None:
 ])
 def test_a_page_is_decoded_as_a_browser_decodes_it(body: bytes, declared: str, text: str) -> None:
     assert body.decode(html_charset(body, declared)) == text
+
+
+async def test_fetch_page_refuses_stacked_compression() -> None:
+    import gzip
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=gzip.compress(gzip.compress(PAGE.encode())), headers={
+            "content-type": "text/html", "content-encoding": "gzip, gzip"})
+
+    with pytest.raises(PageUnavailable, match=r"page is compressed more than once"):
+        await fetch("https://gazette.example/x", handler)
