@@ -153,6 +153,10 @@ def annotate(queue, tags: list[str], annotator: str, labels_file: Path,
             answer = keys.readline()
             if not answer:  # end of input: stop as if q
                 return written
+            if not answer.endswith("\n"):
+                # Ctrl-D after typing: a half-typed answer is not an answer
+                print(f"\ninput ended before Enter: {answer.strip()!r} not written", file=screen)
+                return written
             parsed = parse_answer(answer.strip(), len(tags))
             if parsed is None:
                 print(KEYS_HELP, file=screen)

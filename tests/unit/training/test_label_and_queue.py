@@ -41,6 +41,16 @@ def test_answers_become_label_lines_and_quitting_keeps_them(tmp_path):
     assert "confidence" not in shown  # blind: never the classifier's answer
 
 
+def test_input_ending_in_the_middle_of_an_answer_writes_nothing_for_it(tmp_path):
+    # Ctrl-D after typing "3" hands over "3" without Enter: a half answer
+    out = tmp_path / "labels.jsonl"
+    screen = io.StringIO()
+    written = annotate(_queue(3), TAGS, "ann", out, io.StringIO("1\n3"), screen)
+    assert written == 1
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["i0"]
+    assert "input ended before Enter: '3' not written" in screen.getvalue()
+
+
 def test_parse_answer():
     assert parse_answer("", 8) == (set(), False)
     assert parse_answer("1 3", 8) == ({1, 3}, False)
