@@ -569,7 +569,8 @@ class DeliveryPipeline:
         kept = []
         for job in jobs:
             target = self._directory.get(*job.lane)
-            due_at = self._rates.check(job.lane, rate_of(target) if target else None, now)
+            due_at = self._rates.check(job.lane, rate_of(target) if target else None, now,
+                                     job.delivery.id)
             if due_at is None:
                 kept.append(job)
                 continue

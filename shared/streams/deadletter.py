@@ -8,8 +8,8 @@ error that retrying cannot fix, or when it was delivered more than
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
