@@ -744,7 +744,8 @@ class Console:
     async def _live(self, viewer: Viewer, flt: AlertFilter, after: str) -> Any:
         """Server-sent events: each new alert the filter accepts, as the
         card's HTML; a comment every ``HEARTBEAT_S``; ends when the console
-        closes, the account is gone or Redis fails (the page's EventSource
+        closes, the account is gone or signed out (checked before each
+        alert sent and at each heartbeat) or Redis fails (the page's EventSource
         then reconnects, ``retry: 1000``, from the last id it got)."""
         yield "retry: 1000\n\n"
         last_beat = time.monotonic()
@@ -758,6 +759,10 @@ class Console:
                 now = datetime.now(UTC)
                 shown = [e for e in entries if flt.matches(e.message, now)]
                 if shown:
+                    # not only at the heartbeat: a removed account or a
+                    # signed-out session gets no alert more
+                    if not await self._viewer_still_valid(viewer):
+                        return
                     context = await self._card_context(shown)
                     for entry in shown:
                         html = self._render("alert_card.html", entry=entry, alert=entry.message,

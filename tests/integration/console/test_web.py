@@ -365,3 +365,25 @@ async def test_a_judgement_without_an_article_id_is_refused(sign_in, redis_clien
     reply = await editor.post("/judge", article_id="", kind="wrong", tag="sanctions")
     assert reply.status_code == 400 and "article" in reply.text
     assert await redis_client.hlen(keys.console_labels) == 0
+
+
+async def test_the_live_feed_sends_no_alert_once_the_account_is_removed(
+        app, redis_client, keys) -> None:
+    from watchfloor.services.console.feed import AlertFilter
+    from watchfloor.services.console.session import Session
+    from watchfloor.services.console.web import Viewer
+
+    accounts = AccountStore(redis_client, keys)
+    await accounts.add("ada", "viewer", replace=True)
+    account = await accounts.get("ada")
+    viewer = Viewer(account, Session.anonymous().signed_in("ada", account.generation))
+    live = app.state.console._live(viewer, AlertFilter(), "0-0")
+    assert await anext(live) == "retry: 1000\n\n"
+    await redis_client.xadd(history_stream(keys), encode(alert("al_1")))
+    assert "event: alert" in await anext(live)
+
+    await accounts.remove("ada")
+    await redis_client.xadd(history_stream(keys), encode(alert("al_2")))
+    # before: the card went out, and the feed ran on until the next heartbeat
+    with pytest.raises(StopAsyncIteration):
+        await anext(live)
