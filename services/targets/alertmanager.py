@@ -138,9 +138,13 @@ class AlertmanagerType:
         for target, old in zip(sent, stored_by_url(sent, stored, lambda t: t.url), strict=True):
             if old is not None:
                 target = {**target, "url": old.url}
-                if old.password is not None and "password" not in target:
+                # one sign-in or the other: the one given replaces the stored
+                # one (a token sent drops the stored password, and back), and
+                # a password belongs to its username
+                if (old.password is not None and not {"password", "token"} & target.keys()
+                        and target.get("username") == old.username):
                     target["password"] = old.password.get_secret_value()
-                if old.token is not None and "token" not in target:
+                if old.token is not None and not {"password", "token"} & target.keys():
                     target["token"] = old.token.get_secret_value()
             restored.append(target)
         return restored

@@ -113,7 +113,7 @@ def test_alertmanager_targets_with_the_same_masked_url_keep_their_own_credential
     ]
 
 
-# --- slack: by place among the Slack targets ----------------------------------------
+# --- slack: by the name a target goes by (its own, else by place) -------------------
 
 
 def test_slack_targets_get_their_urls_by_place_among_slack_targets() -> None:
@@ -136,6 +136,71 @@ def test_a_slack_target_beyond_the_stored_ones_gets_no_url() -> None:
 def test_a_slack_url_sent_is_kept() -> None:
     new = "https://hooks.slack.example.test/services/T1/B9/new"
     assert carry_over([{"type": "slack", "url": new}], STORED) == [{"type": "slack", "url": new}]
+
+
+NAMED_SLACK = stored(
+    {"type": "slack", "name": "ops", "url": SLACK_A},
+    {"type": "slack", "name": "intel", "url": SLACK_B},
+)
+
+
+def test_a_named_slack_target_kept_after_another_is_removed_keeps_its_own_url() -> None:
+    # before: "intel", now first among the Slack targets, got the URL of the
+    # removed "ops" channel, and its alerts went there
+    sent = [{"type": "slack", "name": "intel", "url_set": True}]
+    assert carry_over(sent, NAMED_SLACK) == [{"type": "slack", "name": "intel", "url": SLACK_B}]
+
+
+def test_named_slack_targets_reordered_keep_their_own_urls() -> None:
+    sent = [{"type": "slack", "name": n, "url_set": True} for n in ("intel", "ops")]
+    assert [t["url"] for t in carry_over(sent, NAMED_SLACK)] == [SLACK_B, SLACK_A]
+
+
+def test_a_new_name_or_an_unnamed_target_in_a_named_ones_place_gets_no_url() -> None:
+    sent = [{"type": "slack"}, {"type": "slack", "name": "watch", "url_set": True}]
+    assert carry_over(sent, NAMED_SLACK) == [{"type": "slack"}, {"type": "slack", "name": "watch"}]
+
+
+def test_a_slack_target_named_by_its_default_name_gets_that_url() -> None:
+    sent = [{"type": "slack", "name": "slack-2", "url_set": True}]
+    assert carry_over(sent, STORED) == [{"type": "slack", "name": "slack-2", "url": SLACK_B}]
+
+
+# --- alertmanager: the sign-in given replaces the stored one ------------------------
+
+
+AM_URL = "https://am.example.test/"
+
+
+def test_alertmanager_switching_from_a_token_to_a_password_drops_the_token() -> None:
+    with_token = stored({"type": "alertmanager", "url": AM_URL, "token": "tok-abcdef"})
+    sent = [{"type": "alertmanager", "url": AM_URL, "username": "am", "password": "pw-123"}]
+    assert carry_over(sent, with_token) == sent  # before: the token came back, 422 "not both"
+
+
+def test_alertmanager_switching_from_a_password_to_a_token_drops_the_password() -> None:
+    with_password = stored({"type": "alertmanager", "url": AM_URL, "username": "am",
+                            "password": "pw-123"})
+    sent = [{"type": "alertmanager", "url": AM_URL, "token": "tok-abcdef"}]
+    assert carry_over(sent, with_password) == sent
+
+
+def test_alertmanager_sent_back_as_shown_keeps_its_sign_in() -> None:
+    with_token = stored({"type": "alertmanager", "url": AM_URL, "token": "tok-abcdef"})
+    assert carry_over([{"type": "alertmanager", "url": AM_URL, "token_set": True}],
+                      with_token) == [{"type": "alertmanager", "url": AM_URL,
+                                       "token": "tok-abcdef"}]
+    with_password = stored({"type": "alertmanager", "url": AM_URL, "username": "am",
+                            "password": "pw-123"})
+    assert carry_over([{"type": "alertmanager", "url": AM_URL, "username": "am",
+                        "password_set": True}], with_password)[0]["password"] == "pw-123"
+
+
+def test_alertmanager_password_stays_with_its_username() -> None:
+    with_password = stored({"type": "alertmanager", "url": AM_URL, "username": "am",
+                            "password": "pw-123"})
+    sent = [{"type": "alertmanager", "url": AM_URL, "username": "someone-else"}]
+    assert carry_over(sent, with_password) == sent
 
 
 # --- everything else ------------------------------------------------------------
