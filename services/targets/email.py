@@ -30,6 +30,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -58,7 +59,7 @@ def _address(value: str) -> str:
     """``value`` if it is one plain address (``name@domain``); else ValueError."""
     try:
         parsed = Address(addr_spec=value)
-    except (ValueError, IndexError, TypeError):
+    except (ValueError, IndexError, TypeError, HeaderParseError):  # the last is no ValueError
         raise ValueError(f"{value!r} is not an email address such as ops@example.org") from None
     if not parsed.username or "." not in parsed.domain:
         raise ValueError(f"{value!r} is not an email address such as ops@example.org")

@@ -51,6 +51,10 @@ def test_the_default_port_follows_security(security: str, port: int) -> None:
         ({"to": ["not-an-address"]}, "is not an email address"),
         ({"to": ["ops@example.org\r\nBcc: x@example.org"]}, "is not an email address"),
         ({"from": "Ops <ops@example.org>"}, "is not an email address"),
+        # the parser raises no ValueError for these: a traceback at start-up, a 500
+        ({"to": ["duty-officer@example.org."]}, "is not an email address"),
+        ({"to": ["ops@@example.org"]}, "is not an email address"),
+        ({"from": "ops@example..org"}, "is not an email address"),
         ({"host": "smtp://smtp.example.org"}, "must be a host name"),
         ({"port": 0}, "greater than or equal to 1"),
         ({"security": "ssl"}, "'starttls', 'tls' or 'none'"),
