@@ -36,11 +36,12 @@ class Mailer:
 
     async def send(self, message: EmailMessage, server: MailServer) -> DeliveryResult:
         sock: socket.socket | None = None
+        client: aiosmtplib.SMTP | None = None
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
         try:
-            async with asyncio.timeout(self.timeout_s):
+            async with asyncio.timeout_at(deadline):
                 sock = await _connect(server, self.policy)
-                refused, _ = await aiosmtplib.send(
-                    message,
+                client = aiosmtplib.SMTP(
                     hostname=server.host,  # TLS checks the certificate against it
                     sock=sock,
                     port=None,
@@ -50,14 +51,39 @@ class Mailer:
                     password=server.password,
                     timeout=self.timeout_s,
                 )
+                await client.connect()
+                refused, _ = await client.send_message(message)
         except SMTP_SEND_ERRORS as exc:
+            _close(client, sock)
             return classify_smtp_exception(exc)
-        finally:
-            if sock is not None:
-                sock.close()
+        except BaseException:
+            _close(client, sock)
+            raise
+        # The server took it (250 to DATA): delivered, whatever QUIT does. A
+        # slow or failed QUIT counted as a timeout before, and each retry
+        # sent the message again.
+        await _quit(client, deadline)
+        _close(client, sock)
         # Some recipients took it: sending again would repeat it to them.
         reason = "smtp_partial" if refused else "smtp_250"
         return DeliveryResult(Verdict.DELIVERED, reason)
+
+
+async def _quit(client: aiosmtplib.SMTP, deadline: float) -> None:
+    """Say goodbye within what is left of the send's time; its answer no
+    longer matters."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            await client.quit()
+    except (TimeoutError, *SMTP_SEND_ERRORS):
+        pass
+
+
+def _close(client: aiosmtplib.SMTP | None, sock: socket.socket | None) -> None:
+    if client is not None:
+        client.close()
+    if sock is not None:
+        sock.close()
 
 
 async def _connect(server: MailServer, policy: AddressPolicy) -> socket.socket:

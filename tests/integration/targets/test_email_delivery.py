@@ -4,6 +4,7 @@ map to retry or give up, and the address guard on the SMTP host."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -24,6 +25,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
         self.reply: str | None = None
+        self.quit_delay_s = 0.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply:
@@ -31,6 +33,10 @@ class Inbox:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
         return "250 OK"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.quit_delay_s)
+        return "221 Bye"
 
 
 def free_port() -> int:
@@ -118,3 +124,15 @@ async def test_the_address_guard_applies_to_the_smtp_host(
 async def test_a_server_that_is_not_there_is_retried(redis_client, keys, settings) -> None:
     _, outcome = await deliver_one(redis_client, keys, settings, email_target(free_port()))
     assert (outcome.kind, outcome.reason) == (OutcomeKind.RETRY_SCHEDULED, "connect_error")
+
+
+async def test_a_message_taken_is_delivered_however_slowly_the_server_says_goodbye(
+    redis_client, keys, settings, smtp
+) -> None:
+    # before: the QUIT after the 250 ran into the send's timeout, the delivery
+    # was retried, and each retry sent the message again
+    inbox, port = smtp
+    inbox.quit_delay_s = settings.webhook_timeout_s + 1
+    _, outcome = await deliver_one(redis_client, keys, settings, email_target(port))
+    assert (outcome.kind, outcome.reason) == (OutcomeKind.DELIVERED, "smtp_250")
+    assert len(inbox.messages) == 1
