@@ -86,6 +86,7 @@ from watchfloor.services.notifier.target_pauses import PausedTarget, paused_targ
 from watchfloor.services.watchlists.api import MAX_WATCHLIST_BYTES, WatchlistStorage
 from watchfloor.services.watchlists.configured import watchlist_actors
 from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.services.watchlists.store import WatchlistChanged
 from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.http import is_foreign_origin, storage_error_route
 from watchfloor.shared.keys import Keys
@@ -581,8 +582,12 @@ class Console:
                                   message=f"There is no watchlist {watchlist_id!r}.",
                                   link="/watchlists")
             watchlist, source = found
+            # what the editor starts from: saving replaces only that
+            revision = (await self._watchlists.get_with_revision(watchlist_id))[1] \
+                if source == "api" else None
             return await self._watchlist_page(request, viewer, FormState(values_of(watchlist)),
-                                              watchlist_id, read_only=source == "file")
+                                              watchlist_id, read_only=source == "file",
+                                              revision=revision)
 
         # "Try it" changes nothing, so viewers may; saving needs an editor
         @self._writes("/watchlists/save", "viewer")
@@ -675,15 +680,21 @@ class Console:
 
     async def _watchlist_page(self, request: Request, viewer: Viewer, state: FormState,
                               original_id: str | None, *, read_only: bool = False,
-                              status: int = 200, **context: Any) -> Response:
+                              status: int = 200, revision: str | None = None,
+                              **context: Any) -> Response:
         return self._page(request, "watchlist_form.html", viewer, status=status, form=state,
-                          original_id=original_id, read_only=read_only,
+                          original_id=original_id, read_only=read_only, revision=revision,
                           confidence_guide=self._confidence_guide,
                           retention=await classified_retention(self._redis, self._keys),
                           days=context.pop("days", 7), **context)
 
     async def _save_watchlist(self, request: Request, viewer: Viewer, form: FormData) -> Response:
         original_id = str(form.get("original_id") or "") or None
+        # the stored version the form was opened on ("": none, a new
+        # watchlist); a form without the field (a page from before it) saves
+        # as before, whatever is stored
+        sent_revision = form.get("revision")
+        revision = str(sent_revision or "") or None
         values = values_from_form(form, {k: form.getlist(k) for k in form})
         if original_id:
             values["id"] = original_id  # the id of a saved watchlist does not change here
@@ -692,7 +703,7 @@ class Console:
             # only what matching needs is checked: a draft, or a watchlist of
             # the file (read-only here), is tried without what saving needs
             return await self._try(request, viewer, form, values, original_id,
-                                   read_only=original_id in in_file)
+                                   read_only=original_id in in_file, revision=revision)
         existing = await self._watchlists.get(original_id) if original_id else None
         watchlist, state = validate(values, known_tags=self._known_tags, existing=existing,
                                     addresses=self._settings.address_policy,
@@ -706,15 +717,24 @@ class Console:
             state.errors.setdefault("id", "is taken by another watchlist: choose another id")
             watchlist = None
         if watchlist is None:
-            return await self._watchlist_page(request, viewer, state, original_id, status=422)
-        created = await self._watchlists.put(watchlist)
+            return await self._watchlist_page(request, viewer, state, original_id, status=422,
+                                              revision=revision)
+        try:
+            created = (await self._watchlists.put(watchlist) if sent_revision is None
+                       else await self._watchlists.put_if_unchanged(
+                           watchlist, revision if original_id else None))
+        except WatchlistChanged:
+            now = await self._watchlists.revision(watchlist.id)
+            return await self._watchlist_page(
+                request, viewer, state, original_id, status=409, revision=revision,
+                conflict="deleted" if now is None else "changed")
         log.info("watchlist_saved", watchlist_id=watchlist.id, created=created,
                  user=viewer.account.name)
         return RedirectResponse(f"/watchlists?saved={watchlist.id}", status_code=303)
 
     async def _try(self, request: Request, viewer: Viewer, form: FormData,
                    values: dict[str, Any], original_id: str | None, *,
-                   read_only: bool) -> Response:
+                   read_only: bool, revision: str | None) -> Response:
         """Run the match part against stored articles (targets play no part)."""
         # id, name and targets play no part in matching: a draft without them can be tried
         trial_values = {**values, "targets": "[]", "id": "trial",
@@ -723,8 +743,9 @@ class Console:
                                                 existing=None,
                                                 known_actors=watchlist_actors(self._settings))
         state = FormState(dict(values), dict(trial_state.errors))
-        raw_days = str(form.get("days") or "7")
-        days = int(raw_days) if raw_days.isdigit() else 0
+        raw_days = str(form.get("days") or "7").strip()
+        # ASCII digits only: "²" is a digit to str.isdigit, not to int()
+        days = int(raw_days) if raw_days and set(raw_days) <= set("0123456789") else 0
         if not 1 <= days <= MAX_DAYS:
             state.errors["days"] = f"must be a whole number of days from 1 to {MAX_DAYS}"
         result = None
@@ -737,7 +758,7 @@ class Console:
                      seconds=round(time.monotonic() - started, 3), user=viewer.account.name)
         return await self._watchlist_page(request, viewer, state, original_id, trial=result,
                                           days=raw_days, read_only=read_only,
-                                          status=200 if result else 422)
+                                          revision=revision, status=200 if result else 422)
 
     # --- the live feed ----------------------------------------------------------------
 

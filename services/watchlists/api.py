@@ -48,6 +48,7 @@ from watchfloor.services.watchlists.model import (
     error_message,
     field_location,
 )
+from watchfloor.services.watchlists.store import WatchlistChanged, dump_watchlist, revision_of
 from watchfloor.shared.http import error_body, storage_error_route
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.request_body import (
@@ -73,6 +74,10 @@ class WatchlistStorage(Protocol):
     async def list(self) -> list[Watchlist]: ...
     async def get(self, watchlist_id: str) -> Watchlist | None: ...
     async def put(self, watchlist: Watchlist) -> bool: ...
+    async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool: ...
+    async def revision(self, watchlist_id: str) -> str | None: ...
+    async def get_with_revision(
+        self, watchlist_id: str) -> tuple[Watchlist | None, str | None]: ...
     async def delete(self, watchlist_id: str) -> bool: ...
     async def version(self) -> int: ...
 
@@ -228,10 +233,12 @@ def create_watchlist_router(
             if await store.get(watchlist_id) is not None:
                 shown["hides_api_copy"] = True
             return JSONResponse(shown)
-        watchlist = await store.get(watchlist_id)
+        watchlist, revision = await store.get_with_revision(watchlist_id)
         if watchlist is None:
             return _error(404, f"no watchlist {watchlist_id!r}")
-        return JSONResponse(redact_watchlist(watchlist, "api"))
+        # PUT with If-Match: this ETag replaces only what was read
+        return JSONResponse(redact_watchlist(watchlist, "api"),
+                            headers={"ETag": f'"{revision}"'})
 
     @router.put(
         "/{watchlist_id}",
@@ -273,9 +280,20 @@ def create_watchlist_router(
             first = problems[0]
             where = f"{first['field']}: " if first["field"] else ""
             return _error(422, f"the watchlist is invalid: {where}{first['message']}", problems)
-        created = await store.put(watchlist)
+        condition = _precondition(request)
+        if isinstance(condition, JSONResponse):
+            return condition
+        try:
+            created = (await store.put(watchlist) if condition is _ANY
+                       else await store.put_if_unchanged(watchlist, condition))
+        except WatchlistChanged:
+            return _error(412, f"watchlist {watchlist_id!r} was changed or removed since the "
+                               "version this request names (If-Match / If-None-Match): read it "
+                               "again, then send the change")
         log.info("watchlist_saved", watchlist_id=watchlist.id, created=created)
-        headers = {"Location": f"/v1/watchlists/{watchlist.id}"} if created else None
+        headers = {"ETag": f'"{revision_of(dump_watchlist(watchlist))}"'}
+        if created:
+            headers["Location"] = f"/v1/watchlists/{watchlist.id}"
         return JSONResponse(
             redact_watchlist(watchlist, "api"), status_code=201 if created else 200, headers=headers
         )
@@ -302,6 +320,28 @@ def create_watchlist_router(
         return Response(status_code=204)
 
     return router
+
+
+_ANY = object()  # no precondition: create or replace
+
+
+def _precondition(request: Request) -> object | str | None | JSONResponse:
+    """What a PUT may replace: ``If-Match: "<etag>"`` that version only,
+    ``If-None-Match: *`` nothing (create only), neither anything (``_ANY``)."""
+    if_match = request.headers.get("if-match")
+    if_none_match = request.headers.get("if-none-match")
+    if if_match is not None and if_none_match is not None:
+        return _error(400, "send If-Match or If-None-Match, not both")
+    if if_none_match is not None:
+        if if_none_match.strip() != "*":
+            return _error(400, "If-None-Match takes only * on a PUT (create, never replace)")
+        return None
+    if if_match is None:
+        return _ANY
+    tags = [t.strip() for t in if_match.split(",") if t.strip()]
+    if len(tags) != 1 or tags[0] == "*":
+        return _error(400, 'If-Match takes one ETag, as GET gave it ("...")')
+    return tags[0].removeprefix("W/").strip('"')
 
 
 async def _read_json_object(

@@ -15,6 +15,7 @@ never stops the notifier. The warning names the fields, never the values.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Collection
 from typing import Any
@@ -80,6 +81,31 @@ def load_watchlist(
     return watchlist
 
 
+def revision_of(raw: bytes | str) -> str:
+    """What a stored entry is, in a few bytes: the SHA-1 of its JSON (the
+    same Redis's ``sha1hex`` computes, so a script can compare it)."""
+    return hashlib.sha1(raw if isinstance(raw, bytes) else raw.encode()).hexdigest()  # noqa: S324
+
+
+# Replace only what the editor saw: the entry whose revision is ARGV[3], or
+# none when ARGV[3] is empty. 0: changed meanwhile; 1: replaced; 2: created.
+_PUT_IF_UNCHANGED = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[3] == '' then
+  if current then return 0 end
+elseif not current or redis.sha1hex(current) ~= ARGV[3] then
+  return 0
+end
+local added = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('INCR', KEYS[2])
+return 1 + added
+"""
+
+
+class WatchlistChanged(InvalidInput):
+    """Saved by someone else (or deleted) since it was read for editing."""
+
+
 class WatchlistStore:
     """CRUD on the API-managed watchlists. ``known_tags`` validates on read."""
 
@@ -87,6 +113,7 @@ class WatchlistStore:
         self._redis = redis
         self._keys = keys
         self.known_tags: frozenset[str] = frozenset(known_tags)
+        self._put_script: Any = None  # registered when first needed
 
     async def list(self) -> list[Watchlist]:
         """Every valid stored watchlist, sorted by id; invalid entries are skipped."""
@@ -110,6 +137,33 @@ class WatchlistStore:
             pipe.incr(self._keys.watchlists_version)
             added, _ = await pipe.execute()
         return bool(added)
+
+    async def revision(self, watchlist_id: str) -> str | None:
+        """The stored entry's revision (``revision_of``), or None when absent."""
+        raw = await self._redis.hget(self._keys.watchlists, watchlist_id)
+        return None if raw is None else revision_of(raw)
+
+    async def get_with_revision(self, watchlist_id: str) -> tuple[Watchlist | None, str | None]:
+        """``get`` and the revision of what it read, in one read."""
+        raw = await self._redis.hget(self._keys.watchlists, watchlist_id)
+        if raw is None:
+            return None, None
+        return self._load(watchlist_id, raw), revision_of(raw)
+
+    async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool:
+        """``put``, only while the stored entry is still the one of
+        ``revision`` (None: while there is none), so an editor's stale form
+        never undoes another's save nor brings back a deleted watchlist.
+        True if it was created; ``WatchlistChanged`` otherwise."""
+        if self._put_script is None:
+            self._put_script = self._redis.register_script(_PUT_IF_UNCHANGED)
+        done = await self._put_script(
+            keys=[self._keys.watchlists, self._keys.watchlists_version],
+            args=[watchlist.id, dump_watchlist(watchlist), revision or ""])
+        if not done:
+            raise WatchlistChanged(f"watchlist {watchlist.id!r} was changed or removed since "
+                                   "it was read")
+        return int(done) == 2
 
     async def delete(self, watchlist_id: str) -> bool:
         """Remove; True if it existed.

@@ -387,3 +387,64 @@ async def test_the_live_feed_sends_no_alert_once_the_account_is_removed(
     # before: the card went out, and the feed ran on until the next heartbeat
     with pytest.raises(StopAsyncIteration):
         await anext(live)
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    """The watchlist form's hidden fields and text values as the page gives them."""
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    targets = re.search(r'name="targets"[^>]*>([^<]*)</textarea>', html).group(1)
+    return {**fields, "targets": targets.replace("&#34;", '"')}
+
+
+async def test_a_form_opened_before_another_save_does_not_undo_it(
+        sign_in, redis_client, keys) -> None:
+    ada, bo = await sign_in("editor", "ada"), await sign_in("editor", "bo")
+    store = WatchlistStore(redis_client, keys, known_tags=TAGS)
+    await store.put(Watchlist(id="m", name="M", match={"tags_any": ["missile_test"]}))
+    ada_form = _form_fields((await ada.client.get("/watchlists/m/edit")).text)
+    bo_form = _form_fields((await bo.client.get("/watchlists/m/edit")).text)
+    assert ada_form["revision"] and ada_form["revision"] == bo_form["revision"]
+
+    reply = await ada.post("/watchlists/save", **{**ada_form, "csrf": ada.csrf}, id="m",
+                           name="M", tags_any="missile_test", keywords_any="shadow fleet",
+                           action="save")
+    assert reply.status_code == 303
+    # bo's page still shows the version before ada's keyword
+    reply = await bo.post("/watchlists/save", **{**bo_form, "csrf": bo.csrf}, id="m",
+                          name="Renamed", tags_any="missile_test", action="save")
+    assert reply.status_code == 409
+    assert "someone else saved this watchlist" in reply.text
+    assert 'value="Renamed"' in reply.text  # bo's typing is kept on the page
+    saved = await store.get("m")
+    assert saved.name == "M" and saved.match.keywords_any == ["shadow fleet"]
+
+
+async def test_a_form_opened_before_the_watchlist_was_deleted_does_not_bring_it_back(
+        sign_in, redis_client, keys) -> None:
+    ada = await sign_in("editor", "ada")
+    store = WatchlistStore(redis_client, keys, known_tags=TAGS)
+    await store.put(Watchlist(id="m", name="M", match={"tags_any": ["missile_test"]}))
+    form = _form_fields((await ada.client.get("/watchlists/m/edit")).text)
+    await store.delete("m")
+    reply = await ada.post("/watchlists/save", **{**form, "csrf": ada.csrf}, id="m", name="M",
+                           tags_any="missile_test", action="save")
+    assert reply.status_code == 409 and "someone removed this watchlist" in reply.text
+    assert await store.get("m") is None
+    # a new watchlist's form: one made meanwhile under its id is not replaced
+    new_form = _form_fields((await ada.client.get("/watchlists/new")).text)
+    await store.put(Watchlist(id="n", name="N", match={"tags_any": ["sanctions"]}))
+    reply = await ada.post("/watchlists/save", **{**new_form, "csrf": ada.csrf}, id="n",
+                           name="Mine", tags_any="missile_test", action="save")
+    assert reply.status_code == 422 and (await store.get("n")).name == "N"
+
+
+async def test_try_it_with_a_days_value_that_is_no_whole_number_says_so(sign_in) -> None:
+    viewer = await sign_in("viewer")
+    for days in ("²", "1.5", "-3"):
+        reply = await viewer.post("/watchlists/save", id="t", name="T", tags_any="missile_test",
+                                  days=days, action="try")
+        assert reply.status_code == 422, days  # "²" was a 500
+        assert "must be a whole number of days" in reply.text
+    reply = await viewer.post("/watchlists/save", id="t", name="T", tags_any="missile_test",
+                              days=" 7 ", action="try")
+    assert reply.status_code == 200

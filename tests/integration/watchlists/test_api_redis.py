@@ -105,3 +105,38 @@ async def test_watchlists_are_stored_in_redis_and_shown_redacted(
     for text in texts:
         assert HOOK_SECRET not in text
         assert "tidewaterBeacon4m" not in text
+
+
+async def test_a_put_with_if_match_replaces_only_the_version_it_read(
+    api: httpx.AsyncClient, redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    created = await api.put("/v1/watchlists/hormuz", json=body(), headers=BEARER)
+    read = await api.get("/v1/watchlists/hormuz", headers=BEARER)
+    etag = read.headers["etag"]
+    assert etag == created.headers["etag"] and etag.startswith('"')
+
+    # someone else saves in between: the PUT of what was read is refused
+    other = await api.put("/v1/watchlists/hormuz", json=body("Theirs"), headers=BEARER)
+    stale = await api.put("/v1/watchlists/hormuz", json=body("Mine"),
+                          headers={**BEARER, "If-Match": etag})
+    assert stale.status_code == 412 and "changed or removed" in stale.json()["error"]["message"]
+    assert json.loads(await redis_client.hget(keys.watchlists, "hormuz"))["name"] == "Theirs"
+
+    fresh = await api.put("/v1/watchlists/hormuz", json=body("Mine"),
+                          headers={**BEARER, "If-Match": other.headers["etag"]})
+    assert fresh.status_code == 200 and fresh.json()["name"] == "Mine"
+
+    # create only
+    taken = await api.put("/v1/watchlists/hormuz", json=body(),
+                          headers={**BEARER, "If-None-Match": "*"})
+    assert taken.status_code == 412
+    new = await api.put("/v1/watchlists/gulf", json=body(), headers={**BEARER, "If-None-Match": "*"})
+    assert new.status_code == 201
+    # deleted meanwhile: not brought back
+    await api.delete("/v1/watchlists/gulf", headers=BEARER)
+    gone = await api.put("/v1/watchlists/gulf", json=body(),
+                         headers={**BEARER, "If-Match": new.headers["etag"]})
+    assert gone.status_code == 412 and await redis_client.hget(keys.watchlists, "gulf") is None
+
+    bad = await api.put("/v1/watchlists/gulf", json=body(), headers={**BEARER, "If-Match": "*"})
+    assert bad.status_code == 400

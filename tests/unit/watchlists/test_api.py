@@ -16,6 +16,7 @@ from watchfloor.services.ingest.api import create_api
 from watchfloor.services.ingest.publisher import IngestOutcome
 from watchfloor.services.watchlists.api import redact_watchlist
 from watchfloor.services.watchlists.model import Watchlist
+from watchfloor.services.watchlists.store import WatchlistChanged, dump_watchlist, revision_of
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
 
@@ -87,6 +88,19 @@ class MemoryStore:
         self.items[watchlist.id] = watchlist
         self.changes += 1
         return created
+
+    async def revision(self, watchlist_id: str) -> str | None:
+        self._check()
+        found = self.items.get(watchlist_id)
+        return None if found is None else revision_of(dump_watchlist(found))
+
+    async def get_with_revision(self, watchlist_id: str) -> tuple[Watchlist | None, str | None]:
+        return await self.get(watchlist_id), await self.revision(watchlist_id)
+
+    async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool:
+        if await self.revision(watchlist.id) != revision:
+            raise WatchlistChanged(watchlist.id)
+        return await self.put(watchlist)
 
     async def delete(self, watchlist_id: str) -> bool:
         self._check()
