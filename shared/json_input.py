@@ -81,12 +81,30 @@ def number_too_long(exc: ValueError, doc: str, start: int = 0) -> NumberTooLong 
                          found.start() if found else start)
 
 
-def loads(doc: str) -> Any:
+class DuplicateKey(InvalidInput):
+    """An object of the document names one key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                shown = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                raise DuplicateKey(f"{shown!r} is given twice in one object: keep one")
+            seen.add(key)
+    return found
+
+
+def loads(doc: str, *, unique_keys: bool = False) -> Any:
     """``json.loads`` for untrusted text: ``JSONTooDeep`` beyond the depth
-    limit, ``json.JSONDecodeError`` for anything else unreadable."""
+    limit, ``json.JSONDecodeError`` for anything else unreadable. With
+    ``unique_keys``, ``DuplicateKey`` for a key given twice in one object
+    (plain JSON keeps the last one without a word)."""
     check_json_depth(doc)
     try:
-        return json.loads(doc)
+        return json.loads(doc, object_pairs_hook=_unique_keys if unique_keys else None)
     except ValueError as exc:
         error = number_too_long(exc, doc)
         if error is not None:

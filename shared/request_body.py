@@ -24,7 +24,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from starlette.requests import Request
 from watchfloor.shared.errors import InvalidInput
-from watchfloor.shared.json_input import JSONTooDeep, loads
+from watchfloor.shared.json_input import DuplicateKey, JSONTooDeep, loads
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -72,11 +72,15 @@ def is_blank(body: bytes | bytearray) -> bool:
     return not body or body.isspace()
 
 
-def parse_json(body: bytes | bytearray, *, what: str = "request body") -> Any:
-    """The JSON value of ``body``; ``RequestBodyError(400)`` says what is wrong."""
+def parse_json(body: bytes | bytearray, *, what: str = "request body",
+               unique_keys: bool = False) -> Any:
+    """The JSON value of ``body``; ``RequestBodyError(400)`` says what is wrong.
+    ``unique_keys``: a key given twice in one object is refused too."""
     try:
         # Decoded here: json.loads(bytes) would also guess UTF-16/32.
-        return loads(body.decode("utf-8-sig"))
+        return loads(body.decode("utf-8-sig"), unique_keys=unique_keys)
+    except DuplicateKey as exc:
+        raise RequestBodyError(400, f"{what} is ambiguous: {exc}") from None
     except UnicodeDecodeError as exc:
         raise RequestBodyError(400, f"{what} is not UTF-8 text (byte {exc.start + 1})") from None
     except JSONTooDeep as exc:

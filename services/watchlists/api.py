@@ -31,6 +31,7 @@ Errors have the ingest API's shape:
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
@@ -355,7 +356,8 @@ async def _read_json_object(
         if is_blank(body):
             return _error(400, "request body is empty: send the watchlist as a JSON object")
         # parse_json's errors give the position only: the document may hold secrets.
-        data = await work.run(parse_json, body)
+        # a key given twice is refused: last-wins, a second "match" widened a watchlist
+        data = await work.run(functools.partial(parse_json, unique_keys=True), body)
     except RequestBodyError as exc:
         return _error(exc.status, exc.message)
     if not isinstance(data, dict):

@@ -151,6 +151,12 @@ class Watchlist(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_misspelt_field(cls, data: Any) -> Any:
+        # JSON lets "\ud800" through; stored, it could not be shown again
+        # (every read of the list was a 500) nor written to a target
+        where = _lone_surrogate_at(data)
+        if where is not None:
+            raise ValueError(f"{where} holds a lone surrogate (a half of a UTF-16 pair), "
+                             "which is not text")
         if isinstance(data, dict):
             fields = list(cls.model_fields)
             for key in data:
@@ -190,6 +196,35 @@ class Watchlist(BaseModel):
                 )
             first[name] = index
         return targets
+
+
+def _lone_surrogate_at(value: Any, path: str = "") -> str | None:
+    """Where in ``value`` (a parsed document) a string holds a lone
+    surrogate ("match.keywords_any[0]"), or None."""
+    if isinstance(value, str):
+        return None if _is_text(value) else (path or "the watchlist")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            # shown escaped: a key may hold one too
+            name = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+            where = f"{path}.{name}" if path else name
+            if isinstance(key, str) and not _is_text(key):
+                return where
+            if (found := _lone_surrogate_at(item, where)) is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            if (found := _lone_surrogate_at(item, f"{path}[{index}]")) is not None:
+                return found
+    return None
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- loading ----------------------------------------------------------------

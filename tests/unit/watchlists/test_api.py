@@ -596,3 +596,34 @@ def test_alert_on_is_shown_and_survives_a_read_and_put_back(
     read.pop("source")
     assert client.put("/v1/watchlists/baltic-ports", json=read).status_code == 200
     assert store.items["baltic-ports"].alert_on == "every_version"
+
+
+@pytest.mark.parametrize(("document", "where"), [
+    ('{"name":"ok","match":{"tags_any":["sanctions"],"keywords_any":["Hwasong\\ud800"]}}',
+     "match.keywords_any[0]"),
+    ('{"name":"ok","owner\\udc00":"x"}', "owner\\udc00"),
+])
+def test_a_lone_surrogate_is_refused_not_stored(client: TestClient, store: MemoryStore,
+                                                document: str, where: str) -> None:
+    # stored, it made every later read of the list a 500
+    reply = client.put("/v1/watchlists/surr", content=document.encode(),
+                       headers={"content-type": "application/json"})
+    assert reply.status_code == 422
+    assert f"{where} holds a lone surrogate" in reply.json()["error"]["message"]
+    assert "surr" not in store.items
+    assert client.get("/v1/watchlists").status_code == 200
+    # an escaped pair is one character, and fine
+    fine = document.replace("\\ud800", "\\ud83d\\ude00").replace("\\udc00", "\\ud83d\\ude00")
+    assert client.put("/v1/watchlists/surr", content=fine.encode(),
+                      headers={"content-type": "application/json"}).status_code == 201
+
+
+def test_a_key_given_twice_is_refused(client: TestClient, store: MemoryStore) -> None:
+    # last-wins made this "every tagged article at 0.5", not DPRK missile tests
+    document = ('{"name":"DPRK only","match":{"tags_any":["missile_test"],"actors_any":["KP"]},'
+                '"match":{"min_confidence":0.5}}')
+    reply = client.put("/v1/watchlists/dupkey", content=document.encode(),
+                       headers={"content-type": "application/json"})
+    assert reply.status_code == 400
+    assert "'match' is given twice in one object: keep one" in reply.json()["error"]["message"]
+    assert "dupkey" not in store.items
