@@ -48,9 +48,18 @@ def size_text(limit: int) -> str:
     return f"{limit} bytes"
 
 
-async def read_capped(request: Request, limit: int, *, too_large: str | None = None) -> bytearray:
+# how long a body may send nothing (and, six times as long, take in all)
+BODY_IDLE_TIMEOUT_S = 15.0
+WHOLE_BODY_IDLE_PERIODS = 6
+
+
+async def read_capped(request: Request, limit: int, *, too_large: str | None = None,
+                      idle_timeout_s: float = BODY_IDLE_TIMEOUT_S) -> bytearray:
     """The whole body, or ``RequestBodyError(413)`` once it exceeds ``limit``
-    bytes. ``too_large`` replaces the default 413 message."""
+    bytes. ``too_large`` replaces the default 413 message. A body that
+    stalls (nothing for ``idle_timeout_s``, or not all of it after six times
+    as long) gets ``RequestBodyError(408)``: a client that opens requests
+    and never finishes them would otherwise hold their places for good."""
     message = too_large or f"request body is larger than {size_text(limit)}"
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):  # read as is, it was "not UTF-8 (byte 2)"
@@ -60,11 +69,23 @@ async def read_capped(request: Request, limit: int, *, too_large: str | None = N
     if declared.isdigit() and int(declared) > limit:
         raise RequestBodyError(413, message)
     body = bytearray()
-    async for chunk in request.stream():
+    chunks = aiter(request.stream())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + idle_timeout_s * WHOLE_BODY_IDLE_PERIODS
+    while True:
+        try:
+            async with asyncio.timeout_at(min(loop.time() + idle_timeout_s, deadline)):
+                chunk = await anext(chunks)
+        except StopAsyncIteration:
+            return body
+        except TimeoutError:
+            raise RequestBodyError(408, f"the request body stopped arriving (nothing for "
+                                        f"{idle_timeout_s:g} s, or not complete after "
+                                        f"{idle_timeout_s * WHOLE_BODY_IDLE_PERIODS:g} s): "
+                                        "send it again") from None
         if len(body) + len(chunk) > limit:
             raise RequestBodyError(413, message)
         body += chunk
-    return body
 
 
 def is_blank(body: bytes | bytearray) -> bool:

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     # at most parse_concurrency are parsed (off the event loop) and ingested
     # at once, which bounds the API's memory under many large posts.
     max_body_bytes: int = Field(32 << 20, ge=1 << 10)
+    # A body that stops arriving for this long gets 408 and frees its place
+    # (INGEST_MAX_IN_FLIGHT); a whole body gets six times as long.
+    body_idle_timeout_s: float = Field(15.0, gt=0)
     parse_concurrency: int = Field(1, ge=1)
     # Near-duplicate stories: versions of one story (another outlet, a
     # reworded headline) share a story id, and a watchlist is alerted once

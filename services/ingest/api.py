@@ -284,7 +284,8 @@ def create_api(
         dependencies=ingest_auth,
     )
     async def post_articles(request: Request) -> Response:
-        body = await read_capped(request, settings.max_body_bytes)
+        body = await read_capped(request, settings.max_body_bytes,
+                                 idle_timeout_s=settings.body_idle_timeout_s)
         if len(body) <= INLINE_PARSE_MAX_BYTES:
             outcomes = await _ingest(sink, _parse_and_prepare(body, settings.max_batch_articles))
         else:

@@ -1,0 +1,57 @@
+"""Requests that never finish their body cannot hold the ingest API's places:
+a real worker process, its in-flight limit filled by stalled connections."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+from watchfloor.services.bench.worker_proc import WorkerProcess, worker_env
+from watchfloor.shared.redis_server import free_port
+
+from tests.integration.ingest.test_big_posts import wait_healthy
+
+pytestmark = pytest.mark.integration
+
+ARTICLE = b'{"title": "Ferry service resumes", "text": "The ferry runs again."}'
+
+
+async def stall(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A POST that announces 100 bytes, sends one and then nothing."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"POST /v1/articles HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+                 b"Content-Length: 100\r\n\r\n{")
+    await writer.drain()
+    return reader, writer
+
+
+async def test_stalled_bodies_get_408_and_free_their_places(
+    redis_url: str, key_prefix: str, redis_client: object, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = worker_env(redis_url, key_prefix, "stalled", http_port=str(port), log_level="WARNING",
+                     ingest_max_in_flight="2", body_idle_timeout_s="1")
+    worker = WorkerProcess("ingest", env, tmp_path).start()
+    stalled = []
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            await wait_healthy(http, worker)
+            stalled = [await stall(port) for _ in range(2)]
+            await asyncio.sleep(0.2)
+            # both places taken: the limit answers as it should
+            busy = await http.post("/v1/articles", content=ARTICLE,
+                                   headers={"content-type": "application/json"})
+            assert busy.status_code == 429
+            answers = [await asyncio.wait_for(reader.read(4096), 10) for reader, _ in stalled]
+            # before: no answer, and every later POST a 429, for as long as they stayed open
+            assert all(a.startswith(b"HTTP/1.1 408 ") for a in answers), answers
+            assert all(b"the request body stopped arriving" in a for a in answers)
+            accepted = await http.post("/v1/articles", content=ARTICLE,
+                                       headers={"content-type": "application/json"})
+            assert accepted.status_code == 202, accepted.text
+    finally:
+        for _, writer in stalled:
+            writer.close()
+        worker.stop()
