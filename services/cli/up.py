@@ -11,6 +11,7 @@ from watchfloor.services.cli.common import (
     run_workers,
     settings_from_args,
 )
+from watchfloor.shared.logging import configure_logging
 from watchfloor.shared.pipeline import worker_names
 
 
@@ -32,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    # before the embedded Redis logs its start: every line in LOG_FORMAT, at LOG_LEVEL
+    configure_logging(settings.log_level, settings.log_format)
     check_ports(settings, worker_names())  # a busy port: one line, before Redis starts
-    with embedded_redis_if_needed(settings) as settings:
+    with embedded_redis_if_needed(settings, "up") as settings:
         return run_workers(settings, worker_names())

@@ -61,4 +61,8 @@ def test_up_runs_everything_in_one_process_and_stops_cleanly(receiver, tmp_path,
         log.close()
     output = (tmp_path / "up.log").read_text()
     assert "embedded_redis_started" in output and "worker_stopped" in output
+    # every line in the configured format, the embedded Redis's first one too
+    import json
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert all(line.startswith("{") and json.loads(line) for line in lines), lines[:2]
     assert (tmp_path / "data" / "redis" / "appendonly.aof").exists()

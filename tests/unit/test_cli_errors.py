@@ -248,6 +248,22 @@ def test_a_misspelt_setting_is_warned_about_not_silently_ignored(monkeypatch, ca
     assert not any("WEBHOOK_SECRET" in line for line in err)
 
 
+def test_a_misspelt_setting_in_the_env_file_is_warned_about_too(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("WATCHFLOOR_HEALTH_PROT=8081\n")
+    assert main(["status", "--redis-url", free_port_url()]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "watchfloor: warning: WATCHFLOOR_HEALTH_PROT is not a setting and is ignored: did you "
+        "mean WATCHFLOOR_HEALTH_PORT?")
+
+
+def test_eval_help_shows_a_percent_sign_once(capsys):
+    with pytest.raises(SystemExit):
+        main(["eval", "--help"])
+    shown = capsys.readouterr().out
+    assert "%%" not in shown
+
+
 def test_eval_refuses_a_title_that_is_not_text(capsys, tmp_path):
     items = tmp_path / "items.jsonl"
     items.write_text('{"id": "a", "title": 5, "labels": []}\n')

@@ -98,18 +98,38 @@ async def test_ingest_publishes_into_the_recorded_redis(operator_shell, redis_ur
 
 def test_embedded_redis_is_recorded_while_it_runs_and_shared_not_doubled(operator_shell):
     settings = Settings(_env_file=None, data_dir=operator_shell)
-    with embedded_redis_if_needed(settings) as running:
+    with embedded_redis_if_needed(settings, "up") as running:
         url = running.resolved_redis_url
         assert read_record(operator_shell) == url
         client = settings_from_args(argparse.Namespace(command="status", redis_url=None))
         assert client.resolved_redis_url == url
         # a second `up` or `demo` on the same folder uses it: one server per data dir
-        with embedded_redis_if_needed(settings) as second:
+        with embedded_redis_if_needed(settings, "demo") as second:
             assert second.resolved_redis_url == url
         assert read_record(operator_shell) == url  # still the first one's
     assert read_record(operator_shell) is None
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+
+
+@single_redis_record
+async def test_commands_use_the_recorded_prefix_of_the_demo_unless_one_is_set(
+        operator_shell, redis_url, redis_client, keys, key_prefix, monkeypatch, tmp_path,
+        capsys):
+    # before: after `make console` every command looked under the default
+    # prefix: no alerts, and an ingested article that no worker ever read
+    monkeypatch.delenv("WATCHFLOOR_KEY_PREFIX")
+    demo_prefix = key_prefix  # (the suite's, so its keys are cleared after)
+    write_record(operator_shell, redis_url, prefix=demo_prefix, by="demo")
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(json.dumps(ARTICLE) + "\n")
+    assert await asyncio.to_thread(main, ["ingest", str(articles)]) == 0
+    assert (f"using {redis_url} and key prefix '{demo_prefix}', recorded by "
+            f"`watchfloor demo`") in capsys.readouterr().err
+    assert await redis_client.xlen(keys.articles) == 1
+    monkeypatch.setenv("WATCHFLOOR_KEY_PREFIX", demo_prefix + "-mine")  # configured wins
+    settings = settings_from_args(argparse.Namespace(command="status", redis_url=None))
+    assert settings.key_prefix == demo_prefix + "-mine"
 
 
 @pytest.mark.parametrize("command", ["up", "demo"])
