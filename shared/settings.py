@@ -195,6 +195,18 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value
 
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _token_without_spaces_around(cls, value: object) -> object:
+        # HTTP drops the spaces around a header value: a token read with a
+        # trailing newline (a file, a secret store) could never be matched
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _known_level(cls, value: object) -> object:

@@ -48,7 +48,11 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from watchfloor.services.console.web import create_console
-from watchfloor.services.ingest.backpressure import InFlightLimit, busy_response
+from watchfloor.services.ingest.backpressure import (
+    RESEND_IS_SAFE,
+    InFlightLimit,
+    busy_response,
+)
 from watchfloor.services.ingest.cross_site import CrossSiteGuard
 from watchfloor.services.ingest.grouping import GroupedSink
 from watchfloor.services.ingest.prepare import prepare_article
@@ -236,11 +240,12 @@ def _install_error_handlers(app: FastAPI, redis_url: str) -> None:
     async def _redis_error(_: Request, exc: RedisError) -> JSONResponse:
         if pool_exhausted(exc):  # overloaded here, Redis is fine: back off
             log.warning("redis_pool_busy", error=str(exc))
-            return busy_response()
-        # Transient: the client should retry; nothing was half-ingested.
+            return busy_response(started=True)
+        # Transient: the client should retry. A batch is published in chunks:
+        # the chunks before the failure are in, and a resend finds them.
         log.warning("redis_unavailable", redis_url=redis_url, error=str(exc))
         return JSONResponse(
-            error_body("storage is unavailable, nothing was ingested: retry later"),
+            error_body(f"storage is unavailable: retry later ({RESEND_IS_SAFE})"),
             status_code=503,
             headers={"Retry-After": "5"},
         )
@@ -311,7 +316,9 @@ def create_api(
         return Response(answer.model_dump_json(exclude_none=True), status_code=202,
                         media_type="application/json")
 
-    @app.get("/metrics", summary="Prometheus metrics of the whole pipeline")
+    # HEAD too: probes that use it got 405 here (the health port answers it)
+    @app.api_route("/metrics", methods=["GET", "HEAD"],
+                   summary="Prometheus metrics of the whole pipeline")
     async def metrics() -> Response:
         try:
             status = await pipeline_status(redis, Keys.for_settings(settings))
@@ -322,7 +329,8 @@ def create_api(
             )
         return Response(render_metrics(status), media_type=METRICS_CONTENT_TYPE)
 
-    @app.get("/healthz", summary="200 when Redis answers, else 503")
+    @app.api_route("/healthz", methods=["GET", "HEAD"],
+                   summary="200 when Redis answers, else 503")
     async def healthz() -> JSONResponse:
         try:
             await asyncio.wait_for(redis.ping(), timeout=HEALTH_TIMEOUT_S)

@@ -17,9 +17,16 @@ from watchfloor.shared.http import error_body
 RETRY_AFTER_S = 1
 
 
-def busy_response(retry_after_s: int = RETRY_AFTER_S) -> JSONResponse:
+# said when a request may have been partly handled (a batch is published in chunks)
+RESEND_IS_SAFE = ("sending the same articles again is safe: any that got in before this "
+                  "answer come back as duplicates")
+
+
+def busy_response(retry_after_s: int = RETRY_AFTER_S, *, started: bool = False) -> JSONResponse:
+    """429. ``started``: the request was being handled (some of a batch may be in)."""
+    done = RESEND_IS_SAFE if started else "nothing was ingested"
     return JSONResponse(
-        error_body(f"the ingest API is busy, nothing was ingested: retry in {retry_after_s} s"),
+        error_body(f"the ingest API is busy, {done}: retry in {retry_after_s} s"),
         status_code=429,
         headers={"Retry-After": str(retry_after_s)},
     )

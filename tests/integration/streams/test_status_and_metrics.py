@@ -47,6 +47,8 @@ async def test_ingest_api_serves_the_metrics(settings, redis_client, keys):
         posted = await http.post("/v1/articles", json={"title": "A headline", "text": "Body."})
         assert posted.status_code == 202
         reply = await http.get("/metrics")
+        head = await http.head("/metrics")  # probes that use HEAD got 405
+    assert head.status_code == 200 and head.content == b""
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/plain")
     assert 'watchfloor_stream_entries{stream="articles"} 1.0' in reply.text

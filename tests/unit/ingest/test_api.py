@@ -178,7 +178,17 @@ def test_redis_failure_while_publishing_is_503(
     response = client.post("/v1/articles", json={"title": "T"})
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
-    assert "retry later" in response.json()["error"]["message"]
+    message = response.json()["error"]["message"]
+    assert "retry later" in message
+    # a batch goes in by chunks: it may be partly in, and was said not to be
+    assert "nothing was ingested" not in message
+    assert "sending the same articles again is safe" in message
+
+
+def test_healthz_answers_head_for_probes_that_use_it(client: TestClient, redis: FakeRedis) -> None:
+    assert client.head("/healthz").status_code == 200  # was 405
+    redis.up = False
+    assert client.head("/healthz").status_code == 503
 
 
 def test_unknown_route_uses_the_error_shape(client: TestClient) -> None:

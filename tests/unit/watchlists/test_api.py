@@ -549,6 +549,14 @@ def test_ingest_token(tmp_path: Path, store: MemoryStore, bodies: list[str]) -> 
     assert client.get("/healthz").status_code == 200
 
 
+def test_a_token_configured_with_a_trailing_newline_still_matches(
+        tmp_path: Path, store: MemoryStore, bodies: list[str]) -> None:
+    # HTTP drops the spaces around a header value: no client could send the newline
+    client = make_client(tmp_path, store, bodies, api_token=SecretStr(API_TOKEN + "\n"))
+    assert client.get("/v1/watchlists", headers=BEARER).status_code == 200
+    assert client.get("/v1/watchlists").status_code == 401
+
+
 def test_no_token_configured_means_open(client: TestClient) -> None:
     assert client.get("/v1/watchlists").status_code == 200
 
