@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -329,6 +329,10 @@ class Console:
         return self._refuse(request, viewer, f"This needs the {needed} role; your account "
                             f"{viewer.account.name!r} is a {viewer.account.role}.")
 
+    def _confirm(self, request: Request, viewer: Viewer, **context: str) -> HTMLResponse:
+        """A page asking to confirm what cannot be undone; nothing is changed yet."""
+        return self._page(request, "confirm.html", viewer, **context)
+
     def _refuse(self, request: Request, viewer: Viewer | None, message: str) -> HTMLResponse:
         log.warning("console_refused", path=request.url.path,
                     user=viewer.account.name if viewer else None, reason=message)
@@ -601,9 +605,21 @@ class Console:
             if any(w.id == watchlist_id for w in self._file_watchlists()):
                 return self._refuse(request, viewer, f"Watchlist {watchlist_id!r} is defined in "
                                     "the watchlists file: edit the file instead.")
+            if form.get("confirm") != "yes":  # one click next to Save deleted it at once
+                found = await self._watchlists.get(watchlist_id)
+                named = f"{watchlist_id!r}" + (f" ({found.name})" if found else "")
+                return self._confirm(
+                    request, viewer, title="Delete this watchlist?",
+                    message=f"Watchlist {named} will stop alerting and be removed. Its "
+                            "targets' secrets are never shown, so making it again means "
+                            "entering them again.",
+                    action=f"/watchlists/{quote(watchlist_id, safe='')}/delete",
+                    button=f"Delete {watchlist_id}",
+                    cancel=f"/watchlists/{quote(watchlist_id, safe='')}/edit")
             await self._watchlists.delete(watchlist_id)
             log.info("watchlist_deleted", watchlist_id=watchlist_id, user=viewer.account.name)
-            return RedirectResponse("/watchlists", status_code=303)
+            return RedirectResponse(f"/watchlists?deleted={quote(watchlist_id, safe='')}",
+                                    status_code=303)
 
         @self._reads("/accounts")
         async def accounts(request: Request, viewer: Viewer) -> Response:
@@ -650,6 +666,13 @@ class Console:
                 return await self._accounts_error(
                     request, viewer, "You cannot remove your own account: ask another admin "
                     "(or use `watchfloor console user remove`).", 409)
+            if form.get("confirm") != "yes":
+                return self._confirm(
+                    request, viewer, title="Remove this account?",
+                    message=f"Account {name!r} will be signed out everywhere and its token "
+                            "will stop working.",
+                    action=f"/accounts/{quote(name, safe='')}/remove",
+                    button=f"Remove {name}", cancel="/accounts")
             try:
                 await self._accounts.remove_keeping_an_admin(name)
             except AccountError as exc:

@@ -340,8 +340,29 @@ async def test_an_admin_cannot_remove_their_own_account_in_the_console(
     assert await AccountStore(redis_client, keys).get("ada") is not None
 
     await sign_in("admin", "bob")
-    assert (await admin.post("/accounts/bob/remove")).status_code == 303
+    assert (await admin.post("/accounts/bob/remove", confirm="yes")).status_code == 303
     assert await AccountStore(redis_client, keys).get("bob") is None
+
+
+async def test_deleting_a_watchlist_or_removing_an_account_asks_first(
+        sign_in, redis_client, keys) -> None:
+    # one click beside "Save" deleted a watchlist, whose secrets the console never shows
+    admin = await sign_in("admin", "ada")
+    await sign_in("viewer", "bob")
+    store = WatchlistStore(redis_client, keys, known_tags=TAGS)
+    await store.put(Watchlist(id="m", name="Missiles", match={"tags_any": ["missile_test"]}))
+
+    asked = await admin.post("/watchlists/m/delete")
+    assert asked.status_code == 200 and "Delete this watchlist?" in asked.text
+    assert "(Missiles)" in asked.text and 'name="confirm" value="yes"' in asked.text
+    assert await store.get("m") is not None
+    done = await admin.post("/watchlists/m/delete", confirm="yes")
+    assert done.status_code == 303 and done.headers["location"] == "/watchlists?deleted=m"
+    assert await store.get("m") is None
+
+    asked = await admin.post("/accounts/bob/remove")
+    assert asked.status_code == 200 and "Remove this account?" in asked.text
+    assert await AccountStore(redis_client, keys).get("bob") is not None
 
 
 async def test_an_admin_cannot_lower_their_own_role(sign_in, redis_client, keys) -> None:
