@@ -104,6 +104,12 @@ def parse_filter(params: Mapping[str, str]) -> tuple[AlertFilter, dict[str, str]
         return AlertFilter.model_validate(kept), problems
 
 
+# how the feed's form names each filter (the problems line uses them)
+FILTER_LABELS = {"watchlist": "watchlist", "tag": "tag", "actor": "actor",
+                 "modality": "modality", "min_confidence": "min. confidence",
+                 "within": "time", "q": "text"}
+
+
 def _problem(field: str) -> str:
     return {
         "min_confidence": "must be a number from 0 to 1",

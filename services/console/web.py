@@ -44,7 +44,13 @@ from watchfloor.services.console.accounts import (
 )
 from watchfloor.services.console.actions import SNOOZE_CHOICES, Actions
 from watchfloor.services.console.confidence_guide import ConfidenceGuide, load_confidence_guide
-from watchfloor.services.console.feed import MODALITIES, WITHIN_CHOICES, AlertFilter, parse_filter
+from watchfloor.services.console.feed import (
+    FILTER_LABELS,
+    MODALITIES,
+    WITHIN_CHOICES,
+    AlertFilter,
+    parse_filter,
+)
 from watchfloor.services.console.history import (
     Entry,
     alerts_after,
@@ -200,7 +206,8 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(safe_url=safe_url, iso=iso, utc=utc_text, figure=figure_label,
                        segments=evidence_segments, story_of=story_of)
-    env.globals.update(MODALITIES=MODALITIES, WITHIN_CHOICES=WITHIN_CHOICES, ROLES=ROLES,
+    env.globals.update(MODALITIES=MODALITIES, WITHIN_CHOICES=WITHIN_CHOICES,
+                       FILTER_LABELS=FILTER_LABELS, ROLES=ROLES,
                        SNOOZE_CHOICES=list(SNOOZE_CHOICES), CSRF_FIELD=CSRF_FIELD,
                        MAX_DAYS=MAX_DAYS, ALERT_ON_CHOICES=ALERT_ON_CHOICES)
     return env

@@ -469,3 +469,24 @@ async def test_try_it_with_a_days_value_that_is_no_whole_number_says_so(sign_in)
     reply = await viewer.post("/watchlists/save", id="t", name="T", tags_any="missile_test",
                               days=" 7 ", action="try")
     assert reply.status_code == 200
+
+
+async def test_a_filter_that_cannot_be_applied_says_so_and_keeps_what_was_typed(
+        sign_in, redis_client, keys) -> None:
+    await redis_client.xadd(history_stream(keys), encode(alert("al_1")))
+    viewer = await sign_in("viewer")
+    typed = "x" * 210
+    page = (await viewer.client.get("/", params={"q": typed, "within": "2y"})).text
+    # before: both dropped without a word, every alert shown, the box emptied
+    assert 'id="filter-problems"' in page
+    assert "text at most 200 characters" in page and "time must be one of" in page
+    assert f'value="{typed}"' in page and 'maxlength="200"' in page
+
+
+async def test_a_filter_link_to_a_removed_watchlist_or_unknown_tag_shows_that_filter(
+        sign_in) -> None:
+    viewer = await sign_in("viewer")
+    page = (await viewer.client.get("/", params={"watchlist": "gone", "tag": "nonesuch"})).text
+    # before: the form said "all" / "any" over a feed filtered by them
+    assert '<option value="gone" selected>gone (no such watchlist now)</option>' in page
+    assert '<option value="nonesuch" selected>nonesuch (not a known tag)</option>' in page
