@@ -85,17 +85,28 @@ def values_from_form(form: Mapping[str, Any], lists: Mapping[str, Sequence[str]]
     return values
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[\s,;]+", text) if w]
+def _words(text: str, known: KnownActors | None = None) -> list[str]:
+    """"KP, RU" or "KP RU": ids apart. A part between commas that is a
+    name the gazetteer knows ("North Korea") stays whole, so that the
+    answer is "use its id 'KP'", not two unknown words."""
+    words = []
+    for part in re.split(r"[,;\n]+", text):
+        part = part.strip()
+        if known is not None and " " in part and part.casefold() in known.names:
+            words.append(part)
+        else:
+            words += part.split()
+    return words
 
 
-def document(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def document(values: Mapping[str, Any], known_actors: KnownActors | None = None,
+             ) -> tuple[dict[str, Any], dict[str, str]]:
     """The watchlist document from the form's values, and problems of form
     (not of content) by field."""
     errors: dict[str, str] = {}
     match: dict[str, Any] = {name: list(values.get(name) or []) for name in LIST_FIELDS}
     for name in WORD_FIELDS:
-        match[name] = _words(values.get(name, ""))
+        match[name] = _words(values.get(name, ""), known_actors)
     match["keywords_any"] = [k.strip() for k in values.get("keywords_any", "").splitlines()
                              if k.strip()]
     for name in ("min_confidence", "min_figures"):
@@ -140,7 +151,8 @@ def validate(values: Mapping[str, Any], *, known_tags: Collection[str],
              known_actors: KnownActors | None = None) -> tuple[Watchlist | None, FormState]:
     """The watchlist the form describes, validated as the API does, or None
     and the problems by form field."""
-    data, errors = document(values)
+    known_actors = known_actors or packaged_actors()
+    data, errors = document(values, known_actors)
     data = carry_over_secrets(data, existing)
     state = FormState(dict(values), errors)
     try:
@@ -148,7 +160,7 @@ def validate(values: Mapping[str, Any], *, known_tags: Collection[str],
         # public addresses
         watchlist = Watchlist.model_validate(
             data, context={"known_tags": frozenset(known_tags), ADDRESS_POLICY: addresses,
-                           KNOWN_ACTORS: known_actors or packaged_actors()})
+                           KNOWN_ACTORS: known_actors})
     except ValidationError as exc:
         for err in exc.errors(include_url=False, include_input=False):
             loc = field_location(err["loc"])

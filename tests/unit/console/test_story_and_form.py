@@ -55,6 +55,19 @@ def test_an_actor_given_by_name_is_shown_with_its_id() -> None:
     assert state.errors["actors_any"] == "unknown actor 'Finland': use its id 'FI'"
 
 
+def test_an_actor_name_of_several_words_is_shown_with_its_id_too() -> None:
+    # before: split at the space, "unknown actor 'North', 'Korea'" without the hint
+    _, state = validate(form(id="a", name="A", tags_any=["missile_test"],
+                             actors_any="North Korea, Kim Jong Un"), known_tags=TAGS,
+                        existing=None)
+    assert state.errors["actors_any"] == ("unknown actor 'North Korea': use its id 'KP'; "
+                                          "unknown actor 'Kim Jong Un': use its id "
+                                          "'kim-jong-un'")
+    watchlist, _ = validate(form(id="a", name="A", tags_any=["missile_test"],
+                                 actors_any="KP RU"), known_tags=TAGS, existing=None)
+    assert watchlist is not None and watchlist.match.actors_any == ["KP", "RU"]
+
+
 def test_targets_that_are_not_yaml_say_where() -> None:
     _, state = validate(form(id="a", name="A", targets="- [unclosed"), known_tags=TAGS,
                         existing=None)
