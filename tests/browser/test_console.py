@@ -83,6 +83,28 @@ def test_the_live_feed_comes_back_after_an_error_answer_and_keeps_the_filters(
     assert len(refused) == 1
 
 
+def test_an_open_feed_signed_out_in_another_tab_says_so_and_stops(
+        page, console: Console) -> None:
+    # it showed "trying again in N s" for ever, and had shown one more alert
+    sign_in(page, console)
+    expect(page.locator("#alerts[data-connected=yes]")).to_be_attached()
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.get_by_role("button", name="Sign out").click()
+    expect(other).to_have_url(re.compile(r"/signin"))
+    title = "EU adopts new sanctions on Iranian shipping firms"
+    before = console.alert_count()
+    console.post({"title": title, "text": "The European Union imposed sanctions on two "
+                  "Iranian shipping firms on Tuesday, freezing their assets.",
+                  "url": "https://news.example.org/2026/11/eu-sanctions-shipping-firms"})
+    console.wait_for_alerts(before + 1)
+    status = page.locator("#live-status")
+    expect(status).to_contain_text("you are signed out", timeout=10_000)
+    expect(status.get_by_role("link", name="Sign in again")).to_be_visible()
+    expect(page.locator("article.alert", has_text=title)).to_have_count(0)
+    other.close()
+
+
 def test_on_a_phone_no_page_scrolls_sideways_and_nothing_fails_to_load(
         page, console: Console) -> None:
     # at 375 px the watchlists table, the form's name field and a headline with
@@ -98,10 +120,20 @@ def test_on_a_phone_no_page_scrolls_sideways_and_nothing_fails_to_load(
                   "url": "https://news.example.org/2026/11/eu-sanctions-long-word"})
     expect(page.locator("article.alert", has_text="Sanctionsannouncement").first).to_be_visible(
         timeout=5_000)
+    # a watchlist with a long name (the feed's select was as wide as it) and
+    # one with a long unbroken id (the table's header cell did not wrap)
+    with console.redis() as client:
+        for wid, name in (("long-name", "Naval movements in the Strait " * 7),
+                          ("x" * 60, "Unbroken")):
+            client.hset(console.keys.watchlists, wid, json.dumps(
+                {"id": wid, "name": name, "match": {"tags_any": ["sanctions"]}}))
+        client.incr(console.keys.watchlists_version)
     for path in ("/", "/watchlists", "/watchlists/new"):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} is {width} px wide"
+    nav = page.locator("header.top nav")
+    assert nav.evaluate("n => n.scrollWidth <= n.clientWidth + 1"), "the menu is cut off"
     assert errors == []
 
 

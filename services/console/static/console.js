@@ -65,10 +65,28 @@
           status.textContent = "Live updates interrupted: reconnecting…";
           return;  // the browser tries again by itself
         }
+        // An error answer: signed out (401) is said as such, not retried for
+        // ever; anything else (a 503 while Redis restarts) is tried again.
+        const probe = new AbortController();
+        fetch(url.toString(), {signal: probe.signal, credentials: "same-origin"}).then(function (reply) {
+          probe.abort();
+          if (reply.status === 401) {
+            status.textContent = "Live updates stopped: you are signed out. ";
+            const again = document.createElement("a");
+            again.href = "/signin?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+            again.textContent = "Sign in again";
+            status.appendChild(again);
+            return;
+          }
+          retry();
+        }, retry);
+      });
+
+      function retry() {
         status.textContent = "Live updates interrupted: trying again in " + Math.round(pause / 1000) + " s…";
         window.setTimeout(connect, pause);
         pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
-      });
+      }
     }
     connect();
   }

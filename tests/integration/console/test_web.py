@@ -479,7 +479,8 @@ async def test_a_filter_that_cannot_be_applied_says_so_and_keeps_what_was_typed(
     page = (await viewer.client.get("/", params={"q": typed, "within": "2y"})).text
     # before: both dropped without a word, every alert shown, the box emptied
     assert 'id="filter-problems"' in page
-    assert "text at most 200 characters" in page and "time must be one of" in page
+    assert "not filtered by them: time (must be one of the listed time ranges), text." in page
+    assert 'id="f-q-error">at most 200 characters' in page
     assert f'value="{typed}"' in page and 'maxlength="200"' in page
 
 
