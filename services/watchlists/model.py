@@ -35,11 +35,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from watchfloor.services.classifier.taxonomy import known_tag_ids
 from watchfloor.services.targets import TARGET_TYPES, Target, target_names
 from watchfloor.services.targets.base import ADDRESS_POLICY
@@ -133,6 +135,39 @@ class MatchRule(BaseModel):
 AlertOn = Literal["story", "every_version"]
 
 
+def _raised_again(err: Any) -> InitErrorDetails:
+    """A validation error as it was, to be raised among others."""
+    details: InitErrorDetails = {"type": err["type"], "loc": err["loc"], "input": err.get("input")}
+    if "ctx" in err:
+        details["ctx"] = err["ctx"]
+    try:
+        ValidationError.from_exception_data("check", [details])
+    except KeyError:  # a custom type (PydanticCustomError): kept by its message
+        details = {"type": PydanticCustomError(err["type"], "{message}", {"message": err["msg"]}),
+                   "loc": err["loc"], "input": err.get("input")}
+    return details
+
+
+def _misspelt_fields(data: dict, fields: list[str]) -> dict[Any, str]:
+    """Keys beside a watchlist's fields that look like one misspelt or
+    misplaced (``matches:``, ``Match:``, ``tags_any:``), with why; ignored,
+    they would leave the watchlist alerting on everything."""
+    found: dict[Any, str] = {}
+    for key in data:
+        if not isinstance(key, str) or key in fields:
+            continue
+        if key in MatchRule.model_fields:
+            found[key] = f"{key!r} goes under 'match:'"
+            continue
+        folded = key.lower().replace("-", "_").strip()
+        close = difflib.get_close_matches(folded, fields, n=1, cutoff=0.75)
+        if close:
+            found[key] = f"unknown key {key!r}: did you mean {close[0]!r}?"
+        elif criterion := _criterion_like(folded):
+            found[key] = f"unknown key {key!r}: did you mean {criterion!r} under 'match:'?"
+    return found
+
+
 def _criterion_like(key: str) -> str | None:
     """The match criterion ``key`` looks like a misspelling of (``tag_any``,
     ``actors``, ``min_conf``), else None. Not a bare prefix: ``tags:`` may be
@@ -148,31 +183,28 @@ class Watchlist(BaseModel):
     # refused: ignored, it would leave the watchlist alerting on everything.
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _no_misspelt_field(cls, data: Any) -> Any:
+    def _no_misspelt_field(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
         # JSON lets "\ud800" through; stored, it could not be shown again
         # (every read of the list was a 500) nor written to a target
         where = _lone_surrogate_at(data)
         if where is not None:
             raise ValueError(f"{where} holds a lone surrogate (a half of a UTF-16 pair), "
                              "which is not text")
-        if isinstance(data, dict):
-            fields = list(cls.model_fields)
-            for key in data:
-                if not isinstance(key, str) or key in cls.model_fields:
-                    continue
-                if key in MatchRule.model_fields:
-                    raise ValueError(f"{key!r} goes under 'match:'")
-                folded = key.lower().replace("-", "_").strip()
-                close = difflib.get_close_matches(folded, fields, n=1, cutoff=0.75)
-                if close:
-                    raise ValueError(f"unknown key {key!r}: did you mean {close[0]!r}?")
-                criterion = _criterion_like(folded)
-                if criterion:
-                    raise ValueError(f"unknown key {key!r}: did you mean {criterion!r} "
-                                     "under 'match:'?")
-        return data
+        misspelt = _misspelt_fields(data, list(cls.model_fields)) if isinstance(data, dict) else {}
+        if not misspelt:
+            return handler(data)
+        # every problem at once, not the misspelling first and the rest after
+        # its fix: the rest is validated without the misspelt keys
+        problems: list[InitErrorDetails] = [
+            {"type": "value_error", "loc": (), "input": key, "ctx": {"error": ValueError(message)}}
+            for key, message in misspelt.items()]
+        try:
+            handler({k: v for k, v in data.items() if k not in misspelt})
+        except ValidationError as exc:
+            problems += [_raised_again(err) for err in exc.errors(include_url=False)]
+        raise ValidationError.from_exception_data(cls.__name__, problems)
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     name: str = Field(min_length=1)

@@ -300,6 +300,22 @@ def test_all_problems_reported_together() -> None:
     assert len(str(WatchlistError(problems)).splitlines()) == 3
 
 
+def test_a_misplaced_key_does_not_hide_the_other_problems_of_its_watchlist() -> None:
+    # before: only the misplaced key, the rest one fix later
+    text = """\
+    watchlists:
+      - id: w1
+        name: n
+        min_confidence: 0.5
+        match: {tags_any: [missile_tests], actors_any: [North Korea], keywords_any: ['-']}
+    """
+    problems = "\n".join(problems_of(text))
+    assert "'min_confidence' goes under 'match:'" in problems
+    assert "unknown tag 'missile_tests'" in problems
+    assert "unknown actor 'North Korea': use its id 'KP'" in problems
+    assert "match.keywords_any[0] must contain a word" in problems
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
