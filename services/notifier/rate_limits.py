@@ -11,10 +11,12 @@ one handed out, and the slot is held for it. A fresh delivery queues behind
 them, so a burst of a hundred alerts to a Slack webhook (one a second) goes
 out one a second, oldest first, even while new alerts keep coming (when the
 slot was not held, each new alert took it, and the turned-away ones went to
-the back of the queue again and again). A delivery that comes back late
-is sent at once: its slot was counted. Rates are kept per notifier process,
-in memory: with N notifier copies a target gets up to N times its rate, and
-a delivery another copy turned away queues anew here.
+the back of the queue again and again). Two sends are never closer than the
+rate allows: one that comes back late (a busy notifier) goes, and the next
+held ones move back one interval each instead of all going at once. Rates
+are kept per notifier process, in memory: with N notifier copies a target
+gets up to N times its rate, and a delivery another copy turned away queues
+anew here.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ IDLE_S = 600.0
 @dataclass
 class _Pace:
     next_free: float = 0.0  # the first slot not handed out
+    last_send: float = float("-inf")
     held: dict[Hashable, float] = field(default_factory=dict)  # delivery -> its slot
 
 
@@ -42,16 +45,17 @@ class RateLimits:
         held for ``delivery`` (its id)."""
         if rate_per_s is None:
             return None
+        interval = 1.0 / rate_per_s
         pace = self._paces.setdefault(lane, _Pace())
+        earliest = pace.last_send + interval  # never two sends closer than this
         slot = pace.held.pop(delivery, None)
-        if slot is not None:
-            if now >= slot:
-                return None
-            pace.held[delivery] = slot  # back early: keep its place
-            return slot
-        slot = max(now, pace.next_free)
-        pace.next_free = slot + 1.0 / rate_per_s
+        if slot is None:  # fresh: behind every slot handed out
+            slot = max(now, pace.next_free, earliest)
+            pace.next_free = slot + interval
+        else:  # its own slot, or one interval after a send that went late
+            slot = max(slot, earliest)
         if slot <= now:
+            pace.last_send = now
             return None
         pace.held[delivery] = slot
         return slot

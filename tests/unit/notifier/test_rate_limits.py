@@ -62,6 +62,27 @@ def test_a_delivery_back_early_keeps_its_place() -> None:
     assert limits.check(LANE, 1.0, 100.6, "d2") == 102.0
 
 
+def test_deliveries_back_late_go_one_interval_apart_not_all_at_once() -> None:
+    # a busy notifier: five held deliveries and a new one, all seen at t=10
+    limits = RateLimits()
+    assert limits.check(LANE, 1.0, 0.0, "d0") is None
+    assert [limits.check(LANE, 1.0, 0.0, f"d{n}") for n in range(1, 6)] == [1.0, 2, 3, 4, 5]
+    sends = []
+    pending = {f"d{n}": 10.0 for n in range(1, 6)} | {"new": 10.0}
+    now = 10.0
+    while pending and now < 30:
+        for delivery in sorted(d for d, at in pending.items() if at <= now):
+            due = limits.check(LANE, 1.0, now, delivery)
+            if due is None:
+                sends.append(now)
+                del pending[delivery]
+            else:
+                pending[delivery] = due
+        now = round(now + 0.25, 2)
+    assert len(sends) == 6
+    assert all(later - earlier >= 1.0 for earlier, later in zip(sends, sends[1:], strict=False))
+
+
 def test_targets_have_their_own_rates() -> None:
     limits = RateLimits()
     assert limits.check(LANE, 1.0, 100.0, "d0") is None
