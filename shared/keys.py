@@ -228,6 +228,12 @@ class Keys:
         return f"{self.base}:watchlists"
 
     @property
+    def watchlist_revisions(self) -> str:
+        """Hash: watchlist id -> the change counter's value at its last save
+        (what an edit names as the version it replaces: ETag, the console's form)."""
+        return f"{self.base}:watchlists:revisions"
+
+    @property
     def watchlists_version(self) -> str:
         """Counter bumped on every watchlist change: notifiers reload when it moves."""
         return f"{self.base}:watchlists:version"

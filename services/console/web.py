@@ -742,17 +742,21 @@ class Console:
             state.errors.setdefault("id", "is defined in the watchlists file: edit the file "
                                           "instead, or choose another id")
             watchlist = None
-        if not original_id and watchlist is not None and existing is None \
-                and await self._watchlists.get(watchlist.id) is not None:
-            state.errors.setdefault("id", "is taken by another watchlist: choose another id")
-            watchlist = None
+        if not original_id and watchlist is not None and existing is None:
+            taken, stored_revision = await self._watchlists.get_with_revision(watchlist.id)
+            if taken is not None:
+                state.errors.setdefault("id", "is taken by another watchlist: choose another id")
+                watchlist = None
+            else:
+                # none there, or one that no longer validates (skipped everywhere,
+                # and not editable here): a new watchlist may take its place
+                revision = stored_revision
         if watchlist is None:
             return await self._watchlist_page(request, viewer, state, original_id, status=422,
-                                              revision=revision)
+                                              revision=str(form.get("revision") or "") or None)
         try:
             created = (await self._watchlists.put(watchlist) if sent_revision is None
-                       else await self._watchlists.put_if_unchanged(
-                           watchlist, revision if original_id else None))
+                       else await self._watchlists.put_if_unchanged(watchlist, revision))
         except WatchlistChanged:
             now = await self._watchlists.revision(watchlist.id)
             return await self._watchlist_page(

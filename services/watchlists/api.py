@@ -49,7 +49,7 @@ from watchfloor.services.watchlists.model import (
     error_message,
     field_location,
 )
-from watchfloor.services.watchlists.store import WatchlistChanged, dump_watchlist, revision_of
+from watchfloor.services.watchlists.store import WatchlistChanged
 from watchfloor.shared.http import error_body, storage_error_route
 from watchfloor.shared.logging import get_logger
 from watchfloor.shared.request_body import (
@@ -76,6 +76,7 @@ class WatchlistStorage(Protocol):
     async def get(self, watchlist_id: str) -> Watchlist | None: ...
     async def put(self, watchlist: Watchlist) -> bool: ...
     async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool: ...
+    async def save(self, watchlist: Watchlist, expected: str = "*") -> tuple[bool, str]: ...
     async def revision(self, watchlist_id: str) -> str | None: ...
     async def get_with_revision(
         self, watchlist_id: str) -> tuple[Watchlist | None, str | None]: ...
@@ -285,14 +286,14 @@ def create_watchlist_router(
         if isinstance(condition, JSONResponse):
             return condition
         try:
-            created = (await store.put(watchlist) if condition is _ANY
-                       else await store.put_if_unchanged(watchlist, condition))
+            created, revision = await store.save(
+                watchlist, "*" if condition is _ANY else (condition or ""))
         except WatchlistChanged:
             return _error(412, f"watchlist {watchlist_id!r} was changed or removed since the "
                                "version this request names (If-Match / If-None-Match): read it "
                                "again, then send the change")
         log.info("watchlist_saved", watchlist_id=watchlist.id, created=created)
-        headers = {"ETag": f'"{revision_of(dump_watchlist(watchlist))}"'}
+        headers = {"ETag": f'"{revision}"'}
         if created:
             headers["Location"] = f"/v1/watchlists/{watchlist.id}"
         return JSONResponse(

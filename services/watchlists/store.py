@@ -15,7 +15,6 @@ never stops the notifier. The warning names the fields, never the values.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Collection
 from typing import Any
@@ -81,24 +80,26 @@ def load_watchlist(
     return watchlist
 
 
-def revision_of(raw: bytes | str) -> str:
-    """What a stored entry is, in a few bytes: the SHA-1 of its JSON (the
-    same Redis's ``sha1hex`` computes, so a script can compare it)."""
-    return hashlib.sha1(raw if isinstance(raw, bytes) else raw.encode()).hexdigest()  # noqa: S324
-
-
-# Replace only what the editor saw: the entry whose revision is ARGV[3], or
-# none when ARGV[3] is empty. 0: changed meanwhile; 1: replaced; 2: created.
-_PUT_IF_UNCHANGED = """
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-if ARGV[3] == '' then
-  if current then return 0 end
-elseif not current or redis.sha1hex(current) ~= ARGV[3] then
-  return 0
+# Saves a watchlist (ARGV[2]) under its id (ARGV[1]) when the entry is still
+# the one the caller read: ARGV[3] is "*" (whatever is there), "" (none) or
+# the revision read. Its revision is the change counter's new value: a number
+# that says nothing of the content (a hash of it would let a reader test
+# guesses of the secrets in it). An entry saved before revisions were kept
+# is revision "0". 0: changed meanwhile; else {created, revision}.
+_SAVE = """
+local expected = ARGV[3]
+if expected ~= '*' then
+  local exists = redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1
+  if expected == '' then
+    if exists then return 0 end
+  elseif not exists or (redis.call('HGET', KEYS[3], ARGV[1]) or '0') ~= expected then
+    return 0
+  end
 end
 local added = redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('INCR', KEYS[2])
-return 1 + added
+local revision = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[3], ARGV[1], revision)
+return {added, revision}
 """
 
 
@@ -113,7 +114,7 @@ class WatchlistStore:
         self._redis = redis
         self._keys = keys
         self.known_tags: frozenset[str] = frozenset(known_tags)
-        self._put_script: Any = None  # registered when first needed
+        self._save_script: Any = None  # registered when first needed
 
     async def list(self) -> list[Watchlist]:
         """Every valid stored watchlist, sorted by id; invalid entries are skipped."""
@@ -132,38 +133,47 @@ class WatchlistStore:
 
     async def put(self, watchlist: Watchlist) -> bool:
         """Create or replace; True if it was created."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._keys.watchlists, watchlist.id, dump_watchlist(watchlist))
-            pipe.incr(self._keys.watchlists_version)
-            added, _ = await pipe.execute()
-        return bool(added)
-
-    async def revision(self, watchlist_id: str) -> str | None:
-        """The stored entry's revision (``revision_of``), or None when absent."""
-        raw = await self._redis.hget(self._keys.watchlists, watchlist_id)
-        return None if raw is None else revision_of(raw)
-
-    async def get_with_revision(self, watchlist_id: str) -> tuple[Watchlist | None, str | None]:
-        """``get`` and the revision of what it read, in one read."""
-        raw = await self._redis.hget(self._keys.watchlists, watchlist_id)
-        if raw is None:
-            return None, None
-        return self._load(watchlist_id, raw), revision_of(raw)
+        created, _ = await self.save(watchlist)
+        return created
 
     async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool:
         """``put``, only while the stored entry is still the one of
         ``revision`` (None: while there is none), so an editor's stale form
         never undoes another's save nor brings back a deleted watchlist.
         True if it was created; ``WatchlistChanged`` otherwise."""
-        if self._put_script is None:
-            self._put_script = self._redis.register_script(_PUT_IF_UNCHANGED)
-        done = await self._put_script(
-            keys=[self._keys.watchlists, self._keys.watchlists_version],
-            args=[watchlist.id, dump_watchlist(watchlist), revision or ""])
+        created, _ = await self.save(watchlist, "" if revision is None else revision)
+        return created
+
+    async def save(self, watchlist: Watchlist, expected: str = "*") -> tuple[bool, str]:
+        """Write ``watchlist`` and bump the change counter, in one step, if
+        the stored entry is ``expected`` ("*": any, "": none, else a revision);
+        (created, its new revision), or ``WatchlistChanged``."""
+        if self._save_script is None:
+            self._save_script = self._redis.register_script(_SAVE)
+        done = await self._save_script(
+            keys=[self._keys.watchlists, self._keys.watchlists_version,
+                  self._keys.watchlist_revisions],
+            args=[watchlist.id, dump_watchlist(watchlist), expected])
         if not done:
             raise WatchlistChanged(f"watchlist {watchlist.id!r} was changed or removed since "
                                    "it was read")
-        return int(done) == 2
+        added, revision = done
+        return bool(int(added)), as_str(revision)
+
+    async def revision(self, watchlist_id: str) -> str | None:
+        """The stored entry's revision, or None when there is no entry."""
+        return (await self.get_with_revision(watchlist_id))[1]
+
+    async def get_with_revision(self, watchlist_id: str) -> tuple[Watchlist | None, str | None]:
+        """``get`` and the revision of what it read, read together; an entry
+        that does not validate is (None, its revision): it may be replaced."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hget(self._keys.watchlists, watchlist_id)
+            pipe.hget(self._keys.watchlist_revisions, watchlist_id)
+            raw, revision = await pipe.execute()
+        if raw is None:
+            return None, None
+        return self._load(watchlist_id, raw), as_str(revision) if revision is not None else "0"
 
     async def delete(self, watchlist_id: str) -> bool:
         """Remove; True if it existed.
@@ -173,8 +183,9 @@ class WatchlistStore:
         """
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hdel(self._keys.watchlists, watchlist_id)
+            pipe.hdel(self._keys.watchlist_revisions, watchlist_id)
             pipe.incr(self._keys.watchlists_version)
-            removed, _ = await pipe.execute()
+            removed, _, _ = await pipe.execute()
         return bool(removed)
 
     async def version(self) -> int:

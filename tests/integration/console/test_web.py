@@ -491,3 +491,21 @@ async def test_a_filter_link_to_a_removed_watchlist_or_unknown_tag_shows_that_fi
     # before: the form said "all" / "any" over a feed filtered by them
     assert '<option value="gone" selected>gone (no such watchlist now)</option>' in page
     assert '<option value="nonesuch" selected>nonesuch (not a known tag)</option>' in page
+
+
+async def test_a_stored_watchlist_that_no_longer_validates_can_be_replaced_from_the_form(
+        sign_in, redis_client, keys) -> None:
+    # a tag dropped from the taxonomy: the entry is skipped everywhere and its
+    # edit page is a 404, so making it anew is the way to repair it
+    import json
+
+    await redis_client.hset(keys.watchlists, "baltic", json.dumps(
+        {"id": "baltic", "name": "Baltic", "match": {"tags_any": ["old_tag"]}}))
+    ada = await sign_in("editor", "ada")
+    assert (await ada.client.get("/watchlists/baltic/edit")).status_code == 404
+    form = _form_fields((await ada.client.get("/watchlists/new")).text)
+    reply = await ada.post("/watchlists/save", **{**form, "csrf": ada.csrf}, id="baltic",
+                           name="Baltic", tags_any="sanctions", action="save")
+    assert reply.status_code == 303, reply.text
+    stored = await WatchlistStore(redis_client, keys, known_tags=TAGS).get("baltic")
+    assert stored is not None and stored.match.tags_any == ["sanctions"]

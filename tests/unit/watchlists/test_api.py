@@ -16,7 +16,7 @@ from watchfloor.services.ingest.api import create_api
 from watchfloor.services.ingest.publisher import IngestOutcome
 from watchfloor.services.watchlists.api import redact_watchlist
 from watchfloor.services.watchlists.model import Watchlist
-from watchfloor.services.watchlists.store import WatchlistChanged, dump_watchlist, revision_of
+from watchfloor.services.watchlists.store import WatchlistChanged
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
 
@@ -68,6 +68,7 @@ class MemoryStore:
         self.known_tags = known_tags
         self.items: dict[str, Watchlist] = {}
         self.changes = 0
+        self.revisions: dict[str, str] = {}
         self.fail_with: Exception | None = None
 
     def _check(self) -> None:
@@ -91,16 +92,21 @@ class MemoryStore:
 
     async def revision(self, watchlist_id: str) -> str | None:
         self._check()
-        found = self.items.get(watchlist_id)
-        return None if found is None else revision_of(dump_watchlist(found))
+        return self.revisions.get(watchlist_id, "0") if watchlist_id in self.items else None
 
     async def get_with_revision(self, watchlist_id: str) -> tuple[Watchlist | None, str | None]:
         return await self.get(watchlist_id), await self.revision(watchlist_id)
 
-    async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool:
-        if await self.revision(watchlist.id) != revision:
+    async def save(self, watchlist: Watchlist, expected: str = "*") -> tuple[bool, str]:
+        current = await self.revision(watchlist.id)
+        if expected != "*" and (current or "") != expected:
             raise WatchlistChanged(watchlist.id)
-        return await self.put(watchlist)
+        created = await self.put(watchlist)
+        self.revisions[watchlist.id] = str(self.changes)
+        return created, self.revisions[watchlist.id]
+
+    async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool:
+        return (await self.save(watchlist, revision or ""))[0]
 
     async def delete(self, watchlist_id: str) -> bool:
         self._check()
