@@ -65,13 +65,18 @@ async def claim_for_replay(redis: Redis, keys: Keys, stream: str, entry_id: Any)
 async def oldest_first(redis: Redis, stream: str,
                        page: int = 100) -> AsyncIterator[tuple[bytes, dict]]:
     """A stream's entries, oldest first, read a page at a time (a replay's
-    ``limit`` counts what it moves, not what it skips)."""
+    ``limit`` counts what it moves, not what it skips), up to the last one
+    there when it starts: an entry replayed that fails again comes back at
+    the end, and must not be replayed again in the same run."""
+    newest = await redis.xrevrange(stream, count=1)
+    if not newest:
+        return
+    end = as_str(newest[0][0])
     start = "-"
-    while entries := await redis.xrange(stream, min=start, count=page):
+    while entries := await redis.xrange(stream, min=start, max=end, count=page):
         for entry in entries:
             yield entry
-        last = entries[-1][0]
-        start = "(" + (last.decode() if isinstance(last, bytes) else last)
+        start = "(" + as_str(entries[-1][0])
 
 
 async def replay_dead_letters(redis: Redis, keys: Keys, *, limit: int = 100) -> int:

@@ -81,3 +81,28 @@ async def test_unreadable_entries_do_not_use_up_the_limit(redis_client, keys) ->
     # the unreadable ones stay for an operator to read, with the one not moved
     assert await redis_client.xlen(keys.dead_letters) == 121
     assert await redis_client.xlen(keys.failed_deliveries) == 121
+
+
+async def test_a_replay_does_not_replay_again_what_failed_again_during_it(redis_client, keys):
+    # a worker dead-letters each replayed entry again at once; before, the
+    # same run met it at the end of the stream and replayed it again (1000
+    # "replayed" for 250 entries)
+    for n in range(3):
+        await redis_client.xadd(keys.dead_letters, {
+            "stream": keys.articles, "error": "x",
+            "payload": json.dumps({"__data__": json.dumps({"id": f"a{n}", "title": "t"})})})
+    real_xadd = redis_client.xadd
+
+    async def failing_again(name, fields, *args, **kwargs):  # type: ignore[no-untyped-def]
+        entry = await real_xadd(name, fields, *args, **kwargs)
+        if name == keys.articles:  # the worker: straight back to the dead letters
+            await real_xadd(keys.dead_letters, {"stream": keys.articles, "error": "again",
+                                                "payload": json.dumps(fields)})
+        return entry
+
+    redis_client.xadd = failing_again
+    try:
+        assert await replay_dead_letters(redis_client, keys, limit=1000) == 3
+    finally:
+        del redis_client.xadd
+    assert await redis_client.xlen(keys.dead_letters) == 3
