@@ -203,8 +203,12 @@ class Settings(BaseSettings):
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
         if isinstance(value, str):
-            value = value.strip()
-            return value or None
+            if not value.strip():
+                # read as "no token", it would open the API that a blank
+                # (which matches no request) kept shut
+                raise ValueError("is blank: give a token, or unset it for no authentication "
+                                 "(loopback use only)")
+            return value.strip()
         return value
 
     @field_validator("log_level", mode="before")

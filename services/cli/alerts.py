@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from typing import Any
 
+import yaml
 from watchfloor.services.cli.common import (
     add_settings_flags,
     positive_int,
     run_on_redis,
     settings_from_args,
 )
-from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.pipeline import stage
 from watchfloor.shared.schemas import Alert
 from watchfloor.shared.settings import Settings
@@ -64,18 +63,19 @@ def format_alert(alert: Alert) -> str:
 
 
 async def known_watchlist_ids(redis: Any, keys: Any, settings: Settings) -> set[str]:
-    """The ids of the watchlists configured now: the API's and the file's
-    (when this command's settings name one that reads)."""
+    """The ids of the watchlists configured now: the API's, and those the
+    watchlists file names (when this command's settings name one). The file
+    is read for its ids only: this shell may lack the targets' secrets."""
     from watchfloor.services.watchlists.configured import watchlist_tags
     from watchfloor.services.watchlists.store import WatchlistStore
 
     ids = {w.id for w in await WatchlistStore(redis, keys,
                                               known_tags=watchlist_tags(settings)).list()}
     if settings.watchlists_file is not None:
-        from watchfloor.services.watchlists.configured import load_configured_watchlists
-
-        with contextlib.suppress(ConfigError, OSError):  # the workers report a bad file
-            ids |= {w.id for w in load_configured_watchlists(settings, os.environ)}
+        with contextlib.suppress(OSError, UnicodeDecodeError, yaml.YAMLError):
+            document = yaml.safe_load(settings.watchlists_file.read_text(encoding="utf-8"))
+            listed = document.get("watchlists") if isinstance(document, dict) else None
+            ids |= {str(w["id"]) for w in listed or [] if isinstance(w, dict) and "id" in w}
     return ids
 
 

@@ -59,3 +59,19 @@ async def test_a_watchlist_no_one_configured_is_named_as_such(settings, redis_cl
     await redis_client.delete(keys.alerts)
     assert await asyncio.to_thread(main, ["alerts", "--watchlist", "korea", *args]) == 0
     assert capsys.readouterr().out == "no alerts for watchlist 'korea' yet\n"
+
+
+async def test_a_watchlist_of_the_file_is_known_without_its_targets_secrets(
+        settings, redis_client, keys, capsys, tmp_path, monkeypatch):
+    # an operator's shell without ${WATCHFLOOR_WEBHOOK_SECRET}: the file does
+    # not load, yet its ids are there ("is not configured" was wrong)
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(
+        "watchlists:\n  - id: baltic\n    name: Baltic\n    match: {tags_any: [sanctions]}\n"
+        "    targets:\n      - {type: webhook, url: 'https://hooks.example.org/b',"
+        " secret: '${WATCHFLOOR_TEST_MISSING_SECRET}'}\n")
+    monkeypatch.setenv("WATCHFLOOR_WATCHLISTS_FILE", str(watchlists))
+    monkeypatch.delenv("WATCHFLOOR_TEST_MISSING_SECRET", raising=False)
+    args = ["--redis-url", settings.resolved_redis_url, "--prefix", settings.key_prefix]
+    assert await asyncio.to_thread(main, ["alerts", "--watchlist", "baltic", *args]) == 0
+    assert capsys.readouterr().out == "no alerts for watchlist 'baltic' yet\n"

@@ -45,3 +45,13 @@ def test_usable_redis_urls_are_accepted() -> None:
     for url in ("redis://:Sup3r%2FSecr3t@127.0.0.1:6390/0", "rediss://h:6380/0?ssl_cert_reqs=none",
                 "unix:///tmp/redis.sock?db=1", "redis://127.0.0.1:6379/0?password=x"):
         assert Settings(_env_file=None, redis_url=url).resolved_redis_url == url
+
+
+def test_an_api_token_is_stripped_and_a_blank_one_refused(monkeypatch) -> None:
+    monkeypatch.setenv("WATCHFLOOR_API_TOKEN", "wf-token-0123456789abcdef\n")
+    assert Settings(_env_file=None).api_token.get_secret_value() == "wf-token-0123456789abcdef"
+    # blank: once a token no request matched; read as "none" it would open the API
+    for blank in ("", "   "):
+        monkeypatch.setenv("WATCHFLOOR_API_TOKEN", blank)
+        with pytest.raises(ValidationError, match="is blank: give a token, or unset it"):
+            Settings(_env_file=None)
