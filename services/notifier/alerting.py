@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 log = get_logger("watchfloor.notifier")
 
 ALERT_HISTORY_MAXLEN = 100_000
+# An alert id recorded longer ago than this is an old article come back, not
+# a batch processed again (a reclaim retries within minutes): not sent again.
+REPEAT_AFTER_S = 3600.0
 
 
 class Throttle(Protocol):
@@ -102,7 +105,8 @@ class AlertRaiser:
         result = RaisedBatch()
         found = self._match(batch, result)
         found = await drop_silenced(self._redis, self._keys, found, now)  # console mutes
-        result.alerts = await self._apply_throttle(found, result)
+        result.alerts = await self._drop_raised_long_ago(
+            await self._apply_throttle(found, result), now)
         for alert in result.alerts:
             log.info("alert_raised", watchlist_id=alert.watchlist_id, alert_id=alert.id,
                      article_id=alert.article.id, tags=[t.tag for t in alert.tags])
@@ -148,6 +152,26 @@ class AlertRaiser:
                      repeat_of=held.repeat_of)
         result.throttled = len(outcome.held)
         return outcome.sent
+
+    async def _drop_raised_long_ago(self, alerts: list[Alert], now: float) -> list[Alert]:
+        """Alerts whose id the history recorded more than ``REPEAT_AFTER_S``
+        ago are not sent again: their article came back once ingest's dedupe
+        had forgotten it (an old feed item, a file ingested again), and
+        the delivered markers expire sooner. A batch processed again after a
+        crash or a reclaim comes within minutes: its alerts still fan out, and
+        the markers keep each delivery to one send."""
+        if not alerts:
+            return alerts
+        scores = await self._redis.zmscore(self._keys.alert_ids, [a.id for a in alerts])
+        kept = []
+        for alert, recorded_at in zip(alerts, scores, strict=True):
+            if recorded_at is not None and now - float(recorded_at) > REPEAT_AFTER_S:
+                log.info("alert_already_raised", watchlist_id=alert.watchlist_id,
+                         alert_id=alert.id, article_id=alert.article.id,
+                         raised_s_ago=round(now - float(recorded_at)))
+                continue
+            kept.append(alert)
+        return kept
 
     async def _record(self, pipe: Any, result: RaisedBatch, now: float) -> None:
         """Alert history (once per alert id: a redelivered batch adds nothing)

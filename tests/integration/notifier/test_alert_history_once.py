@@ -96,3 +96,19 @@ async def test_the_history_and_its_ids_stay_bounded(
     assert await redis_client.xlen(keys.alerts) < 300
     newest = await redis_client.zrange(keys.alert_ids, -1, -1)
     assert newest == [b"al_299"]
+
+
+async def test_an_article_back_long_after_its_alert_is_not_sent_again(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    # ingest forgets an article after DEDUPE_TTL_S (30 days) and the delivered
+    # markers after 7: an old feed item ingested again went out to every target
+    # again, without a trace in the history
+    raiser = AlertRaiser(redis_client, keys, two_watchlists(), None, stage=stage("match"))
+    first = await raiser.process_batch(batch("a1"), NOW)
+    assert len(first.deliveries) == 2
+    soon = await raiser.process_batch(batch("a1"), NOW + 120)  # a reclaim: fanned out again
+    assert len(soon.deliveries) == 2
+    later = await raiser.process_batch(batch("a1"), NOW + 31 * 24 * 3600)
+    assert later.alerts == [] and later.deliveries == []
+    assert await alerts_counter(redis_client, keys) == 2
