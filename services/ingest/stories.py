@@ -46,10 +46,8 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 import struct
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,6 +59,7 @@ from watchfloor.services.ingest.story_facts import (
     EventFacts,
     different_events,
     event_facts,
+    normal_words,
 )
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.logging import get_logger
@@ -87,13 +86,6 @@ _BINS = BANDS * ROWS_PER_BAND
 _probe_rng = random.Random(0x5709)
 _PROBES = tuple(tuple(_probe_rng.sample(range(_BINS), _BINS)) for _ in range(_BINS))
 
-_WORD = re.compile(r"[^\W_]+")
-# "U.S." / "US", "Shi'ite" / "Shiite" and "60,000" / "60000" are the same
-# word to a reader.
-# Written mark first, its neighbours checked after: the regex engine then
-# skips to the next mark instead of trying a lookbehind at every character
-# (4x faster; the same matches).
-_INNER_MARK = re.compile(r"['’.](?<=\w['’.])(?=\w)|,(?<=\d,)(?=\d{3})")
 
 
 @dataclass(frozen=True)
@@ -113,8 +105,7 @@ class StoryParams:
 # --- signatures (pure) -------------------------------------------------------
 
 
-def _words(value: str) -> list[str]:
-    return _WORD.findall(_INNER_MARK.sub("", unicodedata.normalize("NFKC", value).casefold()))
+_words = normal_words
 
 
 def _first_words(text: str, count: int) -> list[str]:
@@ -238,29 +229,30 @@ def choose_story(
 # fields, so positions never shift.
 def encode_record(story_id: str, fingerprint: StoryFingerprint) -> str:
     """'<story id> <shingle ids, 8 hex digits each> <figures> <weekdays>
-    <dates> <places> <unix time>', each set comma-separated. Text, not bytes:
-    readable in redis-cli, and safe with decode_responses."""
+    <dates> <places> <unix time> <states>', each set comma-separated. Text,
+    not bytes: readable in redis-cli, and safe with decode_responses."""
     ids = sorted(fingerprint.shingle_ids)
     hex_ids = struct.pack(f">{len(ids)}I", *ids).hex()  # 8 hex digits each
     facts = fingerprint.facts
     sets = (facts.figures, facts.weekdays, facts.dates, facts.places)
     at = "" if facts.at is None else str(facts.at)
-    return " ".join([story_id, hex_ids, *(",".join(sorted(s)) for s in sets), at])
+    return " ".join([story_id, hex_ids, *(",".join(sorted(s)) for s in sets), at,
+                     ",".join(sorted(facts.states))])
 
 
 def decode_record(value: str) -> tuple[str, StoryFingerprint]:
-    """Also reads records written before facts beyond figures were kept
-    ('<story id> <hex> <figures>'): they contradict nothing on the rest."""
+    """Also reads records written before facts beyond figures (or states)
+    were kept ('<story id> <hex> <figures>'): they contradict nothing on the rest."""
     story_id, hex_ids, *rest = value.split(" ")
     raw = bytes.fromhex(hex_ids)
     ids = frozenset(struct.unpack(f">{len(raw) // 4}I", raw))
-    figures, weekdays, dates, places, at = (rest + [""] * 5)[:5]
+    figures, weekdays, dates, places, at, states = (rest + [""] * 6)[:6]
 
     def parse(field: str) -> frozenset[str]:
         return frozenset(field.split(",")) - {""}
 
     facts = EventFacts(parse(figures), parse(weekdays), parse(dates), parse(places),
-                       int(at) if at else None)
+                       parse(states), int(at) if at else None)
     return story_id, StoryFingerprint(ids, facts)
 
 

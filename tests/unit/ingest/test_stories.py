@@ -237,6 +237,9 @@ def test_record_round_trip() -> None:
     fp = fingerprint(WIRE_TITLE, WIRE_TEXT + " Four ships and 12 crates on May 3 in Port Alma.",
                      at=MONDAY)
     assert fp.facts.figures and fp.facts.weekdays and fp.facts.dates and fp.facts.places
+    with_states = fingerprint("Iran and Iraq sign a border deal", "Iran signed it on Monday.")
+    assert with_states.facts.states == {"IR", "IQ"}
+    assert decode_record(encode_record("u-s", with_states)) == ("u-s", with_states)
     assert decode_record(encode_record("u-abc", fp)) == ("u-abc", fp)
     no_facts = StoryFingerprint(frozenset({0, 2**32 - 1}), EventFacts())
     assert decode_record(encode_record("c-1", no_facts)) == ("c-1", no_facts)

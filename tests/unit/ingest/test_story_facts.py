@@ -87,6 +87,13 @@ def test_contradict_only_when_each_side_has_its_own() -> None:
     ("Missiles were fired on March 9.", "Missiles were fired on April 9.", "dates"),
     ("Missiles were fired near Sinpo.", "Missiles were fired near Wonsan.", "places"),
     ("Two missiles were fired, 16 in all.", "Two missiles were fired, 18 in all.", "figures"),
+    # one template, another country: the same words, another event
+    ("Iran test-fired a ballistic missile, its military said.",
+     "Pakistan test-fired a ballistic missile, its military said.", "states"),
+    ("The EU agreed new sanctions on Russia.", "The EU agreed new sanctions on Belarus.",
+     "states"),
+    ("Washington approved an arms sale to Taiwan.", "Washington approved an arms sale to Poland.",
+     "states"),
 ])
 def test_different_events(a: str, b: str, why: str) -> None:
     assert different_events(facts(a), facts(b)) == why
@@ -98,6 +105,10 @@ def test_different_events(a: str, b: str, why: str) -> None:
     ("Missiles were fired on Monday.", "Missiles were fired on March 9."),  # not compared
     ("Missiles were fired near Sinpo.", "SEAPORT - Missiles were fired near Sinpo."),
     ("About 60,000 to 70,000 troops.", "About 70,000 troops."),
+    # a name and its adjective are one country; one side adding one is an update
+    ("Iran test-fired a missile.", "The Iranian military test-fired a missile."),
+    ("North Korea fired a missile.", "North Korea fired a missile; Japan protested."),
+    ("Officials told us the missile flew far.", "Officials said the missile flew far."),
 ])
 def test_same_event_told_with_more_or_fewer_details(a: str, b: str) -> None:
     assert different_events(facts(a), facts(b)) is None
