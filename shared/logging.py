@@ -71,6 +71,35 @@ def configure_logging(level: str = "INFO", fmt: str = "auto", stream: Any = None
         logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
+    _route_stdlib_logging(level)
+
+
+class _StdlibToStructlog(logging.Handler):
+    """Warnings and errors of libraries that log with the standard library
+    (uvicorn's "Exception in ASGI application", "Invalid HTTP request
+    received") as lines of the configured format: without it they came out
+    as plain text, tracebacks over many lines, among the JSON lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            fields: dict[str, Any] = {"logger": record.name}
+            if record.exc_info:
+                fields["exc_info"] = record.exc_info
+            structlog.get_logger(record.name).log(record.levelno, record.getMessage(), **fields)
+        except Exception:  # noqa: BLE001 - logging must not raise
+            self.handleError(record)
+
+
+def _route_stdlib_logging(level: str) -> None:
+    # Warnings and up only: libraries log requests at INFO, URLs and all
+    # (a feed's ?token=), and their debug chatter is not ours to pass on.
+    threshold = max(logging.WARNING, logging.getLevelNamesMapping()[level])
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not isinstance(h, _StdlibToStructlog)]
+    handler = _StdlibToStructlog(threshold)
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > threshold:
+        root.setLevel(threshold)
 
 
 def get_logger(name: str | None = None) -> Any:

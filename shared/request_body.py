@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.json_input import DuplicateKey, JSONTooDeep, loads
 
@@ -78,6 +78,9 @@ async def read_capped(request: Request, limit: int, *, too_large: str | None = N
                 chunk = await anext(chunks)
         except StopAsyncIteration:
             return body
+        except ClientDisconnect:  # a producer gave up mid-upload: nothing to answer
+            raise RequestBodyError(400, "the client closed the connection before the whole "
+                                        "body arrived") from None
         except TimeoutError:
             raise RequestBodyError(408, f"the request body stopped arriving (nothing for "
                                         f"{idle_timeout_s:g} s, or not complete after "

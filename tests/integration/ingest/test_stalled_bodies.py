@@ -55,3 +55,39 @@ async def test_stalled_bodies_get_408_and_free_their_places(
         for _, writer in stalled:
             writer.close()
         worker.stop()
+
+
+async def test_a_client_that_drops_mid_upload_or_sends_garbage_leaves_only_json_log_lines(
+    redis_url: str, key_prefix: str, redis_client: object, tmp_path: Path
+) -> None:
+    import json
+
+    port = free_port()
+    env = worker_env(redis_url, key_prefix, "dropped", http_port=str(port), log_level="INFO")
+    worker = WorkerProcess("ingest", env, tmp_path).start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            await wait_healthy(http, worker)
+            _, writer = await stall(port)  # 1 byte of 100, then gone
+            writer.close()
+            _, garbage = await asyncio.open_connection("127.0.0.1", port)
+            garbage.write(b"GARBAGE\r\n\r\n")
+            await garbage.drain()
+            await asyncio.sleep(0.5)
+            garbage.close()
+            accepted = await http.post("/v1/articles", content=ARTICLE,
+                                       headers={"content-type": "application/json"})
+            assert accepted.status_code == 202
+    finally:
+        worker.stop()
+    lines = [line for line in worker.log_path.read_text().splitlines() if line.strip()]
+    # before: "Exception in ASGI application", a 60-line traceback and
+    # "Invalid HTTP request received." as plain text among the JSON lines
+    not_json = []
+    for line in lines:
+        try:
+            json.loads(line)
+        except ValueError:
+            not_json.append(line)
+    assert not_json == [], not_json[:5]
+    assert not any("Traceback" in line for line in lines)
