@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
 from watchfloor.services.notifier.alerting import AlertRaiser
-from watchfloor.services.notifier.delivery import DeliveryPipeline
+from watchfloor.services.notifier.delivery import RECORD_MARGIN_S, DeliveryPipeline
 from watchfloor.services.notifier.retry import RetrySchedule
 from watchfloor.services.notifier.story_throttle import StoryThrottle
 from watchfloor.services.notifier.target_pauses import REFRESH_S as PAUSES_REFRESH_S
@@ -116,7 +116,13 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
     async def stop() -> None:
         pipeline, sending.pipeline = sending.pipeline, None
         if pipeline is not None:
-            await pipeline.close()  # sends in flight finish, the rest are handed back
+            # Sends in flight finish, the rest are handed back; within the
+            # graceful timeout (an orchestrator's grace period is sized from
+            # it), whatever the webhook timeout: a send cut short is not
+            # recorded, so its entry stays pending and is sent again (same
+            # webhook-id) by the next notifier.
+            await pipeline.close(timeout=min(settings.graceful_timeout_s,
+                                             settings.webhook_timeout_s + RECORD_MARGIN_S))
         client, sending.client = sending.client, None
         if client is not None:
             await client.close()
