@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # redis_pool_timeout_s for a free one instead of failing at once.
     redis_max_connections: int = Field(64, ge=2)
     redis_pool_timeout_s: float = Field(5.0, gt=0)
+    # A worker started before Redis answers waits this long for it (a
+    # deployment starting all at once), then exits; 0: says so and exits at
+    # once (a mistyped URL on a terminal).
+    redis_wait_s: float = Field(0.0, ge=0)
     # POST /v1/articles in flight (waiting or being handled) per ingest
     # process; beyond that the API answers 429 with Retry-After.
     ingest_max_in_flight: int = Field(128, ge=1)

@@ -16,7 +16,9 @@ import asyncio
 import contextlib
 import importlib
 import os
+import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -183,11 +185,49 @@ def run_workers(settings: Settings, names: list[str]) -> int:
     check_ports(settings, names)
     loop = event_loop.loop_factory(settings.event_loop)
     app = create_worker_app(settings, [parts_builder(n) for n in names], env=dict(os.environ))
-    problem = check_redis(settings)
-    if problem:
-        raise RedisUnavailable(problem)
+    if not wait_for_redis(settings):
+        return 0  # SIGTERM while waiting
     event_loop.run(app.run(), loop)
     return 0
+
+
+# how often a worker waiting for Redis says so
+REDIS_WAIT_LOG_EVERY_S = 10.0
+
+
+def wait_for_redis(settings: Settings, *, clock: Callable[[], float] = time.monotonic,
+                   sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Return once Redis answers (True), or on SIGTERM (False); after
+    ``redis_wait_s`` without an answer, ``RedisUnavailable``. A deployment
+    starting Redis and its workers together (Kubernetes, without compose's
+    wait) then sees no worker exit and restart with back-off."""
+    problem = check_redis(settings)
+    if problem is None:
+        return True
+    if settings.redis_wait_s <= 0:
+        raise RedisUnavailable(problem)
+    log = get_logger("watchfloor")
+    stopping: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda number, _: stopping.append(number))
+    try:
+        started = said = clock()
+        log.warning("redis_not_answering_yet", problem=problem, waits_s=settings.redis_wait_s)
+        while problem is not None and not stopping:
+            if clock() - started >= settings.redis_wait_s:
+                raise RedisUnavailable(f"{problem} (waited {settings.redis_wait_s:g} s: "
+                                       "WATCHFLOOR_REDIS_WAIT_S)")
+            if clock() - said >= REDIS_WAIT_LOG_EVERY_S:
+                said = clock()
+                log.warning("redis_not_answering_yet", problem=problem,
+                            waited_s=round(said - started))
+            sleep(1.0)
+            problem = check_redis(settings)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if stopping:
+        return False
+    log.info("redis_answers", waited_s=round(clock() - started, 1))
+    return True
 
 
 class RedisUnavailable(Unavailable):
