@@ -5,9 +5,10 @@
 - ``c-<hash>``: from the normalised title and text, when there is no URL.
 - ``content_hash``: title and text only, whatever the URL, so the same story
   re-posted under another URL (syndication, mirrors) is caught too. A
-  headline without text is too short to tell two events apart ("FLASH:
-  North Korea fires ballistic missile" runs again next month): its day of
-  publication, when known, is part of its content then.
+  headline without text, or with a lead of a sentence or two, is too short
+  to tell two events apart ("FLASH: North Korea fires ballistic missile"
+  runs again next month, word for word): its day of publication, when
+  known, is part of its content then.
 """
 
 from __future__ import annotations
@@ -27,12 +28,16 @@ def _sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+# A text this short is a flash, sent again word for word for the next event.
+SHORT_TEXT_WORDS = 50
+
+
 def content_hash(title: str, text: str, published_at: datetime | None = None) -> str:
-    """Hash of normalised title and text (and, for a headline alone, the UTC
-    day it was published). Case-folded: a headline re-cased by a syndicating
-    site is still the same story."""
+    """Hash of normalised title and text (and, for a headline alone or with
+    a short text, the UTC day it was published). Case-folded: a headline
+    re-cased by a syndicating site is still the same story."""
     content = f"{title.casefold()}{_SEPARATOR}{text.casefold()}"
-    if not text and published_at is not None:
+    if published_at is not None and len(text.split(None, SHORT_TEXT_WORDS)) < SHORT_TEXT_WORDS:
         content += f"{_SEPARATOR}{published_at.date().isoformat()}"
     return _sha256_hex(content)
 
