@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -109,13 +110,7 @@ async def fetch_page(
     except FETCH_ERRORS as exc:
         reason = describe_error(exc, timeout_s=_read_timeout(client), deadline_s=deadline_s)
         raise PageUnavailable(url, reason) from None
-    charset = html_charset(body, charset)
-    if charset:
-        try:
-            return body.decode(charset, errors="replace"), final_url
-        except LookupError:
-            pass  # an unknown charset name: let the extractor work it out
-    return body, final_url
+    return decoded_page(body, charset), final_url
 
 
 # Labels browsers read as windows-1252 (the WHATWG Encoding Standard): pages
@@ -127,15 +122,37 @@ _WINDOWS_1252_LABELS = frozenset({
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
+# <meta charset="..."> or <meta http-equiv="Content-Type" content="...; charset=...">,
+# looked for in the first 1024 bytes as a browser's pre-scan does
+_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
+
+
 def html_charset(body: bytes, declared: str | None) -> str | None:
-    """How a browser decodes a page served with charset ``declared``: a byte
-    order mark wins over the header, and latin-1 labels mean windows-1252."""
+    """How a browser decodes a page served with charset ``declared`` (None:
+    the header names none, or a local file): a byte order mark wins, then
+    the header, then the page's own ``<meta>``; latin-1 labels mean
+    windows-1252. None when nothing says: the extractor guesses."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return encoding
+    if not declared:
+        found = _META_CHARSET.search(body[:1024])
+        declared = found.group(1).decode("ascii") if found else None
     if declared and declared.strip().lower() in _WINDOWS_1252_LABELS:
         return "cp1252"
     return declared
+
+
+def decoded_page(body: bytes, declared: str | None = None) -> bytes | str:
+    """``body`` as text when its charset is known (``html_charset``), else
+    as it is for the extractor to work out."""
+    charset = html_charset(body, declared)
+    if charset:
+        try:
+            return body.decode(charset, errors="replace")
+        except LookupError:
+            pass  # an unknown charset name: let the extractor work it out
+    return body
 
 
 async def _download(url: str, client: httpx.AsyncClient) -> tuple[bytes, str, str | None]:
@@ -308,4 +325,4 @@ async def read_page(
         finally:
             await client.aclose()
         return parse_page(content, redact_credentials(location), base_url=final_url)
-    return parse_page(_read_file(location), location)
+    return parse_page(decoded_page(_read_file(location)), location)

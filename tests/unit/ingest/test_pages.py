@@ -310,7 +310,7 @@ async def test_fetch_page_accepts_xhtml() -> None:
         )
 
     body, _ = await fetch("https://gazette.example/x", handler)
-    assert body == PAGE.encode()
+    assert body == PAGE  # decoded by its <meta charset>
 
 
 async def test_fetch_page_refuses_large_bodies() -> None:
@@ -381,3 +381,27 @@ async def test_fetch_page_refuses_stacked_compression() -> None:
 
     with pytest.raises(PageUnavailable, match=r"page is compressed more than once"):
         await fetch("https://gazette.example/x", handler)
+
+
+CURLY = "the minister said \u201cwe will respond\u201d \u2014 on Monday\u2019s visit"
+
+
+@pytest.mark.parametrize("meta", [
+    '<meta charset="iso-8859-1">',
+    '<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">',
+])
+async def test_a_page_labelled_latin1_only_in_its_meta_keeps_its_quotes_and_dashes(
+        meta: str, tmp_path: Path) -> None:
+    # before: with no charset in the HTTP header (or from a file) the bytes
+    # went to the extractor as they were: quotes and dashes lost, words glued
+    page = PAGE.replace('<meta charset="utf-8">', meta).replace(
+        "The morning ferry", f"And {CURLY}. The morning ferry", 1).encode("cp1252")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=page, headers={"content-type": "text/html"})
+
+    body, _ = await fetch("https://gazette.example/latin", handler)
+    assert isinstance(body, str) and CURLY in body
+    path = tmp_path / "latin.html"
+    path.write_bytes(page)
+    assert CURLY in article_of(await read_page(str(path))).article.text
