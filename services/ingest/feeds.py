@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import email.utils
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,7 +58,39 @@ def _timestamp(entry: Any) -> str | None:
         parsed = entry.get(key)
         if parsed:
             return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
+    # A date without a time zone ("Mon, 06 May 2024 01:00:00") has no *_parsed:
+    # read as UTC rather than lost (a flash's day of publication tells two
+    # events apart)
+    for key in ("published", "updated"):
+        raw = entry.get(key)
+        if isinstance(raw, str) and raw.strip():
+            when = _zoneless_date(raw.strip())
+            if when is not None:
+                return when.isoformat()
     return None
+
+
+def _zoneless_date(raw: str) -> datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        try:
+            when = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _source_id(value: Any) -> str | None:
+    """The entry's id, as ingest keeps it: one longer than ingest takes (a
+    Google News guid runs to hundreds of characters) by its hash, not the
+    whole article refused over metadata."""
+    if value is None:
+        return None
+    text = str(value)
+    if len(text) <= MAX_SHORT_CHARS:
+        return text
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
 
 
 def entry_to_raw(entry: Any, feed_title: str | None) -> dict[str, Any]:
@@ -64,13 +98,19 @@ def entry_to_raw(entry: Any, feed_title: str | None) -> dict[str, Any]:
     contents = entry.get("content") or []
     body = contents[0].get("value", "") if contents else entry.get("summary", "")
     title = entry.get("title", "")
+    link = entry.get("link")
+    # feedparser copies a <guid> or Atom <id> into the link of an entry that
+    # has none ("20240506-0001", "urn:uuid:..."): that is no address, and as
+    # one it refused the whole article; the id is kept as source_id anyway
+    if entry.get("guidislink") and not looks_like_http_url(str(link or "")):
+        link = None
     return {
         "title": html_to_text(title) if looks_like_html(title) else title,
         "text": html_to_text(body or ""),
-        "url": entry.get("link"),
+        "url": link,
         "source": feed_title,
         "published_at": _timestamp(entry),
-        "id": entry.get("id"),
+        "id": _source_id(entry.get("id")),
     }
 
 

@@ -158,3 +158,41 @@ async def test_fetch_feed_refuses_stacked_compression() -> None:
             await fetch_feed("https://courier.example/rss", client=client)
     finally:
         await client.aclose()
+
+
+def _one(document: bytes) -> FileArticle:
+    (item,) = parse_feed(document, "feed")
+    assert isinstance(item, FileArticle), item
+    return item
+
+
+def test_an_entry_without_a_link_is_kept_without_a_url() -> None:
+    # feedparser copies a guid or an Atom id into the link of an entry with
+    # none: "no scheme" / "scheme 'urn'" refused the whole article
+    rss = (b'<rss version="2.0"><channel><title>Wire</title><item><title>Ferry resumes'
+           b'</title><description>The ferry runs again.</description>'
+           b'<guid>20240506-0001</guid></item></channel></rss>')
+    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title><entry>'
+            b'<id>urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a</id><title>Ferry resumes</title>'
+            b'<content>The ferry runs again.</content><updated>2024-05-06T00:00:00Z</updated>'
+            b'</entry></feed>')
+    for document in (rss, atom):
+        article = _one(document).article
+        assert article.url is None and article.title == "Ferry resumes"
+
+
+def test_a_date_without_a_time_zone_is_read_as_utc_not_lost() -> None:
+    rss = (b'<rss version="2.0"><channel><title>Wire</title><item><title>Flash</title>'
+           b'<link>https://wire.example/1</link>'
+           b'<pubDate>Mon, 06 May 2024 01:00:00</pubDate></item></channel></rss>')
+    published = _one(rss).article.published_at
+    assert published is not None and published.isoformat() == "2024-05-06T01:00:00+00:00"
+
+
+def test_an_overlong_guid_does_not_reject_the_item() -> None:
+    guid = "CBMi" + "x" * 560
+    rss = (b'<rss version="2.0"><channel><title>News</title><item><title>Flash</title>'
+           b'<link>https://news.example/a</link><guid isPermaLink="false">'
+           + guid.encode() + b'</guid></item></channel></rss>')
+    first = _one(rss)
+    assert first.article.url == "https://news.example/a"
