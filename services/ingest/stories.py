@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import struct
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -131,9 +132,18 @@ def _first_words(text: str, count: int) -> list[str]:
     return _words(text)[:count]
 
 
+# " - Reuters", " | BBC News", " — The Guardian": an outlet's name after the
+# headline (aggregators add them), which two outlets' copies never share
+_OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s+){0,3}\S+\s*$")
+
+
 def story_words(title: str, text: str, max_text_words: int = 150) -> list[str]:
-    """Normalised words of the title and the first ``max_text_words`` of the text."""
-    return _words(title) + _first_words(text, max_text_words)
+    """Normalised words of the title (without an outlet's name after it) and
+    the first ``max_text_words`` of the text."""
+    headline = _OUTLET_SUFFIX.sub("", title)
+    if len(headline.split()) < 4:  # too short to be a headline and a name
+        headline = title
+    return _words(headline) + _first_words(text, max_text_words)
 
 
 def shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> set[str]:

@@ -251,3 +251,15 @@ def test_a_record_written_before_facts_were_kept_still_reads() -> None:
     story_id, fp = decode_record("u-old 0000002a0000ffff 16,943")
     assert story_id == "u-old"
     assert fp == StoryFingerprint(frozenset({42, 0xFFFF}), EventFacts(frozenset({"16", "943"})))
+
+
+def test_an_outlets_name_after_the_headline_does_not_keep_copies_apart() -> None:
+    # aggregators add " - Reuters", " | BBC News": two outlets' copies of one
+    # flash came to 0.57 and alerted twice
+    from watchfloor.services.ingest.stories import similarity
+
+    reuters = fingerprint("North Korea fires ballistic missile - Reuters", "")
+    bbc = fingerprint("North Korea fires ballistic missile | BBC News", "")
+    assert similarity(reuters, bbc) == 1.0
+    # a short headline keeps its dash: it is not "headline - outlet"
+    assert story_words("Iran - Iraq", "") == ["iran", "iraq"]
