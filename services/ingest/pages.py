@@ -138,6 +138,10 @@ def html_charset(body: bytes, declared: str | None) -> str | None:
     if not declared:
         found = _META_CHARSET.search(body[:1024])
         declared = found.group(1).decode("ascii") if found else None
+        # a page that could state its charset in ASCII is no UTF-16: browsers
+        # read such a <meta> as UTF-8
+        if declared and declared.strip().lower().startswith("utf-16"):
+            declared = "utf-8"
     if declared and declared.strip().lower() in _WINDOWS_1252_LABELS:
         return "cp1252"
     return declared

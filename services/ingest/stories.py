@@ -140,10 +140,12 @@ _OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s+){0,3}\S+\s*$")
 def story_words(title: str, text: str, max_text_words: int = 150) -> list[str]:
     """Normalised words of the title (without an outlet's name after it) and
     the first ``max_text_words`` of the text."""
+    return _words(_headline(title)) + _first_words(text, max_text_words)
+
+
+def _headline(title: str) -> str:
     headline = _OUTLET_SUFFIX.sub("", title)
-    if len(headline.split()) < 4:  # too short to be a headline and a name
-        headline = title
-    return _words(headline) + _first_words(text, max_text_words)
+    return headline if len(headline.split()) >= 4 else title  # else too short for both
 
 
 def shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> set[str]:
@@ -173,7 +175,12 @@ def signature(
 ) -> StorySignature | None:
     """The article's signature, or None when it has no words to compare.
     ``at``: when it was published (else first seen), to tell events apart."""
-    words = story_words(title, text, max_text_words)
+    text_words = _first_words(text, max_text_words)
+    title_words = _words(title)
+    headline = _headline(title)
+    # compared without an outlet's name after the headline; its facts read
+    # whole: the tail may be no outlet but a country ("... - Pakistan")
+    words = (_words(headline) if headline != title else title_words) + text_words
     found = shingles(words)
     if not found:
         return None
@@ -183,7 +190,7 @@ def signature(
     # The top 32 bits name a shingle when verifying: the low bits pick its bin.
     lead = " ".join(text.split(None, max_text_words)[:max_text_words])
     fingerprint = StoryFingerprint(
-        frozenset(h >> 32 for h in hashes), event_facts(words, lead, at)
+        frozenset(h >> 32 for h in hashes), event_facts(title_words + text_words, lead, at)
     )
     return StorySignature(fingerprint, bands)
 

@@ -16,7 +16,9 @@ if they do not *contradict* each other on the facts that identify an event:
             headlines are title-cased, so their capitals name nothing
 - states    the countries the headline and lead name (by name or adjective:
             "Iran", "Iranian"): one template, "Iran test-fires a ballistic
-            missile" and then "Pakistan test-fires ...", is two events
+            missile" and then "Pakistan test-fires ...", is two events. Told
+            apart only when the two name no country in common: copies of one
+            story add other countries, but share the one it is about
 - time      published more than ``max_gap_s`` apart (default a day)
 
 A re-publication may *drop* or *add* details: an outlet trims the last
@@ -110,6 +112,15 @@ def event_facts(words: Sequence[str], text_head: str, at: datetime | None = None
     )
 
 
+def disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both sides name countries, and none in common: one template about
+    another country ("Iran ..." / "Pakistan ..."). Stricter than
+    ``contradict``: two outlets' copies of one story differ in the countries
+    they add ("Rwanda-backed rebels seize town in Congo") but share the one
+    the story is about."""
+    return bool(a) and bool(b) and not a & b
+
+
 def contradict(a: frozenset[str], b: frozenset[str]) -> bool:
     """Each side states a fact of this kind that the other lacks. One side
     only adding facts ("60,000 to 70,000" / "70,000") is an edit."""
@@ -124,9 +135,11 @@ def different_events(
     tells them apart (then they are one story)."""
     if a.at is not None and b.at is not None and abs(a.at - b.at) > max_gap_s:
         return "published apart"
-    for kind in ("weekdays", "dates", "places", "states", "figures"):
+    for kind in ("weekdays", "dates", "places", "figures"):
         if contradict(getattr(a, kind), getattr(b, kind)):
             return kind
+    if disjoint(a.states, b.states):
+        return "states"
     return None
 
 
@@ -180,25 +193,39 @@ def normal_words(value: str) -> list[str]:
 
 def _states(words: Sequence[str]) -> Iterable[str]:
     phrases = _country_phrases()
-    for i, word in enumerate(words):
-        for size in _PHRASE_SIZES.get(word, ()):  # longest first
-            code = phrases.get(tuple(words[i:i + size])) if size > 1 else phrases.get((word,))
+    i = 0
+    while i < len(words):
+        size = 1
+        for size in _PHRASE_SIZES.get(words[i], ()):  # longest first
+            code = phrases.get(tuple(words[i:i + size]))
             if code is not None:
-                yield code
+                if code:  # "" marks a name that is no country ("New Mexico")
+                    yield code
                 break
+        else:
+            size = 1
+        i += size  # never inside a name found: "Northern Ireland" is no Ireland
 
 
 # first word of a country's name -> the lengths of its names, longest first
 _PHRASE_SIZES: dict[str, tuple[int, ...]] = {}
 # A name that is a common word too, or a word in a name of something else
-_NOT_COUNTRY_NAMES = frozenset({"us", "chad", "jordan", "georgia"})
+_NOT_COUNTRY_NAMES = frozenset({"us", "chad", "jordan", "georgia", "poles", "polish"})
+# Names with a country's name in them that are no country: read whole, they
+# name nothing (longest first, so "new mexico" is not Mexico)
+_NOT_COUNTRIES = (
+    "new mexico", "new south wales", "new england", "new jersey", "new guinea",
+    "latin america", "south america", "north america", "central america", "americas",
+    "indian ocean", "west indies", "american airlines", "american express",
+    "guinea pig", "turkey vulture", "french fries", "french open", "irish sea",
+)
 _GAZETTEER = Path(__file__).resolve().parents[1] / "classifier" / "gazetteer.yaml"
 
 
 @functools.cache
 def _country_phrases() -> dict[tuple[str, ...], str]:
     """Each country's name, other names and adjectives (normalised words) ->
-    its code, from the classifier's packaged gazetteer (capitals and cities
+    its code ("" for ``_NOT_COUNTRIES``), from the classifier's packaged gazetteer (capitals and cities
     are left out: "Washington" is also a person, a state)."""
     document = yaml.load(_GAZETTEER.read_text(encoding="utf-8"),
                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -213,6 +240,8 @@ def _country_phrases() -> dict[tuple[str, ...], str]:
             words = tuple(normal_words(name))
             if words and " ".join(words) not in _NOT_COUNTRY_NAMES:
                 phrases.setdefault(words, str(country["code"]))
+    for name in _NOT_COUNTRIES:
+        phrases[tuple(normal_words(name))] = ""
     sizes: dict[str, set[int]] = {}
     for words in phrases:
         sizes.setdefault(words[0], set()).add(len(words))

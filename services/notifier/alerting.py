@@ -159,8 +159,11 @@ class AlertRaiser:
         had forgotten it (an old feed item, a file ingested again), and
         the delivered markers expire sooner. A batch processed again after a
         crash or a reclaim comes within minutes: its alerts still fan out, and
-        the markers keep each delivery to one send."""
-        if not alerts:
+        the markers keep each delivery to one send. Only where the history
+        and the deliveries are written in one transaction (a single Redis,
+        no replica wait): on a cluster the history can be written while the
+        deliveries failed, and the entry's replay must still send them."""
+        if not alerts or self._cluster or self._replication.replicas > 0:
             return alerts
         scores = await self._redis.zmscore(self._keys.alert_ids, [a.id for a in alerts])
         kept = []

@@ -112,3 +112,15 @@ async def test_an_article_back_long_after_its_alert_is_not_sent_again(
     later = await raiser.process_batch(batch("a1"), NOW + 31 * 24 * 3600)
     assert later.alerts == [] and later.deliveries == []
     assert await alerts_counter(redis_client, keys) == 2
+
+
+async def test_where_history_and_deliveries_are_apart_the_repeat_guard_stands_aside(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    # on a cluster the history can be written while the deliveries failed:
+    # the entry's later replay (hours on, from the dead letters) must send them
+    raiser = AlertRaiser(redis_client, keys, two_watchlists(), None, stage=stage("match"),
+                         cluster=True)
+    await raiser.process_batch(batch("a1"), NOW)
+    replayed = await raiser.process_batch(batch("a1"), NOW + 2 * 3600)
+    assert len(replayed.deliveries) == 2

@@ -405,3 +405,12 @@ async def test_a_page_labelled_latin1_only_in_its_meta_keeps_its_quotes_and_dash
     path = tmp_path / "latin.html"
     path.write_bytes(page)
     assert CURLY in article_of(await read_page(str(path))).article.text
+
+
+def test_a_meta_that_says_utf16_on_a_page_written_in_ascii_is_read_as_utf8() -> None:
+    # as browsers do; decoded as UTF-16 it was "no HTML document"
+    from watchfloor.services.ingest.pages import decoded_page
+
+    page = PAGE.replace('<meta charset="utf-8">', "<meta charset='utf-16'>").encode()
+    assert decoded_page(page) == page.decode()
+    assert isinstance(parse_page(decoded_page(page), "page.html"), FileArticle)

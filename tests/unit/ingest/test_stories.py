@@ -263,3 +263,7 @@ def test_an_outlets_name_after_the_headline_does_not_keep_copies_apart() -> None
     assert similarity(reuters, bbc) == 1.0
     # a short headline keeps its dash: it is not "headline - outlet"
     assert story_words("Iran - Iraq", "") == ["iran", "iraq"]
+    # and the tail still counts for the facts: it may be a country, not an outlet
+    pakistan = fingerprint("Dozens killed as floods sweep through villages - Pakistan", "")
+    bangladesh = fingerprint("Dozens killed as floods sweep through villages - Bangladesh", "")
+    assert similarity(pakistan, bangladesh) == 0.0

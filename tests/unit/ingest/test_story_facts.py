@@ -109,6 +109,14 @@ def test_different_events(a: str, b: str, why: str) -> None:
     ("Iran test-fired a missile.", "The Iranian military test-fired a missile."),
     ("North Korea fired a missile.", "North Korea fired a missile; Japan protested."),
     ("Officials told us the missile flew far.", "Officials said the missile flew far."),
+    # copies of one story share the country it is about, whatever each adds
+    ("Rebels seized a town, the Democratic Republic of the Congo said.",
+     "Rwanda-backed rebels seized a town, Congo said."),
+    # names with a country's name in them that are no country
+    ("Floods in New South Wales forced thousands from their homes.",
+     "Australia floods forced thousands from their homes."),
+    ("The storm reached New Mexico.", "The storm reached Mexico's border states."),
+    ("Utility poles fell across Latin America.", "Storms hit Central America."),
 ])
 def test_same_event_told_with_more_or_fewer_details(a: str, b: str) -> None:
     assert different_events(facts(a), facts(b)) is None
