@@ -17,7 +17,8 @@ pytestmark = pytest.mark.integration
 def test_a_worker_waits_for_a_redis_that_starts_after_it(tmp_path: Path) -> None:
     port = free_port()
     server = LocalRedisServer(tmp_path / "redis", port=port, persist=False)
-    env = worker_env(f"redis://127.0.0.1:{port}/0", "wait", "waiting", redis_wait_s="60")
+    env = worker_env(f"redis://127.0.0.1:{port}/0", "wait", "waiting", redis_wait_s="60",
+                     redis_cluster="false")
     worker = WorkerProcess("classifier", env, tmp_path).start()
     try:
         time.sleep(3)
@@ -35,7 +36,8 @@ def test_a_worker_waits_for_a_redis_that_starts_after_it(tmp_path: Path) -> None
 
 
 def test_sigterm_while_waiting_ends_the_worker_cleanly(tmp_path: Path) -> None:
-    env = worker_env(f"redis://127.0.0.1:{free_port()}/0", "wait", "waiting", redis_wait_s="60")
+    env = worker_env(f"redis://127.0.0.1:{free_port()}/0", "wait", "waiting", redis_wait_s="60",
+                     redis_cluster="false")
     worker = WorkerProcess("classifier", env, tmp_path).start()
     try:
         time.sleep(3)
@@ -46,7 +48,8 @@ def test_sigterm_while_waiting_ends_the_worker_cleanly(tmp_path: Path) -> None:
 
 
 def test_without_a_wait_a_worker_says_redis_does_not_answer_and_exits_2(tmp_path: Path) -> None:
-    env = worker_env(f"redis://127.0.0.1:{free_port()}/0", "wait", "waiting")
+    env = worker_env(f"redis://127.0.0.1:{free_port()}/0", "wait", "waiting",
+                     redis_cluster="false")
     worker = WorkerProcess("classifier", env, tmp_path).start()
     deadline = time.monotonic() + 30
     while worker.alive() and time.monotonic() < deadline:
