@@ -143,6 +143,12 @@ class Keys:
         return f"{self.base}:alert-ids"
 
     @property
+    def alerts_fanned_out(self) -> str:
+        """Sorted set: alert id -> when its deliveries were written (bounded
+        like the history): an old article come back is not alerted again."""
+        return f"{self.base}:alerts:fanned-out"
+
+    @property
     def dead_letters(self) -> str:
         """Stream entries that could not be processed: error + original payload."""
         return f"{self.base}:dead"

@@ -18,6 +18,7 @@ show the URL without its credentials.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import re
 from datetime import datetime
@@ -138,13 +139,20 @@ def html_charset(body: bytes, declared: str | None) -> str | None:
     if not declared:
         found = _META_CHARSET.search(body[:1024])
         declared = found.group(1).decode("ascii") if found else None
-        # a page that could state its charset in ASCII is no UTF-16: browsers
-        # read such a <meta> as UTF-8
-        if declared and declared.strip().lower().startswith("utf-16"):
+        # a page that could state its charset in ASCII is no UTF-16 (nor
+        # UTF-32): browsers read such a <meta> as UTF-8
+        if declared and _codec_name(declared).startswith(("utf-16", "utf-32")):
             declared = "utf-8"
     if declared and declared.strip().lower() in _WINDOWS_1252_LABELS:
         return "cp1252"
     return declared
+
+
+def _codec_name(label: str) -> str:
+    try:
+        return codecs.lookup(label.strip()).name
+    except LookupError:
+        return ""
 
 
 def decoded_page(body: bytes, declared: str | None = None) -> bytes | str:

@@ -60,6 +60,7 @@ from watchfloor.services.ingest.story_facts import (
     EventFacts,
     different_events,
     event_facts,
+    is_country_name,
     normal_words,
 )
 from watchfloor.shared.keys import Keys
@@ -148,6 +149,15 @@ def _headline(title: str) -> str:
     return headline if len(headline.split()) >= 4 else title  # else too short for both
 
 
+def _facts_headline(title: str, headline: list[str]) -> list[str]:
+    """The headline's words its facts are read from: without an outlet's
+    name after it ("- FOX 5 DC", "- The Japan Times": no figure, no country
+    of the event), unless that tail is a country alone ("... - Pakistan")."""
+    whole = _words(title)
+    tail = whole[len(headline):]
+    return whole if tail and is_country_name(tail) else headline
+
+
 def shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> set[str]:
     """Word n-grams; a text shorter than ``size`` is one shingle."""
     if len(words) <= size:
@@ -176,11 +186,8 @@ def signature(
     """The article's signature, or None when it has no words to compare.
     ``at``: when it was published (else first seen), to tell events apart."""
     text_words = _first_words(text, max_text_words)
-    title_words = _words(title)
-    headline = _headline(title)
-    # compared without an outlet's name after the headline; its facts read
-    # whole: the tail may be no outlet but a country ("... - Pakistan")
-    words = (_words(headline) if headline != title else title_words) + text_words
+    headline = _words(_headline(title))
+    words = headline + text_words
     found = shingles(words)
     if not found:
         return None
@@ -190,7 +197,8 @@ def signature(
     # The top 32 bits name a shingle when verifying: the low bits pick its bin.
     lead = " ".join(text.split(None, max_text_words)[:max_text_words])
     fingerprint = StoryFingerprint(
-        frozenset(h >> 32 for h in hashes), event_facts(title_words + text_words, lead, at)
+        frozenset(h >> 32 for h in hashes),
+        event_facts(words, lead, at, headline=_facts_headline(title, headline)),
     )
     return StorySignature(fingerprint, bands)
 
@@ -246,7 +254,7 @@ def choose_story(
 # fields, so positions never shift.
 def encode_record(story_id: str, fingerprint: StoryFingerprint) -> str:
     """'<story id> <shingle ids, 8 hex digits each> <figures> <weekdays>
-    <dates> <places> <unix time> <states>', each set comma-separated. Text,
+    <dates> <places> <unix time> <states> <lead states>', each set comma-separated. Text,
     not bytes: readable in redis-cli, and safe with decode_responses."""
     ids = sorted(fingerprint.shingle_ids)
     hex_ids = struct.pack(f">{len(ids)}I", *ids).hex()  # 8 hex digits each
@@ -254,7 +262,7 @@ def encode_record(story_id: str, fingerprint: StoryFingerprint) -> str:
     sets = (facts.figures, facts.weekdays, facts.dates, facts.places)
     at = "" if facts.at is None else str(facts.at)
     return " ".join([story_id, hex_ids, *(",".join(sorted(s)) for s in sets), at,
-                     ",".join(sorted(facts.states))])
+                     ",".join(sorted(facts.states)), ",".join(sorted(facts.lead_states))])
 
 
 def decode_record(value: str) -> tuple[str, StoryFingerprint]:
@@ -263,13 +271,13 @@ def decode_record(value: str) -> tuple[str, StoryFingerprint]:
     story_id, hex_ids, *rest = value.split(" ")
     raw = bytes.fromhex(hex_ids)
     ids = frozenset(struct.unpack(f">{len(raw) // 4}I", raw))
-    figures, weekdays, dates, places, at, states = (rest + [""] * 6)[:6]
+    figures, weekdays, dates, places, at, states, lead_states = (rest + [""] * 7)[:7]
 
     def parse(field: str) -> frozenset[str]:
         return frozenset(field.split(",")) - {""}
 
     facts = EventFacts(parse(figures), parse(weekdays), parse(dates), parse(places),
-                       parse(states), int(at) if at else None)
+                       parse(states), int(at) if at else None, parse(lead_states))
     return story_id, StoryFingerprint(ids, facts)
 
 

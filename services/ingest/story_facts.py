@@ -14,11 +14,12 @@ if they do not *contradict* each other on the facts that identify an event:
 - places    capitalised names after in / at / near / off / outside
             ("in Najaf", "off the Korean Peninsula"), from the text only:
             headlines are title-cased, so their capitals name nothing
-- states    the countries the headline and lead name (by name or adjective:
-            "Iran", "Iranian"): one template, "Iran test-fires a ballistic
-            missile" and then "Pakistan test-fires ...", is two events. Told
-            apart only when the two name no country in common: copies of one
-            story add other countries, but share the one it is about
+- states    the countries the headlines name (by name or adjective: "Iran",
+            "Iranian") when both name some, else those of the leads: one
+            template, "Iran test-fires a ballistic missile" and then
+            "Pakistan test-fires ...", is two events. The headlines' first:
+            a lead adds the countries around the event (neighbours, who
+            protested), and two outlets' leads add different ones
 - time      published more than ``max_gap_s`` apart (default a day)
 
 A re-publication may *drop* or *add* details: an outlet trims the last
@@ -94,31 +95,36 @@ class EventFacts:
     weekdays: frozenset[str] = frozenset()  # "mon" ... "sun"
     dates: frozenset[str] = frozenset()  # "03" (a month), "03-09" (month-day)
     places: frozenset[str] = frozenset()  # words of the place names
-    states: frozenset[str] = frozenset()  # country codes the headline and lead name
+    states: frozenset[str] = frozenset()  # country codes the headline names
     at: int | None = None  # unix seconds: published, else first seen
+    lead_states: frozenset[str] = frozenset()  # ... and the lead
 
 
-def event_facts(words: Sequence[str], text_head: str, at: datetime | None = None) -> EventFacts:
+def event_facts(words: Sequence[str], text_head: str, at: datetime | None = None, *,
+                headline: Sequence[str] = ()) -> EventFacts:
     """Facts from the normalised ``words`` of title and lead (see
     ``stories.story_words``) and the raw ``text_head`` (the lead as written:
-    places need its capitals)."""
+    places need its capitals). The countries are the ``headline``'s (its
+    normalised words), else, when it names none, the lead's."""
     return EventFacts(
         figures=frozenset(w for w in words if w.isdigit()),
         weekdays=frozenset(_WEEKDAY_OF[w] for w in words if w in _WEEKDAY_OF),
         dates=frozenset(_dates(words)),
         places=frozenset(_places(text_head)),
-        states=frozenset(_states(words[:STATE_WORDS])),
+        states=frozenset(_states(headline)),
         at=_unix_seconds(at),
+        lead_states=frozenset(_states(words[:STATE_WORDS])),
     )
 
 
-def disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Both sides name countries, and none in common: one template about
-    another country ("Iran ..." / "Pakistan ..."). Stricter than
-    ``contradict``: two outlets' copies of one story differ in the countries
-    they add ("Rwanda-backed rebels seize town in Congo") but share the one
-    the story is about."""
-    return bool(a) and bool(b) and not a & b
+def states_contradict(a: EventFacts, b: EventFacts) -> bool:
+    """The headlines' countries when both headlines name some ("sanctions on
+    Russia over war in Ukraine" / "on Belarus over war in Ukraine"), else the
+    leads': one headline may name none ("Straw leaves for Darfur visit") where
+    the other names the traveller's ("British FM leaves ...")."""
+    if a.states and b.states:
+        return contradict(a.states, b.states)
+    return contradict(a.lead_states, b.lead_states)
 
 
 def contradict(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -135,11 +141,13 @@ def different_events(
     tells them apart (then they are one story)."""
     if a.at is not None and b.at is not None and abs(a.at - b.at) > max_gap_s:
         return "published apart"
-    for kind in ("weekdays", "dates", "places", "figures"):
+    for kind in ("weekdays", "dates", "places"):
         if contradict(getattr(a, kind), getattr(b, kind)):
             return kind
-    if disjoint(a.states, b.states):
+    if states_contradict(a, b):
         return "states"
+    if contradict(a.figures, b.figures):
+        return "figures"
     return None
 
 
@@ -195,16 +203,38 @@ def _states(words: Sequence[str]) -> Iterable[str]:
     phrases = _country_phrases()
     i = 0
     while i < len(words):
-        size = 1
-        for size in _PHRASE_SIZES.get(words[i], ()):  # longest first
-            code = phrases.get(tuple(words[i:i + size]))
-            if code is not None:
-                if code:  # "" marks a name that is no country ("New Mexico")
-                    yield code
-                break
-        else:
-            size = 1
+        size, code = _name_at(words, i, phrases)
+        if code:  # "" marks a name that is no country ("New Mexico")
+            yield code
         i += size  # never inside a name found: "Northern Ireland" is no Ireland
+
+
+def _name_at(words: Sequence[str], i: int,
+             phrases: dict[tuple[str, ...], str]) -> tuple[int, str | None]:
+    """The longest name starting at ``words[i]`` (its size and code), the
+    last word also read without a possessive's s ("Iran's" is "irans" once
+    normalised); (1, None) when none starts there."""
+    sizes = _PHRASE_SIZES.get(words[i], ())
+    if not sizes and words[i].endswith("s") and (words[i][:-1],) in phrases:
+        sizes = (1,)
+    for size in sizes:  # longest first
+        name = tuple(words[i:i + size])
+        if len(name) < size:
+            continue
+        code = phrases.get(name)
+        if code is None and name[-1].endswith("s"):
+            code = phrases.get((*name[:-1], name[-1][:-1]))
+        if code is not None:
+            return size, code
+    return 1, None
+
+
+def is_country_name(words: Sequence[str]) -> bool:
+    """``words`` are one country's name and nothing else ("pakistan")."""
+    if not words:
+        return False
+    size, code = _name_at(words, 0, _country_phrases())
+    return bool(code) and size == len(words)
 
 
 # first word of a country's name -> the lengths of its names, longest first
@@ -216,6 +246,8 @@ _NOT_COUNTRY_NAMES = frozenset({"us", "chad", "jordan", "georgia", "poles", "pol
 _NOT_COUNTRIES = (
     "new mexico", "new south wales", "new england", "new jersey", "new guinea",
     "latin america", "south america", "north america", "central america", "americas",
+    "latin american", "south american", "north american", "central american",
+    "latin americans", "south americans", "north americans", "central americans",
     "indian ocean", "west indies", "american airlines", "american express",
     "guinea pig", "turkey vulture", "french fries", "french open", "irish sea",
 )

@@ -49,6 +49,8 @@ ALERT_HISTORY_MAXLEN = 100_000
 # An alert id recorded longer ago than this is an old article come back, not
 # a batch processed again (a reclaim retries within minutes): not sent again.
 REPEAT_AFTER_S = 3600.0
+# alert ids remembered as fanned out: as many as the history holds, and more
+FANNED_OUT_KEPT = ALERT_HISTORY_MAXLEN + ALERT_HISTORY_MAXLEN // 10
 
 
 class Throttle(Protocol):
@@ -121,6 +123,15 @@ class AlertRaiser:
             await self._record(pipe, result, now)
             queue_publish(pipe, partitioned(self._keys, self._deliveries, result.deliveries,
                                             lambda delivery: delivery.alert.article.id))
+            if self._writes_together:  # in the deliveries' own transaction
+                self._mark_fanned_out(pipe, result.alerts, now)
+        if result.alerts and not self._writes_together:
+            # only now are the deliveries written (a cluster's writes are no
+            # transaction: marked with them, a failed XADD would leave an
+            # alert marked and never sent)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                self._mark_fanned_out(pipe, result.alerts, now)
+                await pipe.execute()
         for alert in result.alerts:
             observe_latency(INGEST_TO_ALERT, alert.article.ingested_at, alert.created_at)
         return result
@@ -153,19 +164,29 @@ class AlertRaiser:
         result.throttled = len(outcome.held)
         return outcome.sent
 
+    @property
+    def _writes_together(self) -> bool:
+        """The batch's writes go in one transaction (as recorded_then_acked decides)."""
+        return self._replication.replicas <= 0 and not self._cluster
+
+    def _mark_fanned_out(self, pipe: Any, alerts: Sequence[Alert], now: float) -> None:
+        if alerts:
+            pipe.zadd(self._keys.alerts_fanned_out, {alert.id: now for alert in alerts})
+            pipe.zremrangebyrank(self._keys.alerts_fanned_out, 0, -FANNED_OUT_KEPT - 1)
+
     async def _drop_raised_long_ago(self, alerts: list[Alert], now: float) -> list[Alert]:
-        """Alerts whose id the history recorded more than ``REPEAT_AFTER_S``
+        """Alerts whose deliveries were written more than ``REPEAT_AFTER_S``
         ago are not sent again: their article came back once ingest's dedupe
         had forgotten it (an old feed item, a file ingested again), and
         the delivered markers expire sooner. A batch processed again after a
         crash or a reclaim comes within minutes: its alerts still fan out, and
-        the markers keep each delivery to one send. Only where the history
-        and the deliveries are written in one transaction (a single Redis,
-        no replica wait): on a cluster the history can be written while the
-        deliveries failed, and the entry's replay must still send them."""
-        if not alerts or self._cluster or self._replication.replicas > 0:
+        the markers keep each delivery to one send. An alert recorded in the
+        history whose deliveries were never written (a cluster node failing
+        between the two) is not marked, and its replay still sends it."""
+        if not alerts:
             return alerts
-        scores = await self._redis.zmscore(self._keys.alert_ids, [a.id for a in alerts])
+        scores = await self._redis.zmscore(self._keys.alerts_fanned_out,
+                                           [a.id for a in alerts])
         kept = []
         for alert, recorded_at in zip(alerts, scores, strict=True):
             if recorded_at is not None and now - float(recorded_at) > REPEAT_AFTER_S:

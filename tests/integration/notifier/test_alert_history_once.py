@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
+import redis
 import redis.asyncio as aioredis
 from watchfloor.services.cli.alerts import recent_alerts
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
@@ -114,13 +115,23 @@ async def test_an_article_back_long_after_its_alert_is_not_sent_again(
     assert await alerts_counter(redis_client, keys) == 2
 
 
-async def test_where_history_and_deliveries_are_apart_the_repeat_guard_stands_aside(
+async def test_an_alert_whose_deliveries_were_never_written_is_still_sent_by_its_replay(
     redis_client: aioredis.Redis, keys: Keys
 ) -> None:
-    # on a cluster the history can be written while the deliveries failed:
-    # the entry's later replay (hours on, from the dead letters) must send them
+    # on a cluster (no transaction) the history's write can succeed while the
+    # deliveries' fails (a node down); the entry goes to the dead letters, and
+    # its replay, hours later, must send what never went. (On one Redis they
+    # are one MULTI: refused whole, as under OOM.)
     raiser = AlertRaiser(redis_client, keys, two_watchlists(), None, stage=stage("match"),
                          cluster=True)
-    await raiser.process_batch(batch("a1"), NOW)
+    broken = keys.stream("deliveries", keys.partition_of("a1"))
+    await redis_client.set(broken, "not a stream")  # every XADD to it fails
+    with pytest.raises(redis.exceptions.ResponseError):
+        await raiser.process_batch(batch("a1"), NOW)
+    await redis_client.delete(broken)
     replayed = await raiser.process_batch(batch("a1"), NOW + 2 * 3600)
     assert len(replayed.deliveries) == 2
+    assert await redis_client.xlen(broken) == 2
+    # and once sent, an old article back a month later is not sent again
+    later = await raiser.process_batch(batch("a1"), NOW + 31 * 24 * 3600)
+    assert later.deliveries == []

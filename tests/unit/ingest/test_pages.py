@@ -411,6 +411,7 @@ def test_a_meta_that_says_utf16_on_a_page_written_in_ascii_is_read_as_utf8() -> 
     # as browsers do; decoded as UTF-16 it was "no HTML document"
     from watchfloor.services.ingest.pages import decoded_page
 
-    page = PAGE.replace('<meta charset="utf-8">', "<meta charset='utf-16'>").encode()
-    assert decoded_page(page) == page.decode()
-    assert isinstance(parse_page(decoded_page(page), "page.html"), FileArticle)
+    for label in ("utf-16", "utf16", "UTF_16LE", "utf-32"):
+        page = PAGE.replace('<meta charset="utf-8">', f"<meta charset='{label}'>").encode()
+        assert decoded_page(page) == page.decode(), label
+        assert isinstance(parse_page(decoded_page(page), "page.html"), FileArticle)

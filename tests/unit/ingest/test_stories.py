@@ -263,7 +263,36 @@ def test_an_outlets_name_after_the_headline_does_not_keep_copies_apart() -> None
     assert similarity(reuters, bbc) == 1.0
     # a short headline keeps its dash: it is not "headline - outlet"
     assert story_words("Iran - Iraq", "") == ["iran", "iraq"]
-    # and the tail still counts for the facts: it may be a country, not an outlet
+    # a tail that is a country alone is no outlet: it names the event's
     pakistan = fingerprint("Dozens killed as floods sweep through villages - Pakistan", "")
     bangladesh = fingerprint("Dozens killed as floods sweep through villages - Bangladesh", "")
     assert similarity(pakistan, bangladesh) == 0.0
+    # an outlet's figures and countries are not the event's
+    lead = "Thousands were ordered to leave their homes as the fire spread overnight."
+    for one, other in (("FOX 5 DC", "NBC 7 San Diego"), ("The Japan Times", "Times of India")):
+        first = fingerprint(f"Wildfire forces evacuations of thousands near the coast - {one}", lead)
+        second = fingerprint(f"Wildfire forces evacuations of thousands near the coast - {other}",
+                             lead)
+        assert similarity(first, second) == 1.0, (one, other)
+
+
+def test_the_headlines_countries_tell_a_template_apart_whatever_the_lead_shares() -> None:
+    from watchfloor.services.ingest.stories import similarity
+
+    lead = ("European Union governments on Wednesday agreed a new package of sanctions on {} "
+            "over its war in Ukraine, the bloc's rotating presidency said.")
+    russia = fingerprint("EU agrees new sanctions on Russia over war in Ukraine",
+                         lead.format("Russia"))
+    belarus = fingerprint("EU agrees new sanctions on Belarus over war in Ukraine",
+                          lead.format("Belarus"))
+    assert similarity(russia, belarus) == 0.0  # Ukraine on both sides: still two events
+    iran = fingerprint("Iran's military test-fires new ballistic missile", "State media said so.")
+    pakistan = fingerprint("Pakistan's military test-fires new ballistic missile",
+                           "State media said so.")
+    assert similarity(iran, pakistan) == 0.0  # a possessive names its country
+    # copies of one story: the same headline countries, leads adding others
+    one = fingerprint("North Korea fires ballistic missile into the sea",
+                      "The launch came days after joint drills; Japan protested.")
+    two = fingerprint("North Korea fires ballistic missile into the sea",
+                      "The launch came days after joint drills; the United States condemned it.")
+    assert similarity(one, two) > 0.5
