@@ -15,7 +15,7 @@ def _codings(headers: httpx.Headers) -> list[str]:
             if (coding := part.strip().lower()) and coding != "identity"]
 
 
-async def read_capped(response: httpx.Response, limit: int, shown_limit: str) -> bytes:
+async def read_download(response: httpx.Response, limit: int, shown_limit: str) -> bytes:
     """The decoded body, refused once it passes ``limit`` bytes.
 
     httpx inflates each chunk read from the network whole before we see it.

@@ -755,10 +755,10 @@ class Console:
             return await self._watchlist_page(request, viewer, state, original_id, status=422,
                                               revision=str(form.get("revision") or "") or None)
         try:
-            created = (await self._watchlists.put(watchlist) if sent_revision is None
-                       else await self._watchlists.put_if_unchanged(watchlist, revision))
+            created, _ = await self._watchlists.save(
+                watchlist, "*" if sent_revision is None else revision or "")
         except WatchlistChanged:
-            now = await self._watchlists.revision(watchlist.id)
+            _, now = await self._watchlists.get_with_revision(watchlist.id)
             return await self._watchlist_page(
                 request, viewer, state, original_id, status=409, revision=revision,
                 conflict="deleted" if now is None else "changed")

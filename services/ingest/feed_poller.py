@@ -51,7 +51,7 @@ from watchfloor.services.ingest.fetching import FETCH_ERRORS, describe_error, ht
 from watchfloor.services.ingest.files import FileArticle, Rejection
 from watchfloor.services.ingest.publisher import PUBLISH_CHUNK, ArticleSink
 from watchfloor.shared.addresses import AddressPolicy
-from watchfloor.shared.downloads import BodyRefused, read_capped
+from watchfloor.shared.downloads import BodyRefused, read_download
 from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.http import parse_retry_after
 from watchfloor.shared.keys import Keys
@@ -149,7 +149,7 @@ class HttpFeedFetcher:
                     ),
                 )
             try:
-                body = await read_capped(response, self._max_bytes, f"{self._max_bytes} bytes")
+                body = await read_download(response, self._max_bytes, f"{self._max_bytes} bytes")
             except BodyRefused as exc:
                 raise FeedFetchError(str(exc)) from None
             return FetchResult(

@@ -28,7 +28,7 @@ from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
 from watchfloor.services.ingest.raw import MAX_SHORT_CHARS
 from watchfloor.shared.addresses import AddressPolicy
-from watchfloor.shared.downloads import BodyRefused, read_capped
+from watchfloor.shared.downloads import BodyRefused, read_download
 from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.urls import looks_like_http_url, redact_credentials
 
@@ -178,7 +178,7 @@ async def fetch_feed(
                 if response.status_code >= 400:
                     raise FeedUnavailable(f"cannot fetch {shown}: HTTP {response.status_code}")
                 try:
-                    body = await read_capped(response, MAX_FEED_BYTES,
+                    body = await read_download(response, MAX_FEED_BYTES,
                                              f"{MAX_FEED_BYTES >> 20} MiB")
                 except BodyRefused as exc:
                     raise FeedUnavailable(f"{shown} is {exc}") from None

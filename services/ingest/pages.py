@@ -36,7 +36,7 @@ from watchfloor.services.ingest.normalise import InvalidURL, canonical_url, norm
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected
 from watchfloor.shared.addresses import AddressPolicy
-from watchfloor.shared.downloads import BodyRefused, read_capped
+from watchfloor.shared.downloads import BodyRefused, read_download
 from watchfloor.shared.errors import Unavailable
 from watchfloor.shared.urls import looks_like_http_url, redact_credentials
 
@@ -179,7 +179,7 @@ async def _download(url: str, client: httpx.AsyncClient) -> tuple[bytes, str, st
                 url, f"not an HTML page (content type {_media_type(content_type) or '?'})"
             )
         try:
-            body = await read_capped(response, MAX_PAGE_BYTES, f"{MAX_PAGE_BYTES >> 20} MiB")
+            body = await read_download(response, MAX_PAGE_BYTES, f"{MAX_PAGE_BYTES >> 20} MiB")
         except BodyRefused as exc:
             raise PageUnavailable(url, f"page is {exc}") from None
         return body, str(response.url), response.charset_encoding

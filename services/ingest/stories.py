@@ -141,21 +141,23 @@ _OUTLET_SUFFIX = re.compile(r"\s+[-|–—]\s+(?:\S+\s+){0,3}\S+\s*$")
 def story_words(title: str, text: str, max_text_words: int = 150) -> list[str]:
     """Normalised words of the title (without an outlet's name after it) and
     the first ``max_text_words`` of the text."""
-    return _words(_headline(title)) + _first_words(text, max_text_words)
+    return _words(_outlet_tail(title)[0]) + _first_words(text, max_text_words)
 
 
-def _headline(title: str) -> str:
-    headline = _OUTLET_SUFFIX.sub("", title)
-    return headline if len(headline.split()) >= 4 else title  # else too short for both
+def _outlet_tail(title: str) -> tuple[str, str]:
+    """(the headline, the outlet's name after it or "")."""
+    found = _OUTLET_SUFFIX.search(title)
+    if found is None or len(title[:found.start()].split()) < 4:  # too short for both
+        return title, ""
+    return title[:found.start()], title[found.start():]
 
 
-def _facts_headline(title: str, headline: list[str]) -> list[str]:
-    """The headline's words its facts are read from: without an outlet's
-    name after it ("- FOX 5 DC", "- The Japan Times": no figure, no country
-    of the event), unless that tail is a country alone ("... - Pakistan")."""
-    whole = _words(title)
-    tail = whole[len(headline):]
-    return whole if tail and is_country_name(tail) else headline
+def _country_tail(tail: str) -> list[str]:
+    """The tail's words if it is a country alone ("- Pakistan": no outlet
+    but the event's country), else none: an outlet's name counts for no
+    fact ("- FOX 5 DC", "- The Japan Times")."""
+    words = _words(tail) if tail else []
+    return words if is_country_name(words) else []
 
 
 def shingles(words: Sequence[str], size: int = SHINGLE_WORDS) -> set[str]:
@@ -186,7 +188,8 @@ def signature(
     """The article's signature, or None when it has no words to compare.
     ``at``: when it was published (else first seen), to tell events apart."""
     text_words = _first_words(text, max_text_words)
-    headline = _words(_headline(title))
+    headline_text, tail = _outlet_tail(title)
+    headline = _words(headline_text)
     words = headline + text_words
     found = shingles(words)
     if not found:
@@ -198,7 +201,7 @@ def signature(
     lead = " ".join(text.split(None, max_text_words)[:max_text_words])
     fingerprint = StoryFingerprint(
         frozenset(h >> 32 for h in hashes),
-        event_facts(words, lead, at, headline=_facts_headline(title, headline)),
+        event_facts(words, lead, at, headline=headline + _country_tail(tail)),
     )
     return StorySignature(fingerprint, bands)
 

@@ -200,54 +200,56 @@ def normal_words(value: str) -> list[str]:
 
 
 def _states(words: Sequence[str]) -> Iterable[str]:
-    phrases = _country_phrases()
+    names = _country_names()
     i = 0
     while i < len(words):
-        size, code = _name_at(words, i, phrases)
+        size, code = names.at(words, i)
         if code:  # "" marks a name that is no country ("New Mexico")
             yield code
         i += size  # never inside a name found: "Northern Ireland" is no Ireland
-
-
-def _name_at(words: Sequence[str], i: int,
-             phrases: dict[tuple[str, ...], str]) -> tuple[int, str | None]:
-    """The longest name starting at ``words[i]`` (its size and code), the
-    last word also read without a possessive's s ("Iran's" is "irans" once
-    normalised); (1, None) when none starts there."""
-    sizes = _PHRASE_SIZES.get(words[i], ())
-    if not sizes and words[i].endswith("s") and (words[i][:-1],) in phrases:
-        sizes = (1,)
-    for size in sizes:  # longest first
-        name = tuple(words[i:i + size])
-        if len(name) < size:
-            continue
-        code = phrases.get(name)
-        if code is None and name[-1].endswith("s"):
-            code = phrases.get((*name[:-1], name[-1][:-1]))
-        if code is not None:
-            return size, code
-    return 1, None
 
 
 def is_country_name(words: Sequence[str]) -> bool:
     """``words`` are one country's name and nothing else ("pakistan")."""
     if not words:
         return False
-    size, code = _name_at(words, 0, _country_phrases())
+    size, code = _country_names().at(words, 0)
     return bool(code) and size == len(words)
 
 
-# first word of a country's name -> the lengths of its names, longest first
-_PHRASE_SIZES: dict[str, tuple[int, ...]] = {}
+@dataclass(frozen=True)
+class _CountryNames:
+    codes: dict[tuple[str, ...], str]  # a name's normalised words -> its code
+    sizes: dict[str, tuple[int, ...]]  # a name's first word -> the names' lengths, longest first
+
+    def at(self, words: Sequence[str], i: int) -> tuple[int, str | None]:
+        """The longest name starting at ``words[i]`` (its size and code), the
+        last word also read without a possessive's or plural's s ("Iran's"
+        is "irans" once normalised); (1, None) when none starts there."""
+        sizes = self.sizes.get(words[i], ())
+        if not sizes and words[i].endswith("s") and (words[i][:-1],) in self.codes:
+            sizes = (1,)
+        for size in sizes:
+            name = tuple(words[i:i + size])
+            if len(name) < size:
+                continue
+            code = self.codes.get(name)
+            if code is None and name[-1].endswith("s"):
+                code = self.codes.get((*name[:-1], name[-1][:-1]))
+            if code is not None:
+                return size, code
+        return 1, None
+
+
 # A name that is a common word too, or a word in a name of something else
 _NOT_COUNTRY_NAMES = frozenset({"us", "chad", "jordan", "georgia", "poles", "polish"})
 # Names with a country's name in them that are no country: read whole, they
-# name nothing (longest first, so "new mexico" is not Mexico)
+# name nothing (longest first, so "new mexico" is not Mexico; plurals and
+# possessives are read by their s)
 _NOT_COUNTRIES = (
     "new mexico", "new south wales", "new england", "new jersey", "new guinea",
     "latin america", "south america", "north america", "central america", "americas",
     "latin american", "south american", "north american", "central american",
-    "latin americans", "south americans", "north americans", "central americans",
     "indian ocean", "west indies", "american airlines", "american express",
     "guinea pig", "turkey vulture", "french fries", "french open", "irish sea",
 )
@@ -255,13 +257,13 @@ _GAZETTEER = Path(__file__).resolve().parents[1] / "classifier" / "gazetteer.yam
 
 
 @functools.cache
-def _country_phrases() -> dict[tuple[str, ...], str]:
-    """Each country's name, other names and adjectives (normalised words) ->
-    its code ("" for ``_NOT_COUNTRIES``), from the classifier's packaged gazetteer (capitals and cities
-    are left out: "Washington" is also a person, a state)."""
+def _country_names() -> _CountryNames:
+    """Each country's name, other names and adjectives, from the classifier's
+    packaged gazetteer (capitals and cities are left out: "Washington" is
+    also a person, a state), and ``_NOT_COUNTRIES`` as names of none."""
     document = yaml.load(_GAZETTEER.read_text(encoding="utf-8"),
                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    phrases: dict[tuple[str, ...], str] = {}
+    codes: dict[tuple[str, ...], str] = {}
     for country in document.get("countries") or []:
         names = [country.get("name"), *(country.get("aliases") or []),
                  *(country.get("adjectives") or [])]
@@ -271,15 +273,14 @@ def _country_phrases() -> dict[tuple[str, ...], str]:
                 continue
             words = tuple(normal_words(name))
             if words and " ".join(words) not in _NOT_COUNTRY_NAMES:
-                phrases.setdefault(words, str(country["code"]))
+                codes.setdefault(words, str(country["code"]))
     for name in _NOT_COUNTRIES:
-        phrases[tuple(normal_words(name))] = ""
+        codes[tuple(normal_words(name))] = ""
     sizes: dict[str, set[int]] = {}
-    for words in phrases:
+    for words in codes:
         sizes.setdefault(words[0], set()).add(len(words))
-    _PHRASE_SIZES.update({first: tuple(sorted(found, reverse=True))
-                          for first, found in sizes.items()})
-    return phrases
+    return _CountryNames(codes, {first: tuple(sorted(found, reverse=True))
+                                 for first, found in sizes.items()})
 
 
 def _unix_seconds(at: datetime | None) -> int | None:

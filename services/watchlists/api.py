@@ -75,9 +75,7 @@ class WatchlistStorage(Protocol):
     async def list(self) -> list[Watchlist]: ...
     async def get(self, watchlist_id: str) -> Watchlist | None: ...
     async def put(self, watchlist: Watchlist) -> bool: ...
-    async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool: ...
     async def save(self, watchlist: Watchlist, expected: str = "*") -> tuple[bool, str]: ...
-    async def revision(self, watchlist_id: str) -> str | None: ...
     async def get_with_revision(
         self, watchlist_id: str) -> tuple[Watchlist | None, str | None]: ...
     async def delete(self, watchlist_id: str) -> bool: ...
@@ -282,12 +280,11 @@ def create_watchlist_router(
             first = problems[0]
             where = f"{first['field']}: " if first["field"] else ""
             return _error(422, f"the watchlist is invalid: {where}{first['message']}", problems)
-        condition = _precondition(request)
-        if isinstance(condition, JSONResponse):
-            return condition
+        expected = _expected_revision(request)
+        if isinstance(expected, JSONResponse):
+            return expected
         try:
-            created, revision = await store.save(
-                watchlist, "*" if condition is _ANY else (condition or ""))
+            created, revision = await store.save(watchlist, expected)
         except WatchlistChanged:
             return _error(412, f"watchlist {watchlist_id!r} was changed or removed since the "
                                "version this request names (If-Match / If-None-Match): read it "
@@ -324,12 +321,10 @@ def create_watchlist_router(
     return router
 
 
-_ANY = object()  # no precondition: create or replace
-
-
-def _precondition(request: Request) -> object | str | None | JSONResponse:
-    """What a PUT may replace: ``If-Match: "<etag>"`` that version only,
-    ``If-None-Match: *`` nothing (create only), neither anything (``_ANY``)."""
+def _expected_revision(request: Request) -> str | JSONResponse:
+    """What a PUT may replace, as ``WatchlistStore.save`` takes it:
+    ``If-Match: "<etag>"`` that revision only, ``If-None-Match: *`` nothing
+    ("": create only), neither whatever is there ("*")."""
     if_match = request.headers.get("if-match")
     if_none_match = request.headers.get("if-none-match")
     if if_match is not None and if_none_match is not None:
@@ -337,9 +332,9 @@ def _precondition(request: Request) -> object | str | None | JSONResponse:
     if if_none_match is not None:
         if if_none_match.strip() != "*":
             return _error(400, "If-None-Match takes only * on a PUT (create, never replace)")
-        return None
+        return ""
     if if_match is None:
-        return _ANY
+        return "*"
     tags = [t.strip() for t in if_match.split(",") if t.strip()]
     if len(tags) != 1 or tags[0] == "*":
         return _error(400, 'If-Match takes one ETag, as GET gave it ("...")')

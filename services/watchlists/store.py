@@ -136,18 +136,12 @@ class WatchlistStore:
         created, _ = await self.save(watchlist)
         return created
 
-    async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool:
-        """``put``, only while the stored entry is still the one of
-        ``revision`` (None: while there is none), so an editor's stale form
-        never undoes another's save nor brings back a deleted watchlist.
-        True if it was created; ``WatchlistChanged`` otherwise."""
-        created, _ = await self.save(watchlist, "" if revision is None else revision)
-        return created
-
     async def save(self, watchlist: Watchlist, expected: str = "*") -> tuple[bool, str]:
         """Write ``watchlist`` and bump the change counter, in one step, if
-        the stored entry is ``expected`` ("*": any, "": none, else a revision);
-        (created, its new revision), or ``WatchlistChanged``."""
+        the stored entry is ``expected`` ("*": any, "": none, else the
+        revision read: an editor's stale form never undoes another's save nor
+        brings back a deleted watchlist); (created, its new revision), or
+        ``WatchlistChanged``."""
         if self._save_script is None:
             self._save_script = self._redis.register_script(_SAVE)
         done = await self._save_script(
@@ -159,10 +153,6 @@ class WatchlistStore:
                                    "it was read")
         added, revision = done
         return bool(int(added)), as_str(revision)
-
-    async def revision(self, watchlist_id: str) -> str | None:
-        """The stored entry's revision, or None when there is no entry."""
-        return (await self.get_with_revision(watchlist_id))[1]
 
     async def get_with_revision(self, watchlist_id: str) -> tuple[Watchlist | None, str | None]:
         """``get`` and the revision of what it read, read together; an entry

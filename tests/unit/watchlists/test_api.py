@@ -90,23 +90,18 @@ class MemoryStore:
         self.changes += 1
         return created
 
-    async def revision(self, watchlist_id: str) -> str | None:
-        self._check()
-        return self.revisions.get(watchlist_id, "0") if watchlist_id in self.items else None
-
     async def get_with_revision(self, watchlist_id: str) -> tuple[Watchlist | None, str | None]:
-        return await self.get(watchlist_id), await self.revision(watchlist_id)
+        self._check()
+        found = self.items.get(watchlist_id)
+        return found, None if found is None else self.revisions.get(watchlist_id, "0")
 
     async def save(self, watchlist: Watchlist, expected: str = "*") -> tuple[bool, str]:
-        current = await self.revision(watchlist.id)
+        _, current = await self.get_with_revision(watchlist.id)
         if expected != "*" and (current or "") != expected:
             raise WatchlistChanged(watchlist.id)
         created = await self.put(watchlist)
         self.revisions[watchlist.id] = str(self.changes)
         return created, self.revisions[watchlist.id]
-
-    async def put_if_unchanged(self, watchlist: Watchlist, revision: str | None) -> bool:
-        return (await self.save(watchlist, revision or ""))[0]
 
     async def delete(self, watchlist_id: str) -> bool:
         self._check()
