@@ -57,7 +57,7 @@ def test_result_is_sorted_pure_and_versioned(classifier):
     first = classifier.classify(title, "")
     assert first == classifier.classify(title, "")
     assert [t.tag for t in first.tags] == sorted(t.tag for t in first.tags)
-    assert first.classifier_version == classifier.version == "taxonomy-2026.11.9"
+    assert first.classifier_version == classifier.version == "taxonomy-2026.12.1"
     assert all(0.0 <= t.confidence <= 1.0 for t in first.tags)
 
 

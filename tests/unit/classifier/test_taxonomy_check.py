@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from watchfloor.services.classifier.taxonomy import DEFAULT_TAXONOMY_PATH, parse_taxonomy
+from watchfloor.services.classifier.taxonomy import parse_taxonomy
 from watchfloor.services.cli.main import main
 
 WILDCARDS = """version: t
@@ -81,12 +81,12 @@ def test_check_prints_wildcard_warnings_and_exits_0(tmp_path: Path, capsys):
     assert f"warning: {file}:{line}: wildcard 'mig*' also matches common words" in captured.err
 
 
-def test_packaged_taxonomy_warnings_are_printed_but_the_check_passes(capsys):
+def test_packaged_taxonomy_has_no_wildcard_matching_other_words(capsys):
+    """Its stems that also start common words of other families ("mig*":
+    "migrants", "ban*": "bank", "f 15*": "F-150") are written out as their
+    forms, so the packaged rules pass their own check without a warning."""
     pytest.importorskip("wordfreq")
     assert main(["taxonomy", "check"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("OK ")
-    warnings = [line for line in captured.err.splitlines() if line.startswith("warning: ")]
-    assert warnings, "the packaged taxonomy has wildcard stems worth a look (mig*, f 15*)"
-    assert any(f"{DEFAULT_TAXONOMY_PATH}:" in w and "'mig*'" in w for w in warnings)
-    assert any("'f 15*'" in w and "f 150" in w for w in warnings)
+    assert [line for line in captured.err.splitlines() if line.startswith("warning: ")] == []
