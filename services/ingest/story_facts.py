@@ -201,12 +201,16 @@ def normal_words(value: str) -> list[str]:
 
 def _states(words: Sequence[str]) -> Iterable[str]:
     names = _country_names()
-    i = 0
-    while i < len(words):
+    starts = names.starts
+    end = 0  # never inside a name found: "Northern Ireland" is no Ireland
+    for i, word in enumerate(words):
+        # most words start no name: one set lookup, not a call, for each
+        if i < end or word not in starts:
+            continue
         size, code = names.at(words, i)
         if code:  # "" marks a name that is no country ("New Mexico")
             yield code
-        i += size  # never inside a name found: "Northern Ireland" is no Ireland
+        end = i + size
 
 
 def is_country_name(words: Sequence[str]) -> bool:
@@ -221,6 +225,7 @@ def is_country_name(words: Sequence[str]) -> bool:
 class _CountryNames:
     codes: dict[tuple[str, ...], str]  # a name's normalised words -> its code
     sizes: dict[str, tuple[int, ...]]  # a name's first word -> the names' lengths, longest first
+    starts: frozenset[str]  # the words a name can start with (one-word names with an s too)
 
     def at(self, words: Sequence[str], i: int) -> tuple[int, str | None]:
         """The longest name starting at ``words[i]`` (its size and code), the
@@ -279,8 +284,10 @@ def _country_names() -> _CountryNames:
     sizes: dict[str, set[int]] = {}
     for words in codes:
         sizes.setdefault(words[0], set()).add(len(words))
+    plurals = {words[0] + "s" for words in codes if len(words) == 1}  # "irans": "Iran's"
     return _CountryNames(codes, {first: tuple(sorted(found, reverse=True))
-                                 for first, found in sizes.items()})
+                                 for first, found in sizes.items()},
+                         frozenset(sizes) | plurals)
 
 
 def _unix_seconds(at: datetime | None) -> int | None:
