@@ -55,6 +55,12 @@ class TagScore:
         return self.true_positives + self.false_negatives
 
     @property
+    def observed(self) -> bool:
+        """Labelled or emitted at least once: a tag with neither has no score
+        to give (a small labelled file names few of the taxonomy's tags)."""
+        return bool(self.true_positives + self.false_positives + self.false_negatives)
+
+    @property
     def precision(self) -> float:
         predicted = self.true_positives + self.false_positives
         return self.true_positives / predicted if predicted else 1.0
@@ -114,7 +120,10 @@ class EvalReport:
 
     @property
     def macro_f1(self) -> float:
-        return sum(s.f1 for s in self.scores.values()) / len(self.scores) if self.scores else 0.0
+        """Over the tags labelled or emitted (``TagScore.observed``): one with
+        neither would count as a perfect 1.0 and lift the mean."""
+        observed = [s.f1 for s in self.scores.values() if s.observed]
+        return sum(observed) / len(observed) if observed else 0.0
 
     def to_dict(self) -> dict:
         return {
@@ -123,9 +132,10 @@ class EvalReport:
             "macro_f1": round(self.macro_f1, 4),
             "tags": {
                 tag: {
-                    "precision": round(s.precision, 4),
-                    "recall": round(s.recall, 4),
-                    "f1": round(s.f1, 4),
+                    # null for a tag neither labelled nor emitted (no score)
+                    "precision": round(s.precision, 4) if s.observed else None,
+                    "recall": round(s.recall, 4) if s.observed else None,
+                    "f1": round(s.f1, 4) if s.observed else None,
                     "support": s.support,
                     "tp": s.true_positives,
                     "fp": s.false_positives,
@@ -313,12 +323,17 @@ def bootstrap_f1(
                         c[2] += 1
         f1s = []
         for tag, (tp, fp, fn) in counts.items():
-            f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+            if not tp + fp + fn:  # unobserved in this sample: no F1 (as macro_f1)
+                continue
+            f1 = 2 * tp / (2 * tp + fp + fn)
             samples[tag].append(f1)
             f1s.append(f1)
-        samples["macro"].append(sum(f1s) / len(f1s))
+        if f1s:
+            samples["macro"].append(sum(f1s) / len(f1s))
     out = {}
     for tag, values in samples.items():
+        if not values:
+            continue
         values.sort()
         out[tag] = (values[int(0.025 * len(values))], values[int(0.975 * len(values)) - 1])
     return out

@@ -9,7 +9,7 @@ from pathlib import Path
 from watchfloor.services.classifier.engine import Classifier
 from watchfloor.services.classifier.learned import VerifiedClassifier
 from watchfloor.services.classifier.protocol import TagClassifier
-from watchfloor.services.classifier.taxonomy import TaxonomyError
+from watchfloor.services.classifier.taxonomy import TaxonomyError, borrowed_version
 from watchfloor.services.classifier.verifier import VerifierModel
 from watchfloor.shared.settings import Settings
 
@@ -36,6 +36,9 @@ def build_classifier(settings: Settings, taxonomy: Path | None = None,
     Raises TaxonomyError or ModelError (both WatchfloorErrors) on bad files.
     """
     rules = rule_classifier(settings, taxonomy)
+    borrowed = borrowed_version(rules.taxonomy)
+    if borrowed:
+        print(f"watchfloor: warning: {rules.taxonomy.source}: {borrowed}", file=sys.stderr)
     if (kind or settings.classifier) == "rules":
         return rules
     return VerifiedClassifier(rules, VerifierModel.load(settings.classifier_model))

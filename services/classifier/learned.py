@@ -41,6 +41,9 @@ class VerifiedClassifier:
         self.model = model
         self._version = f"{rules.version}+model.{model.digest[:12]}"
         self._modelled = frozenset(model.tags)
+        # a tag left out of the configured taxonomy is not emitted, even if
+        # the model knows it: the taxonomy says which tags exist
+        self._configured = frozenset(tag.id for tag in rules.taxonomy.tags)
 
     @property
     def version(self) -> str:
@@ -62,6 +65,8 @@ class VerifiedClassifier:
             if hit.tag not in self._modelled and hit.confidence >= threshold:
                 tags.append(self.rules.tag_match(hit))
         for score in self.model.emitted(features):
+            if score.tag not in self._configured:
+                continue
             confidence = round(score.probability, 3)
             candidate = by_tag.get(score.tag)
             if candidate is not None:

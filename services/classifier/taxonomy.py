@@ -33,6 +33,7 @@ with capital letters matches case-sensitively ("US" but not "us").
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import re
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ from pathlib import Path
 import yaml
 from watchfloor.services.classifier import yaml_nodes
 from watchfloor.shared.errors import ConfigError
+from watchfloor.shared.text_cleaning import normalise_line
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 MODALITIES = ("denied", "hypothetical", "planned", "reported")  # priority order
@@ -177,6 +179,16 @@ class Taxonomy:
                         f"{name}: {term!r} misses {ing!r} (write {stem[:-1] + '*'!r}, "
                         f"or add {ing!r} to the list)"
                     )
+        for tag in self.tags:
+            for rule in tag.rules:
+                vetoes = (*rule.without, *rule.without_in_item, *tag.without, *tag.without_in_item)
+                for trigger in rule.trigger:
+                    veto = next((v for v in vetoes if _always_within(v, trigger)), None)
+                    if veto is not None:
+                        out.append(
+                            f"tag {tag.id} rule {rule.id}: trigger {trigger!r} brings its own "
+                            f"veto {veto!r} (a without term), so it never fires"
+                        )
         return out
 
     def wildcard_warnings(
@@ -260,6 +272,23 @@ def known_tag_ids(path: str | Path | None = None) -> frozenset[str]:
     return packaged | _tag_ids_of(Path(path)) if path else packaged
 
 
+def borrowed_version(taxonomy: Taxonomy) -> str | None:
+    """A warning when a taxonomy carries the packaged rules' version but other
+    rules (an edited copy): alerts name the rules that made them by that
+    version (``classifier_version``), so it would name the wrong ones."""
+    try:
+        packaged = load_taxonomy(DEFAULT_TAXONOMY_PATH)
+    except (TaxonomyError, OSError):
+        return None
+    if taxonomy.version != packaged.version:
+        return None
+    if dataclasses.replace(taxonomy, source="") == dataclasses.replace(packaged, source=""):
+        return None
+    return (f"version {taxonomy.version!r} is the packaged rules' version, but these rules "
+            "differ from them: give the file a version of its own (alerts carry it as "
+            "classifier_version)")
+
+
 def parse_taxonomy(text: str, source: str = "<string>") -> Taxonomy:
     try:
         root = yaml_nodes.compose(text)
@@ -315,6 +344,8 @@ class _Validator:
             got = (
                 f" (got {node.value!r}, which YAML reads as a {node.tag.rsplit(':', 1)[-1]}; quote it)"
                 if isinstance(node, yaml.ScalarNode) and node.value
+                and node.tag != "tag:yaml.org,2002:str"
+                else " (got blanks only)" if isinstance(node, yaml.ScalarNode) and node.value
                 else ""
             )
             self.error(node, f"{what} must be a non-empty string{got}")
@@ -354,6 +385,10 @@ class _Validator:
             term = self.string(item, f"{what}: each term")
             if term is None:
                 continue
+            # as ingest cleans the text it is matched on (NFC, one plain space
+            # for every run of spaces, no-break ones included): a term pasted
+            # from a page or in decomposed form still matches
+            term = normalise_line(term)
             if term.startswith("@"):
                 if not allow_refs:
                     self.error(item, f"{what}: lexicons cannot refer to other lexicons ({term})")
@@ -381,7 +416,8 @@ class _Validator:
             self.error(root, "missing required key 'version'")
         threshold = 0.5
         if "emit_threshold" in top:
-            threshold = self.number(top["emit_threshold"], "emit_threshold", 0.0, 1.0) or 0.5
+            given = self.number(top["emit_threshold"], "emit_threshold", 0.0, 1.0)
+            threshold = threshold if given is None else given  # 0 is a threshold too
         if "lexicons" in top:
             for name, value in self.mapping(top["lexicons"], "lexicons", set()).items():
                 self.lexicons[name] = self.terms(value, f"lexicon {name!r}", allow_refs=False)
@@ -650,3 +686,33 @@ def _wildcard_lines(text: str) -> dict[str, list[int]]:
         elif isinstance(node, yaml.MappingNode):
             stack.extend(value for _, value in node.value)
     return {term: sorted(set(found)) for term, found in lines.items()}
+
+
+_TERM_SPLIT = re.compile(r"[\s\-\u2010\u2011\u2013\u2014]+")  # dashes read as spaces
+
+
+def _always_within(veto: str, trigger: str) -> bool:
+    """Whether every text the trigger matches also holds the veto term: its
+    words, in order, within the trigger's ("cyber*" within "cyber
+    espionage"). A veto written with capitals matches only that case."""
+    if veto != veto.lower():
+        if trigger == trigger.lower():
+            return False  # the trigger also matches the other cases
+    else:
+        trigger = trigger.lower()
+    v_prefix, t_prefix = veto.endswith("*"), trigger.endswith("*")
+    v_words = _TERM_SPLIT.split(veto.rstrip("*").strip())
+    t_words = _TERM_SPLIT.split(trigger.rstrip("*").strip())
+    for start in range(len(t_words) - len(v_words) + 1):
+        for offset, word in enumerate(v_words):
+            at = start + offset
+            text_word_longer = t_prefix and at == len(t_words) - 1  # "attack*": "attacks"
+            if v_prefix and offset == len(v_words) - 1:
+                matched = t_words[at].startswith(word)
+            else:
+                matched = t_words[at] == word and not text_word_longer
+            if not matched:
+                break
+        else:
+            return True
+    return False

@@ -134,6 +134,9 @@ def format_report(report: EvalReport, show_errors: int) -> str:
     lines.append(f"{'tag':<24}{'precision (95%)':>22}{'recall (95%)':>22}{'F1 (95%)':>22}"
                  f"{'support':>9}{'fp':>5}{'fn':>5}")
     for tag, s in sorted(report.scores.items()):
+        if not s.observed:  # neither labelled nor emitted: nothing to score
+            lines.append(f"{tag:<24}{'-':>22}{'-':>22}{'-':>22}{0:>9}{0:>5}{0:>5}")
+            continue
         lines.append(
             f"{tag:<24}{_with_interval(s.precision, s.precision_interval):>22}"
             f"{_with_interval(s.recall, s.recall_interval):>22}"

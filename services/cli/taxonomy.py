@@ -10,6 +10,7 @@ from watchfloor.services.classifier.taxonomy import (
     DEFAULT_TAXONOMY_PATH,
     TaxonomyError,
     TaxonomyErrors,
+    borrowed_version,
     load_taxonomy,
 )
 
@@ -50,6 +51,9 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     for warning in taxonomy.warnings():
         print(f"warning: {args.file}: {warning}", file=sys.stderr)
+    borrowed = borrowed_version(taxonomy)
+    if borrowed:
+        print(f"warning: {args.file}: {borrowed}", file=sys.stderr)
     try:
         wildcards = taxonomy.wildcard_warnings()
     except ImportError as exc:  # the English word list comes from wordfreq
