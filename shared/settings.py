@@ -7,6 +7,7 @@ file. Nothing else in the code reads ``os.environ``.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import os
 import re
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
         # a refused value may be a secret (a Redis URL's password, a token):
         # errors, and tracebacks that print them, name the setting only
         hide_input_in_errors=True,
+        # nan and inf are no seconds, sizes or rates: refused with the setting's
+        # name (a nan retry wait lost the delivery it scheduled)
+        allow_inf_nan=False,
     )
 
     # Redis. None means "not configured": `demo` and `up` then start an
@@ -158,8 +162,8 @@ class Settings(BaseSettings):
     watchlists_file: Path | None = None
     webhook_timeout_s: float = Field(5.0, gt=0)
     # seconds between attempts; env form "1,5,30" (or a JSON list)
-    retry_schedule_s: Annotated[list[float], NoDecode] = Field(
-        default_factory=lambda: [1, 5, 30, 120, 600, 1800]
+    retry_schedule_s: Annotated[list[Annotated[float, Field(ge=0)]], NoDecode] = Field(
+        default_factory=lambda: [1, 5, 30, 120, 600, 1800], min_length=1
     )
     delivered_ttl_s: int = Field(7 * 24 * 3600, ge=60)
     delivery_concurrency: int = Field(32, ge=1)
@@ -234,6 +238,25 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [v.strip() for v in text.split(",") if v.strip()]
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        """Addresses, networks or "*", as uvicorn reads them; it takes anything
+        else as a name no client has, so a typo would silently trust nobody."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries == ["*"]:
+            return "*"  # uvicorn trusts everyone for exactly "*"; "* " would be a name
+        for entry in entries:
+            try:
+                if "/" in entry:
+                    ipaddress.ip_network(entry)
+                else:
+                    ipaddress.ip_address(entry)
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is not an address, a network (10.0.0.0/8) "
+                                 f"or '*': {exc}") from None
+        return ",".join(entries)
 
     @field_validator("target_allowlist", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ for the strong / guarded / weak strengths.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import ahocorasick
@@ -31,7 +32,7 @@ _TITLES = _word_set(
     Leader Supreme General Gen Gen. Marshal Senator Sen Sen. Governor Chairman Ayatollah Mullah
     Spokesman Speaker Director Director-General Commander Envoy Ambassador Foreign Defence Defense
     Interior Former Ex-President Acting Interim Chief Sultan Pope Saint Colonel Col Col. Lt
-    Admiral President-elect"""
+    Admiral President-elect Adviser Advisor Deputy Minister Ministers"""
 )
 _FUNCTION_WORDS = _word_set(
     """A An The In At On To From For With By Of And Or But As After Before While When Where Why How
@@ -166,7 +167,8 @@ class ActorExtractor:
                     weak.append(hit)
                 continue
             in_title_case = title_case and hit.start < first_line_end
-            if _inside_longer_name(text, hit, before, in_title_case):
+            if _inside_longer_name(text, hit, before, in_title_case,
+                                   self._is_state_possessive(before)):
                 continue
             kept.append(hit)
         if weak:
@@ -174,6 +176,15 @@ class ActorExtractor:
             kept.extend(h for h in weak if h.surface.entity in confirmed)
             kept.sort(key=lambda h: h.start)
         return kept
+
+    def _is_state_possessive(self, word: str) -> bool:
+        """"China's", "Russia’s": a state's name with a possessive, after which
+        a name is the state's man, not the rest of another name ("Nike's")."""
+        if not _POSSESSIVE.search(word):
+            return False
+        surface = self.gazetteer.surfaces.get(replace_marks(word, _PLAIN_MARKS)[:-2])
+        return surface is not None and surface.entity is not None \
+            and surface.entity.kind == "country"
 
     def _implied(self, person: Entity) -> list[Entity]:
         implied = []
@@ -223,11 +234,14 @@ def _word_after(text: str, end: int) -> str:
     return text[i:j].rstrip(".,;:!?'\")")
 
 
-def _inside_longer_name(text: str, hit: _Hit, before: str, title_case: bool) -> bool:
+def _inside_longer_name(text: str, hit: _Hit, before: str, title_case: bool,
+                        after_state_possessive: bool = False) -> bool:
     """True when a guarded name reads as part of another proper name.
 
     "Michael Jordan", "George Washington", "Georgia Tech". In Title Case
     headlines every word is capitalised, so the neighbours say nothing.
+    Not after a state's possessive ("China's Xi") nor a secretary of state's
+    title ("Secretary of State Blinken").
     """
     if title_case:
         return False
@@ -237,10 +251,17 @@ def _inside_longer_name(text: str, hit: _Hit, before: str, title_case: bool) -> 
         and before[-1].isalpha()
         and before not in _TITLES
         and before not in _FUNCTION_WORDS
+        and not after_state_possessive
+        and not (before == "State" and text[: hit.start].rstrip().endswith(" of State"))
     ):
         return True
+    if _POSSESSIVE.match(text, hit.end - 2) or _POSSESSIVE.match(text, hit.end):
+        return False  # "Biden's Kyiv visit": what follows is his, not more of his name
     after = _word_after(text, hit.end)
     return bool(after and after[0].isupper() and after not in _NEXT_OK)
+
+
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 
 def _looks_title_case(line: str) -> bool:

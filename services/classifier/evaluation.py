@@ -134,7 +134,7 @@ class EvalReport:
                 tag: {
                     # null for a tag neither labelled nor emitted (no score)
                     "precision": round(s.precision, 4) if s.observed else None,
-                    "recall": round(s.recall, 4) if s.observed else None,
+                    "recall": round(s.recall, 4) if s.support else None,  # none labelled
                     "f1": round(s.f1, 4) if s.observed else None,
                     "support": s.support,
                     "tp": s.true_positives,

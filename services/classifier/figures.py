@@ -128,7 +128,11 @@ _MOD_WORDS = (
     r"|kamikaze|combat-ready|missile|rocket|defence|defense|interceptor|nuclear-capable"
     r"|nuclear-armed|more\sthan|about|so-called|other"
 )
-_MOD = rf"(?:(?:{_MOD_WORDS})|[A-Z][\w.&'-]*|(?![\w-]*(?:year|old|month|week|day|hour|minute))[a-z]+-[a-z-]+)"
+_MONTH_NAMES = (r"January|February|March|April|May|June|July|August|September|October"
+                r"|November|December")
+# a capitalised word ("Russian", "US-made") but no month: "24 February Russian
+# troops" is a date, then troops
+_MOD = rf"(?:(?:{_MOD_WORDS})|(?!(?:{_MONTH_NAMES})\b)[A-Z][\w.&'-]*|(?![\w-]*(?:year|old|month|week|day|hour|minute))[a-z]+-[a-z-]+)"
 _MODS = rf"(?:\s{_MOD}){{0,4}}"
 
 # Every quantity starts with a digit or one of these words (followed by a
@@ -206,7 +210,7 @@ _PER_UNIT = re.compile(
 # Killed or wounded right after the noun makes them casualties. "... and
 # their driver were killed", "among 7 killed": {clause_word} skips a short clause.
 _CASUALTY_AFTER_PATTERN = (
-    r"(?:,?\s(?:and|among)\s(?:{clause_word}\s){{1,4}}?(?=(?:were|have|are|killed|dead)\b))?"
+    r"(?:,?\s(?:and|among)(?:\s{clause_word}){{1,4}}?(?=\s(?:were|have|are|killed|dead)\b))?"
     r"\s?(?:were|have|has|had|been|are|was|being|reportedly|also|reported|confirmed|feared"
     r"|believed|to|later|\s)*"
     r"\s(?:killed|dead|died|wounded|injured|hurt|slain|massacred|missing|executed)\b"
@@ -254,6 +258,10 @@ _LEFT_HURT_AFTER = re.compile(
 _DATE_BEFORE = re.compile(
     r"(?:January|February|March|April|May|June|July|August|September|October|November"
     r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s$"
+)
+# A model's name before its number: "Type 055", "MiG 29", "Su 35", "Mark 48"
+_DESIGNATION_BEFORE = re.compile(
+    r"(?<![\w-])(?:Type|MiG|Su|Tu|Mi|Ka|Il|Yak|Mark|Mk|Block|Model|Project|Class)\s$"
 )
 _RATIO_BEFORE = re.compile(r"\d\s(?:in|out\sof)\s$")
 _YEAR = re.compile(r"(?:19\d\d|20\d\d|2100)")
@@ -474,11 +482,14 @@ def _figure(
 
 
 def _looks_like_date_or_year(groups: dict, before: str) -> bool:
+    """Also a model's number ("Type 055 destroyers", "MiG 29 jets"): no count."""
     number = groups["num"] or groups["lo"]
     if number is None:
         return False
-    if _DATE_BEFORE.search(before):
+    if _DATE_BEFORE.search(before) or _DESIGNATION_BEFORE.search(before):
         return True
+    if number[:1] == "0" and number[1:2].isdigit():
+        return True  # a count has no leading zero: "055", "07" (but "0.5 million" is one)
     if groups["between"] and _YEAR.fullmatch(number) and _YEAR.fullmatch(groups["hi"]):
         return True  # "between 2019 and 2021 troops"
     return bool(_YEAR.fullmatch(number) and _YEAR_BEFORE.search(before))
@@ -500,6 +511,10 @@ def _quantity(groups: dict) -> _Quantity | None:
             return None
         if _scale_of(groups["lo"]) is None and (scale := _scale_of(groups["hi"])):
             low *= scale  # "10 to 12 thousand"
+        elif "," in groups["hi"] and "," not in groups["lo"] and low < 1000:
+            digits = 1000 ** groups["hi"].count(",")  # "10-15,000" is 10,000-15,000
+            if low * digits < high:
+                low *= digits
         if high <= low:
             return None  # "1-0" scores, "2-1" votes
         if not _whole(low, high):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from typing import Any
 
@@ -62,40 +61,59 @@ def format_alert(alert: Alert) -> str:
             f"    {tags}\n    \"{evidence}\"")
 
 
-async def known_watchlist_ids(redis: Any, keys: Any, settings: Settings) -> set[str]:
+async def known_watchlist_ids(redis: Any, keys: Any, settings: Settings
+                              ) -> tuple[set[str], str | None]:
     """The ids of the watchlists configured now: the API's, and those the
-    watchlists file names (when this command's settings name one). The file
-    is read for its ids only: this shell may lack the targets' secrets."""
+    watchlists file names (when this command's settings name one), and why
+    that file could not be read, if it could not. The file is read for its
+    ids only: this shell may lack the targets' secrets."""
     from watchfloor.services.watchlists.configured import watchlist_tags
     from watchfloor.services.watchlists.store import WatchlistStore
 
     ids = {w.id for w in await WatchlistStore(redis, keys,
                                               known_tags=watchlist_tags(settings)).list()}
+    problem = None
     if settings.watchlists_file is not None:
-        with contextlib.suppress(OSError, UnicodeDecodeError, yaml.YAMLError):
+        try:
             document = yaml.safe_load(settings.watchlists_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            problem = f"the watchlists file {settings.watchlists_file} cannot be read: {reason}"
+        else:
             listed = document.get("watchlists") if isinstance(document, dict) else None
             ids |= {str(w["id"]) for w in listed or [] if isinstance(w, dict) and "id" in w}
-    return ids
+    return ids, problem
+
+
+async def watchlists_in_history(redis: Any, keys: Any) -> set[str]:
+    """The watchlist ids the alerts kept name (the whole history, newest first)."""
+    return {alert.watchlist_id
+            for alert in await recent_alerts(redis, keys, watchlist=None, limit=1_000_000)}
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
 
-    async def work(redis: Any, keys: Any) -> tuple[list[Alert], set[str] | None]:
+    async def work(redis: Any, keys: Any
+                   ) -> tuple[list[Alert], tuple[set[str], str | None, set[str]] | None]:
         found = await recent_alerts(redis, keys, watchlist=args.watchlist, limit=args.limit)
         # a misspelt id finds nothing either: say which ids there are
-        known = (await known_watchlist_ids(redis, keys, settings)
-                 if args.watchlist and not found else None)
-        return found, known
+        if not args.watchlist or found:
+            return found, None
+        configured, problem = await known_watchlist_ids(redis, keys, settings)
+        return found, (configured, problem, await watchlists_in_history(redis, keys))
 
     alerts, known = run_on_redis(settings, work)
     for alert in alerts:
         print(alert.model_dump_json() if args.json else format_alert(alert))
-    if known is not None and args.watchlist not in known:
-        listed = ", ".join(sorted(known)) if known else "none"
+    if known is not None and args.watchlist not in known[0]:
+        configured, problem, in_history = known
         print(f"watchfloor alerts: no watchlist {args.watchlist!r} is configured "
-              f"and none of the alerts kept names it (watchlists: {listed})", file=sys.stderr)
+              f"and none of the alerts kept names it (configured: "
+              f"{', '.join(sorted(configured)) or 'none'}; in the alerts kept: "
+              f"{', '.join(sorted(in_history)) or 'none'})", file=sys.stderr)
+        if problem:
+            print(f"watchfloor alerts: {problem}", file=sys.stderr)
         return 1
     if not alerts and not args.json:
         print(f"no alerts for watchlist {args.watchlist!r} yet" if args.watchlist

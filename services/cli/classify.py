@@ -15,12 +15,17 @@ from watchfloor.services.classifier.protocol import TagClassifier
 from watchfloor.services.classifier.taxonomy import TaxonomyError
 from watchfloor.services.classifier.verifier import ModelError
 from watchfloor.services.cli.paths import input_problem, output_problem
+from watchfloor.services.ingest.raw import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from watchfloor.shared.json_input import JSONTooDeep, loads
 from watchfloor.shared.progress import Progress
 from watchfloor.shared.schemas import Classification
 
 if TYPE_CHECKING:
     from watchfloor.shared.settings import Settings
+
+# A line longer than an article ingest accepts, with room for JSON escapes, is
+# refused before it is parsed: one line of 33 MB took 2 GB of memory.
+MAX_LINE_CHARS = 8 * (MAX_TEXT_CHARS + MAX_TITLE_CHARS)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -141,6 +146,10 @@ def classify_lines(
             yield {"line": number, "id": shown_id, "error": {"message": message}}
             continue
         try:
+            if len(line) > MAX_LINE_CHARS:  # before parsing it: memory
+                raise ValueError(f"line has {len(line):,} characters: at most "
+                                 f"{MAX_LINE_CHARS:,} (an article's text may have "
+                                 f"{MAX_TEXT_CHARS:,}, as ingest accepts)")
             item = parse_line(line)
         except ValueError as exc:
             yield {"line": number, "id": _id_of(line), "error": {"message": str(exc)}}
@@ -190,6 +199,10 @@ def parse_line(line: str) -> dict[str, Any]:
             raise ValueError(f"field {name!r} is not valid Unicode text: it holds a lone "
                              f"surrogate ({char})")
     title, text = row.get("title") or "", row.get("text") or ""
+    for name, value, most in (("title", title, MAX_TITLE_CHARS), ("text", text, MAX_TEXT_CHARS)):
+        if len(value) > most:
+            raise ValueError(f"field {name!r} has {len(value):,} characters: at most {most:,} "
+                             "(what ingest accepts)")
     if not title.strip() and not text.strip():
         raise ValueError("missing or empty 'title' and 'text': nothing to classify")
     return {"id": item_id, "title": title, "text": text}

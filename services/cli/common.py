@@ -36,10 +36,15 @@ from watchfloor.services.cli.redis_record import (
     write_record,
 )
 from watchfloor.shared import event_loop, pipeline
-from watchfloor.shared.errors import Unavailable
+from watchfloor.shared.errors import ConfigError, Unavailable
 from watchfloor.shared.listen import check_port_free
 from watchfloor.shared.logging import configure_logging, get_logger
-from watchfloor.shared.redis_client import REDIS_FAILURES, blocking_redis_client, redis_client
+from watchfloor.shared.redis_client import (
+    REDIS_ERRORS,
+    REDIS_FAILURES,
+    blocking_redis_client,
+    redis_client,
+)
 from watchfloor.shared.redis_server import LocalRedisServer
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.urls import redact_url
@@ -123,15 +128,34 @@ def parts_builder(name: str) -> Callable[..., Any]:
 
 
 def check_redis(settings: Settings) -> str | None:
-    """None if Redis answers, else a message naming the (redacted) URL."""
+    """None if Redis answers, else a message naming the (redacted) URL;
+    ``RedisIsCluster`` for a cluster node named as a single Redis."""
     url = settings.resolved_redis_url
     try:
         client = blocking_redis_client(settings, connect_timeout_s=2, timeout_s=2)
         client.ping()
+        # a cluster node answers PING, then MOVED for most keys: say what to set
+        clustered = not settings.redis_cluster and _cluster_enabled(client)
         client.close()
     except (*REDIS_FAILURES, ValueError) as exc:
         return f"cannot reach Redis at {redact_url(url)}: {exc}"
+    if clustered:  # a setting to fix, not a Redis to wait for
+        raise RedisIsCluster(
+            f"the Redis at {redact_url(url)} is a Redis Cluster node: set "
+            "WATCHFLOOR_REDIS_CLUSTER=true (it holds keys in slots a single-Redis client "
+            "cannot follow)")
     return None
+
+
+class RedisIsCluster(ConfigError):
+    """A cluster node named without WATCHFLOOR_REDIS_CLUSTER=true."""
+
+
+def _cluster_enabled(client: Any) -> bool:
+    try:
+        return bool(client.info("cluster").get("cluster_enabled"))
+    except REDIS_ERRORS:  # a server or proxy without INFO: nothing to tell
+        return False
 
 
 @contextlib.contextmanager

@@ -139,7 +139,7 @@ def format_report(report: EvalReport, show_errors: int) -> str:
             continue
         lines.append(
             f"{tag:<24}{_with_interval(s.precision, s.precision_interval):>22}"
-            f"{_with_interval(s.recall, s.recall_interval):>22}"
+            f"{_with_interval(s.recall, s.recall_interval) if s.support else '-':>22}"
             f"{_with_interval(s.f1, report.f1_intervals.get(tag)):>22}{s.support:>9}"
             f"{s.false_positives:>5}{s.false_negatives:>5}"
         )

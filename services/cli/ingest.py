@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -197,10 +199,16 @@ async def _ingest(
         publisher = ArticlePublisher(client, Keys.for_settings(settings), settings)
         total = _Tally()
         sources = _readers(settings, paths, feeds, pages)
+        stop = _StopRequest.on_sigint()
         for label, read in sources:
             tally = _Tally()  # filled as batches go: what was published before a failure
             try:
-                await _ingest_items(await read(), publisher, batch_size, tally)
+                await _ingest_items(await read(), publisher, batch_size, tally, stop)
+            except _Interrupted:
+                print(f"interrupted: {total.new + tally.new} new articles were published "
+                      f"before stopping ({label} not finished); running the command again is "
+                      "safe (they count as duplicate)", file=sys.stderr)
+                return 130
             except (FeedUnavailable, PageUnavailable) as exc:
                 return _error(str(exc))
             except REDIS_ERRORS as exc:  # not OSError: a file's
@@ -214,6 +222,7 @@ async def _ingest(
             print(f"{label}: {tally.summary()}", flush=True)
             total.add(tally)
     finally:
+        _StopRequest.off()
         await client.aclose()
 
     print(f"ingested {len(sources)} source(s): {total.summary()}")
@@ -224,20 +233,64 @@ async def _ingest(
     return 1 if total.rejected else 0
 
 
+class _Interrupted(Exception):
+    """Ctrl-C: stopped between batches."""
+
+
+@dataclass
+class _StopRequest:
+    """Ctrl-C asks to stop after the batch in flight, whose articles are then
+    counted as published; a second Ctrl-C stops at once. (Left to asyncio,
+    the first one cancels a Redis call, and Python 3.11's ``wait_for``, which
+    redis-py's timeouts use, can swallow that: the command ran to the end.)"""
+
+    requested: bool = False
+
+    @classmethod
+    def on_sigint(cls) -> _StopRequest:
+        stop = cls()
+        loop = asyncio.get_running_loop()
+
+        def requested() -> None:
+            stop.requested = True
+            print("stopping after this batch (Ctrl-C again to stop at once)", file=sys.stderr)
+            loop.remove_signal_handler(signal.SIGINT)  # the next one: KeyboardInterrupt
+
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            return stop  # ignored on purpose (`trap '' INT`, nohup-style jobs): keep it so
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGINT, requested)
+        return stop
+
+    @staticmethod
+    def off() -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+
+    def check(self) -> None:
+        if self.requested:
+            raise _Interrupted
+
+
 async def _ingest_items(
-    items: Iterable[FileItem], publisher: ArticlePublisher, batch_size: int, tally: _Tally
+    items: Iterable[FileItem], publisher: ArticlePublisher, batch_size: int, tally: _Tally,
+    stop: _StopRequest | None = None,
 ) -> None:
     """Publish ``items`` in batches, counting into ``tally`` as each batch goes
-    (so a failure part way leaves what was published counted)."""
+    (so a failure part way leaves what was published counted); ``stop``
+    checked after each batch."""
     batch: list[Article] = []
     progress = Progress("ingested")
+    stop = stop or _StopRequest()
 
     async def flush() -> None:
+        stop.check()
         outcomes = await publisher.publish(batch)
         progress.add(len(outcomes))
         tally.new += sum(1 for o in outcomes if o.status == "new")
         tally.duplicate += sum(1 for o in outcomes if o.status == "duplicate")
         batch.clear()
+        stop.check()
 
     for item in items:
         if isinstance(item, FileArticle):

@@ -34,18 +34,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    async def replay(redis, keys) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    async def replay(redis, keys) -> tuple[int, int, str]:  # type: ignore[no-untyped-def]
+        # what was there at the start, not after: a replayed entry that
+        # failed again at once is no entry left behind
         if args.deliveries:
             from watchfloor.services.notifier.replay import replay_failed_deliveries
 
+            before = await redis.xlen(keys.failed_deliveries)
             count = await replay_failed_deliveries(redis, keys, limit=args.limit)
-            return count, await redis.xlen(keys.failed_deliveries)
+            return count, before - count, "`watchfloor deliveries --failed` lists them"
+        before = await redis.xlen(keys.dead_letters)
         count = await replay_dead_letters(redis, keys, limit=args.limit)
-        return count, await redis.xlen(keys.dead_letters)
+        return count, before - count, f"`redis-cli XRANGE {keys.dead_letters} - +` lists them"
 
-    count, left = run_on_redis(settings_from_args(args), replay)
+    count, left, listed_by = run_on_redis(settings_from_args(args), replay)
     what = "failed deliveries" if args.deliveries else "dead letter(s)"
-    # what is left: more than --limit, unreadable entries, or another replay's
-    rest = f"; {left} still there (run again, or read them with `watchfloor status`)" if left else ""
+    rest = (f"; {left} of those there at the start not replayed (beyond --limit, "
+            f"unreadable, or replayed by another run at once; {listed_by})") if left > 0 else ""
     print(f"replayed {count} {what}{rest}")
     return 0

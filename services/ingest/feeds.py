@@ -130,6 +130,8 @@ def parse_feed(
     configured feed's name) replaces the feed's own title as the articles'
     source. Raises ``FeedUnavailable`` when the body is not a feed.
     """
+    if not content.strip():  # a truncated download or an empty file: no feed, not an empty one
+        raise FeedUnavailable(f"{name} is empty: no RSS or Atom feed in it")
     headers = {"content-type": content_type} if content_type else {}
     if base_url:
         headers["content-location"] = base_url

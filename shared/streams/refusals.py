@@ -28,8 +28,13 @@ def refuses_writes(exc: BaseException | None) -> bool:
     if isinstance(exc, OutOfMemoryError | ReadOnlyError):
         return True
     # redis-py has no class of its own for MISCONF; in a pipeline's error the
-    # reply follows the command's description
-    return isinstance(exc, ResponseError) and "MISCONF " in str(exc)
+    # reply follows the command's description; a script's write refused is a
+    # plain error that quotes the refusal ("... -OOM command not allowed ...")
+    if not isinstance(exc, ResponseError):
+        return False
+    message = str(exc)
+    return "MISCONF " in message or "OOM command not allowed" in message \
+        or "-READONLY " in message
 
 
 async def give_back_deliveries(redis: Redis, stream: str, group: str, consumer: str,

@@ -70,6 +70,16 @@ async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
 
 def format_status(status: dict[str, Any]) -> str:
     lines = [f"prefix: {status['prefix']}", ""]
+    partitions = status.get("partitions") or {}
+    if partitions.get("recorded") not in (None, partitions.get("configured")):
+        left = partitions.get("work_left_in_recorded") or {}
+        held = ", ".join(f"{s} ({n})" for s, n in left.items())
+        lines[1:1] = [
+            f"warning: WATCHFLOOR_PARTITIONS is {partitions['configured']}, the streams were "
+            f"made for {partitions['recorded']}"
+            + (f"; they still hold work: {held} (workers refuse to start until it is "
+               f"handled with WATCHFLOOR_PARTITIONS={partitions['recorded']})" if left
+               else "; they are drained: the next worker to start takes the new count")]
     lines.append(f"{'stream':<34} {'length':>8}  {'group':<12} {'lag':>7} {'pending':>8}  consumers")
     for stream, info in status["streams"].items():
         short = short_name(stream, status["prefix"])

@@ -43,6 +43,7 @@ from watchfloor.shared.streams.groups import (
     group_exists,
     trim_acknowledged,
 )
+from watchfloor.shared.streams.partition_layout import settle_partitions
 from watchfloor.shared.streams.persistence import warn_unless_persistent
 from watchfloor.shared.streams.reader import StreamReader
 from watchfloor.shared.streams.refusals import refuses_writes
@@ -240,6 +241,8 @@ class WorkerApp(FastStream):
                  redis=redact_url(settings.resolved_redis_url),
                  consumer=self.runtime.consumer_name)
         await self.runtime.redis.ping()
+        # streams named for another WATCHFLOOR_PARTITIONS and holding work: refuse
+        await settle_partitions(self.runtime.redis, self.runtime.keys)
         # Loud when Redis would lose retries, dedupe keys and pending work on a restart.
         await warn_unless_persistent(self.runtime.redis,
                                      redis_url=redact_url(settings.resolved_redis_url))

@@ -54,7 +54,7 @@ async def test_a_watchlist_no_one_configured_is_named_as_such(settings, redis_cl
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "no watchlist 'koreaa' is configured" in captured.err
-    assert "(watchlists: korea)" in captured.err
+    assert "(configured: korea; in the alerts kept: korea)" in captured.err
 
     await redis_client.delete(keys.alerts)
     assert await asyncio.to_thread(main, ["alerts", "--watchlist", "korea", *args]) == 0
@@ -75,3 +75,16 @@ async def test_a_watchlist_of_the_file_is_known_without_its_targets_secrets(
     args = ["--redis-url", settings.resolved_redis_url, "--prefix", settings.key_prefix]
     assert await asyncio.to_thread(main, ["alerts", "--watchlist", "baltic", *args]) == 0
     assert capsys.readouterr().out == "no alerts for watchlist 'baltic' yet\n"
+
+
+async def test_the_ids_in_the_history_and_an_unreadable_watchlists_file_are_told(
+        settings, redis_client, keys, capsys, tmp_path, monkeypatch):
+    """A watchlists file that is missing: the command says so, and names the
+    ids the alerts kept (they are there to be listed), not only "none"."""
+    await redis_client.xadd(keys.alerts, {"__data__": make_alert(1, "missiles").model_dump_json()})
+    monkeypatch.setenv("WATCHFLOOR_WATCHLISTS_FILE", str(tmp_path / "gone.yaml"))
+    args = ["--redis-url", settings.resolved_redis_url, "--prefix", settings.key_prefix]
+    assert await asyncio.to_thread(main, ["alerts", "--watchlist", "zzz", *args]) == 1
+    err = capsys.readouterr().err
+    assert "(configured: none; in the alerts kept: missiles)" in err
+    assert f"the watchlists file {tmp_path / 'gone.yaml'} cannot be read" in err

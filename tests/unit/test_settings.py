@@ -55,3 +55,38 @@ def test_an_api_token_is_stripped_and_a_blank_one_refused(monkeypatch) -> None:
         monkeypatch.setenv("WATCHFLOOR_API_TOKEN", blank)
         with pytest.raises(ValidationError, match="is blank: give a token, or unset it"):
             Settings(_env_file=None)
+
+
+@pytest.mark.parametrize("schedule", ["1,nan", "1,inf", "-5,1", "", "  "])
+def test_a_retry_schedule_that_would_lose_or_strand_a_delivery_is_refused(schedule, monkeypatch):
+    """A nan wait could not be scheduled (the delivery was acknowledged and
+    lost), an inf one never came due, a negative one and an empty list are
+    typos: each is refused, naming the setting."""
+    monkeypatch.setenv("WATCHFLOOR_RETRY_SCHEDULE_S", schedule)
+    with pytest.raises(ValidationError) as info:
+        Settings(_env_file=None)
+    assert "retry_schedule_s" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["WATCHFLOOR_WEBHOOK_TIMEOUT_S", "WATCHFLOOR_GRACEFUL_TIMEOUT_S"])
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_no_setting_takes_nan_or_inf(name, value, monkeypatch):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None)
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/33", "garbage!", "10.0.0.1/8", "127.0.0.1,proxy.local"])
+def test_trusted_proxies_that_uvicorn_would_read_as_no_client_are_refused(value, monkeypatch):
+    monkeypatch.setenv("WATCHFLOOR_TRUSTED_PROXIES", value)
+    with pytest.raises(ValidationError) as info:
+        Settings(_env_file=None)
+    assert "is not an address, a network" in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "read"), [
+    ("*", "*"), ("* ", "*"), ("*,", "*"),  # uvicorn trusts all only for exactly "*"
+    ("127.0.0.1, 10.0.0.0/8", "127.0.0.1,10.0.0.0/8"), ("::1,fd00::/8", "::1,fd00::/8")])
+def test_trusted_proxies_as_addresses_networks_or_star(value, read, monkeypatch):
+    monkeypatch.setenv("WATCHFLOOR_TRUSTED_PROXIES", value)
+    assert Settings(_env_file=None).trusted_proxies == read

@@ -56,3 +56,36 @@ async def _until_blocked(settings, count: int, within_s: float = 10.0) -> None:
             await asyncio.sleep(0.02)
     finally:
         await watcher.aclose()
+
+
+def test_a_cluster_node_without_redis_cluster_set_is_named_as_such(cluster_url, key_prefix,
+                                                                    capsys, monkeypatch):
+    """Not a 46-line MovedError traceback, nor an ingest answering 503 for
+    ever: one line saying what to set, exit 2."""
+    from watchfloor.services.cli.main import main
+
+    monkeypatch.delenv("WATCHFLOOR_REDIS_CLUSTER", raising=False)
+    assert main(["status", "--redis-url", cluster_url, "--prefix", key_prefix]) == 2
+    err = capsys.readouterr().err
+    assert "is a Redis Cluster node: set WATCHFLOOR_REDIS_CLUSTER=true" in err
+    assert "Traceback" not in err
+
+
+def test_a_worker_does_not_wait_for_a_cluster_node_named_as_a_single_redis(
+        cluster_url, key_prefix):
+    """A setting to fix, not a Redis to wait for: exit 2 at once, even with
+    WATCHFLOOR_REDIS_WAIT_S (the Kubernetes manifests set 300 s)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    env = {k: v for k, v in os.environ.items() if k != "WATCHFLOOR_REDIS_CLUSTER"}
+    env.update(WATCHFLOOR_REDIS_URL=cluster_url, WATCHFLOOR_KEY_PREFIX=key_prefix,
+               WATCHFLOOR_REDIS_WAIT_S="30")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "watchfloor.services.cli.main", "worker",
+                           "classifier"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "is a Redis Cluster node: set WATCHFLOOR_REDIS_CLUSTER=true" in done.stderr
+    assert time.monotonic() - started < 25  # not the 30 s wait

@@ -58,7 +58,9 @@ async def test_replay_says_what_it_left(redis_client, keys, settings, capsys) ->
                                           settings.resolved_redis_url,
                                           "--prefix", settings.key_prefix])
     assert code == 0
-    assert "replayed 1 dead letter(s); 2 still there" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "replayed 1 dead letter(s); 2 of those there at the start not replayed" in out
+    assert f"`redis-cli XRANGE {keys.dead_letters} - +` lists them" in out  # no command does
 
 
 async def test_unreadable_entries_do_not_use_up_the_limit(redis_client, keys) -> None:

@@ -128,3 +128,43 @@ def test_typographic_apostrophes_and_no_break_spaces_do_not_hide_a_name(extracto
     assert ids(extractor, "North\u00a0Korea fires two missiles") == ["KP"]
     [actor] = extractor.extract("North\u00a0Korea fires two missiles", "")
     assert actor.mentions == ["North\u00a0Korea"]  # shown as written
+
+
+@pytest.mark.parametrize(
+    ("title", "present"),
+    [
+        # a leader's name after a possessive, with a possessive, or after a title
+        ("China's Xi arrives in Moscow for a state visit", {"xi-jinping", "CN", "RU"}),
+        ("Biden's Kyiv visit surprises Ukrainians", {"joe-biden", "US", "UA"}),
+        ("Biden\u2019s Kyiv visit surprises Ukrainians", {"joe-biden", "US", "UA"}),
+        ("Secretary of State Blinken lands in Beijing for talks", {"antony-blinken", "US", "CN"}),
+        ("King Charles begins a state visit to Kenya", {"king-charles-iii", "GB", "KE"}),
+        ("The Pope visits Hungary", {"VA", "HU"}),
+        ("Wildfires spread in British Columbia", {"CA"}),
+    ],
+)
+def test_leaders_and_states_a_watchlist_matches_on_are_found(extractor, title, present) -> None:
+    assert present <= set(ids(extractor, title))
+
+
+@pytest.mark.parametrize(
+    ("title", "absent"),
+    [
+        ("Michael Jordan's shoes sell out", "JO"),  # a name's possessive keeps the name whole
+        ("Sales of Nike's Jordan sneakers rose", "JO"),  # only a state's possessive frees a name
+        ("Chelsea's Wagner was injured in training", "WAGNER"),
+        ("Representative Jordan questioned the witness", "JO"),
+        ("Michigan State Jordan scored twelve points", "JO"),  # "of State" only frees a name
+        ("NATO defence ministers meet in Brussels", "EU"),  # the place, not the EU acting
+        ("A train derails in East Palestine, Ohio", "PS"),
+        ("Ethnic tension: ethnic Albanian protesters gather in Kosovo", "AL"),
+        ("Wildfires spread in British Columbia", "GB"),
+    ],
+)
+def test_places_and_groups_that_contain_a_state_s_name_are_not_that_state(
+        extractor, title, absent) -> None:
+    assert absent not in ids(extractor, title)
+
+
+def test_brussels_acting_is_still_the_eu(extractor) -> None:
+    assert ids(extractor, "Brussels says it will retaliate against the tariffs") == ["EU"]

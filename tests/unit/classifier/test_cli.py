@@ -55,3 +55,23 @@ def test_eval_reports_scores(tmp_path: Path, capsys):
     assert main(["eval", "--labeled", str(labeled), "--show-errors", "5"]) == 0
     text = capsys.readouterr().out
     assert "macro-F1" in text and "Bakery wins award" in text
+
+
+def test_an_article_longer_than_ingest_takes_is_refused_with_its_line_not_classified():
+    """One 33 MB line used to take 2 GB of memory: a text over ingest's
+    500,000 characters, or a line too long to hold one, gets an error object
+    and the lines after it are classified."""
+    from watchfloor.services.cli.classify import MAX_LINE_CHARS
+
+    lines = [
+        json.dumps({"id": "long", "title": "t", "text": "word " * 100_001}) + "\n",
+        "x" * (MAX_LINE_CHARS + 1) + "\n",
+        json.dumps({"id": "ok", "title": "EU imposes new sanctions on Iran"}) + "\n",
+    ]
+    out = io.StringIO()
+    summary = classify_stream(Classifier(load_taxonomy()), lines, out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert "field 'text' has 500,005 characters: at most 500,000" in rows[0]["error"]["message"]
+    assert rows[1]["line"] == 2 and "characters: at most" in rows[1]["error"]["message"]
+    assert rows[2]["tags"] == ["sanctions"]
+    assert summary["errors"] == 2

@@ -338,3 +338,34 @@ def test_the_overlap_check_agrees_with_a_scan_of_every_span() -> None:
             start = rng.randint(0, 310)
             end = start + rng.randint(1, 15)
             assert index.overlaps(start, end) == any(s < end and start < e for s, e in spans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Since 24 February Russian troops have advanced slowly.",  # a date, then troops
+        "On 7 October Russian troops crossed the river.",
+        "China commissioned two more Type 055 destroyers.",  # a model's number
+        "Poland bought MiG 29 jets in the 1990s.",
+    ],
+)
+def test_dates_and_model_numbers_are_not_counts(text) -> None:
+    """(A decimal with its scale still counts: see the next test.)"""
+    assert [(f.kind, f.value) for f in extract_figures("", text)] in ([], [("ships", 2)])
+
+
+def test_a_casualty_subject_joined_by_and_is_casualties_not_troops() -> None:
+    figure = one("Some 45,000 soldiers and contractors killed or wounded since the spring.")
+    assert (figure.kind, figure.value) == ("casualties", 45_000)
+
+
+def test_a_range_with_the_thousands_written_once_is_thousands_at_both_ends() -> None:
+    figure = one("Russia deployed 10-15,000 troops to the region.")
+    assert (figure.kind, figure.low, figure.high) == ("troops", 10_000, 15_000)
+    figure = one("Russia deployed 100-1,000 troops to the region.")  # not 100,000
+    assert (figure.low, figure.high) == (100, 1_000)
+
+
+def test_a_decimal_with_a_scale_is_a_count() -> None:
+    figure = one("Russia massed 0.5 million troops near the border.")
+    assert (figure.kind, figure.value) == ("troops", 500_000)

@@ -149,6 +149,12 @@ def test_eval_scores_only_the_tags_labelled_or_emitted():
     row = next(line for line in format_report(report, 0).splitlines()
                if line.startswith("missile_test"))
     assert row.split()[1:4] == ["-", "-", "-"]
+    # emitted but never labelled: a precision (all false), no recall
+    extra = evaluate(_Answers({"a": ["cyber_attack", "sanctions"]}), items[:1],
+                     ["cyber_attack", "sanctions"])
+    row = next(line for line in format_report(extra, 0).splitlines() if line.startswith("sanctions"))
+    assert row.split()[1:4] == ["0.000", "[0.00-0.79]", "-"]
+    assert extra.to_dict()["tags"]["sanctions"]["recall"] is None
     as_json = json.loads(json.dumps(report.to_dict()))
     assert as_json["tags"]["missile_test"]["f1"] is None
     assert as_json["tags"]["cyber_attack"]["f1"] == 1.0

@@ -75,6 +75,14 @@ def test_not_a_feed() -> None:
         parse_feed(b"<html><body>hello", "page.html")
 
 
+@pytest.mark.parametrize("content", [b"", b"  \n"])
+def test_an_empty_file_is_no_feed(content: bytes) -> None:
+    """A truncated download or an empty file is an error, not a feed with no
+    items: the run must not pass as ingested."""
+    with pytest.raises(FeedUnavailable, match="saved.xml is empty: no RSS or Atom feed"):
+        parse_feed(content, "saved.xml")
+
+
 def mock_client(handler) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
     return feed_client(timeout_s=1, addresses=AddressPolicy(),
                        transport=httpx.MockTransport(handler))
