@@ -247,6 +247,8 @@ class Settings(BaseSettings):
         entries = [entry.strip() for entry in value.split(",") if entry.strip()]
         if entries == ["*"]:
             return "*"  # uvicorn trusts everyone for exactly "*"; "* " would be a name
+        if "*" in entries:
+            raise ValueError("'*' trusts every address: give it alone, not in a list")
         for entry in entries:
             try:
                 if "/" in entry:

@@ -14,6 +14,7 @@ from watchfloor.services.cli.common import (
     settings_from_args,
 )
 from watchfloor.shared.pipeline import stage
+from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Alert
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.codec import decode
@@ -86,9 +87,18 @@ async def known_watchlist_ids(redis: Any, keys: Any, settings: Settings
 
 
 async def watchlists_in_history(redis: Any, keys: Any) -> set[str]:
-    """The watchlist ids the alerts kept name (the whole history, newest first)."""
-    return {alert.watchlist_id
-            for alert in await recent_alerts(redis, keys, watchlist=None, limit=1_000_000)}
+    """The watchlist ids the alerts kept name: the whole history, a page at a
+    time (only the ids are kept, not the alerts)."""
+    history = stage("match").records(keys)
+    ids: set[str] = set()
+    last = "+"
+    while page := await redis.xrevrange(history, max=last, count=500):
+        for _, fields in page:
+            alert = decode(fields, Alert)
+            if isinstance(alert, Alert):
+                ids.add(alert.watchlist_id)
+        last = f"({as_str(page[-1][0])}"
+    return ids
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -112,7 +112,10 @@ def recorded_redis(settings: Settings) -> Settings:
     print(f"watchfloor: WATCHFLOOR_REDIS_URL is unset: using {redact_url(url)}{also}, "
           f"recorded by `watchfloor {details.get('by', 'up')}` in {path}", file=sys.stderr)
     recorded = settings.model_copy(update=update)
-    problem = check_redis(recorded)
+    try:
+        problem = check_redis(recorded)
+    except RedisIsCluster:  # the port was taken since by another server
+        problem = f"the Redis at {redact_url(url)} is no longer the embedded one"
     if problem:
         raise RedisUnavailable(
             f"{problem.rstrip('.')}; it was recorded in {path} by `watchfloor up` or "
@@ -151,6 +154,15 @@ class RedisIsCluster(ConfigError):
     """A cluster node named without WATCHFLOOR_REDIS_CLUSTER=true."""
 
 
+def _answers_as_ours(settings: Settings) -> bool:
+    """A recorded embedded Redis still answers (a stale record may name a port
+    another server took since, even a cluster node's: not ours)."""
+    try:
+        return check_redis(settings) is None
+    except RedisIsCluster:
+        return False
+
+
 def _cluster_enabled(client: Any) -> bool:
     try:
         return bool(client.info("cluster").get("cluster_enabled"))
@@ -172,7 +184,7 @@ def embedded_redis_if_needed(settings: Settings, by: str) -> Iterator[Settings]:
     recorded = read_record(data_dir)
     if recorded is not None:
         running = settings.model_copy(update={"redis_url": SecretStr(recorded)})
-        if check_redis(running) is None:
+        if _answers_as_ours(running):
             log.info("embedded_redis_reused", url=recorded, recorded_in=str(record_path(data_dir)))
             yield running
             return

@@ -25,7 +25,7 @@ from functools import partial
 from pathlib import Path
 
 from pydantic import ValidationError
-from watchfloor.services.cli.common import add_settings_flags, settings_from_args
+from watchfloor.services.cli.common import add_settings_flags, check_redis, settings_from_args
 from watchfloor.services.ingest.feeds import FeedUnavailable, read_feed
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection, read_articles
 from watchfloor.services.ingest.pages import PageUnavailable, read_page
@@ -36,6 +36,7 @@ from watchfloor.shared.progress import Progress
 from watchfloor.shared.redis_client import REDIS_ERRORS, REDIS_FAILURES, redis_client
 from watchfloor.shared.schemas import Article
 from watchfloor.shared.settings import Settings
+from watchfloor.shared.streams.partition_layout import recorded_partitions
 from watchfloor.shared.urls import looks_like_http_url, redact_credentials, redact_url
 
 DEFAULT_BATCH_SIZE = 500
@@ -152,6 +153,7 @@ def _run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _error(f"cannot read {path}: {exc.strerror or exc}")
     configure_logging(settings.log_level, settings.log_format)
+    check_redis(settings)  # a cluster node named as one Redis: says what to set
     return asyncio.run(_ingest(settings, args.files, args.feed, args.page, args.batch_size))
 
 
@@ -196,7 +198,14 @@ async def _ingest(
             await client.ping()
         except REDIS_FAILURES as exc:
             return _error(f"cannot reach Redis at {redact_url(url)}: {exc}")
-        publisher = ArticlePublisher(client, Keys.for_settings(settings), settings)
+        keys = Keys.for_settings(settings)
+        recorded = await recorded_partitions(client, keys)
+        if recorded is not None and recorded != keys.partitions:
+            # published here, the articles would sit in streams no worker reads
+            return _error(f"WATCHFLOOR_PARTITIONS is {keys.partitions}, but the workers' "
+                          f"streams are made for {recorded}: set WATCHFLOOR_PARTITIONS="
+                          f"{recorded} (or change it for the workers first)")
+        publisher = ArticlePublisher(client, keys, settings)
         total = _Tally()
         sources = _readers(settings, paths, feeds, pages)
         stop = _StopRequest.on_sigint()

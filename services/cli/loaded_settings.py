@@ -56,4 +56,5 @@ def setting_at(loc: tuple[int | str, ...]) -> str:
     """The variable an error location names: ("retry_schedule_s", 0) is item 1
     of WATCHFLOOR_RETRY_SCHEDULE_S (there is no WATCHFLOOR_RETRY_SCHEDULE_S_0)."""
     items = [f"item {part + 1}" for part in loc[1:] if isinstance(part, int)]
-    return ": ".join([f"WATCHFLOOR_{str(loc[0]).upper()}", *items])
+    name = str(loc[0]).upper()  # a field, or an alias that names its variable already
+    return ": ".join([name if name.startswith("WATCHFLOOR_") else f"WATCHFLOOR_{name}", *items])

@@ -50,6 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     count, left, listed_by = run_on_redis(settings_from_args(args), replay)
     what = "failed deliveries" if args.deliveries else "dead letter(s)"
     rest = (f"; {left} of those there at the start not replayed (beyond --limit, "
-            f"unreadable, or replayed by another run at once; {listed_by})") if left > 0 else ""
+            f"unreadable, for a stream of another partition count, or replayed by another "
+            f"run at once; {listed_by})") if left > 0 else ""
     print(f"replayed {count} {what}{rest}")
     return 0

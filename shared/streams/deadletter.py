@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from watchfloor.shared import pipeline
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_replies import as_str, as_str_dict
 
@@ -85,6 +86,9 @@ async def replay_dead_letters(redis: Redis, keys: Keys, *, limit: int = 100) -> 
     import json
 
     replayed = 0
+    # a stream of another partition count is read by no worker: such an entry
+    # stays (see ``partition_layout``), not moved where nothing reads it
+    current = set(pipeline.streams(keys))
     async for entry_id, fields in oldest_first(redis, keys.dead_letters):
         if replayed == limit:
             break
@@ -92,6 +96,8 @@ async def replay_dead_letters(redis: Redis, keys: Keys, *, limit: int = 100) -> 
         try:
             original = json.loads(text["payload"])
         except (KeyError, ValueError):
+            continue
+        if text.get("stream") not in current:
             continue
         if not await claim_for_replay(redis, keys, keys.dead_letters, entry_id):
             continue  # another replay is moving it

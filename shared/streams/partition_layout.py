@@ -40,9 +40,9 @@ async def recorded_partitions(redis: Any, keys: Keys) -> int | None:
 
 
 async def work_left(redis: Any, keys: Keys) -> dict[str, int]:
-    """Entries not yet handled, per consumed stream of ``keys``' layout (only
-    those holding some): never delivered to a group, or delivered and not
-    acknowledged."""
+    """Work not yet done in ``keys``' layout, per key holding some: stream
+    entries never delivered to a group or not acknowledged, and deliveries
+    scheduled for a retry."""
     left: dict[str, int] = {}
     for stream, group in pipeline.consumed(keys):
         if not await redis.exists(stream):
@@ -58,6 +58,9 @@ async def work_left(redis: Any, keys: Keys) -> dict[str, int]:
             count = int(lag) + int(info.get("pending") or 0)
         if count:
             left[stream] = left.get(stream, 0) + count
+    for schedule in keys.retry_schedules():  # deliveries waiting for their next attempt
+        if count := int(await redis.zcard(schedule)):
+            left[schedule] = count
     return left
 
 

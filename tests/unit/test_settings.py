@@ -76,12 +76,22 @@ def test_no_setting_takes_nan_or_inf(name, value, monkeypatch):
         Settings(_env_file=None)
 
 
-@pytest.mark.parametrize("value", ["10.0.0.0/33", "garbage!", "10.0.0.1/8", "127.0.0.1,proxy.local"])
+@pytest.mark.parametrize("value", ["10.0.0.0/33", "garbage!", "10.0.0.1/8", "127.0.0.1,proxy.local",
+                                   "*,10.0.0.0/8"])
 def test_trusted_proxies_that_uvicorn_would_read_as_no_client_are_refused(value, monkeypatch):
     monkeypatch.setenv("WATCHFLOOR_TRUSTED_PROXIES", value)
     with pytest.raises(ValidationError) as info:
         Settings(_env_file=None)
-    assert "is not an address, a network" in str(info.value)
+    assert "is not an address, a network" in str(info.value) or "give it alone" in str(info.value)
+
+
+def test_a_refused_trusted_proxies_names_its_variable_once(monkeypatch, capsys):
+    from watchfloor.services.cli.main import main
+
+    monkeypatch.setenv("WATCHFLOOR_TRUSTED_PROXIES", "proxy.local")
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid settings: WATCHFLOOR_TRUSTED_PROXIES: 'proxy.local'" in err
 
 
 @pytest.mark.parametrize(("value", "read"), [

@@ -89,3 +89,42 @@ async def test_the_first_start_of_this_version_checks_the_default_one_partition_
     assert await recorded_partitions(redis_client, keys) is None
     await settle_partitions(redis_client, one)
     assert await recorded_partitions(redis_client, keys) == 1
+
+
+async def test_retries_waiting_in_the_old_layout_are_work_too(redis_client, keys):
+    three = dataclasses.replace(keys, partitions=3)
+    await settle_partitions(redis_client, three)
+    await redis_client.zadd(three.retry_schedule_of(1), {"delivery-1": 4_000_000_000})
+    with pytest.raises(PartitionsChanged, match=r"retry:due:p1 \(1\)"):
+        await settle_partitions(redis_client, dataclasses.replace(keys, partitions=1))
+
+
+async def test_replay_leaves_a_dead_letter_of_another_partition_count(redis_client, keys,
+                                                                      settings, capsys):
+    """Moved back onto a stream of the old count, it would be read by no one."""
+    import json
+
+    old_stream = dataclasses.replace(keys, partitions=3).stream("articles", 2)
+    await redis_client.xadd(keys.dead_letters, {
+        "stream": old_stream, "error": "x",
+        "payload": json.dumps({"__data__": json.dumps({"id": "a1", "title": "t"})})})
+    args = ["replay", "--redis-url", settings.resolved_redis_url, "--prefix", settings.key_prefix]
+    assert await asyncio.to_thread(main, args) == 0
+    out = capsys.readouterr().out
+    assert "replayed 0 dead letter(s); 1 of those there at the start not replayed" in out
+    assert "for a stream of another partition count" in out
+    assert await redis_client.xlen(keys.dead_letters) == 1
+    assert not await redis_client.exists(old_stream)
+
+
+async def test_ingest_refuses_to_publish_where_no_worker_reads(redis_client, keys, settings,
+                                                              tmp_path, capsys):
+    await settle_partitions(redis_client, dataclasses.replace(keys, partitions=3))
+    source = tmp_path / "a.jsonl"
+    source.write_text('{"title": "Harbour reopens", "url": "https://port.example/1"}\n')
+    args = ["ingest", str(source), "--redis-url", settings.resolved_redis_url,
+            "--prefix", settings.key_prefix]
+    assert await asyncio.to_thread(main, args) == 2  # WATCHFLOOR_PARTITIONS unset: 1
+    assert "the workers' streams are made for 3: set WATCHFLOOR_PARTITIONS=3" in \
+        capsys.readouterr().err
+    assert not await redis_client.exists(keys.articles)

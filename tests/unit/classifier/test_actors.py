@@ -140,6 +140,7 @@ def test_typographic_apostrophes_and_no_break_spaces_do_not_hide_a_name(extracto
         ("Secretary of State Blinken lands in Beijing for talks", {"antony-blinken", "US", "CN"}),
         ("King Charles begins a state visit to Kenya", {"king-charles-iii", "GB", "KE"}),
         ("The Pope visits Hungary", {"VA", "HU"}),
+        ("He met the Pope Francis in Rome", {"pope-francis", "VA"}),
         ("Wildfires spread in British Columbia", {"CA"}),
     ],
 )
@@ -159,6 +160,7 @@ def test_leaders_and_states_a_watchlist_matches_on_are_found(extractor, title, p
         ("A train derails in East Palestine, Ohio", "PS"),
         ("Ethnic tension: ethnic Albanian protesters gather in Kosovo", "AL"),
         ("Wildfires spread in British Columbia", "GB"),
+        ("King Charles spaniels won the show", "GB"),
     ],
 )
 def test_places_and_groups_that_contain_a_state_s_name_are_not_that_state(
