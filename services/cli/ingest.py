@@ -72,7 +72,10 @@ exit status:
   1  some articles were rejected; the others were ingested
   2  a file, feed or page is missing or unreadable (for a URL: unreachable,
      a refused address, an HTTP error, not HTML, too large, or not fetched
-     within the deadline), or Redis cannot be reached
+     within the deadline), Redis cannot be reached, or the workers' streams
+     are made for another WATCHFLOOR_PARTITIONS
+  130  Ctrl-C: stopped after the batch in flight, saying how many were
+     published (a second Ctrl-C stops at once)
 
 example:
   watchfloor ingest articles.jsonl more/*.json --redis-url redis://localhost:6379/0

@@ -167,21 +167,21 @@ def test_nothing_to_ingest_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "nothing to ingest" in capsys.readouterr().err
 
 
-def test_ctrl_c_stops_after_the_batch_in_flight_and_says_what_was_published(
-    tmp_path: Path, redis_url: str, key_prefix: str, sync_redis: redis.Redis, keys: Keys
-) -> None:
-    """A terminal's Ctrl-C (SIGINT, default handling as a shell leaves it):
-    the command stops between batches with 130 and the count published,
-    instead of publishing the rest of a large file."""
+def _sigint_during_ingest(tmp_path: Path, redis_url: str, key_prefix: str,
+                          sync_redis: redis.Redis, keys: Keys, *, articles: int,
+                          sigint: object, after: int) -> tuple[int, str, str]:
+    """`watchfloor ingest` of ``articles`` articles in a process whose SIGINT
+    disposition is ``sigint``, sent a SIGINT once ``after`` are published:
+    (exit status, stdout, stderr)."""
     import os
     import signal
     import subprocess
     import sys
     import time
 
-    path = tmp_path / "big.jsonl"
+    path = tmp_path / "many.jsonl"
     with path.open("w") as out:
-        for i in range(40_000):
+        for i in range(articles):
             out.write(json.dumps({"title": f"Harbour notice {i}", "text": "calm " * 30,
                                   "url": f"https://port.example/n/{i}"}) + "\n")
     env = {**os.environ, "WATCHFLOOR_REDIS_URL": redis_url, "WATCHFLOOR_KEY_PREFIX": key_prefix}
@@ -189,18 +189,31 @@ def test_ctrl_c_stops_after_the_batch_in_flight_and_says_what_was_published(
         [sys.executable, "-m", "watchfloor.services.cli.main", "ingest", str(path),
          "--batch-size", "200"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
     try:
         deadline = time.monotonic() + 60
-        while sync_redis.xlen(keys.articles) < 1_000:  # publishing has begun
+        while sync_redis.xlen(keys.articles) < after:  # publishing has begun
             assert process.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+            time.sleep(0.02)
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
+        out, err = process.communicate(timeout=120)
     finally:
         process.kill()
+    return process.returncode, out, err
+
+
+def test_ctrl_c_stops_after_the_batch_in_flight_and_says_what_was_published(
+    tmp_path: Path, redis_url: str, key_prefix: str, sync_redis: redis.Redis, keys: Keys
+) -> None:
+    """A terminal's Ctrl-C (SIGINT, default handling as a shell leaves it):
+    the command stops between batches with 130 and the count published,
+    instead of publishing the rest of a large file."""
+    import signal
+
+    code, out, err = _sigint_during_ingest(tmp_path, redis_url, key_prefix, sync_redis, keys,
+                                           articles=40_000, sigint=signal.SIG_DFL, after=1_000)
     published = sync_redis.xlen(keys.articles)
-    assert process.returncode == 130, (out, err)
+    assert code == 130, (out, err)
     assert "stopping after this batch" in err
     assert f"interrupted: {published} new articles were published" in err
     assert published < 40_000
@@ -210,31 +223,9 @@ def test_an_ignored_sigint_is_left_ignored(tmp_path: Path, redis_url: str, key_p
                                            sync_redis: redis.Redis, keys: Keys) -> None:
     """A job started with SIGINT ignored (`trap '' INT`, a background job of
     a script) keeps running when one arrives, as Python leaves it."""
-    import os
     import signal
-    import subprocess
-    import sys
-    import time
 
-    path = tmp_path / "some.jsonl"
-    with path.open("w") as out:
-        for i in range(6_000):
-            out.write(json.dumps({"title": f"Ferry timetable {i}", "text": "calm " * 30,
-                                  "url": f"https://ferry.example/t/{i}"}) + "\n")
-    env = {**os.environ, "WATCHFLOOR_REDIS_URL": redis_url, "WATCHFLOOR_KEY_PREFIX": key_prefix}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "watchfloor.services.cli.main", "ingest", str(path),
-         "--batch-size", "200"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    try:
-        deadline = time.monotonic() + 60
-        while sync_redis.xlen(keys.articles) < 200:
-            assert process.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=120)
-    finally:
-        process.kill()
-    assert process.returncode == 0, err
+    code, out, err = _sigint_during_ingest(tmp_path, redis_url, key_prefix, sync_redis, keys,
+                                           articles=6_000, sigint=signal.SIG_IGN, after=200)
+    assert code == 0, err
     assert "6000 new" in out and sync_redis.xlen(keys.articles) == 6_000
