@@ -27,6 +27,15 @@ async def stall(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     return reader, writer
 
 
+async def read_answer(reader: asyncio.StreamReader) -> bytes:
+    """One whole HTTP answer: its head, then the body its Content-Length
+    announces (a single read may return the head alone)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    return head + await reader.readexactly(length)
+
+
 async def test_stalled_bodies_get_408_and_free_their_places(
     redis_url: str, key_prefix: str, redis_client: object, tmp_path: Path
 ) -> None:
@@ -44,7 +53,7 @@ async def test_stalled_bodies_get_408_and_free_their_places(
             busy = await http.post("/v1/articles", content=ARTICLE,
                                    headers={"content-type": "application/json"})
             assert busy.status_code == 429
-            answers = [await asyncio.wait_for(reader.read(4096), 10) for reader, _ in stalled]
+            answers = [await asyncio.wait_for(read_answer(reader), 10) for reader, _ in stalled]
             # before: no answer, and every later POST a 429, for as long as they stayed open
             assert all(a.startswith(b"HTTP/1.1 408 ") for a in answers), answers
             assert all(b"the request body stopped arriving" in a for a in answers)
