@@ -256,8 +256,7 @@ _LEFT_HURT_AFTER = re.compile(
 )
 # Numbers that are dates, not counts: "March 3", "in 2005".
 _DATE_BEFORE = re.compile(
-    r"(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s$"
+    rf"(?:{_MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s$"
 )
 # A model's name before its number: "Type 055", "MiG 29", "Su 35", "Mark 48"
 _DESIGNATION_BEFORE = re.compile(

@@ -261,6 +261,11 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
 
 
 @functools.cache
+def _packaged_taxonomy() -> Taxonomy:
+    return load_taxonomy(DEFAULT_TAXONOMY_PATH)
+
+
+@functools.cache
 def _tag_ids_of(path: Path) -> frozenset[str]:
     return frozenset(tag.id for tag in load_taxonomy(path).tags)
 
@@ -277,10 +282,10 @@ def borrowed_version(taxonomy: Taxonomy) -> str | None:
     rules (an edited copy): alerts name the rules that made them by that
     version (``classifier_version``), so it would name the wrong ones."""
     try:
-        packaged = load_taxonomy(DEFAULT_TAXONOMY_PATH)
+        packaged = _packaged_taxonomy()
     except (TaxonomyError, OSError):
         return None
-    if taxonomy.version != packaged.version:
+    if taxonomy is packaged or taxonomy.version != packaged.version:
         return None
     if dataclasses.replace(taxonomy, source="") == dataclasses.replace(packaged, source=""):
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
 import yaml
@@ -37,21 +38,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_run)
 
 
-async def recent_alerts(redis: Any, keys: Any, *, watchlist: str | None, limit: int) -> list[Alert]:
+async def alert_history(redis: Any, keys: Any) -> AsyncIterator[Alert]:
+    """The alerts kept, newest first, read a page at a time."""
     history = stage("match").records(keys)
-    found: list[Alert] = []
     last = "+"
-    while len(found) < limit:
-        page = await redis.xrevrange(history, max=last, count=500)
-        if not page:
-            break
+    while page := await redis.xrevrange(history, max=last, count=500):
         for _, fields in page:
             alert = decode(fields, Alert)
-            if isinstance(alert, Alert) and (watchlist is None or alert.watchlist_id == watchlist):
-                found.append(alert)
-                if len(found) == limit:
-                    break
-        last = f"({page[-1][0].decode()}"
+            if isinstance(alert, Alert):
+                yield alert
+        last = f"({as_str(page[-1][0])}"
+
+
+async def recent_alerts(redis: Any, keys: Any, *, watchlist: str | None, limit: int) -> list[Alert]:
+    found: list[Alert] = []
+    async for alert in alert_history(redis, keys):
+        if watchlist is None or alert.watchlist_id == watchlist:
+            found.append(alert)
+            if len(found) == limit:
+                break
     return found
 
 
@@ -87,18 +92,8 @@ async def known_watchlist_ids(redis: Any, keys: Any, settings: Settings
 
 
 async def watchlists_in_history(redis: Any, keys: Any) -> set[str]:
-    """The watchlist ids the alerts kept name: the whole history, a page at a
-    time (only the ids are kept, not the alerts)."""
-    history = stage("match").records(keys)
-    ids: set[str] = set()
-    last = "+"
-    while page := await redis.xrevrange(history, max=last, count=500):
-        for _, fields in page:
-            alert = decode(fields, Alert)
-            if isinstance(alert, Alert):
-                ids.add(alert.watchlist_id)
-        last = f"({as_str(page[-1][0])}"
-    return ids
+    """The watchlist ids the alerts kept name (only the ids are kept)."""
+    return {alert.watchlist_id async for alert in alert_history(redis, keys)}
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -156,7 +156,9 @@ def _run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _error(f"cannot read {path}: {exc.strerror or exc}")
     configure_logging(settings.log_level, settings.log_format)
-    check_redis(settings)  # a cluster node named as one Redis: says what to set
+    # unreachable, or a cluster node named as one Redis (raised: says what to set)
+    if problem := check_redis(settings):
+        return _error(problem)
     return asyncio.run(_ingest(settings, args.files, args.feed, args.page, args.batch_size))
 
 
@@ -197,12 +199,11 @@ async def _ingest(
     url = settings.resolved_redis_url  # a usable URL: the settings checked it
     client = redis_client(settings, connect_timeout_s=5, timeout_s=30)
     try:
-        try:
-            await client.ping()
-        except REDIS_FAILURES as exc:
-            return _error(f"cannot reach Redis at {redact_url(url)}: {exc}")
         keys = Keys.for_settings(settings)
-        recorded = await recorded_partitions(client, keys)
+        try:
+            recorded = await recorded_partitions(client, keys)
+        except REDIS_FAILURES as exc:  # gone since check_redis
+            return _error(f"cannot reach Redis at {redact_url(url)}: {exc}")
         if recorded is not None and recorded != keys.partitions:
             # published here, the articles would sit in streams no worker reads
             return _error(f"WATCHFLOOR_PARTITIONS is {keys.partitions}, but the workers' "

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-from typing import Any
 
 from watchfloor.services.cli.common import add_settings_flags, run_on_redis, settings_from_args
 from watchfloor.services.ingest.feed_poller import feed_states
 from watchfloor.services.notifier.target_pauses import paused_targets
-from watchfloor.shared.keys import Keys, short_name
-from watchfloor.shared.streams.partition_layout import recorded_partitions, work_left
+from watchfloor.shared.streams.partition_layout import partitions_state
 from watchfloor.shared.streams.status import format_status, pipeline_status
 
 
@@ -28,18 +25,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_settings_flags(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(func=_run)
-
-
-async def partitions_state(redis: Any, keys: Keys) -> dict[str, Any]:
-    """The configured count, the one the streams were made for, and, when
-    they differ, the work the streams of the recorded one still hold (the
-    workers refuse to start until it is drained)."""
-    recorded = await recorded_partitions(redis, keys)
-    state: dict[str, Any] = {"configured": keys.partitions, "recorded": recorded}
-    if recorded is not None and recorded != keys.partitions:
-        left = await work_left(redis, dataclasses.replace(keys, partitions=recorded))
-        state["work_left_in_recorded"] = {short_name(s, keys.prefix): n for s, n in left.items()}
-    return state
 
 
 def _run(args: argparse.Namespace) -> int:

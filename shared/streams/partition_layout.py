@@ -64,6 +64,18 @@ async def work_left(redis: Any, keys: Keys) -> dict[str, int]:
     return left
 
 
+async def partitions_state(redis: Any, keys: Keys) -> dict[str, Any]:
+    """The configured count, the one the streams were made for, and, when
+    they differ, the work the streams of the recorded one still hold (the
+    workers refuse to start until it is drained)."""
+    recorded = await recorded_partitions(redis, keys)
+    state: dict[str, Any] = {"configured": keys.partitions, "recorded": recorded}
+    if recorded is not None and recorded != keys.partitions:
+        left = await work_left(redis, dataclasses.replace(keys, partitions=recorded))
+        state["work_left_in_recorded"] = {short_name(s, keys.prefix): n for s, n in left.items()}
+    return state
+
+
 # Set the count only if it is still the one read (a worker starting at the
 # same time with another count may have set its own): "" for none recorded.
 _SWAP = """
