@@ -17,6 +17,7 @@ import re
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 UNPARSEABLE = "<unparseable url>"
+REDACTED = "***"  # in place of a credential
 
 # Query parameters whose values are treated as credentials: any name that
 # holds one of these ("access_token", "X-Amz-Signature", "apikey"), and
@@ -84,7 +85,7 @@ def _masked_query(query: str) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
     if not any(_SECRET_PARAMS.search(k) for k, _ in pairs):
         return query
-    return urlencode([(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in pairs],
+    return urlencode([(k, REDACTED if _SECRET_PARAMS.search(k) else v) for k, v in pairs],
                      safe="*")
 
 
@@ -96,6 +97,6 @@ def redact_credentials(url: str) -> str:
     parts, port = split
     netloc = parts.netloc
     if "@" in netloc:
-        netloc = _netloc("***", parts.hostname or "", port)
+        netloc = _netloc(REDACTED, parts.hostname or "", port)
     return urlunsplit((parts.scheme, netloc, parts.path, _masked_query(parts.query),
                        parts.fragment))

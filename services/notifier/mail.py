@@ -16,6 +16,7 @@ import asyncio
 import socket
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 
 import aiosmtplib
 from watchfloor.services.notifier.policy import (
@@ -27,6 +28,9 @@ from watchfloor.services.notifier.policy import (
 from watchfloor.services.targets.base import MailServer
 from watchfloor.shared.addresses import AddressPolicy, BlockedAddress
 from watchfloor.shared.egress import guarded_socket_factory
+from watchfloor.shared.logging import get_logger
+
+log = get_logger("watchfloor.notifier")
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ class Mailer:
         try:
             async with asyncio.timeout_at(deadline):
                 sock = await _connect(server, self.policy)
-                client = aiosmtplib.SMTP(
+                client = _AllOrNoneSMTP(
                     hostname=server.host,  # TLS checks the certificate against it
                     sock=sock,
                     port=None,
@@ -64,9 +68,29 @@ class Mailer:
         # sent the message again.
         await _quit(client, deadline)
         _close(client, sock)
-        # Some recipients took it: sending again would repeat it to them.
-        reason = "smtp_partial" if refused else "smtp_250"
-        return DeliveryResult(Verdict.DELIVERED, reason)
+        if refused:
+            # Only permanent refusals get here (a temporary one sends to
+            # nobody, and is retried): sending again would repeat it to the rest.
+            log.warning("delivery_recipients_refused", host=server.host,
+                        refused={address: reply.code for address, reply in refused.items()})
+            return DeliveryResult(Verdict.DELIVERED, "smtp_partial")
+        return DeliveryResult(Verdict.DELIVERED, "smtp_250")
+
+
+class _AllOrNoneSMTP(aiosmtplib.SMTP):
+    """A recipient refused for now (4xx: mailbox busy, greylisting) ends the
+    send before DATA, so nobody gets it and the retry reaches everyone once;
+    otherwise the accepted would get it now and the refused never."""
+
+    async def _send_recipients(self, recipients: Any, *args: Any, **kwargs: Any) -> Any:
+        refused = await super()._send_recipients(recipients, *args, **kwargs)
+        transient = [
+            aiosmtplib.SMTPRecipientRefused(reply.code, reply.message, address)
+            for address, reply in refused.items() if 400 <= reply.code < 500
+        ]
+        if transient:
+            raise aiosmtplib.SMTPRecipientsRefused(transient)  # aiosmtplib then sends RSET
+        return refused
 
 
 async def _quit(client: aiosmtplib.SMTP, deadline: float) -> None:

@@ -50,7 +50,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.schemas import Delivery
-from watchfloor.shared.urls import is_http_url, redact_credentials
+from watchfloor.shared.urls import REDACTED, is_http_url, redact_credentials
 
 #: What one attempt came to: the notifier's ``DeliveryResult``. A type
 #: variable, so that this part need not import the notifier.
@@ -166,6 +166,10 @@ def check_http_url(url: str) -> str:
     the value: a URL can carry a token."""
     if not is_http_url(url):
         raise ValueError("must be an http(s) URL with a host")
+    if REDACTED in url:
+        # what the API shows in place of a credential, sent back for a target
+        # it does not match: stored as is, every delivery would fail
+        raise ValueError(f"holds {REDACTED} where the API hid a credential: give the full URL")
     return url
 
 

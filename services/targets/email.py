@@ -175,6 +175,13 @@ def _line(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + _ELLIPSIS
 
 
+def _header_line(text: str, limit: int) -> str:
+    """``_line`` for a header: "=?" opens an RFC 2047 encoded word, which the
+    email package decodes when the header is set, line breaks included (a
+    title could then add headers or a body of its own); a space keeps it text."""
+    return _line(text.replace("=?", "= ?"), limit)
+
+
 def _http_url(url: str | None) -> str | None:
     return url if url and url.lower().startswith(("https://", "http://")) else None
 
@@ -239,7 +246,7 @@ def email_message(delivery: Delivery, target: EmailTarget, *, now: float) -> Ema
     alert = delivery.alert
     message = EmailMessage()
     name = _line(alert.watchlist_name, 60)
-    message["Subject"] = _line(f"[{name}] {alert.article.title}", SUBJECT_MAX)
+    message["Subject"] = _header_line(f"[{name}] {alert.article.title}", SUBJECT_MAX)
     message["From"] = target.sender
     message["To"] = ", ".join(target.to)
     message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))

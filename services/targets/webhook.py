@@ -75,11 +75,14 @@ class WebhookType:
     def carry_over(
         self, sent: Sequence[dict[str, Any]], stored: Sequence[WebhookTarget]
     ) -> list[dict[str, Any]]:
-        # By URL, real or as shown: a masked URL put back gets the real one too.
+        # By URL, real or as shown: a masked URL put back gets the real one
+        # too, also when a new secret comes with it.
         restored = []
         for target, old in zip(sent, stored_by_url(sent, stored, lambda t: t.url), strict=True):
-            if "secret" not in target and old is not None:
-                target = {**target, "url": old.url, "secret": old.secret.get_secret_value()}
+            if old is not None:
+                target = {**target, "url": old.url}
+                if "secret" not in target:
+                    target["secret"] = old.secret.get_secret_value()
             restored.append(target)
         return restored
 

@@ -26,6 +26,14 @@ class Inbox:
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
         self.reply: str | None = None
         self.quit_delay_s = 0.0
+        self.refuse: dict[str, str] = {}  # recipient -> its RCPT answer
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.reply:
@@ -136,3 +144,32 @@ async def test_a_message_taken_is_delivered_however_slowly_the_server_says_goodb
     _, outcome = await deliver_one(redis_client, keys, settings, email_target(port))
     assert (outcome.kind, outcome.reason) == (OutcomeKind.DELIVERED, "smtp_250")
     assert len(inbox.messages) == 1
+
+
+async def test_a_recipient_refused_for_now_gets_it_on_the_retry_and_the_others_once(
+    redis_client, keys, settings, smtp
+) -> None:
+    # before: the others got it, the busy one never did, and it counted as delivered
+    inbox, port = smtp
+    inbox.refuse = {"duty@example.org": "450 4.2.1 mailbox busy"}
+    _, outcome = await deliver_one(redis_client, keys, settings, email_target(port))
+    assert (outcome.kind, outcome.reason) == (OutcomeKind.RETRY_SCHEDULED, "smtp_450")
+    assert inbox.messages == []  # nobody yet: the retry reaches everyone once
+    inbox.refuse = {}
+    _, outcome = await deliver_one(redis_client, keys, settings, email_target(port))
+    assert outcome.kind is OutcomeKind.DELIVERED
+    assert [recipients for _, recipients, _ in inbox.messages] == [
+        ["ops@example.org", "duty@example.org"]]
+
+
+async def test_a_recipient_refused_for_good_is_logged_and_the_others_get_it(
+    redis_client, keys, settings, smtp, capsys
+) -> None:
+    inbox, port = smtp
+    inbox.refuse = {"duty@example.org": "550 5.1.1 no such user"}
+    _, outcome = await deliver_one(redis_client, keys, settings, email_target(port))
+    assert (outcome.kind, outcome.reason) == (OutcomeKind.DELIVERED, "smtp_partial")
+    assert [recipients for _, recipients, _ in inbox.messages] == [["ops@example.org"]]
+    logged = capsys.readouterr()
+    assert "delivery_recipients_refused" in logged.out + logged.err
+    assert "duty@example.org" in logged.out + logged.err

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from watchfloor.services.targets import carry_over
 from watchfloor.services.targets.base import TargetConfig
 from watchfloor.services.watchlists.model import Watchlist
@@ -52,6 +55,18 @@ def test_a_webhook_with_a_new_url_gets_no_secret() -> None:
 def test_a_webhook_secret_sent_is_kept() -> None:
     sent = [{"type": "webhook", "url": HOOK, "secret": OTHER}]
     assert carry_over(sent, STORED) == sent
+
+
+def test_a_new_secret_with_the_masked_url_keeps_the_real_url() -> None:
+    # a secret rotated by editing only the secret of what the API showed
+    sent = [{"type": "webhook", "url": MASKED_HOOK, "secret": OTHER}]
+    assert carry_over(sent, STORED) == [{"type": "webhook", "url": HOOK, "secret": OTHER}]
+
+
+def test_a_masked_url_that_matches_no_stored_target_is_refused() -> None:
+    sent = carry_over([{"type": "webhook", "url": MASKED_HOOK, "secret": OTHER}], [])
+    with pytest.raises(ValidationError, match=r"holds \*\*\* where the API hid a credential"):
+        Watchlist.model_validate({"id": "w", "name": "W", "targets": sent})
 
 
 def test_a_webhook_url_that_is_not_text_is_left_for_validation() -> None:

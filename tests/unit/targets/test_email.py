@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.policy
 import json
+from email.parser import BytesParser
 from typing import Any
 
 import pytest
@@ -151,3 +153,17 @@ def test_a_headline_with_newlines_cannot_add_headers_and_sizes_are_bounded() -> 
     assert len(message["Subject"]) <= 200
     assert len(message.as_bytes()) < 40_000
     assert "and 20 more" in message.get_body(("plain",)).get_content()
+
+
+def test_an_encoded_word_in_a_headline_cannot_add_headers_or_a_body() -> None:
+    # RFC 2047: the email package decodes "=?...?=" when a header is set, and
+    # "=0D=0A" in it is a line break
+    alert = make_alert(title="Launch =?utf-8?q?=0D=0AReply-To:_x@evil.example=0D=0A=0D=0A"
+                             "Log_in_at_evil.example?= ends")
+    (target,) = targets(BASE)
+    sent = email_message(delivery_for(alert), target, now=NOW).as_bytes()
+    received = BytesParser(policy=email.policy.default).parsebytes(sent)
+    assert received["Reply-To"] is None
+    assert received["From"] == "wf@example.org"
+    assert "\n" not in str(received["Subject"]) and "Log_in" in str(received["Subject"])
+    assert received.get_content_type() == "multipart/alternative"  # MIME headers kept
