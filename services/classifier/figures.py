@@ -16,10 +16,12 @@ A keyword prefilter skips the regexes for the many items that count nothing.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from dataclasses import dataclass
 
 import ahocorasick
+from watchfloor.services.classifier.matcher import lower_same_length
 from watchfloor.shared.schemas import Figure, Span, TextField
 from watchfloor.shared.spans import merge_spans
 
@@ -64,7 +66,10 @@ _SCALE_ABBREV = r"(?:(?:k|m|mn|mln|bn|tn)(?![A-Za-z])|\s(?:k|m|mn|mln|bn|tn)(?![
 # A single number: "30,000", "1.2 million", "two", "twenty-five", "a dozen".
 _NUMBER = (
     rf"(?:(?:{_DIGITS})(?:[\s-]?{_SCALE_WORD}|{_SCALE_ABBREV})?"
-    rf"|(?:{_WORD_NUM})(?:\s{_SCALE_WORD})?"
+    # "four thousand five hundred", "two hundred (and) fifty": AP style opens a
+    # sentence so; an "and" that starts a range's high end is left to the range
+    rf"|(?:{_WORD_NUM})(?:\s{_SCALE_WORD}(?:\s{_WORD_NUM}(?:\s{_SCALE_WORD})?|\s{_SCALE_WORD}"
+    rf"|\sand\s{_WORD_NUM}(?!\s{_SCALE_WORD})){{0,3}})?"
     rf"|(?:{_WORD_NUM}|\d+)\sdozen|an?\s(?:dozen|hundred|thousand)|a\ssingle|dozen|an?)"
 )
 _APPROX_PHRASES = (
@@ -132,7 +137,11 @@ _MONTH_NAMES = (r"January|February|March|April|May|June|July|August|September|Oc
                 r"|November|December")
 # a capitalised word ("Russian", "US-made") but no month: "24 February Russian
 # troops" is a date, then troops
-_MOD = rf"(?:(?:{_MOD_WORDS})|(?!(?:{_MONTH_NAMES})\b)[A-Z][\w.&'-]*|(?![\w-]*(?:year|old|month|week|day|hour|minute))[a-z]+-[a-z-]+)"
+# A hyphenated word of a unit ("1,500 km-range", "8,000 ton-class", "122
+# mm-calibre") makes the number a measurement, not a count.
+_UNIT_COMPOUND = (r"(?:km|kilomet(?:re|er)|mile|nautical|ton|tonne|kiloton|megaton|mm|cm|kg"
+                  r"|met(?:re|er)|ft|foot|feet|inch|lb|pound|knot|litre|liter|gallon)s?-")
+_MOD = rf"(?:(?:{_MOD_WORDS})|(?!(?:{_MONTH_NAMES})\b)[A-Z][\w.&'-]*|(?!{_UNIT_COMPOUND})(?![\w-]*(?:year|old|month|week|day|hour|minute))[a-z]+-[a-z-]+)"
 _MODS = rf"(?:\s{_MOD}){{0,4}}"
 
 # Every quantity starts with a digit or one of these words (followed by a
@@ -148,7 +157,7 @@ _QUANTITY_STARTS = rf"(?=(?i:\d|(?:{'|'.join(_QUANTITY_FIRST_WORDS)})\b))"
 
 _COUNTED = re.compile(
     rf"""
-    (?<![\w.,$€£¥-])
+    (?<![\w.,/$€£¥-])
     {_QUANTITY_STARTS}
     {_QUANTITY}
     (?:-strong(?:{_MODS})?\s(?P<strong>force|forces|army|contingent|brigade|division
@@ -200,6 +209,15 @@ _MONEY = re.compile(
     re.VERBOSE,
 )
 
+# "2 million pounds of gunpowder" is a weight; "of" money only before these
+_POUNDS_OF = re.compile(r"\s+of\s+([\w']+)")
+_MONEY_AFTER_OF = frozenset({
+    "aid", "funding", "funds", "investment", "investments", "support", "assistance", "taxpayers",
+    "taxpayers'", "public", "spending", "loans", "grants", "contracts", "compensation", "revenue",
+    "debt", "assets", "damages", "cash", "money", "new", "extra", "additional", "government",
+    "humanitarian", "economic", "financial", "sanctions", "fines", "reparations", "budget",
+})
+
 # A price per unit is not an amount; a sum per year or month is ("$3.8 billion
 # a year in aid").
 _PER_UNIT = re.compile(
@@ -226,6 +244,16 @@ _CASUALTY_AFTER = re.compile(_CASUALTY_AFTER_PATTERN.format(clause_word=r"[\w'-]
 _CASUALTY_AFTER_OBJECT = re.compile(
     _CASUALTY_AFTER_PATTERN.format(clause_word=rf"(?!{_COUNT_WORD})[\w'-]+")
 )
+# "500 troops killed 40 militants": the verb has an object, so the troops did
+# the killing (passive forms have an auxiliary or no object: "were killed",
+# "killed in the raid").
+_ACTIVE_VERB = re.compile(r"\s(?:killed|wounded|injured|slew|massacred|executed)$")
+_OBJECT_AFTER = re.compile(
+    rf"\s(?:(?:at\sleast|some|about|nearly|more\sthan|over|around|an\sestimated)\s)?"
+    rf"(?:{_COUNT_WORD}|(?:the|a|an|his|her|their|its|two|dozens|scores)\b)",
+    re.IGNORECASE,
+)
+
 # What stands before a quantity that is the subject of its clause: the start of
 # the field, punctuation, or a word that opens a clause ("officials said").
 _SUBJECT_BEFORE = re.compile(
@@ -258,9 +286,14 @@ _LEFT_HURT_AFTER = re.compile(
 _DATE_BEFORE = re.compile(
     rf"(?:{_MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?\s$"
 )
-# A model's name before its number: "Type 055", "MiG 29", "Su 35", "Mark 48"
+# A name before a number: a model ("Type 055", "MiG 29", "Mark 48"), a unit
+# ("Task Force 51", "Unit 8200"), a text ("Resolution 1701", "Article 5"), a
+# route or flight ("Highway 401", "Flight 93")
 _DESIGNATION_BEFORE = re.compile(
-    r"(?<![\w-])(?:Type|MiG|Su|Tu|Mi|Ka|Il|Yak|Mark|Mk|Block|Model|Project|Class)\s$"
+    r"(?<![\w-])(?:Type|MiG|Su|Tu|Mi|Ka|Il|Yak|Mark|Mk|Block|Model|Project|Class|Force|Group"
+    r"|Unit|Division|Brigade|Battalion|Regiment|Squadron|Wing|Fleet|Corps|Resolution|Article"
+    r"|Section|Chapter|Paragraph|Clause|Phase|No\.|Number|Highway|Route|Road|Flight|Gate"
+    r"|Zone|Sector|Camp|Base|Hill|Level)\s$"
 )
 _RATIO_BEFORE = re.compile(r"\d\s(?:in|out\sof)\s$")
 _YEAR = re.compile(r"(?:19\d\d|20\d\d|2100)")
@@ -287,7 +320,7 @@ _COUNTED_KEYS = """troop soldier servicem service member personnel peacekeep pea
     _ship warship vessel frigate destroyer submarine corvette carrier gunboat boats
     minesweeper cruiser kill dead died death lives_of wound injur slain missing executed"""
 _MONEY_KEYS = """$ € £ ¥ dollar euros pound sterling yen yuan renminbi rouble ruble
-    illion_won bn_won riyal shekel usd eur_ gbp"""
+    illion_won bn_won riyal shekel rupee usd eur gbp"""
 _KEYWORDS = ahocorasick.Automaton()
 for _key in _COUNTED_KEYS.split():
     _KEYWORDS.add_word(_key.replace("_", " "), "counted")  # "_ship": not "leadership"
@@ -310,7 +343,7 @@ def _windows(content: str) -> dict[str, list[tuple[int, int]]]:
     """
     windows: dict[str, list[tuple[int, int]]] = {}
     size = len(content)
-    for end_index, kind in _KEYWORDS.iter(content.lower()):
+    for end_index, kind in _KEYWORDS.iter(lower_same_length(content)):
         start = max(0, end_index - _REACH_BEFORE[kind])
         end = content.find(" ", min(size, end_index + _REACH_AFTER[kind]))
         end = size if end < 0 else end
@@ -425,8 +458,12 @@ def _counted(match: re.Match[str], field: TextField, content: str) -> Figure | N
     casualty_after = (
         _CASUALTY_AFTER if _SUBJECT_BEFORE.search(before) else _CASUALTY_AFTER_OBJECT
     )
+    hurt_after = casualty_after.match(content, end)
+    if hurt_after and _ACTIVE_VERB.fullmatch(hurt_after.group(0)) \
+            and _OBJECT_AFTER.match(content, hurt_after.end()):
+        hurt_after = None  # they did the killing
     if kind in ("troops", "victims") and (
-        casualty_after.match(content, end)
+        hurt_after
         or _CASUALTY_BEFORE.search(before)
         or (_LEFT_BEFORE.search(before) and _LEFT_HURT_AFTER.match(content, end))
     ):
@@ -450,6 +487,10 @@ def _money(match: re.Match[str], field: TextField, content: str) -> Figure | Non
             low, high = _parse_number(groups["amount_w_lo"]), low
     if low is None or _PER_UNIT.match(content, match.end()):
         return None  # "$50 a barrel" is a price, not an amount
+    if unit == "GBP" and not groups["sym"] and groups["word"].lower().startswith("pounds") \
+            and (of := _POUNDS_OF.match(content, match.end())) \
+            and of.group(1).lower() not in _MONEY_AFTER_OF:
+        return None
     if high is not None:
         low_text, high_text = groups["amount"] or groups["amount_w_lo"], groups["amount_hi"]
         if _scale_of(low_text) is None and (scale := _scale_of(high_text or groups["amount_w"])):
@@ -465,7 +506,12 @@ def _money(match: re.Match[str], field: TextField, content: str) -> Figure | Non
 
 def _figure(
     kind: str, quantity: _Quantity, unit: str | None, match: re.Match[str], field: TextField
-) -> Figure:
+) -> Figure | None:
+    """None for an amount too large for a float ("$1" and 400 zeros): an
+    infinite value cannot travel as JSON, and the article would not alert."""
+    if not all(math.isfinite(v) for v in (quantity.value, quantity.low, quantity.high)
+               if v is not None):
+        return None
     start, end = match.span()
     phrase = match.group(0)
     return Figure(
@@ -527,6 +573,27 @@ def _quantity(groups: dict) -> _Quantity | None:
     return _apply_approx(quantity, groups.get("approx"))
 
 
+def _words_value(tokens: list[str]) -> float | None:
+    """'four thousand five hundred' -> 4500; 'two hundred fifty' -> 250;
+    None for other words ("two dozen")."""
+    if not tokens:
+        return None
+    total, current = 0.0, 0.0
+    for token in tokens:
+        if token in _UNITS:
+            current += _UNITS[token]
+        elif token in _TENS:
+            current += _TENS[token]
+        elif token == "hundred":
+            current = (current or 1) * 100
+        elif token in ("thousand", "million", "billion", "trillion"):
+            total += (current or 1) * _SCALES[token]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
 def _whole(*numbers: float) -> bool:
     """Counts are whole: "2.5 thousand troops" is, "0.5 troops" is not."""
     return all(float(number).is_integer() for number in numbers)
@@ -575,7 +642,10 @@ def _parse_number(text: str | None) -> float | None:
                 return None
             value *= _SCALES[scale]
         return value
-    words = re.match(
+    value = _words_value(text.replace(" and ", " ").split())
+    if value is not None:
+        return value
+    words = re.match(  # "two dozen"
         r"([a-z]+)(?:[- ]([a-z]+))?(?:\s(hundred|thousand|million|billion|trillion))?$", text
     )
     if not words:

@@ -369,3 +369,94 @@ def test_a_range_with_the_thousands_written_once_is_thousands_at_both_ends() -> 
 def test_a_decimal_with_a_scale_is_a_count() -> None:
     figure = one("Russia massed 0.5 million troops near the border.")
     assert (figure.kind, figure.value) == ("troops", 500_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Two hundred fifty soldiers reached the frontier on Monday.", 250),
+        ("Two hundred and fifty soldiers reached the frontier.", 250),
+        ("Four thousand five hundred troops were moved to the frontier.", 4_500),
+        ("One thousand two hundred Marines landed at dawn.", 1_200),
+        ("Two hundred thousand troops massed near the river.", 200_000),
+    ],
+)
+def test_spelled_out_numbers_of_several_words_count_whole(text, value) -> None:
+    figure = one(text)
+    assert (figure.kind, figure.value) == ("troops", value)
+
+
+def test_a_range_of_spelled_out_hundreds_keeps_both_ends() -> None:
+    figure = one("Between two hundred and three hundred troops crossed the ridge.")
+    assert (figure.low, figure.high) == (200, 300)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Under Resolution 1701 peacekeepers patrol the area.",
+        "Task Force 51 Marines were sent to the gulf.",
+        "Carrier Strike Group 12 warships sailed south.",
+        "Under Article 5 troops could be sent east.",
+        "Unit 8200 soldiers were named in the report.",
+        "Flight 93 passengers were remembered at the ceremony.",
+        "Since 24/02/2022 troops have been stationed on the ridge.",
+        "Officials tested 1,500 km-range cruise missiles.",
+        "The navy sent two 8,000 ton-class destroyers to the strait.",
+        "Gunners fired 122 mm-calibre rockets at the ridge.",
+    ],
+)
+def test_names_dates_and_measurements_before_a_noun_are_not_counts(text) -> None:
+    counts = [(f.kind, f.value) for f in extract_figures("", text)]
+    assert all(value not in (1701, 51, 12, 5, 8200, 93, 2022, 1_500, 8_000, 122)
+               for _, value in counts), counts
+
+
+@pytest.mark.parametrize(
+    ("text", "troops", "dead"),
+    [
+        ("About 500 troops killed 40 militants in a raid near the ridge.", 500, 40),
+        ("Some 200 commandos killed 30 insurgents in a night raid.", 200, 30),
+        ("The army said 1,000 soldiers wounded dozens of rebels in the assault.", 1_000, 36),
+    ],
+)
+def test_soldiers_who_kill_are_troops_and_their_victims_casualties(text, troops, dead) -> None:
+    figures = {f.kind: f.value for f in extract_figures("", text)}
+    assert figures == {"troops": troops, "casualties": dead}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Officials said 12 soldiers killed in the attack were buried.",
+     "Five soldiers killed, officials said.", "12 soldiers were killed overnight."],
+)
+def test_soldiers_killed_without_an_object_are_casualties(text) -> None:
+    assert one(text).kind == "casualties"
+
+
+def test_pounds_of_a_material_are_a_weight_not_money() -> None:
+    assert extract_figures("", "The army bought 2 million pounds of gunpowder.") == []
+    figure = one("The government pledged 2 million pounds of aid to the region.")
+    assert (figure.kind, figure.unit, figure.value) == ("money", "GBP", 2_000_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "value"),
+    [("The jets were bought for 9 billion rupees, officials said.", "INR", 9e9),
+     ("A contract worth EUR3bn was signed.", "EUR", 3e9)],
+)
+def test_currencies_found_without_a_symbol_nearby(text, unit, value) -> None:
+    figure = one(text)
+    assert (figure.kind, figure.unit, figure.value) == ("money", unit, value)
+
+
+def test_an_amount_too_large_for_a_number_is_left_out() -> None:
+    # an infinite value cannot be sent as JSON: the article would go to the dead letters
+    figures = extract_figures("", "Fines of $1" + "0" * 400 + " and $3 billion were imposed.")
+    assert [f.value for f in figures] == [3e9]
+
+
+def test_a_long_text_of_dotted_capitals_keeps_its_figures() -> None:
+    # "İ" lowercases to two characters: the keyword windows must not drift
+    text = "Officials in İzmir and İstanbul spoke. " * 60 + "The army sent 5,000 troops north."
+    assert one(text).value == 5_000
