@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-
 from watchfloor.services.targets import carry_over
 from watchfloor.services.targets.base import TargetConfig
 from watchfloor.services.watchlists.model import Watchlist
