@@ -734,7 +734,14 @@ class Console:
             # the file (read-only here), is tried without what saving needs
             return await self._try(request, viewer, form, values, original_id,
                                    read_only=original_id in in_file, revision=revision)
-        existing = await self._watchlists.get(original_id) if original_id else None
+        existing, stored_revision = (await self._watchlists.get_with_revision(original_id)
+                                     if original_id else (None, None))
+        if original_id and sent_revision is not None and revision != stored_revision:
+            # before validating: the form would be judged against what is
+            # stored now ("secret is required" for a target it never showed)
+            return await self._watchlist_page(
+                request, viewer, FormState(dict(values)), original_id, status=409,
+                revision=revision, conflict="deleted" if stored_revision is None else "changed")
         watchlist, state = validate(values, known_tags=self._known_tags, existing=existing,
                                     addresses=self._settings.address_policy,
                                     known_actors=watchlist_actors(self._settings))

@@ -24,6 +24,7 @@ from watchfloor.shared.streams.codec import encode
 from watchfloor.shared.streams.consumer import Incoming
 
 from tests.unit.console.factories import alert, article, classified
+from tests.unit.notifier.factories import make_secret
 
 pytestmark = pytest.mark.integration
 
@@ -457,6 +458,29 @@ async def test_a_form_opened_before_the_watchlist_was_deleted_does_not_bring_it_
     reply = await ada.post("/watchlists/save", **{**new_form, "csrf": ada.csrf}, id="n",
                            name="Mine", tags_any="missile_test", action="save")
     assert reply.status_code == 422 and (await store.get("n")).name == "N"
+
+
+@pytest.mark.parametrize("meanwhile", ["deleted", "changed"])
+async def test_a_stale_form_with_a_webhook_is_refused_as_stale_not_for_its_secret(
+        sign_in, redis_client, keys, meanwhile) -> None:
+    # before: "targets[0].secret: is required", judged against what is stored now
+    ada = await sign_in("editor", "ada")
+    store = WatchlistStore(redis_client, keys, known_tags=TAGS)
+    hook = {"type": "webhook", "url": "https://hooks.example.org/a", "secret": make_secret(1)}
+    await store.put(Watchlist(id="m", name="M", match={"tags_any": ["missile_test"]},
+                              targets=[hook]))
+    form = _form_fields((await ada.client.get("/watchlists/m/edit")).text)
+    if meanwhile == "deleted":
+        await store.delete("m")
+    else:
+        await store.put(Watchlist(id="m", name="M", match={"tags_any": ["missile_test"]},
+                                  targets=[{**hook, "url": "https://hooks.example.org/b"}]))
+    reply = await ada.post("/watchlists/save", **{**form, "csrf": ada.csrf}, id="m",
+                           name="Renamed", tags_any="missile_test", action="save")
+    assert reply.status_code == 409
+    expected = "someone removed" if meanwhile == "deleted" else "someone else saved"
+    assert f"{expected} this watchlist" in reply.text and "is required" not in reply.text
+    assert 'value="Renamed"' in reply.text
 
 
 async def test_try_it_with_a_days_value_that_is_no_whole_number_says_so(sign_in) -> None:
