@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from structlog.testing import capture_logs
 from watchfloor.services.console.accounts import AccountStore
-from watchfloor.services.console.history import history_stream
+from watchfloor.services.console.history import classified_stream, history_stream, time_id
 from watchfloor.services.ingest.api import create_api
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
 from watchfloor.services.notifier.alerting import AlertRaiser
@@ -481,6 +482,22 @@ async def test_a_stale_form_with_a_webhook_is_refused_as_stale_not_for_its_secre
     expected = "someone removed" if meanwhile == "deleted" else "someone else saved"
     assert f"{expected} this watchlist" in reply.text and "is required" not in reply.text
     assert 'value="Renamed"' in reply.text
+
+
+@pytest.mark.parametrize(("alert_on", "expected"), [("story", "expect about 1 alert."),
+                                                   ("every_version", "expect about 2 alerts.")])
+async def test_try_it_estimates_alerts_by_the_watchlists_alert_on(
+        sign_in, redis_client, keys, alert_on, expected) -> None:
+    now = datetime.now(UTC)
+    for event in (classified(article("u-1", at=now), at=now - timedelta(minutes=2)),
+                  classified(article("u-2", story_id="u-1", at=now), at=now - timedelta(minutes=1))):
+        await redis_client.xadd(classified_stream(keys), encode(event),
+                                id=time_id(event.classified_at))
+    viewer = await sign_in("viewer")
+    tried = await viewer.post("/watchlists/save", tags_any="missile_test", days="7",
+                              alert_on=alert_on, action="try")
+    assert "Would have alerted on 2 articles in 1 story" in tried.text
+    assert expected in " ".join(tried.text.split())
 
 
 async def test_try_it_with_a_days_value_that_is_no_whole_number_says_so(sign_in) -> None:
