@@ -71,7 +71,8 @@ def parse_entry(fields: dict[bytes, bytes]) -> DeliveryRecord:
         target=str(target),
         alert_id=text.get("alert_id") or str(alert.get("id", "?")),
         article_id=text.get("article_id") or str(article.get("id", "?")),
-        title=article.get("title") if isinstance(article.get("title"), str) else None,
+        title=text.get("title") or (
+            article.get("title") if isinstance(article.get("title"), str) else None),
         attempts=int(attempts) if str(attempts or "").isdigit() else None,
         reason=text.get("reason") or text.get("status") or "?",
         at=_time(text.get("failed_at") or text.get("delivered_at")),

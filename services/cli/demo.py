@@ -12,17 +12,21 @@ from typing import Any
 
 import httpx
 from watchfloor.services.cli.common import (
+    API_WORKER,
+    check_ports,
     embedded_redis_if_needed,
     parts_builder,
     settings_from_args,
 )
 from watchfloor.services.cli.console import CONSOLE_HINT, open_console
+from watchfloor.services.cli.receiver import print_request
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.shared import pipeline
 from watchfloor.shared.logging import configure_logging
 from watchfloor.shared.redis_client import redis_client
 from watchfloor.shared.settings import Settings
 from watchfloor.shared.streams.status import scheduled_retries
+from watchfloor.shared.text_files import read_utf8
 
 DEMO_PREFIX = "watchfloor-demo"
 REPO_SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -48,8 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--keep-running", action="store_true",
                         help="then keep the pipeline and the console up until Ctrl-C, printing "
                              "the console's URL and a sign-in token (what `make console` runs)")
-    parser.add_argument("--port", type=int, default=8080,
-                        help="with --keep-running: the HTTP port of the API and console (8080)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="with --keep-running: the HTTP port of the API and console "
+                             "(default: WATCHFLOOR_HTTP_PORT, else 8080)")
     parser.set_defaults(func=_run)
 
 
@@ -59,20 +64,45 @@ def _run(args: argparse.Namespace) -> int:
         if not path.is_file():
             print(f"watchfloor demo: error: {path} not found (use --samples DIR)", file=sys.stderr)
             return 2
+    try:
+        articles = _sample_articles(articles_file)
+    except ValueError as exc:
+        print(f"watchfloor demo: error: {exc}", file=sys.stderr)
+        return 2
+    # kept running: a port people can bookmark; else any free one
+    port = {} if args.keep_running and args.port is None else {
+        "http_port": args.port if args.keep_running else 0}
     settings = settings_from_args(
-        args, key_prefix=DEMO_PREFIX, watchlists_file=watchlists_file, http_port=0,
+        args, key_prefix=DEMO_PREFIX, watchlists_file=watchlists_file,
         log_level="WARNING", log_format="console", batch_size=50,
         retry_schedule_s=[0.5, 1, 2],
         # the local receiver is on loopback: open it (and only it) to deliveries
-        target_allowlist=f"{WebhookReceiver.host}/32",
+        target_allowlist=f"{WebhookReceiver.host}/32", **port,
     )
     configure_logging(settings.log_level, settings.log_format)
-    if args.keep_running:  # a port people can bookmark
-        settings = settings.model_copy(update={"http_port": args.port})
+    if args.keep_running:
+        check_ports(settings, [API_WORKER])  # one line and exit 2, before anything starts
     started = time.monotonic()
     with embedded_redis_if_needed(settings, "demo") as settings, WebhookReceiver() as receiver:
-        return asyncio.run(_demo(settings, receiver, articles_file, args.timeout, started,
+        return asyncio.run(_demo(settings, receiver, articles, args.timeout, started,
                                  keep_running=args.keep_running))
+
+
+def _sample_articles(path: Path) -> list[dict[str, Any]]:
+    """The JSON object of each line (ValueError naming the file and line)."""
+    lines = read_utf8(path).splitlines()
+    articles = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            article = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        if not isinstance(article, dict):
+            raise ValueError(f"{path}:{number}: not a JSON object")
+        articles.append(article)
+    return articles
 
 
 async def _clear_prefix(settings: Settings) -> None:
@@ -82,7 +112,7 @@ async def _clear_prefix(settings: Settings) -> None:
     await client.aclose()
 
 
-async def _demo(settings: Settings, receiver: WebhookReceiver, articles_file: Path,
+async def _demo(settings: Settings, receiver: WebhookReceiver, articles: list[dict[str, Any]],
                 timeout: float, started: float, *, keep_running: bool = False) -> int:
     from watchfloor.services.watchlists.configured import load_configured_watchlists
     from watchfloor.shared.streams.worker import create_worker_app
@@ -102,7 +132,6 @@ async def _demo(settings: Settings, receiver: WebhookReceiver, articles_file: Pa
                 task.result()
                 return 1
             await asyncio.sleep(0.05)
-        articles = [json.loads(line) for line in articles_file.read_text().splitlines() if line.strip()]
         print(f"Posting {len(articles)} sample articles to {app.runtime.info['ingest_url']}/v1/articles")
         async with httpx.AsyncClient(base_url=app.runtime.info["ingest_url"], timeout=30) as http:
             reply = (await http.post("/v1/articles", json=articles)).json()
@@ -149,15 +178,7 @@ def _report(receiver: WebhookReceiver, articles: list[dict[str, Any]], reply: di
     for request in sorted(got, key=lambda r: (r.json()["data"]["watchlist"]["id"], r.received_at)):
         data = request.json()["data"]
         article = data["article"]
-        print(f"[{data['watchlist']['id']}] {article['title']}")
-        for t in data["tags"]:
-            print(f"  {t['tag']:<21} {t['confidence']:.2f} {t['modality']:<9} \"{t['evidence']}\"")
-        print("  actors  : " + (", ".join(f"{a['id']} {a['name']}" for a in data["actors"]) or "-"))
-        if data["figures"]:
-            print("  figures : " + ", ".join(
-                f"{f['kind']} {f['value']:,.0f}" + (f" ({f['low']:,.0f}-{f['high']:,.0f})" if f["low"] is not None and f["high"] is not None and f["low"] != f["high"] else "")
-                for f in data["figures"]))
-        print(f"  signature {'verified' if request.verified else 'INVALID'}, webhook-id {request.headers.get('webhook-id')}\n")
+        print_request(request)
         if source_ids.get(article["url"]) == MUST_SHOW[0]:
             shown = data
     verified = sum(1 for r in got if r.verified)

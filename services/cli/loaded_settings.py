@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.settings import Settings, misspelt_settings
+from watchfloor.shared.text_files import NotUTF8, read_utf8
 
 
 class SettingsProblem(ConfigError):
@@ -39,6 +40,10 @@ def _dotenv_variables() -> dict[str, str]:
         return {}
     from dotenv import dotenv_values
 
+    try:
+        read_utf8(Path(env_file))  # settings read it too: say what is wrong once
+    except NotUTF8 as exc:
+        raise SettingsProblem(f"invalid settings: {exc}") from None
     return {name: value or "" for name, value in dotenv_values(env_file).items()}
 
 

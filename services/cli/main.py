@@ -29,7 +29,7 @@ _COMMAND_MODULES = (
     "replay",
     "deliveries",
     "targets",
-    "console", "labels",
+    "console", "labels", "receiver",
 )
 
 

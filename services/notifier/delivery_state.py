@@ -147,7 +147,10 @@ class DeliveryState:
         self, pipe: Pipeline, delivery: Delivery, *, reason: str, now: float
     ) -> None:
         """Marker and log entry (the ``delivered`` counter: ``Writes.counts``)."""
-        fields = _summary(delivery) | {"status": reason, "delivered_at": repr(now)}
+        # the headline, so `watchfloor deliveries` shows what was sent (a
+        # failure keeps the whole delivery as its payload)
+        fields = _summary(delivery) | {"status": reason, "delivered_at": repr(now),
+                                       "title": delivery.alert.article.title[:200]}
         pipe.set(self._keys.delivered(delivery.id), repr(now), ex=self._settings.delivered_ttl_s)
         pipe.xadd(self._keys.delivered_log, fields, maxlen=DELIVERED_LOG_MAXLEN, approximate=True)
         # A re-check another copy may have scheduled meanwhile is left: it

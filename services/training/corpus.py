@@ -10,6 +10,7 @@ from pathlib import Path
 
 from watchfloor.services.training.split import is_locked_test
 from watchfloor.shared.errors import ConfigError
+from watchfloor.shared.text_files import NotUTF8, read_utf8
 
 LABELS_DIR = Path(__file__).with_name("labels")
 CORPUS_FILE = LABELS_DIR / "corpus.jsonl"
@@ -63,9 +64,11 @@ class LabelledItem:
 def read_label_records(path: Path = CORPUS_FILE) -> list[LabelRecord]:
     records = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_utf8(path).splitlines()
     except OSError as exc:
         raise CorpusError(f"cannot read labels {path}: {exc.strerror or exc}") from None
+    except NotUTF8 as exc:
+        raise CorpusError(f"labels {exc}") from None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue

@@ -49,6 +49,7 @@ from watchfloor.services.watchlists.actors import KnownActors, packaged_actors
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.schemas import Modality
+from watchfloor.shared.text_files import NotUTF8, read_utf8
 from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
 
 # The validation context's key for the ``KnownActors`` a watchlist may name
@@ -276,9 +277,11 @@ def load_watchlists(
     packaged taxonomy's and gazetteer's."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path)
     except OSError as exc:
         raise WatchlistError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except NotUTF8 as exc:
+        raise WatchlistError([str(exc)]) from None
     return parse_watchlists(text, source=str(path), env=env, known_tags=known_tags,
                             known_actors=known_actors, addresses=addresses)
 

@@ -287,3 +287,26 @@ def test_a_taxonomy_that_is_not_utf8_is_refused_with_its_byte(capsys, tmp_path):
     assert main(["taxonomy", "check", str(taxonomy)]) == 1  # as for any invalid taxonomy
     err = capsys.readouterr().err
     assert "is not UTF-8 text (byte 12)" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("file", ["watchlists", "env", "labels"])
+def test_a_file_saved_in_another_encoding_is_named_not_a_traceback(
+        monkeypatch, capsys, tmp_path, file):
+    latin1 = "café".encode("latin-1")
+    monkeypatch.chdir(tmp_path)
+    if file == "watchlists":
+        path = tmp_path / "watchlists.yaml"
+        path.write_bytes(b"watchlists:\n  - id: x\n    name: " + latin1 + b"\n")
+        monkeypatch.setenv("WATCHFLOOR_WATCHLISTS_FILE", str(path))
+        argv = ["worker", "notifier", "--redis-url", free_port_url()]
+    elif file == "env":
+        path = tmp_path / ".env"
+        path.write_bytes(b"WATCHFLOOR_KEY_PREFIX=" + latin1 + b"\n")
+        argv = ["status", "--redis-url", free_port_url()]
+    else:
+        path = tmp_path / "labels.jsonl"
+        path.write_bytes(b'{"id": "a", "note": "' + latin1 + b'", "labels": []}\n')
+        argv = ["labels", "agreement", "--first", str(path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{path.name} is not UTF-8 text (byte" in err and "Traceback" not in err

@@ -66,3 +66,15 @@ async def test_failed_deliveries_are_listed_newest_first_with_their_reasons(
 async def test_no_failed_deliveries_is_said_plainly(settings, capsys):
     assert await run(settings, "--failed") == 0
     assert capsys.readouterr().out == "no failed deliveries\n"
+
+
+async def test_a_delivered_alert_is_listed_with_its_headline(
+        redis_client, keys, settings, receiver, http, capsys):
+    # before: "title": null for every delivery that succeeded
+    ok = watchlist_for(receiver, "/ok")
+    delivery = first_delivery(ok)
+    await pipeline_for(redis_client, keys, settings, [ok], http).process(delivery, time.time())
+    assert await run(settings, "--json") == 0
+    out = capsys.readouterr().out  # the pipeline's log lines too
+    (line,) = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert line["title"] == delivery.alert.article.title and line["title"]
