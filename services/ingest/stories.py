@@ -235,10 +235,10 @@ def choose_story(
     params: StoryParams,
 ) -> StoryChoice:
     """Pure: the story of the most similar candidate at or above the
-    threshold that reports the same event (ties: smallest article id, so the
-    answer does not depend on order). ``candidates``: article id -> (its
-    story id, its fingerprint)."""
-    best: tuple[float, str] | None = None
+    threshold that reports the same event, in a story no candidate of which
+    reports another (ties: smallest article id, so the answer does not depend
+    on order). ``candidates``: article id -> (its story id, its fingerprint)."""
+    joinable: list[tuple[float, str]] = []
     kept_apart: list[tuple[str, str]] = []
     for candidate in sorted(candidates):
         story_id, other = candidates[candidate]
@@ -248,8 +248,14 @@ def choose_story(
         why = different_events(fingerprint.facts, other.facts, max_gap_s=params.max_gap_s)
         if why is not None:
             kept_apart.append((candidate, why))
-        elif best is None or score > best[0]:
-            best = (score, story_id)
+        else:
+            joinable.append((score, story_id))
+    # A story one of whose versions reports another event is not joined
+    # through a version that leaves the difference out (a trimmed re-run
+    # without "on Monday" is no bridge from Tuesday's launch to Monday's).
+    apart = {candidates[candidate][0] for candidate, _ in kept_apart}
+    best = max(((score, story_id) for score, story_id in joinable if story_id not in apart),
+               key=lambda pair: pair[0], default=None)
     return StoryChoice(best[1] if best else None, tuple(kept_apart))
 
 

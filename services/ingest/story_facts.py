@@ -8,14 +8,16 @@ the next launch on Thursday. Word overlap alone calls the two one story, and
 the second launch would be throttled. So two versions are the same story only
 if they do not *contradict* each other on the facts that identify an event:
 
-- figures   the numbers it reports ("16 missiles", "60,000 troops", "2023")
+- figures   the numbers it reports ("16 missiles", "60,000 troops", "2023",
+            "two missiles", "the third launch")
 - weekdays  "on Monday", "Monday's launch"
 - dates     "March 9", "9 March", "Aug. 18", "in March" (month and day, month)
-- places    capitalised names after in / at / near / off / outside
-            ("in Najaf", "off the Korean Peninsula"), from the text only:
+- places    capitalised names after in / at / near / off / outside / to /
+            into / from / toward ("in Najaf", "off the Korean Peninsula",
+            "travelled to Moscow", "at its Fordow plant"), from the text only:
             headlines are title-cased, so their capitals name nothing
-- states    the countries the headlines name (by name or adjective: "Iran",
-            "Iranian") when both name some, else those of the leads: one
+- states    the countries the headlines name (by name, adjective or capital:
+            "Iran", "Iranian", "Tehran"; organisations too: "EU") when both name some, else those of the leads: one
             template, "Iran test-fires a ballistic missile" and then
             "Pakistan test-fires ...", is two events. The headlines' first:
             a lead adds the countries around the event (neighbours, who
@@ -71,7 +73,8 @@ _DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
 
 _CAPITALISED = r"[A-Z][\w'’.-]*"
 _PLACE = re.compile(
-    rf"\b(?:in|at|near|off|outside) (?:the )?({_CAPITALISED}(?: (?:of )?{_CAPITALISED})*)"
+    rf"\b(?:in|at|near|off|outside|(?<!according )to|into|from|toward|towards)"
+    rf" (?:the |its |their )?({_CAPITALISED}(?: (?:of )?{_CAPITALISED})*)"
 )
 _WORD = re.compile(r"[^\W_]+")
 # "U.S." / "US", "Shi'ite" / "Shiite" and "60,000" / "60000" are the same
@@ -107,7 +110,7 @@ def event_facts(words: Sequence[str], text_head: str, at: datetime | None = None
     places need its capitals). The countries are the ``headline``'s (its
     normalised words), else, when it names none, the lead's."""
     return EventFacts(
-        figures=frozenset(w for w in words if w.isdigit()),
+        figures=frozenset(_figures(words)),
         weekdays=frozenset(_WEEKDAY_OF[w] for w in words if w in _WEEKDAY_OF),
         dates=frozenset(_dates(words)),
         places=frozenset(_places(text_head)),
@@ -152,6 +155,31 @@ def different_events(
 
 
 # --- extraction -------------------------------------------------------------------
+
+
+# Counts and ordinals as wire copy spells them ("fired two missiles", "the
+# third launch this month"), as the digits they stand for: "two" and "2" are
+# one fact, "two" and "three" contradict. ("one" and "first" are too common
+# in other senses to tell events apart.)
+_FIGURE_OF = {word: str(n) for n, word in enumerate(
+    ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), 2)}
+_FIGURE_OF |= {word: f"{n}th" for n, word in enumerate(
+    ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"), 2)}
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+
+
+def _figures(words: Sequence[str]) -> set[str]:
+    # one test per word: most words are neither digits nor number words
+    found = {w for w in words if w[:1].isdigit() or w in _FIGURE_OF}
+    if not found or all(w.isdigit() for w in found):
+        return found
+    return {w if w.isdigit() else _FIGURE_OF.get(w) or _ordinal(w) for w in found} - {""}
+
+
+def _ordinal(word: str) -> str:
+    """'3rd' -> '3th' (as "third" is); '' for any other word starting with a digit."""
+    found = _ORDINAL.fullmatch(word)
+    return f"{found.group(1)}th" if found else ""
 
 
 def _dates(words: Sequence[str]) -> Iterable[str]:
@@ -263,22 +291,28 @@ _GAZETTEER = Path(__file__).resolve().parents[1] / "classifier" / "gazetteer.yam
 
 @functools.cache
 def _country_names() -> _CountryNames:
-    """Each country's name, other names and adjectives, from the classifier's
-    packaged gazetteer (capitals and cities are left out: "Washington" is
-    also a person, a state), and ``_NOT_COUNTRIES`` as names of none."""
+    """Each country's name, other names, adjectives, capitals and seats of
+    government, and each organisation's names, from the classifier's packaged
+    gazetteer ("Tehran test-fires ..." and "Islamabad test-fires ..." are two
+    events; other cities are left out), and ``_NOT_COUNTRIES`` as names of none."""
     document = yaml.load(_GAZETTEER.read_text(encoding="utf-8"),
                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     codes: dict[tuple[str, ...], str] = {}
-    for country in document.get("countries") or []:
-        names = [country.get("name"), *(country.get("aliases") or []),
-                 *(country.get("adjectives") or [])]
-        guarded = set(country.get("guarded") or [])
+    # an organisation acts as a state does ("EU imposes sanctions" and "UK
+    # imposes sanctions" are two events): its id stands for it
+    parties = [(str(c["code"]), c) for c in document.get("countries") or []]
+    parties += [(str(o["id"]), o) for o in document.get("organisations") or []]
+    for code, party in parties:
+        names = [party.get("name"), *(party.get("aliases") or []),
+                 *(party.get("adjectives") or []), *(party.get("capitals") or []),
+                 *(party.get("seats") or [])]
+        guarded = set(party.get("guarded") or [])
         for name in names:
             if not isinstance(name, str) or name in guarded:
                 continue
             words = tuple(normal_words(name))
             if words and " ".join(words) not in _NOT_COUNTRY_NAMES:
-                codes.setdefault(words, str(country["code"]))
+                codes.setdefault(words, code)
     for name in _NOT_COUNTRIES:
         codes[tuple(normal_words(name))] = ""
     sizes: dict[str, set[int]] = {}

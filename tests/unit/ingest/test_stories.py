@@ -296,3 +296,64 @@ def test_the_headlines_countries_tell_a_template_apart_whatever_the_lead_shares(
     two = fingerprint("North Korea fires ballistic missile into the sea",
                       "The launch came days after joint drills; the United States condemned it.")
     assert similarity(one, two) > 0.5
+
+
+def test_a_trimmed_rerun_is_no_bridge_from_one_launch_to_another() -> None:
+    # A: Monday's launch; B: A re-run without "on Monday"; C: Tuesday's launch.
+    # C matches B (no weekday to contradict) but A reports another day: C is
+    # a story of its own (before: it joined A's through B, and never alerted).
+    monday = fingerprint(LAUNCH_TITLE, LAUNCH_TEXT.format(day="Monday"), MONDAY)
+    trimmed = fingerprint(LAUNCH_TITLE + " - Gulf Wire",
+                          LAUNCH_TEXT.replace(" on {day},", ","), MONDAY)
+    tuesday = fingerprint(LAUNCH_TITLE, LAUNCH_TEXT.format(day="Tuesday"), MONDAY)
+    candidates = {"a-mon": ("a-mon", monday), "b-rerun": ("a-mon", trimmed)}
+    choice = choose_story(tuesday, candidates, StoryParams())
+    assert choice.story_id is None and choice.kept_apart == (("a-mon", "weekdays"),)
+    # the re-run itself still joins Monday's story
+    assert choose_story(trimmed, {"a-mon": ("a-mon", monday)}, StoryParams()).story_id == "a-mon"
+
+
+def test_spelled_out_counts_and_ordinals_are_figures() -> None:
+    text = ("Northland fired {count} short-range missiles off its eastern shore, the "
+            "{nth} launch this month, the military of its southern neighbour said in a "
+            "statement carried by state media late in the day.")
+    two = fingerprint(LAUNCH_TITLE, text.format(count="two", nth="third"), MONDAY)
+    three = fingerprint(LAUNCH_TITLE, text.format(count="three", nth="fourth"), MONDAY)
+    digits = fingerprint(LAUNCH_TITLE, text.format(count="2", nth="3rd"), MONDAY)
+    assert jaccard(two.shingle_ids, three.shingle_ids) >= 0.7
+    assert similarity(two, three) == 0.0
+    assert similarity(two, digits) > 0  # "two" and "2" are one fact
+
+
+def test_places_after_to_from_into_and_at_its_tell_events_apart() -> None:
+    text = ("The foreign minister of Eastland travelled {prep} {place} on Wednesday for "
+            "two days of talks on trade, energy and security, the ministry said in a "
+            "statement, adding that further meetings were planned for the autumn.")
+    for prep, first, second in (("to", "Moscow", "Pyongyang"), ("from", "Moscow", "Hanoi"),
+                                ("into", "Lake Ora", "Lake Vell"),
+                                ("to its", "Fordow", "Natanz")):
+        a = fingerprint(LAUNCH_TITLE, text.format(prep=prep, place=first), MONDAY)
+        b = fingerprint(LAUNCH_TITLE, text.format(prep=prep, place=second), MONDAY)
+        assert similarity(a, b) == 0.0, prep
+    according = text.format(prep="to", place="Moscow") + " according to Wire One."
+    other = text.format(prep="to", place="Moscow") + " according to Wire Two."
+    assert similarity(fingerprint(LAUNCH_TITLE, according, MONDAY),
+                      fingerprint(LAUNCH_TITLE, other, MONDAY)) > 0  # a source is no place
+
+
+def test_capitals_and_organisations_in_headlines_are_parties() -> None:
+    text = ("{actor} test-fired a new medium-range ballistic missile on Thursday from a "
+            "site in the desert, state television said, the latest in a series of tests "
+            "that neighbours have condemned as destabilising.")
+    tehran = fingerprint("Tehran test-fires new ballistic missile", text.format(actor="Tehran"))
+    islamabad = fingerprint("Islamabad test-fires new ballistic missile",
+                            text.format(actor="Islamabad"))
+    assert similarity(tehran, islamabad) == 0.0
+    sanctions = ("{actor} imposed new sanctions on Russian oil traders on Friday, targeting "
+                 "a network of firms accused of shipping crude above the price cap, "
+                 "officials said in a statement.")
+    eu = fingerprint("EU imposes new sanctions on Russian oil traders",
+                     sanctions.format(actor="The European Union"))
+    uk = fingerprint("UK imposes new sanctions on Russian oil traders",
+                     sanctions.format(actor="Britain"))
+    assert similarity(eu, uk) == 0.0
