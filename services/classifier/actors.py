@@ -128,14 +128,21 @@ class ActorExtractor:
         # the gazetteer writes ' and spaces: "Côte d’Ivoire", "North Korea"
         # with a no-break space are the same names (one character for one,
         # so offsets hold)
-        for end_index, surface in self._automaton.iter(replace_marks(text, _PLAIN_MARKS)):
-            end = end_index + 1
-            start = end - len(surface.text)
-            if start > 0 and _is_word_char(text[start - 1]):
-                continue
-            if end < size and (_is_word_char(text[end]) or text[end] == "$"):
-                continue  # "Iranian" is not "Iran"; "US$5m" is money, not the US
-            candidates.append(_Hit(start, end, surface))
+        plain = replace_marks(text, _PLAIN_MARKS)
+        # an all-caps headline ("NORTH KOREA FIRES MISSILE") is read as
+        # written (acronyms: "US", "NATO") and in Title Case (names)
+        readings = [plain]
+        if (titled := _title_cased_caps_headline(plain)) is not None:
+            readings.append(titled)
+        for reading in readings:
+            for end_index, surface in self._automaton.iter(reading):
+                end = end_index + 1
+                start = end - len(surface.text)
+                if start > 0 and _is_word_char(text[start - 1]):
+                    continue
+                if end < size and (_is_word_char(text[end]) or text[end] == "$"):
+                    continue  # "Iranian" is not "Iran"; "US$5m" is money, not the US
+                candidates.append(_Hit(start, end, surface))
         candidates.sort(key=lambda h: (h.start, h.start - h.end))
         chosen: list[_Hit] = []
         taken_until = 0
@@ -156,7 +163,12 @@ class ActorExtractor:
         weak: list[_Hit] = []
         for hit in hits:
             strength = hit.surface.strength
-            if hit.surface.entity is None or strength == "strong":
+            entity = hit.surface.entity
+            if entity is not None and entity.kind == "person" and _GENERATION.match(text, hit.end):
+                continue  # "Donald Trump Jr." is his son
+            if hit.surface.text in self.gazetteer.places and self._another_place_after(text, hit):
+                continue  # "Tripoli, Lebanon", "Moscow, Idaho": a town of that name
+            if entity is None or strength == "strong":
                 kept.append(hit)
                 continue
             before = _word_before(text, hit.start)
@@ -176,6 +188,23 @@ class ActorExtractor:
             kept.extend(h for h in weak if h.surface.entity in confirmed)
             kept.sort(key=lambda h: h.start)
         return kept
+
+    def _another_place_after(self, text: str, hit: _Hit) -> bool:
+        """", <a state, province or another country>" right after a city's
+        name: the town of that name there, not this country's city."""
+        if not text.startswith(", ", hit.end):
+            return False
+        after = text[hit.end + 2:hit.end + 40]
+        if _STATE_OR_PROVINCE.match(after):
+            return True
+        entity = hit.surface.entity
+        words = after.split()
+        for size in (3, 2, 1):
+            surface = self.gazetteer.surfaces.get(" ".join(words[:size]).rstrip(".,;:"))
+            if surface is not None and surface.entity is not None \
+                    and surface.entity.kind == "country" and surface.strength == "strong":
+                return surface.entity.id not in (entity.id, entity.country) if entity else True
+        return False
 
     def _is_state_possessive(self, word: str) -> bool:
         """"China's", "Russia’s": a state's name with a possessive, after which
@@ -243,6 +272,8 @@ def _inside_longer_name(text: str, hit: _Hit, before: str, title_case: bool,
     Not after a state's possessive ("China's Xi") nor a secretary of state's
     title ("Secretary of State Blinken").
     """
+    if _INITIALS.fullmatch(before):
+        return True  # "George H.W. Bush", "H. W. Bush": another name of the family
     if title_case:
         return False
     if (
@@ -262,6 +293,29 @@ def _inside_longer_name(text: str, hit: _Hit, before: str, title_case: bool,
 
 
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+# after a person's name: the son, the father ("Donald Trump Jr.", "Bush Sr.")
+_GENERATION = re.compile(r",? (?:Jr|Sr|II|III|IV)\b")
+_STATE_OR_PROVINCE = re.compile(
+    r"(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida"
+    r"|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland"
+    r"|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada"
+    r"|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio"
+    r"|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee"
+    r"|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming"
+    r"|Ontario|Quebec|British Columbia|Alberta|Queensland|Victoria|New South Wales)\b"
+)
+
+
+def _title_cased_caps_headline(text: str) -> str | None:
+    """``text`` with its first line in Title Case when that line is in capitals
+    (three words or more, no lowercase letter), one character for one; else None."""
+    end = text.find("\n")
+    line = text if end < 0 else text[:end]
+    if len(line.split()) < 3 or not line.isupper():
+        return None
+    titled = " ".join(word[:1] + word[1:].lower() for word in line.split(" "))
+    return titled + text[len(line):] if len(titled) == len(line) else None
 
 
 def _looks_title_case(line: str) -> bool:

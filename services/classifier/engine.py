@@ -89,6 +89,10 @@ class Classifier:
         hypothetical ones too, flagged, for a verifier to weigh."""
         return self._matcher.match(title or "", text or "", floor=0.0)
 
+    def modality_at(self, sentence: str, trigger: int) -> tuple[str, bool]:
+        """(modality, negated) of an event word at ``trigger`` in ``sentence``."""
+        return self._matcher.modality_at(sentence, trigger)
+
     def actors(self, title: str, text: str) -> list[Actor]:
         return self._actors.extract(title or "", text or "") if self._actors else []
 

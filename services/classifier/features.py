@@ -27,6 +27,7 @@ from typing import Generic, TypeVar
 
 from watchfloor.services.classifier.concepts import concept_features, concepts_of
 from watchfloor.services.classifier.matcher import TagHit
+from watchfloor.services.classifier.modality import CONFIDENCE_FACTOR, NEGATION_FACTOR
 from watchfloor.shared.schemas import Actor
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -175,6 +176,21 @@ class ItemFeatures:
         merged = dict(self.shared)
         merged.update(self.by_tag.get(tag) or self.lead)
         return merged
+
+
+def candidate_discount(tag_features: dict[str, float] | None) -> float:
+    """How much a tag's probability is lowered for what its candidate says of
+    the event: negated ("isn't sending troops"), denied or hypothetical is no
+    event by the labelling guide, but such items are too few for the model
+    to learn it (a denial scored 0.97). The rules' own factors; 1 otherwise."""
+    if not tag_features:
+        return 1.0
+    if "r:negated" in tag_features:
+        return NEGATION_FACTOR
+    for modality in ("denied", "hypothetical"):
+        if "m:" + modality in tag_features:
+            return CONFIDENCE_FACTOR[modality]
+    return 1.0
 
 
 def candidate_features(hit: TagHit) -> dict[str, float]:

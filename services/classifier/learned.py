@@ -12,6 +12,7 @@ from the sentence the model weighs highest for the tag.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from watchfloor.services.classifier.engine import Classifier, extract_figures_safely
 from watchfloor.services.classifier.features import (
@@ -23,7 +24,7 @@ from watchfloor.services.classifier.features import (
 from watchfloor.services.classifier.matcher import TagHit, lower_same_length
 from watchfloor.services.classifier.sentences import split_sentences
 from watchfloor.services.classifier.verifier import VerifierModel
-from watchfloor.shared.schemas import Actor, Article, Classification, Span, TagMatch
+from watchfloor.shared.schemas import Actor, Article, Classification, Modality, Span, TagMatch
 
 
 def verifier_features(
@@ -96,17 +97,23 @@ class VerifiedClassifier:
         source = title if sentence.field == "title" else text
         trigger = self._strongest_word(tag, sentence.text)
         triggers = []
+        at = 0  # where the event's word is, for the sentence's modality
         if trigger:
             # the word itself, not a part of another ("sanctions" in
             # "antisanctions"), in a lowercase of the same length ("İ" is two)
             found = re.search(rf"(?<![a-z0-9]){re.escape(trigger)}(?![a-z0-9])",
                               lower_same_length(sentence.text))
             if found is not None:
+                at = found.start()
                 start = sentence.start + found.start()
                 triggers.append(Span(field=sentence.field, start=start,
                                      end=start + len(trigger), text=source[start:start + len(trigger)]))
+        # "North Korea will not launch a satellite, Seoul says": the cues of
+        # the sentence, as for a rule's (it used to be "asserted" always)
+        modality, _ = self.rules.modality_at(sentence.text, at)
         return TagMatch(
-            tag=tag, confidence=confidence, modality="asserted", evidence=sentence.text,
+            tag=tag, confidence=confidence, modality=cast(Modality, modality),
+            evidence=sentence.text,
             evidence_span=Span(field=sentence.field, start=sentence.start, end=sentence.end,
                                text=sentence.text),
             triggers=triggers,

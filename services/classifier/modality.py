@@ -31,8 +31,15 @@ import re
 from watchfloor.services.classifier.taxonomy import MODALITIES
 
 # "to deploy", "to send": an infinitive right before the trigger marks a plan
-# ("Japan to send troops", "agreed to sign"), unless it is "according to".
-_INFINITIVE_BEFORE = re.compile(r"(?<!according )(?<!response )(?<!due )\bto\s+$")
+# ("Japan to send troops", "agreed to sign"), unless it is "according to";
+# so does one a few words before ("to hold joint drills", "to pay a state
+# visit"), and a trigger that is itself one ("Macron to visit Beijing").
+_INFINITIVE_BEFORE = re.compile(
+    r"(?<!according )(?<!response )(?<!due )\bto\s+"
+    r"(?:(?:hold|host|stage|conduct|attend|begin|start|carry\s+out|pay|make)\s+"
+    r"(?:[a-z0-9'-]+\s+){0,3})?$"
+)
+_INFINITIVE_AT = re.compile(r"to\s")
 _WORD = re.compile(r"[a-z0-9']+")
 # A cue further from the trigger than this many words governs another clause.
 BEFORE_WINDOW_WORDS = 8
@@ -112,7 +119,9 @@ def decide(
     for modality in MODALITIES:
         if modality in found:
             return modality, negated and modality == "denied"
-    if _INFINITIVE_BEFORE.search(sentence[max(trigger - 40, 0) : trigger]):
+    if _INFINITIVE_BEFORE.search(sentence[max(trigger - 60, 0) : trigger]) or (
+            _INFINITIVE_AT.match(sentence, trigger)
+            and not sentence[max(trigger - 10, 0):trigger].endswith("according ")):
         return "planned", False
     return "asserted", False
 

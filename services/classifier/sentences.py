@@ -60,6 +60,20 @@ _ABBREVIATIONS = frozenset(
         "u.k",
         "u.n",
         "e.u",
+        # ranks and titles before a name ("Cmdr. Choi said"), places, times
+        "brig",
+        "cmdr",
+        "cdr",
+        "cpl",
+        "pvt",
+        "amb",
+        "rev",
+        "hon",
+        "gens",
+        "ft",
+        "mt",
+        "a.m",
+        "p.m",
     ]
 )
 _DATELINE = re.compile(

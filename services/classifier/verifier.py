@@ -23,6 +23,7 @@ from watchfloor.services.classifier.features import (
     VALUED_FEATURES,
     ItemFeatures,
     KnownWordFeatures,
+    candidate_discount,
 )
 from watchfloor.shared.errors import ConfigError
 
@@ -146,10 +147,15 @@ class VerifierModel:
         return totals
 
     def score(self, features: ItemFeatures) -> list[TagScore]:
-        return [TagScore(tag, probability, probability >= threshold)
-                for tag, probability, threshold in zip(
-                    self.tags, map(self._probability, range(len(self.tags)),
-                                   self.margins(features)), self.thresholds, strict=True)]
+        """Every tag's probability (lowered for a negated, denied or
+        hypothetical candidate: ``candidate_discount``), emitted or not."""
+        out = []
+        for index, margin in enumerate(self.margins(features)):
+            tag = self.tags[index]
+            probability = self._probability(index, margin) * candidate_discount(
+                features.by_tag.get(tag))
+            out.append(TagScore(tag, probability, probability >= self.thresholds[index]))
+        return out
 
     def emitted(self, features: ItemFeatures) -> list[TagScore]:
         """``score``'s emitted tags only. A margin well below the one its
@@ -159,7 +165,9 @@ class VerifierModel:
         for index, margin in enumerate(self.margins(features)):
             if margin < self._least_margin[index]:
                 continue
-            probability = self._probability(index, margin)
+            tag = self.tags[index]
+            probability = self._probability(index, margin) * candidate_discount(
+                features.by_tag.get(tag))
             if probability >= self.thresholds[index]:
                 out.append(TagScore(self.tags[index], probability, True))
         return out

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from watchfloor.services.classifier.engine import Classifier
+from watchfloor.services.classifier.features import candidate_discount
 from watchfloor.services.classifier.learned import verifier_features
 from watchfloor.services.classifier.verifier import FORMAT
 from watchfloor.services.training.corpus import CORPUS_FILE, MORE_ANNOTATION_FILES, LabelledItem
@@ -179,6 +180,8 @@ def train(
         truth = np.array([tag in item.labels for item in train_items])
         matrix, names = tag_matrix(tag)
         feature_count = max(feature_count, len(names))
+        # as the classifier emits: a negated, denied or hypothetical candidate lowered
+        discounts = np.array([candidate_discount(view.by_tag.get(tag)) for view in views])
         if truth.sum() < MIN_POSITIVES or truth.sum() > len(truth) - MIN_POSITIVES:
             progress(f"{tag}: only {int(truth.sum())} positives of {len(truth)}: left untrained "
                      "(never emitted); label more")
@@ -192,7 +195,7 @@ def train(
                 fitted = model(c).fit(matrix[train_rows], truth[train_rows])
                 margins[test_rows] = fitted.decision_function(matrix[test_rows])
             scale, shift = _platt(margins, truth)
-            probabilities = 1 / (1 + np.exp(-(scale * margins + shift)))
+            probabilities = discounts / (1 + np.exp(-(scale * margins + shift)))
             threshold, precision, recall = best_threshold(probabilities.tolist(), truth.tolist(),
                                                           beta)
             score = f_beta(precision, recall)

@@ -170,3 +170,35 @@ def test_places_and_groups_that_contain_a_state_s_name_are_not_that_state(
 
 def test_brussels_acting_is_still_the_eu(extractor) -> None:
     assert ids(extractor, "Brussels says it will retaliate against the tariffs") == ["EU"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Troops left a base near Tripoli, Lebanon on Monday.", ["LB"]),
+    ("Troops left a base near Moscow, Idaho on Monday.", []),
+    ("Troops from Hyderabad, Pakistan arrived.", ["PK"]),
+    ("Troops from Lima, Ohio arrived.", ["US"]),
+    # a list of countries is no town and its state
+    ("Talks with Jordan, Egypt and Iraq went on in Moscow.", ["JO", "EG", "IQ", "RU"]),
+])
+def test_a_city_followed_by_a_state_or_another_country_is_a_town_there(
+        extractor, text, expected) -> None:
+    assert ids(extractor, "", text) == expected
+
+
+def test_a_son_or_an_elder_of_the_same_name_is_another_person(extractor) -> None:
+    assert ids(extractor, "", "Donald Trump Jr. said the army had moved.") == []
+    assert "george-w-bush" not in ids(extractor, "", "George H.W. Bush sent troops in 1990.")
+    assert "george-w-bush" not in ids(extractor, "", "President George H. W. Bush spoke.")
+
+
+def test_an_all_caps_headline_names_its_actors(extractor) -> None:
+    assert ids(extractor, "NORTH KOREA FIRES BALLISTIC MISSILE INTO SEA") == ["KP"]
+    assert ids(extractor, "US AND NATO TROOPS DEPLOY TO POLAND") == ["US", "NATO", "PL"]
+
+
+@pytest.mark.parametrize("text", [
+    "He played Russian roulette with the budget.", "Brussels sprouts were served.",
+    "The Spanish flu killed millions.", "It was a Mexican standoff.",
+])
+def test_idioms_named_after_a_country_name_no_actor(extractor, text) -> None:
+    assert ids(extractor, "", text) == []

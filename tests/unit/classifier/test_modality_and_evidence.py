@@ -17,6 +17,9 @@ import pytest
         ("North Korea reportedly tested a cruise missile", "reported"),
         ("North Korea tested a cruise missile, according to officials", "reported"),
         ("North Korea tests a cruise missile", "asserted"),
+        # an accusation is one party's claim
+        ("Southland accuses Northland of test-firing a ballistic missile", "reported"),
+        ("Southland blames Northland for test-firing a cruise missile", "reported"),
     ],
 )
 def test_modality(classifier, title, modality):
@@ -57,7 +60,7 @@ def test_result_is_sorted_pure_and_versioned(classifier):
     first = classifier.classify(title, "")
     assert first == classifier.classify(title, "")
     assert [t.tag for t in first.tags] == sorted(t.tag for t in first.tags)
-    assert first.classifier_version == classifier.version == "taxonomy-2026.12.1"
+    assert first.classifier_version == classifier.version == "taxonomy-2026.12.2"
     assert all(0.0 <= t.confidence <= 1.0 for t in first.tags)
 
 
@@ -65,3 +68,23 @@ def test_headline_and_agreeing_sentences_raise_confidence(classifier):
     body_only = classifier.classify("Roundup", "The navy held joint drills with allies.").tag("military_exercise")
     headline = classifier.classify("Navy holds joint drills with allies", "").tag("military_exercise")
     assert headline.confidence > body_only.confidence
+
+
+@pytest.mark.parametrize(("title", "tag"), [
+    ("Japan's prime minister to visit Beijing in April", "diplomatic_visit"),
+    ("Eastland and Westland to hold joint naval exercise", "military_exercise"),
+])
+def test_to_before_or_at_the_event_word_is_a_plan(classifier, title, tag):
+    match = classifier.classify(title, "").tag(tag)
+    assert match is not None and match.modality == "planned"
+
+
+@pytest.mark.parametrize(("title", "tag"), [
+    ("Poland halts arms deliveries to Ukraine", "arms_transfer"),
+    ("Britain suspends arms sales to Chile", "arms_transfer"),
+    ("Eastland and Westland call off joint drills", "military_exercise"),
+])
+def test_an_event_stopped_or_called_off_is_not_emitted_by_the_rules(classifier, title, tag):
+    assert classifier.classify(title, "").tag(tag) is None
+    (candidate,) = [c for c in classifier.candidates(title, "") if c.tag == tag]
+    assert candidate.modality == "denied" and candidate.negated

@@ -252,3 +252,29 @@ def test_a_tag_s_sum_weighs_each_feature_by_its_value():
         expected = sum(weight.get(name, 0.0) * value for name, value in features.items())
         assert model._sum(features, index) == pytest.approx(expected, abs=1e-12)
     assert any(model._weights["rc:cand"])  # the valued feature moves some tag
+
+
+@pytest.mark.parametrize(("flags", "factor"), [
+    ({"m:asserted": 1.0}, 1.0), ({"m:reported": 1.0}, 1.0), ({"m:planned": 1.0}, 1.0),
+    ({"m:denied": 1.0}, 0.55), ({"m:hypothetical": 1.0}, 0.6),
+    ({"m:denied": 1.0, "r:negated": 1.0}, 0.45),
+])
+def test_a_denied_negated_or_hypothetical_candidate_lowers_the_probability(
+        tmp_path, flags, factor):
+    # the guide labels them no event, but too few are labelled for the model to
+    # learn it: a denial scored 0.97 before
+    model = VerifierModel.load(_model(tmp_path))
+    view = _view([], by_tag={"missile_test": {"w:launch": 1.0, **flags}})
+    (missile, _) = model.score(view)
+    assert missile.probability == pytest.approx(0.7311 * factor, abs=1e-4)  # sigmoid(1)
+    emitted = {s.tag: s.probability for s in model.emitted(view)}
+    assert emitted.get("missile_test") == (missile.probability if factor * 0.7311 >= 0.5
+                                           else None)
+
+
+def test_a_tag_without_a_candidate_takes_its_modality_from_its_sentence(tmp_path):
+    model = VerifierModel.load(_model(tmp_path))
+    classifier = VerifiedClassifier(Classifier(load_taxonomy()), model)
+    result = classifier.classify("Quiet week in the capital",
+                                 "Markets were calm. The army may launch at dawn.")
+    assert result.tag("missile_test").modality == "hypothetical"  # was always asserted
