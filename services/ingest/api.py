@@ -289,14 +289,18 @@ def create_api(
         dependencies=ingest_auth,
     )
     async def post_articles(request: Request) -> Response:
-        body = await read_capped(request, settings.max_body_bytes,
-                                 idle_timeout_s=settings.body_idle_timeout_s)
-        if len(body) <= INLINE_PARSE_MAX_BYTES:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) <= INLINE_PARSE_MAX_BYTES:
+            body = await read_capped(request, settings.max_body_bytes,
+                                     idle_timeout_s=settings.body_idle_timeout_s)
             outcomes = await _ingest(sink, _parse_and_prepare(body, settings.max_batch_articles))
         else:
-            # Parsed in a thread and published a bounded number at a time:
-            # big posts neither stall the loop (/healthz) nor pile up in memory.
+            # Read, parsed in a thread and published a bounded number at a
+            # time: big posts neither stall the loop (/healthz) nor pile up in
+            # memory (a body is read only once it has its place).
             async with work.slot():
+                body = await read_capped(request, settings.max_body_bytes,
+                                         idle_timeout_s=settings.body_idle_timeout_s)
                 prepared = await work.in_thread(
                     _parse_and_prepare, body, settings.max_batch_articles)
                 del body

@@ -50,6 +50,9 @@ def ingest_parts(runtime: Runtime) -> WorkerParts:
             api, host=settings.http_host, port=settings.http_port,
             log_config=None, access_log=False, lifespan="off",
             proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies,
+            # requests still open then are cancelled (a slow client sending its
+            # body): SIGTERM ends the worker within the graceful timeout
+            timeout_graceful_shutdown=settings.graceful_timeout_s,
         )
         server = WorkerHttpServer(config)
         # a bind error surfaces here, with its message

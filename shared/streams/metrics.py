@@ -61,6 +61,8 @@ COUNTERS: dict[str, tuple[str, str]] = {
 }
 #: Reason label of the part of a total that no ``<thing>:<reason>`` field explains.
 UNSPECIFIED = "unspecified"
+#: Counted with a reason each (``delivery_failed:http_410``): a label.
+BY_REASON = frozenset({"delivery_failed", "delivery_retried"})
 
 # Latency from seconds to the longest retry schedule (an hour and more).
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -111,6 +113,13 @@ def counter_families(counters: Mapping[str, int]) -> list[CounterMetricFamily]:
             reasons.setdefault(thing, {})[reason] = int(value)
         else:
             totals[thing] = int(value)
+    # every known counter from the start, at 0: a series first seen at 1 is
+    # missed by rate() and increase(), and a dashboard shows "No data"
+    for thing in COUNTERS.keys() - totals.keys() - reasons.keys():
+        if thing in BY_REASON:
+            reasons[thing] = {UNSPECIFIED: 0}
+        else:
+            totals[thing] = 0
     families = []
     for thing in sorted(totals.keys() | reasons.keys()):
         short, help_text = COUNTERS.get(thing, (thing, f"Pipeline counter {thing!r}"))

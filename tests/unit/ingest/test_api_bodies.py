@@ -178,3 +178,59 @@ def test_bounded_work_runs_off_the_event_loop_and_at_most_limit_at_once() -> Non
 )
 def test_json_depth(doc: str | bytes, depth: int) -> None:
     assert json_depth(doc) == depth
+
+
+def test_a_large_body_is_read_only_once_it_has_a_parse_slot(tmp_path: Path) -> None:
+    # before: every post in flight (up to INGEST_MAX_IN_FLIGHT) held its whole
+    # body before waiting for a slot: 8 posts of 32 MiB took the worker over 512 MiB
+    settings = Settings(_env_file=None, data_dir=tmp_path, parse_concurrency=1)
+    store = MemoryStore(frozenset(known_tag_ids()))
+    api = create_api(settings, FakeRedis(), publisher=FakePublisher(), watchlist_store=store)  # type: ignore[arg-type]
+    body = (b'{"title": "Drill ends", "url": "https://news.example.org/big", "text": "'
+            + b"word " * 30_000 + b'"}')
+    half = len(body) // 2
+    release = asyncio.Event()
+    b_read: list[float] = []
+
+    def scope() -> dict[str, Any]:
+        return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                "method": "POST", "scheme": "http", "path": "/v1/articles", "raw_path":
+                b"/v1/articles", "root_path": "", "query_string": b"",
+                "server": ("127.0.0.1", 8080), "client": ("127.0.0.1", 5000),
+                "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]}
+
+    async def main() -> list[int]:
+        statuses: list[int] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        parts_a = iter([(body[:half], True), (body[half:], False)])
+
+        async def receive_a() -> dict[str, Any]:
+            chunk, more = next(parts_a)
+            if not more:
+                await release.wait()  # a slow client: the second half comes later
+            return {"type": "http.request", "body": chunk, "more_body": more}
+
+        sent_b = False
+
+        async def receive_b() -> dict[str, Any]:
+            nonlocal sent_b
+            b_read.append(time.monotonic())
+            done, sent_b = sent_b, True
+            return {"type": "http.request", "body": b"" if done else body, "more_body": False}
+
+        first = asyncio.create_task(api(scope(), receive_a, send))
+        await asyncio.sleep(0.2)
+        second = asyncio.create_task(api(scope(), receive_b, send))
+        await asyncio.sleep(0.3)
+        waited = not b_read  # the second big post waits for the slot, unread
+        release.set()
+        await asyncio.gather(first, second)
+        assert waited, "the second body was read while the first held the only slot"
+        return statuses
+
+    assert asyncio.run(main()) == [202, 202]

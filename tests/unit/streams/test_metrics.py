@@ -106,3 +106,14 @@ def test_process_metrics_declare_the_histograms():
                  "watchfloor_webhook_request_duration_seconds"):
         assert parsed[name].type == "histogram"
     assert not any(name.startswith("watchfloor_group_") for name in parsed)  # pipeline-wide: not here
+
+
+def test_every_known_counter_is_there_from_the_start_at_zero():
+    # before: a counter appeared at its first increment, so rate() and
+    # increase() missed it and dashboards showed "No data"
+    parsed = families(render_metrics(status(counters={"ingested": 3})))
+    assert samples(parsed["watchfloor_articles_ingested"]) == {(): 3.0}
+    assert samples(parsed["watchfloor_alerts_throttled"]) == {(): 0.0}
+    assert samples(parsed["watchfloor_deliveries_failed"]) == {(("reason", "unspecified"),): 0.0}
+    for short, _ in COUNTERS.values():
+        assert f"watchfloor_{short}" in parsed, short
