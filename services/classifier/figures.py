@@ -551,7 +551,7 @@ def _quantity(groups: dict) -> _Quantity | None:
     elif groups["lo"]:
         if groups["lo"].lower() in ("a", "an"):
             return None
-        low, high = _parse_number(groups["lo"]), _parse_number(groups["hi"])
+        low, high = _count(groups["lo"]), _count(groups["hi"])
         if low is None or high is None:
             return None
         if _scale_of(groups["lo"]) is None and (scale := _scale_of(groups["hi"])):
@@ -566,11 +566,22 @@ def _quantity(groups: dict) -> _Quantity | None:
             return None  # people and things come whole: "1.5-2.5 troops"
         quantity = _Quantity((low + high) / 2, low, high, False)
     else:
-        value = _parse_number(groups["num"])
+        value = _count(groups["num"])
         if value is None or value == 0 or not _whole(value):
             return None  # "0.5 troops" per something; "2.5 thousand troops" is whole
         quantity = _Quantity(value, None, None, False)
     return _apply_approx(quantity, groups.get("approx"))
+
+
+# "120.000 troops", "1.500 soldiers": a count's thousands grouped by dots (as
+# much of Europe writes them); as decimals they would be no count at all
+_DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+
+
+def _count(text: str | None) -> float | None:
+    if text and _DOTTED_THOUSANDS.fullmatch(text):
+        return float(text.replace(".", ""))
+    return _parse_number(text)
 
 
 def _words_value(tokens: list[str]) -> float | None:

@@ -460,3 +460,11 @@ def test_a_long_text_of_dotted_capitals_keeps_its_figures() -> None:
     # "İ" lowercases to two characters: the keyword windows must not drift
     text = "Officials in İzmir and İstanbul spoke. " * 60 + "The army sent 5,000 troops north."
     assert one(text).value == 5_000
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Some 120.000 troops massed near the river.", 120_000),
+    ("About 1.500 soldiers arrived at dawn.", 1_500),
+])
+def test_thousands_grouped_by_dots_are_a_count(text, value) -> None:
+    assert one(text).value == value  # "120.000" was 120
