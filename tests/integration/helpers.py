@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+from watchfloor.services.bench.worker_proc import WorkerProcess
 from watchfloor.services.receiver import WebhookReceiver
 from watchfloor.services.receiver.server import ReceivedRequest
 from watchfloor.shared.streams.worker import WorkerApp
@@ -81,3 +82,10 @@ def invented_missile_article(n: int) -> dict[str, str]:
                 f"its defence ministry said in statement number {n * 7 + 3}.",
         "url": f"https://news.example.org/partitions/{n}",
     }
+
+
+async def sigterm_timed(process: WorkerProcess, wait_s: float) -> tuple[int | None, float]:
+    """SIGTERM a worker process: (its exit code, seconds it took to exit)."""
+    started = time.monotonic()
+    code = await asyncio.to_thread(process.stop, wait_s)
+    return code, time.monotonic() - started

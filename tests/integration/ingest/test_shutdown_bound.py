@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from pathlib import Path
 
 import pytest
 from watchfloor.services.bench.worker_proc import WorkerProcess, worker_env
 from watchfloor.shared.redis_server import free_port
 
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import sigterm_timed, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -41,9 +40,7 @@ async def test_a_slow_post_does_not_hold_the_ingest_worker_past_its_graceful_tim
         slow.sendall(b"POST /v1/articles HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n[")
         await asyncio.sleep(0.5)
-        started = time.monotonic()
-        code = await asyncio.to_thread(ingest.stop, 60)
-        took = time.monotonic() - started
+        code, took = await sigterm_timed(ingest, 60)
     finally:
         slow.close()
         ingest.stop()

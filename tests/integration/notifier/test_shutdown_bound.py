@@ -4,7 +4,6 @@ that setting, and a send killed mid-way is neither recorded nor lost."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from watchfloor.services.notifier.delivery import fan_out
 from watchfloor.services.watchlists.model import load_watchlists
 from watchfloor.shared.streams.publish import publish
 
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import sigterm_timed, wait_until
 from tests.integration.notifier.test_target_isolation import HangingReceiver
 from tests.unit.notifier.factories import make_alert, make_secret
 
@@ -45,9 +44,7 @@ async def test_sigterm_ends_the_notifier_within_the_graceful_timeout_not_the_web
             return hang.hung > 0
 
         await wait_until(sending, timeout=20, what="the send to the hanging target")
-        started = time.monotonic()
-        code = await asyncio.to_thread(notifier.stop, 25)
-        took = time.monotonic() - started
+        code, took = await sigterm_timed(notifier, 25)
     finally:
         notifier.stop()
         hang.stop()
