@@ -194,15 +194,18 @@ class ActorExtractor:
         name: the town of that name there, not this country's city."""
         if not text.startswith(", ", hit.end):
             return False
-        after = text[hit.end + 2:hit.end + 40]
-        if _STATE_OR_PROVINCE.match(after):
-            return True
+        after = text[hit.end + 2:hit.end + 60]
+        if (state := _STATE_OR_PROVINCE.match(after)) is not None:
+            return not _GOES_ON.match(after, state.end())
         entity = hit.surface.entity
         words = after.split()
         for size in (3, 2, 1):
-            surface = self.gazetteer.surfaces.get(" ".join(words[:size]).rstrip(".,;:"))
+            name = " ".join(words[:size])
+            surface = self.gazetteer.surfaces.get(name)
             if surface is not None and surface.entity is not None \
                     and surface.entity.kind == "country" and surface.strength == "strong":
+                if _GOES_ON.match(after, len(name)):
+                    return False  # a list ("Beijing, Japan and ..."), "Taipei, China said"
                 return surface.entity.id not in (entity.id, entity.country) if entity else True
         return False
 
@@ -296,6 +299,8 @@ _POSSESSIVE = re.compile(r"['\u2019]s\b")
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 # after a person's name: the son, the father ("Donald Trump Jr.", "Bush Sr.")
 _GENERATION = re.compile(r",? (?:Jr|Sr|II|III|IV)\b")
+# what follows a list's item or a clause's subject, not a town's state or country
+_GOES_ON = re.compile(r"(?:,|\s+(?:and|or|said|says|say|told|warned|added|announced|claimed)\b)")
 _STATE_OR_PROVINCE = re.compile(
     r"(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida"
     r"|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland"

@@ -69,7 +69,10 @@ _NUMBER = (
     # "four thousand five hundred", "two hundred (and) fifty": AP style opens a
     # sentence so; an "and" that starts a range's high end is left to the range
     rf"|(?:{_WORD_NUM})(?:\s{_SCALE_WORD}(?:\s{_WORD_NUM}(?:\s{_SCALE_WORD})?|\s{_SCALE_WORD}"
-    rf"|\sand\s{_WORD_NUM}(?!\s{_SCALE_WORD})){{0,3}})?"
+    rf"|\sand\s{_WORD_NUM}(?!\s{_SCALE_WORD})"
+    # "two hundred and fifty thousand": a larger scale after the "and" (the
+    # same scale, "two hundred and three hundred", is a range)
+    rf"|(?<=hundred)\sand\s{_WORD_NUM}\s(?:thousand|million|billion|trillion)){{0,3}})?"
     rf"|(?:{_WORD_NUM}|\d+)\sdozen|an?\s(?:dozen|hundred|thousand)|a\ssingle|dozen|an?)"
 )
 _APPROX_PHRASES = (
@@ -209,14 +212,10 @@ _MONEY = re.compile(
     re.VERBOSE,
 )
 
-# "2 million pounds of gunpowder" is a weight; "of" money only before these
+# "2 million pounds of gunpowder" is a weight ("5 million pounds of military
+# aid" is money): the materials weighed in pounds
 _POUNDS_OF = re.compile(r"\s+of\s+([\w']+)")
-_MONEY_AFTER_OF = frozenset({
-    "aid", "funding", "funds", "investment", "investments", "support", "assistance", "taxpayers",
-    "taxpayers'", "public", "spending", "loans", "grants", "contracts", "compensation", "revenue",
-    "debt", "assets", "damages", "cash", "money", "new", "extra", "additional", "government",
-    "humanitarian", "economic", "financial", "sanctions", "fines", "reparations", "budget",
-})
+_WEIGHED_AFTER_OF = frozenset(["gunpowder", "explosives", "explosive", "tnt", "ammonium", "fertiliser", "fertilizer", "food", "rice", "wheat", "grain", "flour", "corn", "sugar", "meat", "beef", "pork", "chicken", "fish", "seafood", "produce", "cargo", "fuel", "coal", "ore", "steel", "metal", "scrap", "sand", "concrete", "uranium", "plutonium", "cocaine", "heroin", "methamphetamine", "meth", "marijuana", "cannabis", "drugs", "narcotics", "waste", "garbage", "trash", "debris", "bombs", "ordnance"])
 
 # A price per unit is not an amount; a sum per year or month is ("$3.8 billion
 # a year in aid").
@@ -250,7 +249,11 @@ _CASUALTY_AFTER_OBJECT = re.compile(
 _ACTIVE_VERB = re.compile(r"\s(?:killed|wounded|injured|slew|massacred|executed)$")
 _OBJECT_AFTER = re.compile(
     rf"\s(?:(?:at\sleast|some|about|nearly|more\sthan|over|around|an\sestimated)\s)?"
-    rf"(?:{_COUNT_WORD}|(?:the|a|an|his|her|their|its|two|dozens|scores)\b)",
+    rf"(?:{_COUNT_WORD}|(?:the|a|an|his|her|their|its|two|dozens|scores)\b)"
+    # "killed a day after the truce", "wounded the previous night": a time, no object
+    r"(?!(?:\s[\w-]+)?\s(?:day|days|week|weeks|month|months|year|years|night|nights|hour"
+    r"|hours|morning|evening|afternoon|weekend|previous|following|same|before|after|earlier"
+    r"|later|ago)\b)",
     re.IGNORECASE,
 )
 
@@ -290,10 +293,10 @@ _DATE_BEFORE = re.compile(
 # ("Task Force 51", "Unit 8200"), a text ("Resolution 1701", "Article 5"), a
 # route or flight ("Highway 401", "Flight 93")
 _DESIGNATION_BEFORE = re.compile(
-    r"(?<![\w-])(?:Type|MiG|Su|Tu|Mi|Ka|Il|Yak|Mark|Mk|Block|Model|Project|Class|Force|Group"
-    r"|Unit|Division|Brigade|Battalion|Regiment|Squadron|Wing|Fleet|Corps|Resolution|Article"
-    r"|Section|Chapter|Paragraph|Clause|Phase|No\.|Number|Highway|Route|Road|Flight|Gate"
-    r"|Zone|Sector|Camp|Base|Hill|Level)\s$"
+    r"(?<![\w-])(?:Type|MiG|Su|Tu|Mi|Ka|Il|Yak|Mark|Mk|Block|Model|Project|Class|Task\sForce"
+    r"|Strike\sGroup|Unit|Division|Brigade|Battalion|Regiment|Squadron|Wing|Fleet|Corps"
+    r"|Resolution|Article|Section|Chapter|Paragraph|Clause|Phase|No\.|Number|Highway|Route"
+    r"|Flight)\s$"
 )
 _RATIO_BEFORE = re.compile(r"\d\s(?:in|out\sof)\s$")
 _YEAR = re.compile(r"(?:19\d\d|20\d\d|2100)")
@@ -489,7 +492,7 @@ def _money(match: re.Match[str], field: TextField, content: str) -> Figure | Non
         return None  # "$50 a barrel" is a price, not an amount
     if unit == "GBP" and not groups["sym"] and groups["word"].lower().startswith("pounds") \
             and (of := _POUNDS_OF.match(content, match.end())) \
-            and of.group(1).lower() not in _MONEY_AFTER_OF:
+            and of.group(1).lower() in _WEIGHED_AFTER_OF:
         return None
     if high is not None:
         low_text, high_text = groups["amount"] or groups["amount_w_lo"], groups["amount_hi"]

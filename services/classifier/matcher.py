@@ -423,7 +423,8 @@ class TagMatcher:
                     cues.extend((m, p, start, end) for bit, m, p in self._cue_bits if bits & bit)
         sentence_end = sentence_start + (sentence.end - sentence.start)
         modality, negated = decide(
-            cues, first, combined[sentence_start:sentence_end], sentence_start
+            cues, first, combined[sentence_start:sentence_end], sentence_start,
+            headline=sentence.field == "title",
         )
         if modality == "hypothetical" and rule.hypothetical_counts:
             modality = "planned"

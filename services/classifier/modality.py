@@ -31,10 +31,12 @@ import re
 from watchfloor.services.classifier.taxonomy import MODALITIES
 
 # "to deploy", "to send": an infinitive right before the trigger marks a plan
-# ("Japan to send troops", "agreed to sign"), unless it is "according to";
-# so does one a few words before ("to hold joint drills", "to pay a state
-# visit"), and a trigger that is itself one ("Macron to visit Beijing").
-_INFINITIVE_BEFORE = re.compile(
+# ("Japan to send troops", "agreed to sign"), unless it is "according to". In
+# a headline also one a few words before ("to hold joint drills") and a
+# trigger that is itself one ("Macron to visit Beijing"): a body says "will",
+# and its "went to Beijing to visit" is a purpose.
+_INFINITIVE_BEFORE = re.compile(r"(?<!according )(?<!response )(?<!due )\bto\s+$")
+_HEADLINE_INFINITIVE_BEFORE = re.compile(
     r"(?<!according )(?<!response )(?<!due )\bto\s+"
     r"(?:(?:hold|host|stage|conduct|attend|begin|start|carry\s+out|pay|make)\s+"
     r"(?:[a-z0-9'-]+\s+){0,3})?$"
@@ -84,6 +86,8 @@ def decide(
     first_trigger_start: int,
     sentence: str,
     sentence_start: int = 0,
+    *,
+    headline: bool = False,
 ) -> tuple[str, bool]:
     """The modality, and whether a ``negation`` cue ("not", "won't", "ruled
     out") governs the trigger: then the modality is the cue's (denied)."""
@@ -111,6 +115,8 @@ def decide(
             if (
                 end <= trigger
                 and len(_WORD.findall(sentence[end:trigger])) <= NEGATION_WINDOW_WORDS
+                # "Despite the freeze, Iran test-fired": another clause's
+                and not _CLAUSE_END.search(sentence, end, trigger)
             ):
                 found.add(modality)
                 negated = True
@@ -119,9 +125,10 @@ def decide(
     for modality in MODALITIES:
         if modality in found:
             return modality, negated and modality == "denied"
-    if _INFINITIVE_BEFORE.search(sentence[max(trigger - 60, 0) : trigger]) or (
-            _INFINITIVE_AT.match(sentence, trigger)
-            and not sentence[max(trigger - 10, 0):trigger].endswith("according ")):
+    before = sentence[max(trigger - 60, 0) : trigger]
+    if _INFINITIVE_BEFORE.search(before) or headline and (
+            _HEADLINE_INFINITIVE_BEFORE.search(before)
+            or (_INFINITIVE_AT.match(sentence, trigger) and not before.endswith("according "))):
         return "planned", False
     return "asserted", False
 

@@ -70,10 +70,7 @@ _ABBREVIATIONS = frozenset(
         "rev",
         "hon",
         "gens",
-        "ft",
         "mt",
-        "a.m",
-        "p.m",
     ]
 )
 _DATELINE = re.compile(

@@ -49,16 +49,20 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _secrets(base_url: str) -> dict[str, str]:
-    """URL path -> secret of the configured watchlists' webhook targets."""
-    from watchfloor.services.watchlists.configured import load_configured_watchlists
+    """URL path -> secret of the configured watchlists' webhook targets (read
+    for their secrets only: where the targets may post is not judged here)."""
+    from watchfloor.services.watchlists.configured import watchlist_actors, watchlist_tags
+    from watchfloor.services.watchlists.model import load_watchlists
 
     settings = load_settings()
     if settings.watchlists_file is None:
         return {}
     env = {**os.environ, RECEIVER_ENV: os.environ.get(RECEIVER_ENV, base_url)}
+    watchlists = load_watchlists(settings.watchlists_file, env=env,
+                                 known_tags=watchlist_tags(settings),
+                                 known_actors=watchlist_actors(settings))
     return {httpx.URL(t.url).path: t.secret.get_secret_value()
-            for w in load_configured_watchlists(settings, env)
-            for t in w.targets if t.type == "webhook"}
+            for w in watchlists for t in w.targets if t.type == "webhook"}
 
 
 def print_request(request: ReceivedRequest, *, stamped: bool = False) -> None:
@@ -66,22 +70,24 @@ def print_request(request: ReceivedRequest, *, stamped: bool = False) -> None:
     signature (``stamped``: after the local time it came)."""
     when = time.strftime("%H:%M:%S ", time.localtime(request.received_at)) if stamped else ""
     try:
-        data: dict[str, Any] = request.json()["data"]
-        article = data["article"]
-        tags, actors, figures = data["tags"], data["actors"], data["figures"]
-        title = f"[{data['watchlist']['id']}] {article['title']}"
-    except (ValueError, KeyError, TypeError):
-        print(f"{when}{request.path}: {len(request.body)} bytes, not a Watchfloor alert\n")
-        return
-    print(f"{when}{title}")
-    for t in tags:
-        print(f"  {t['tag']:<21} {t['confidence']:.2f} {t['modality']:<9} \"{t['evidence']}\"")
-    print("  actors  : " + (", ".join(f"{a['id']} {a['name']}" for a in actors) or "-"))
-    if figures:
-        print("  figures : " + ", ".join(_figure(f) for f in figures))
+        lines = _alert_lines(request.json()["data"])
+    except (ValueError, KeyError, TypeError, AttributeError):  # any body at all may come
+        lines = [f"{request.path}: {len(request.body)} bytes, not a Watchfloor alert"]
     verdict = {True: "verified", False: "INVALID", None: "not checked (no secret for this path)"}
-    print(f"  signature {verdict[request.verified]}, webhook-id {request.headers.get('webhook-id')}\n",
-          flush=True)
+    lines.append(f"  signature {verdict[request.verified]}, "
+                 f"webhook-id {request.headers.get('webhook-id')}")
+    print(when + "\n".join(lines) + "\n", flush=True)
+
+
+def _alert_lines(data: dict[str, Any]) -> list[str]:
+    lines = [f"[{data['watchlist']['id']}] {data['article']['title']}"]
+    for t in data["tags"]:
+        lines.append(f"  {t['tag']:<21} {t['confidence']:.2f} {t['modality']:<9} \"{t['evidence']}\"")
+    lines.append("  actors  : " + (", ".join(f"{a['id']} {a['name']}" for a in data["actors"])
+                                   or "-"))
+    if data["figures"]:
+        lines.append("  figures : " + ", ".join(_figure(f) for f in data["figures"]))
+    return lines
 
 
 def _figure(f: dict[str, Any]) -> str:

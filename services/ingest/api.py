@@ -290,17 +290,21 @@ def create_api(
     )
     async def post_articles(request: Request) -> Response:
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) <= INLINE_PARSE_MAX_BYTES:
-            body = await read_capped(request, settings.max_body_bytes,
-                                     idle_timeout_s=settings.body_idle_timeout_s)
+        # A body declared large is read once it has its parse place, so such
+        # posts do not pile up in memory; a small or undeclared (chunked) one
+        # first, so a slow large upload holding a place never delays it.
+        large = declared.isdigit() and int(declared) > INLINE_PARSE_MAX_BYTES
+        body = None if large else await read_capped(
+            request, settings.max_body_bytes, idle_timeout_s=settings.body_idle_timeout_s)
+        if body is not None and len(body) <= INLINE_PARSE_MAX_BYTES:
             outcomes = await _ingest(sink, _parse_and_prepare(body, settings.max_batch_articles))
         else:
-            # Read, parsed in a thread and published a bounded number at a
-            # time: big posts neither stall the loop (/healthz) nor pile up in
-            # memory (a body is read only once it has its place).
+            # parsed in a thread and published a bounded number at a time:
+            # big posts neither stall the loop (/healthz) nor pile up in memory
             async with work.slot():
-                body = await read_capped(request, settings.max_body_bytes,
-                                         idle_timeout_s=settings.body_idle_timeout_s)
+                if body is None:
+                    body = await read_capped(request, settings.max_body_bytes,
+                                             idle_timeout_s=settings.body_idle_timeout_s)
                 prepared = await work.in_thread(
                     _parse_and_prepare, body, settings.max_batch_articles)
                 del body

@@ -9,7 +9,7 @@ the second launch would be throttled. So two versions are the same story only
 if they do not *contradict* each other on the facts that identify an event:
 
 - figures   the numbers it reports ("16 missiles", "60,000 troops", "2023",
-            "two missiles", "the third launch")
+            "two missiles": a spelled-out count of the event's things)
 - weekdays  "on Monday", "Monday's launch"
 - dates     "March 9", "9 March", "Aug. 18", "in March" (month and day, month)
 - places    capitalised names after in / at / near / off / outside / to /
@@ -17,7 +17,7 @@ if they do not *contradict* each other on the facts that identify an event:
             "travelled to Moscow", "at its Fordow plant"), from the text only:
             headlines are title-cased, so their capitals name nothing
 - states    the countries the headlines name (by name, adjective or capital:
-            "Iran", "Iranian", "Tehran"; organisations too: "EU") when both name some, else those of the leads: one
+            "Iran", "Iranian", "Tehran"; the EU too) when both name some, else those of the leads: one
             template, "Iran test-fires a ballistic missile" and then
             "Pakistan test-fires ...", is two events. The headlines' first:
             a lead adds the countries around the event (neighbours, who
@@ -157,29 +157,24 @@ def different_events(
 # --- extraction -------------------------------------------------------------------
 
 
-# Counts and ordinals as wire copy spells them ("fired two missiles", "the
-# third launch this month"), as the digits they stand for: "two" and "2" are
-# one fact, "two" and "three" contradict. ("one" and "first" are too common
-# in other senses to tell events apart.)
+# Counts as wire copy spells them ("fired two missiles"), as the digits they
+# stand for ("two" and "2" are one fact, "two" and "three" contradict), but
+# only where they count the things of an event: "the two neighbours", "the
+# third such meeting" are narrative, and outlets word them differently.
 _FIGURE_OF = {word: str(n) for n, word in enumerate(
     ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), 2)}
-_FIGURE_OF |= {word: f"{n}th" for n, word in enumerate(
-    ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"), 2)}
-_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+_COUNTED_WITHIN = 3  # words between the number and the thing counted
+_COUNTED_THINGS = frozenset(["missile", "missiles", "rocket", "rockets", "projectile", "projectiles", "drones", "ships", "warships", "vessels", "submarines", "jets", "aircraft", "bombers", "helicopters", "soldiers", "troops", "marines", "people", "civilians", "launches", "tests", "satellites", "brigades", "battalions", "divisions", "tanks"])
 
 
 def _figures(words: Sequence[str]) -> set[str]:
     # one test per word: most words are neither digits nor number words
-    found = {w for w in words if w[:1].isdigit() or w in _FIGURE_OF}
-    if not found or all(w.isdigit() for w in found):
-        return found
-    return {w if w.isdigit() else _FIGURE_OF.get(w) or _ordinal(w) for w in found} - {""}
-
-
-def _ordinal(word: str) -> str:
-    """'3rd' -> '3th' (as "third" is); '' for any other word starting with a digit."""
-    found = _ORDINAL.fullmatch(word)
-    return f"{found.group(1)}th" if found else ""
+    found = {w for w in words if w.isdigit()}
+    for i, word in enumerate(words):
+        if word in _FIGURE_OF and not _COUNTED_THINGS.isdisjoint(
+                words[i + 1:i + 2 + _COUNTED_WITHIN]):
+            found.add(_FIGURE_OF[word])
+    return found
 
 
 def _dates(words: Sequence[str]) -> Iterable[str]:
@@ -298,10 +293,12 @@ def _country_names() -> _CountryNames:
     document = yaml.load(_GAZETTEER.read_text(encoding="utf-8"),
                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     codes: dict[tuple[str, ...], str] = {}
-    # an organisation acts as a state does ("EU imposes sanctions" and "UK
-    # imposes sanctions" are two events): its id stands for it
+    # the EU acts as a state does ("EU imposes sanctions" and "UK imposes
+    # sanctions" are two events); other bodies are named as context, in
+    # words that differ between outlets ("IAEA" / "UN watchdog")
     parties = [(str(c["code"]), c) for c in document.get("countries") or []]
-    parties += [(str(o["id"]), o) for o in document.get("organisations") or []]
+    parties += [(str(o["id"]), o) for o in document.get("organisations") or []
+                if o.get("id") in _ORGANISATIONS_AS_PARTIES]
     for code, party in parties:
         names = [party.get("name"), *(party.get("aliases") or []),
                  *(party.get("adjectives") or []), *(party.get("capitals") or []),
@@ -322,6 +319,9 @@ def _country_names() -> _CountryNames:
     return _CountryNames(codes, {first: tuple(sorted(found, reverse=True))
                                  for first, found in sizes.items()},
                          frozenset(sizes) | plurals)
+
+
+_ORGANISATIONS_AS_PARTIES = frozenset({"EU"})
 
 
 def _unix_seconds(at: datetime | None) -> int | None:

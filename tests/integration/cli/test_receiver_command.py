@@ -32,9 +32,10 @@ def test_prints_each_alert_and_checks_its_signature(tmp_path: Path) -> None:
         "watchlists:\n  - id: wl\n    name: WL\n    match: {tags_any: [missile_test]}\n"
         "    targets:\n      - type: webhook\n        url: ${WATCHFLOOR_DEMO_RECEIVER}/wl\n"
         f"        secret: {secret}\n")
-    env = {**os.environ, "WATCHFLOOR_WATCHLISTS_FILE": str(watchlists),
-           "WATCHFLOOR_TARGET_ALLOWLIST": "127.0.0.0/8"}
-    env.pop("WATCHFLOOR_DEMO_RECEIVER", None)
+    # no allowlist: the receiver reads the file for its secrets only
+    env = {**os.environ, "WATCHFLOOR_WATCHLISTS_FILE": str(watchlists)}
+    for name in ("WATCHFLOOR_DEMO_RECEIVER", "WATCHFLOOR_TARGET_ALLOWLIST"):
+        env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "watchfloor.services.cli.main", "receiver", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -51,6 +52,11 @@ def test_prints_each_alert_and_checks_its_signature(tmp_path: Path) -> None:
                           headers=headers).status_code == 200
         assert httpx.post(f"http://127.0.0.1:{port}/wl", content=body,
                           headers={**headers, "webhook-signature": "v1,AAAA"}).status_code == 200
+        # a body that looks like an alert but is not one does not stop it
+        odd = {**ALERT, "data": {**ALERT["data"], "tags": [{"tag": "x", "confidence": "high"}]}}
+        assert httpx.post(f"http://127.0.0.1:{port}/odd", json=odd).status_code == 200
+        assert httpx.post(f"http://127.0.0.1:{port}/wl", content=body,
+                          headers=headers).status_code == 200  # still answering
     finally:
         time.sleep(1.5)  # it prints within a second
         process.send_signal(signal.SIGINT)
@@ -59,4 +65,6 @@ def test_prints_each_alert_and_checks_its_signature(tmp_path: Path) -> None:
     assert "missile_test" in out and "KP North Korea" in out and "missiles 2" in out
     assert "signature verified, webhook-id msg_1" in out
     assert "signature INVALID" in out
+    assert "/odd: " in out and "not a Watchfloor alert" in out
+    assert out.count("signature verified") == 2
     assert "Traceback" not in err

@@ -202,3 +202,13 @@ def test_an_all_caps_headline_names_its_actors(extractor) -> None:
 ])
 def test_idioms_named_after_a_country_name_no_actor(extractor, text) -> None:
     assert ids(extractor, "", text) == []
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Protesters in London, Washington and Paris marched.", "GB"),
+    ("Ambassadors in Beijing, Japan and South Korea protested.", "CN"),
+    ("Flights from Tehran, Iraq and Syria were cancelled.", "IR"),
+    ("The drills near Taipei, China said, were routine.", "TW"),
+])
+def test_a_capital_in_a_list_or_before_a_speaker_is_kept(extractor, text, kept) -> None:
+    assert kept in ids(extractor, "", text)

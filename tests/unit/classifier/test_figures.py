@@ -468,3 +468,19 @@ def test_a_long_text_of_dotted_capitals_keeps_its_figures() -> None:
 ])
 def test_thousands_grouped_by_dots_are_a_count(text, value) -> None:
     assert one(text).value == value  # "120.000" was 120
+
+
+@pytest.mark.parametrize(("text", "kind", "value"), [
+    ("Two hundred and fifty thousand troops massed on the border.", "troops", 250_000),
+    ("One hundred and twenty thousand soldiers were moved north.", "troops", 120_000),
+    ("Two Northland soldiers killed a day after the truce took effect.", "casualties", 2),
+    ("Three peacekeepers killed the day after the vote.", "casualties", 3),
+    ("Britain pledged 5 million pounds of military aid.", "money", 5_000_000),
+    ("Britain sent 500 million pounds of weapons to the east.", "money", 500_000_000),
+    ("In the Zone 200 soldiers were deployed.", "troops", 200),
+    ("The Wagner Group 5,000 fighters arrived.", "troops", 5_000),
+])
+def test_what_the_fixes_of_this_pass_must_not_break(text, kind, value) -> None:
+    # each was read wrongly by a first version of this session's fixes
+    figure = one(text)
+    assert (figure.kind, figure.value) == (kind, value)

@@ -88,3 +88,15 @@ def test_an_event_stopped_or_called_off_is_not_emitted_by_the_rules(classifier, 
     assert classifier.classify(title, "").tag(tag) is None
     (candidate,) = [c for c in classifier.candidates(title, "") if c.tag == tag]
     assert candidate.modality == "denied" and candidate.negated
+
+
+@pytest.mark.parametrize(("text", "tag"), [
+    # a stop word in another clause, or as a noun, does not negate the event
+    ("Despite the freeze, Iran test-fired a ballistic missile on Tuesday.", "missile_test"),
+    ("With talks halted, China deployed warships near Taiwan on Friday.", "troop_deployment"),
+    # "to visit" in a body after a past journey is its purpose, not a plan
+    ("Kim traveled to Vladivostok last week to visit the Russian leader.", "diplomatic_visit"),
+])
+def test_what_the_modality_fixes_must_not_break(classifier, text, tag):
+    (candidate,) = [c for c in classifier.candidates("Regional roundup", text) if c.tag == tag]
+    assert candidate.modality not in ("denied", "planned") and not candidate.negated

@@ -234,3 +234,52 @@ def test_a_large_body_is_read_only_once_it_has_a_parse_slot(tmp_path: Path) -> N
         return statuses
 
     assert asyncio.run(main()) == [202, 202]
+
+
+def test_a_small_chunked_post_does_not_wait_behind_a_slow_large_upload(tmp_path: Path) -> None:
+    # a body without Content-Length is read first: the parse place a slow
+    # large upload holds does not delay it
+    settings = Settings(_env_file=None, data_dir=tmp_path, parse_concurrency=1)
+    store = MemoryStore(frozenset(known_tag_ids()))
+    publisher = FakePublisher()
+    api = create_api(settings, FakeRedis(), publisher=publisher, watchlist_store=store)  # type: ignore[arg-type]
+    large = b'{"title": "Drill ends", "url": "https://news.example.org/big", "text": "' \
+        + b"word " * 30_000 + b'"}'
+    small = b'{"title": "Drill ends", "url": "https://news.example.org/s", "text": "Short."}'
+    release = asyncio.Event()
+
+    def scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+        return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                "method": "POST", "scheme": "http", "path": "/v1/articles", "raw_path":
+                b"/v1/articles", "root_path": "", "query_string": b"",
+                "server": ("127.0.0.1", 8080), "client": ("127.0.0.1", 5000),
+                "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                            *headers]}
+
+    async def main() -> float:
+        async def ignore(message: dict[str, Any]) -> None:
+            return None
+
+        parts = iter([(large[:1000], True), (large[1000:], False)])
+
+        async def slow() -> dict[str, Any]:
+            chunk, more = next(parts)
+            if not more:
+                await release.wait()
+            return {"type": "http.request", "body": chunk, "more_body": more}
+
+        async def chunked() -> dict[str, Any]:
+            return {"type": "http.request", "body": small, "more_body": False}
+
+        upload = asyncio.create_task(api(
+            scope([(b"content-length", str(len(large)).encode())]), slow, ignore))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        await asyncio.wait_for(api(scope([(b"transfer-encoding", b"chunked")]), chunked,
+                                   ignore), 5)
+        took = time.monotonic() - started
+        release.set()
+        await upload
+        return took
+
+    assert asyncio.run(main()) < 2  # it waited for the upload before
