@@ -196,11 +196,12 @@ class ActorExtractor:
             return False
         after = text[hit.end + 2:hit.end + 60]
         if (state := _STATE_OR_PROVINCE.match(after)) is not None:
-            return not _GOES_ON.match(after, state.end())
+            # "Washington" is also a capital: in a list of capitals it is one
+            return state.group(0) != "Washington" or not _GOES_ON.match(after, state.end())
         entity = hit.surface.entity
         words = after.split()
         for size in (3, 2, 1):
-            name = " ".join(words[:size])
+            name = " ".join(words[:size]).rstrip(".,;:")
             surface = self.gazetteer.surfaces.get(name)
             if surface is not None and surface.entity is not None \
                     and surface.entity.kind == "country" and surface.strength == "strong":
@@ -299,8 +300,13 @@ _POSSESSIVE = re.compile(r"['\u2019]s\b")
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 # after a person's name: the son, the father ("Donald Trump Jr.", "Bush Sr.")
 _GENERATION = re.compile(r",? (?:Jr|Sr|II|III|IV)\b")
-# what follows a list's item or a clause's subject, not a town's state or country
-_GOES_ON = re.compile(r"(?:,|\s+(?:and|or|said|says|say|told|warned|added|announced|claimed)\b)")
+# what follows a list's item or a clause's subject, not a town's state or
+# country ("Tripoli, Lebanon, on Monday" is the town; "Beijing, Japan and" or
+# "Kyiv, Moscow, Poland" a list; "Taipei, China said" a speaker)
+_SPEAKS = r"(?:said|says|say|told|warned|added|announced|claimed)\b"
+_GOES_ON = re.compile(
+    rf"(?:\s+(?:and|or)\b|,?\s+{_SPEAKS}|,\s+(?!(?:on|in|at|for|where|when|which|who|after"
+    rf"|before|last|this|and|the)\b)[A-Z])")
 _STATE_OR_PROVINCE = re.compile(
     r"(?:Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida"
     r"|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland"

@@ -251,9 +251,8 @@ _OBJECT_AFTER = re.compile(
     rf"\s(?:(?:at\sleast|some|about|nearly|more\sthan|over|around|an\sestimated)\s)?"
     rf"(?:{_COUNT_WORD}|(?:the|a|an|his|her|their|its|two|dozens|scores)\b)"
     # "killed a day after the truce", "wounded the previous night": a time, no object
-    r"(?!(?:\s[\w-]+)?\s(?:day|days|week|weeks|month|months|year|years|night|nights|hour"
-    r"|hours|morning|evening|afternoon|weekend|previous|following|same|before|after|earlier"
-    r"|later|ago)\b)",
+    r"(?!(?:\s(?:previous|following|same|next|last))?\s(?:day|days|week|weeks|month|months"
+    r"|year|years|night|nights|hour|hours|morning|evening|afternoon|weekend)\b)",
     re.IGNORECASE,
 )
 
@@ -565,6 +564,8 @@ def _quantity(groups: dict) -> _Quantity | None:
                 low *= digits
         if high <= low:
             return None  # "1-0" scores, "2-1" votes
+        if high > 50 * low:
+            return None  # "between two hundred and three hundred thousand": no reading is sure
         if not _whole(low, high):
             return None  # people and things come whole: "1.5-2.5 troops"
         quantity = _Quantity((low + high) / 2, low, high, False)

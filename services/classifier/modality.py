@@ -19,6 +19,10 @@ Cue words come from the taxonomy (``modality:`` section), in four kinds:
   sending troops"). The event is not happening: the modality is the cue's
   (denied) and the engine scores it with ``NEGATION_FACTOR``, under the emit
   threshold, unlike a denial of a report, which stays visible.
+- ``stop``: a verb that stops the event ("suspends arms sales", "called off
+  joint drills"), read as a negation but only over its own object: not
+  across a clause's end nor a second verb joined to it ("suspended talks and
+  tested a missile").
 
 When several modalities are cued, the first in MODALITIES wins: a denial
 outweighs a plan.
@@ -111,12 +115,13 @@ def decide(
                 if modality == "hypothetical" and _reported_future(sentence, start, end):
                     modality = "planned"
                 found.add(modality)
-        elif position == "negation":
+        elif position == "negation" or position == "stop":
             if (
                 end <= trigger
                 and len(_WORD.findall(sentence[end:trigger])) <= NEGATION_WINDOW_WORDS
-                # "Despite the freeze, Iran test-fired": another clause's
-                and not _CLAUSE_END.search(sentence, end, trigger)
+                # a stop verb governs its own object: "Despite the freeze, Iran
+                # test-fired", "suspended talks and tested a missile" go on
+                and not (position == "stop" and _STOP_ENDS.search(sentence, end, trigger))
             ):
                 found.add(modality)
                 negated = True
@@ -151,6 +156,8 @@ def _reported_future(sentence: str, start: int, end: int) -> bool:
     return bool(_REPORTED_FUTURE.search(sentence[max(start - 120, 0) : start]))
 
 
+# What ends a stop verb's reach: a clause's end, or a second verb joined to it
+_STOP_ENDS = re.compile(r",\s|[;:()]|\s\s\s|\b(?:and|then|but|before|after|while)\b")
 # A clause ends at one of these: a cue before it governs nothing after it.
 # (the sentence is normalised: a dash between words reads as spaces)
 _CLAUSE_END = re.compile(r",\s|[;:()]|\s\s\s")

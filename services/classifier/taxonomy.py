@@ -47,7 +47,7 @@ from watchfloor.shared.text_cleaning import normalise_line
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 MODALITIES = ("denied", "hypothetical", "planned", "reported")  # priority order
-CUE_POSITIONS = ("before", "any", "attribution", "negation")
+CUE_POSITIONS = ("before", "any", "attribution", "negation", "stop")
 _TAG_ID = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
 _RULE_KEYS = {
     "id",

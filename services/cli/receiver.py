@@ -71,7 +71,7 @@ def print_request(request: ReceivedRequest, *, stamped: bool = False) -> None:
     when = time.strftime("%H:%M:%S ", time.localtime(request.received_at)) if stamped else ""
     try:
         lines = _alert_lines(request.json()["data"])
-    except (ValueError, KeyError, TypeError, AttributeError):  # any body at all may come
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # any body may come
         lines = [f"{request.path}: {len(request.body)} bytes, not a Watchfloor alert"]
     verdict = {True: "verified", False: "INVALID", None: "not checked (no secret for this path)"}
     lines.append(f"  signature {verdict[request.verified]}, "

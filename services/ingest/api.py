@@ -290,10 +290,11 @@ def create_api(
     )
     async def post_articles(request: Request) -> Response:
         declared = request.headers.get("content-length", "")
-        # A body declared large is read once it has its parse place, so such
-        # posts do not pile up in memory; a small or undeclared (chunked) one
-        # first, so a slow large upload holding a place never delays it.
-        large = declared.isdigit() and int(declared) > INLINE_PARSE_MAX_BYTES
+        # A body declared large, or not declared (chunked), is read once it has
+        # its parse place, so such posts do not pile up in memory; a small one
+        # (and one over the limit: refused at once) is read first.
+        large = not declared.isdigit() or (
+            INLINE_PARSE_MAX_BYTES < int(declared) <= settings.max_body_bytes)
         body = None if large else await read_capped(
             request, settings.max_body_bytes, idle_timeout_s=settings.body_idle_timeout_s)
         if body is not None and len(body) <= INLINE_PARSE_MAX_BYTES:

@@ -73,7 +73,8 @@ _DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
 
 _CAPITALISED = r"[A-Z][\w'’.-]*"
 _PLACE = re.compile(
-    rf"\b(?:in|at|near|off|outside|(?<!according )to|into|from|toward|towards)"
+    rf"\b(?:in|at|near|off|outside|(?<!according )(?<!statement )(?<!comments )(?<!remarks )"
+    rf"(?<!speaking )(?<!spoke )(?<!interview )to|into|from|toward|towards)"
     rf" (?:the |its |their )?({_CAPITALISED}(?: (?:of )?{_CAPITALISED})*)"
 )
 _WORD = re.compile(r"[^\W_]+")

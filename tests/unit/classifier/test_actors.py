@@ -212,3 +212,12 @@ def test_idioms_named_after_a_country_name_no_actor(extractor, text) -> None:
 ])
 def test_a_capital_in_a_list_or_before_a_speaker_is_kept(extractor, text, kept) -> None:
     assert kept in ids(extractor, "", text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Strikes hit Tripoli, Lebanon.", ["LB"]),
+    ("Strikes hit Tripoli, Lebanon, on Monday.", ["LB"]),
+    ("A storm hit Athens, Georgia, said officials.", []),
+])
+def test_a_town_and_its_country_or_state_with_the_comma_after(extractor, text, expected):
+    assert ids(extractor, "", text) == expected

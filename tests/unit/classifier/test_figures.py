@@ -484,3 +484,17 @@ def test_what_the_fixes_of_this_pass_must_not_break(text, kind, value) -> None:
     # each was read wrongly by a first version of this session's fixes
     figure = one(text)
     assert (figure.kind, figure.value) == (kind, value)
+
+
+def test_soldiers_who_kill_before_leaving_are_still_troops() -> None:
+    figures = {f.kind: f.value for f in extract_figures(
+        "", "Some 500 troops killed 40 militants before withdrawing to their base.")}
+    assert figures == {"troops": 500, "casualties": 40}
+
+
+@pytest.mark.parametrize("text", [
+    "Russia deployed between two hundred and three hundred thousand troops.",
+    "Russia sent a hundred and fifty thousand troops.",
+])
+def test_a_word_range_no_reading_is_sure_of_gives_no_figure(text) -> None:
+    assert extract_figures("", text) == []  # an invented 150,100 before

@@ -100,3 +100,22 @@ def test_an_event_stopped_or_called_off_is_not_emitted_by_the_rules(classifier, 
 def test_what_the_modality_fixes_must_not_break(classifier, text, tag):
     (candidate,) = [c for c in classifier.candidates("Regional roundup", text) if c.tag == tag]
     assert candidate.modality not in ("denied", "planned") and not candidate.negated
+
+
+@pytest.mark.parametrize(("text", "tag"), [
+    ("Iran suspended talks and tested a ballistic missile on Sunday.", "missile_test"),
+    ("China froze relations and deployed troops to the border.", "troop_deployment"),
+])
+def test_a_stop_verb_governs_its_own_object_only(classifier, text, tag):
+    (candidate,) = [c for c in classifier.candidates("Regional roundup", text) if c.tag == tag]
+    assert not candidate.negated
+
+
+@pytest.mark.parametrize("text", [
+    "The United States won't, for now, send troops to Ukraine.",
+    "Japan has not (yet) sent troops abroad.",
+])
+def test_a_plain_negation_still_reaches_past_a_comma(classifier, text):
+    (candidate,) = [c for c in classifier.candidates("Regional roundup", text)
+                    if c.tag == "troop_deployment"]
+    assert candidate.negated

@@ -236,10 +236,13 @@ def test_a_large_body_is_read_only_once_it_has_a_parse_slot(tmp_path: Path) -> N
     assert asyncio.run(main()) == [202, 202]
 
 
-def test_a_small_chunked_post_does_not_wait_behind_a_slow_large_upload(tmp_path: Path) -> None:
-    # a body without Content-Length is read first: the parse place a slow
-    # large upload holds does not delay it
-    settings = Settings(_env_file=None, data_dir=tmp_path, parse_concurrency=1)
+@pytest.mark.parametrize("which", ["small", "oversized"])
+def test_a_small_or_oversized_post_does_not_wait_behind_a_slow_large_upload(
+        tmp_path: Path, which: str) -> None:
+    # a small body is read first, and one declared over the limit refused at
+    # once: the parse place a slow large upload holds delays neither
+    settings = Settings(_env_file=None, data_dir=tmp_path, parse_concurrency=1,
+                        max_body_bytes=1 << 20)
     store = MemoryStore(frozenset(known_tag_ids()))
     publisher = FakePublisher()
     api = create_api(settings, FakeRedis(), publisher=publisher, watchlist_store=store)  # type: ignore[arg-type]
@@ -256,9 +259,12 @@ def test_a_small_chunked_post_does_not_wait_behind_a_slow_large_upload(tmp_path:
                 "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
                             *headers]}
 
-    async def main() -> float:
+    async def main() -> tuple[float, list[int]]:
+        statuses: list[int] = []
+
         async def ignore(message: dict[str, Any]) -> None:
-            return None
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
 
         parts = iter([(large[:1000], True), (large[1000:], False)])
 
@@ -268,18 +274,21 @@ def test_a_small_chunked_post_does_not_wait_behind_a_slow_large_upload(tmp_path:
                 await release.wait()
             return {"type": "http.request", "body": chunk, "more_body": more}
 
-        async def chunked() -> dict[str, Any]:
+        async def second() -> dict[str, Any]:
             return {"type": "http.request", "body": small, "more_body": False}
 
+        declared = len(small) if which == "small" else 2 << 20
         upload = asyncio.create_task(api(
             scope([(b"content-length", str(len(large)).encode())]), slow, ignore))
         await asyncio.sleep(0.2)
         started = time.monotonic()
-        await asyncio.wait_for(api(scope([(b"transfer-encoding", b"chunked")]), chunked,
-                                   ignore), 5)
+        await asyncio.wait_for(api(scope([(b"content-length", str(declared).encode())]),
+                                   second, ignore), 5)
         took = time.monotonic() - started
         release.set()
         await upload
-        return took
+        return took, statuses
 
-    assert asyncio.run(main()) < 2  # it waited for the upload before
+    took, statuses = asyncio.run(main())
+    assert took < 2  # the oversized one waited for the upload's place before
+    assert statuses[0] == (202 if which == "small" else 413)

@@ -370,3 +370,12 @@ def test_capitals_and_organisations_in_headlines_are_parties() -> None:
     uk = fingerprint("UK imposes new sanctions on Russian oil traders",
                      sanctions.format(actor="Britain"))
     assert similarity(eu, uk) == 0.0
+
+
+def test_the_outlet_a_statement_went_to_is_no_place() -> None:
+    text = ("Northland fired a short-range missile off its eastern shore on Monday, the "
+            "military of its southern neighbour said in a statement to {outlet}, in the "
+            "latest of a series of weapons tests that have raised tension in the region.")
+    one = fingerprint(LAUNCH_TITLE, text.format(outlet="Wire One"), MONDAY)
+    other = fingerprint(LAUNCH_TITLE, text.format(outlet="Wire Two"), MONDAY)
+    assert similarity(one, other) > 0
