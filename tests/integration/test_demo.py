@@ -29,6 +29,8 @@ def test_a_taken_port_stops_the_kept_running_demo_with_one_line(monkeypatch, tmp
     # before: a uvicorn error, two tracebacks and exit 3, after Redis had started
     import socket
 
+    for name in ("WATCHFLOOR_REDIS_URL", "WATCHFLOOR_REDIS_CLUSTER"):
+        monkeypatch.delenv(name, raising=False)  # the demo's own embedded Redis
     monkeypatch.setenv("WATCHFLOOR_DATA_DIR", str(tmp_path / "data"))
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
