@@ -8,7 +8,12 @@ from pathlib import Path
 
 
 class NotUTF8(ValueError):
-    """``path`` holds bytes that are not UTF-8; the message names it and the byte."""
+    """``path`` holds bytes that are not UTF-8; the message names it and the
+    byte (``detail``: the message without the path)."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"{path} {detail}")
+        self.detail = detail
 
 
 def read_utf8(path: Path) -> str:
@@ -16,5 +21,5 @@ def read_utf8(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise NotUTF8(f"{path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8") \
+        raise NotUTF8(path, f"is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8") \
             from None

@@ -323,7 +323,7 @@ def _title_cased_caps_headline(text: str) -> str | None:
     (three words or more, no lowercase letter), one character for one; else None."""
     end = text.find("\n")
     line = text if end < 0 else text[:end]
-    if len(line.split()) < 3 or not line.isupper():
+    if not line.isupper() or len(line.split()) < 3:  # most headlines fail the first test
         return None
     titled = " ".join(word[:1] + word[1:].lower() for word in line.split(" "))
     return titled + text[len(line):] if len(titled) == len(line) else None

@@ -354,12 +354,13 @@ class TagMatcher:
     def modality_at(self, sentence: str, trigger: int) -> tuple[str, bool]:
         """How ``sentence`` presents an event whose word starts at ``trigger``
         (an offset in it), by the taxonomy's cues: (modality, negated)."""
-        hits = self._find_terms(self._automaton, normalise(sentence))
+        normal = normalise(sentence)
+        hits = self._find_terms(self._automaton, normal)
         if self._cased_terms:
             hits += self._find_terms(self._cased_automaton, fold_marks(sentence))
         cues = [(m, p, start, end) for start, end, bits in hits if bits & self._cue_mask
                 for bit, m, p in self._cue_bits if bits & bit]
-        return decide(cues, trigger, normalise(sentence))
+        return decide(cues, trigger, normal)
 
     def _rules_to_try(self, mask: int) -> list[_CompiledRule]:
         """The rules whose trigger the sentence holds, in taxonomy order (the

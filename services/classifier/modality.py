@@ -39,10 +39,10 @@ from watchfloor.services.classifier.taxonomy import MODALITIES
 # a headline also one a few words before ("to hold joint drills") and a
 # trigger that is itself one ("Macron to visit Beijing"): a body says "will",
 # and its "went to Beijing to visit" is a purpose.
-_INFINITIVE_BEFORE = re.compile(r"(?<!according )(?<!response )(?<!due )\bto\s+$")
+_TO = r"(?<!according )(?<!response )(?<!due )\bto\s+"
+_INFINITIVE_BEFORE = re.compile(_TO + "$")
 _HEADLINE_INFINITIVE_BEFORE = re.compile(
-    r"(?<!according )(?<!response )(?<!due )\bto\s+"
-    r"(?:(?:hold|host|stage|conduct|attend|begin|start|carry\s+out|pay|make)\s+"
+    _TO + r"(?:(?:hold|host|stage|conduct|attend|begin|start|carry\s+out|pay|make)\s+"
     r"(?:[a-z0-9'-]+\s+){0,3})?$"
 )
 _INFINITIVE_AT = re.compile(r"to\s")
@@ -156,11 +156,11 @@ def _reported_future(sentence: str, start: int, end: int) -> bool:
     return bool(_REPORTED_FUTURE.search(sentence[max(start - 120, 0) : start]))
 
 
-# What ends a stop verb's reach: a clause's end, or a second verb joined to it
-_STOP_ENDS = re.compile(r",\s|[;:()]|\s\s\s|\b(?:and|then|but|before|after|while)\b")
 # A clause ends at one of these: a cue before it governs nothing after it.
 # (the sentence is normalised: a dash between words reads as spaces)
 _CLAUSE_END = re.compile(r",\s|[;:()]|\s\s\s")
+# What ends a stop verb's reach: a clause's end, or a second verb joined to it
+_STOP_ENDS = re.compile(_CLAUSE_END.pattern + r"|\b(?:and|then|but|before|after|while)\b")
 # Conditionals open a clause of their own ("..., if attacked in the South China
 # Sea, ..."): it governs only itself, unless it leads its sentence or clause
 # ("If Russia invades, Nato would send troops"), when it governs the main clause.

@@ -44,6 +44,7 @@ import yaml
 from watchfloor.services.classifier import yaml_nodes
 from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.text_cleaning import normalise_line
+from watchfloor.shared.text_files import NotUTF8, read_utf8
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 MODALITIES = ("denied", "hypothetical", "planned", "reported")  # priority order
@@ -251,12 +252,11 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Read and validate a taxonomy file; raise TaxonomyError(s) naming file and line."""
     file = Path(path) if path else DEFAULT_TAXONOMY_PATH
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_utf8(file)
     except OSError as exc:
         raise TaxonomyError(file, None, f"cannot read file: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise TaxonomyError(file, None, f"is not UTF-8 text (byte {exc.start + 1}): save it "
-                                        "as UTF-8") from None
+    except NotUTF8 as exc:
+        raise TaxonomyError(file, None, exc.detail) from None
     return parse_taxonomy(text, source=str(file))
 
 

@@ -151,10 +151,9 @@ class VerifierModel:
         hypothetical candidate: ``candidate_discount``), emitted or not."""
         out = []
         for index, margin in enumerate(self.margins(features)):
-            tag = self.tags[index]
-            probability = self._probability(index, margin) * candidate_discount(
-                features.by_tag.get(tag))
-            out.append(TagScore(tag, probability, probability >= self.thresholds[index]))
+            probability = self._discounted(index, margin, features)
+            out.append(TagScore(self.tags[index], probability,
+                                probability >= self.thresholds[index]))
         return out
 
     def emitted(self, features: ItemFeatures) -> list[TagScore]:
@@ -165,12 +164,14 @@ class VerifierModel:
         for index, margin in enumerate(self.margins(features)):
             if margin < self._least_margin[index]:
                 continue
-            tag = self.tags[index]
-            probability = self._probability(index, margin) * candidate_discount(
-                features.by_tag.get(tag))
+            probability = self._discounted(index, margin, features)
             if probability >= self.thresholds[index]:
                 out.append(TagScore(self.tags[index], probability, True))
         return out
+
+    def _discounted(self, index: int, margin: float, features: ItemFeatures) -> float:
+        return self._probability(index, margin) * candidate_discount(
+            features.by_tag.get(self.tags[index]))
 
     def _probability(self, index: int, margin: float) -> float:
         z = self._scale[index] * margin + self._shift[index]

@@ -295,8 +295,12 @@ def create_api(
         # (and one over the limit: refused at once) is read first.
         large = not declared.isdigit() or (
             INLINE_PARSE_MAX_BYTES < int(declared) <= settings.max_body_bytes)
-        body = None if large else await read_capped(
-            request, settings.max_body_bytes, idle_timeout_s=settings.body_idle_timeout_s)
+
+        async def read_body() -> bytes:
+            return await read_capped(request, settings.max_body_bytes,
+                                     idle_timeout_s=settings.body_idle_timeout_s)
+
+        body = None if large else await read_body()
         if body is not None and len(body) <= INLINE_PARSE_MAX_BYTES:
             outcomes = await _ingest(sink, _parse_and_prepare(body, settings.max_batch_articles))
         else:
@@ -304,8 +308,7 @@ def create_api(
             # big posts neither stall the loop (/healthz) nor pile up in memory
             async with work.slot():
                 if body is None:
-                    body = await read_capped(request, settings.max_body_bytes,
-                                             idle_timeout_s=settings.body_idle_timeout_s)
+                    body = await read_body()
                 prepared = await work.in_thread(
                     _parse_and_prepare, body, settings.max_batch_articles)
                 del body

@@ -169,10 +169,11 @@ _COUNTED_THINGS = frozenset(["missile", "missiles", "rocket", "rockets", "projec
 
 
 def _figures(words: Sequence[str]) -> set[str]:
-    # one test per word: most words are neither digits nor number words
-    found = {w for w in words if w.isdigit()}
+    found = set()
     for i, word in enumerate(words):
-        if word in _FIGURE_OF and not _COUNTED_THINGS.isdisjoint(
+        if word.isdigit():
+            found.add(word)
+        elif word in _FIGURE_OF and not _COUNTED_THINGS.isdisjoint(
                 words[i + 1:i + 2 + _COUNTED_WITHIN]):
             found.add(_FIGURE_OF[word])
     return found
@@ -282,6 +283,10 @@ _NOT_COUNTRIES = (
     "indian ocean", "west indies", "american airlines", "american express",
     "guinea pig", "turkey vulture", "french fries", "french open", "irish sea",
 )
+# The EU acts as a state does ("EU imposes sanctions" and "UK imposes
+# sanctions" are two events); other bodies are named as context, in words that
+# differ between outlets ("IAEA" / "UN watchdog")
+_ORGANISATIONS_AS_PARTIES = frozenset({"EU"})
 _GAZETTEER = Path(__file__).resolve().parents[1] / "classifier" / "gazetteer.yaml"
 
 
@@ -294,9 +299,6 @@ def _country_names() -> _CountryNames:
     document = yaml.load(_GAZETTEER.read_text(encoding="utf-8"),
                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     codes: dict[tuple[str, ...], str] = {}
-    # the EU acts as a state does ("EU imposes sanctions" and "UK imposes
-    # sanctions" are two events); other bodies are named as context, in
-    # words that differ between outlets ("IAEA" / "UN watchdog")
     parties = [(str(c["code"]), c) for c in document.get("countries") or []]
     parties += [(str(o["id"]), o) for o in document.get("organisations") or []
                 if o.get("id") in _ORGANISATIONS_AS_PARTIES]
@@ -320,9 +322,6 @@ def _country_names() -> _CountryNames:
     return _CountryNames(codes, {first: tuple(sorted(found, reverse=True))
                                  for first, found in sizes.items()},
                          frozenset(sizes) | plurals)
-
-
-_ORGANISATIONS_AS_PARTIES = frozenset({"EU"})
 
 
 def _unix_seconds(at: datetime | None) -> int | None:
