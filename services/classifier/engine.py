@@ -89,9 +89,13 @@ class Classifier:
         hypothetical ones too, flagged, for a verifier to weigh."""
         return self._matcher.match(title or "", text or "", floor=0.0)
 
-    def modality_at(self, sentence: str, trigger: int) -> tuple[str, bool]:
+    def modality_at(self, sentence: str, trigger: int, *, headline: bool = False) -> tuple[str, bool]:
         """(modality, negated) of an event word at ``trigger`` in ``sentence``."""
-        return self._matcher.modality_at(sentence, trigger)
+        return self._matcher.modality_at(sentence, trigger, headline=headline)
+
+    def event_word(self, tag: str, sentence: str) -> tuple[int, int] | None:
+        """Offsets of ``tag``'s first trigger word in ``sentence``, if any."""
+        return self._matcher.event_word(tag, sentence)
 
     def actors(self, title: str, text: str) -> list[Actor]:
         return self._actors.extract(title or "", text or "") if self._actors else []

@@ -16,6 +16,7 @@ from pathlib import Path
 from watchfloor.services.classifier.protocol import TagClassifier
 from watchfloor.shared.json_input import JSONTooDeep, loads
 from watchfloor.shared.schemas import Classification
+from watchfloor.shared.text_files import read_utf8
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9)
 BOOTSTRAP_SAMPLES = 1000
@@ -61,9 +62,13 @@ class TagScore:
         return bool(self.true_positives + self.false_positives + self.false_negatives)
 
     @property
+    def predicted(self) -> int:
+        return self.true_positives + self.false_positives
+
+    @property
     def precision(self) -> float:
-        predicted = self.true_positives + self.false_positives
-        return self.true_positives / predicted if predicted else 1.0
+        """1.0 when nothing was emitted (for F1); shown as none (``predicted``)."""
+        return self.true_positives / self.predicted if self.predicted else 1.0
 
     @property
     def recall(self) -> float:
@@ -119,21 +124,23 @@ class EvalReport:
     stream_at_confidence: dict[float, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
-    def macro_f1(self) -> float:
+    def macro_f1(self) -> float | None:
         """Over the tags labelled or emitted (``TagScore.observed``): one with
-        neither would count as a perfect 1.0 and lift the mean."""
+        neither would count as a perfect 1.0 and lift the mean. None when no
+        tag is either (negatives only, none emitted: nothing to score)."""
         observed = [s.f1 for s in self.scores.values() if s.observed]
-        return sum(observed) / len(observed) if observed else 0.0
+        return sum(observed) / len(observed) if observed else None
 
     def to_dict(self) -> dict:
         return {
             "classifier_version": self.classifier_version,
             "items": self.items,
-            "macro_f1": round(self.macro_f1, 4),
+            "macro_f1": None if self.macro_f1 is None else round(self.macro_f1, 4),
             "tags": {
                 tag: {
                     # null for a tag neither labelled nor emitted (no score)
-                    "precision": round(s.precision, 4) if s.observed else None,
+                    # none emitted: no precision (it read 1.0)
+                    "precision": round(s.precision, 4) if s.predicted else None,
                     "recall": round(s.recall, 4) if s.support else None,  # none labelled
                     "f1": round(s.f1, 4) if s.observed else None,
                     "support": s.support,
@@ -150,7 +157,8 @@ class EvalReport:
             "random_stream": None if self.random_stream is None else {
                 "items": self.random_stream_items,
                 "tags_emitted": self.random_stream.true_positives + self.random_stream.false_positives,
-                "precision": round(self.random_stream.precision, 4),
+                "precision": (round(self.random_stream.precision, 4)
+                              if self.random_stream.predicted else None),
                 "precision_95": _rounded(self.random_stream.precision_interval),
                 "recall": round(self.random_stream.recall, 4),
                 "recall_95": _rounded(self.random_stream.recall_interval),
@@ -189,34 +197,41 @@ def read_labeled(path: Path, known_tags: Collection[str] | None = None) -> list[
     scored as a tag of its own)."""
     items = []
     with_labels = 0
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = loads(line)
-                labels = row.get("labels")
-                if labels is not None and not isinstance(labels, list):
-                    raise TypeError(f"labels must be a list of tag ids, got {type(labels).__name__}")
-                for field in ("title", "text"):
-                    if not isinstance(row.get(field) or "", str):
-                        raise TypeError(f"{field} must be a string, got "
-                                        f"{type(row[field]).__name__}")
-                with_labels += labels is not None
-                items.append(
-                    LabeledItem(
-                        id=str(row.get("id", number)),
-                        title=row.get("title") or "",
-                        text=row.get("text") or "",
-                        labels=frozenset(row.get("labels") or ()),
-                    )
+    unlabelled: list[int] = []
+    for number, line in enumerate(read_utf8(path).removeprefix("\ufeff").split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = loads(line)
+            labels = row.get("labels")
+            if labels is not None and not isinstance(labels, list):
+                raise TypeError(f"labels must be a list of tag ids, got {type(labels).__name__}")
+            for field in ("title", "text"):
+                if not isinstance(row.get(field) or "", str):
+                    raise TypeError(f"{field} must be a string, got "
+                                    f"{type(row[field]).__name__}")
+            if not (row.get("title") or "").strip() and not (row.get("text") or "").strip():
+                # a file of `watchfloor label` holds ids only: scored
+                # on nothing, every label read as a miss
+                raise TypeError("missing or empty 'title' and 'text': nothing to classify "
+                                "(a labels file of ids is scored with --corpus)")
+            if labels is None:
+                unlabelled.append(number)
+            with_labels += labels is not None
+            items.append(
+                LabeledItem(
+                    id=str(row.get("id", number)),
+                    title=row.get("title") or "",
+                    text=row.get("text") or "",
+                    labels=frozenset(row.get("labels") or ()),
                 )
-            except (json.JSONDecodeError, JSONTooDeep, AttributeError, TypeError) as exc:
-                raise ValueError(f"{path}:{number}: not a labeled item: {exc}") from exc
-            if known_tags is not None and (unknown := items[-1].labels - set(known_tags)):
-                names = ", ".join(repr(t) for t in sorted(unknown, key=str))
-                raise ValueError(f"{path}:{number}: unknown tag {names} "
-                                 f"(known tags: {', '.join(sorted(known_tags))})")
+            )
+        except (json.JSONDecodeError, JSONTooDeep, AttributeError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a labeled item: {exc}") from exc
+        if known_tags is not None and (unknown := items[-1].labels - set(known_tags)):
+            names = ", ".join(repr(t) for t in sorted(unknown, key=str))
+            raise ValueError(f"{path}:{number}: unknown tag {names} "
+                             f"(known tags: {', '.join(sorted(known_tags))})")
     if not items:
         raise ValueError(f"{path}: no labelled items")
     if not with_labels:
@@ -224,6 +239,11 @@ def read_labeled(path: Path, known_tags: Collection[str] | None = None) -> list[
             f"{path}: no item has a 'labels' field (a list of tag ids, [] for none): "
             "nothing to score against"
         )
+    if unlabelled:
+        # scored as "no tag", each would count the classifier's tags as wrong
+        shown = ", ".join(map(str, unlabelled[:5])) + (", ..." if len(unlabelled) > 5 else "")
+        raise ValueError(f"{path}: {len(unlabelled)} item(s) without a 'labels' field "
+                         f"(lines {shown}): give each its labels, [] for none")
     return items
 
 

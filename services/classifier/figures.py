@@ -366,12 +366,25 @@ class _Quantity:
 
 
 def extract_figures(title: str, text: str) -> list[Figure]:
-    """Figures in the title, then in the text, each in order of position."""
-    figures: list[Figure] = []
-    for field, content in (("title", title), ("text", text)):
-        if content and (windows := _windows(content)):
-            figures.extend(_figures_in(field, content, windows))
+    """Figures in the title, then in the text, each in order of position.
+    The headline's figures are the story's: the text telling one again
+    ("8,000 troops" in both) gives it once, in the headline (a watchlist's
+    ``min_figures`` counts figures, not mentions). Within the text equal
+    numbers stay apart: "12 killed in one town, 12 in another" are two."""
+    figures = _field_figures("title", title)
+    told = {_figure_key(f) for f in figures}
+    figures += [f for f in _field_figures("text", text) if _figure_key(f) not in told]
     return figures
+
+
+def _field_figures(field: TextField, content: str) -> list[Figure]:
+    if content and (windows := _windows(content)):
+        return list(_figures_in(field, content, windows))
+    return []
+
+
+def _figure_key(figure: Figure) -> tuple[str, float, float | None, float | None, str | None]:
+    return figure.kind, figure.value, figure.low, figure.high, figure.unit
 
 
 class _Spans:

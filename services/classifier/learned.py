@@ -86,7 +86,8 @@ class VerifiedClassifier:
 
     def _model_evidence(self, tag: str, confidence: float, title: str, text: str) -> TagMatch:
         """No rule fired: the sentence whose words push the tag most, and in it
-        the word that pushes most, as the trigger."""
+        the tag's own event word when it has one ("visit"), else the word that
+        pushes most, as the trigger."""
         best = None
         for sentence in split_sentences(title, text):
             weight = self.model.contribution(tag, word_features(sentence.text, ""))
@@ -95,22 +96,22 @@ class VerifiedClassifier:
         assert best is not None  # an emitted tag has words
         sentence = best[1]
         source = title if sentence.field == "title" else text
-        trigger = self._strongest_word(tag, sentence.text)
-        triggers = []
-        at = 0  # where the event's word is, for the sentence's modality
-        if trigger:
+        found = self.rules.event_word(tag, sentence.text)
+        if found is None and (word := self._strongest_word(tag, sentence.text)):
             # the word itself, not a part of another ("sanctions" in
             # "antisanctions"), in a lowercase of the same length ("İ" is two)
-            found = re.search(rf"(?<![a-z0-9]){re.escape(trigger)}(?![a-z0-9])",
-                              lower_same_length(sentence.text))
-            if found is not None:
-                at = found.start()
-                start = sentence.start + found.start()
-                triggers.append(Span(field=sentence.field, start=start,
-                                     end=start + len(trigger), text=source[start:start + len(trigger)]))
-        # "North Korea will not launch a satellite, Seoul says": the cues of
-        # the sentence, as for a rule's (it used to be "asserted" always)
-        modality, _ = self.rules.modality_at(sentence.text, at)
+            at = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])",
+                           lower_same_length(sentence.text))
+            found = at.span() if at is not None else None
+        triggers = []
+        if found is not None:
+            start, end = sentence.start + found[0], sentence.start + found[1]
+            triggers.append(Span(field=sentence.field, start=start, end=end, text=source[start:end]))
+        # the sentence's cues at the event's word, as for a rule's: "North
+        # Korea will not launch a satellite, Seoul says"; "Pope to visit
+        # Mongolia" (a headline's plan, whichever word the model weighs)
+        modality, _ = self.rules.modality_at(sentence.text, found[0] if found else 0,
+                                             headline=sentence.field == "title")
         return TagMatch(
             tag=tag, confidence=confidence, modality=cast(Modality, modality),
             evidence=sentence.text,

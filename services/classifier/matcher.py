@@ -247,6 +247,10 @@ class TagMatcher:
         for bit, _, _ in self._cue_bits:
             self._cue_mask |= bit
         self._any_trigger = 0
+        # tag -> the bits of its rules' trigger lists: its event words
+        self._tag_triggers: dict[str, int] = {}
+        for compiled in self.rules:
+            self._tag_triggers[compiled.tag] = self._tag_triggers.get(compiled.tag, 0) | compiled.trigger
         # trigger bit -> its rules (a sentence holds few triggers: only
         # their rules are tried), in taxonomy order
         self._rules_by_trigger: dict[int, list[_CompiledRule]] = {}
@@ -351,16 +355,27 @@ class TagMatcher:
                                   top.triggers, top.background, top.negated))
         return out
 
-    def modality_at(self, sentence: str, trigger: int) -> tuple[str, bool]:
-        """How ``sentence`` presents an event whose word starts at ``trigger``
-        (an offset in it), by the taxonomy's cues: (modality, negated)."""
+    def _sentence_terms(self, sentence: str) -> tuple[str, list[tuple[int, int, int]]]:
         normal = normalise(sentence)
         hits = self._find_terms(self._automaton, normal)
         if self._cased_terms:
             hits += self._find_terms(self._cased_automaton, fold_marks(sentence))
+        return normal, hits
+
+    def modality_at(self, sentence: str, trigger: int, *, headline: bool = False) -> tuple[str, bool]:
+        """How ``sentence`` presents an event whose word starts at ``trigger``
+        (an offset in it), by the taxonomy's cues: (modality, negated)."""
+        normal, hits = self._sentence_terms(sentence)
         cues = [(m, p, start, end) for start, end, bits in hits if bits & self._cue_mask
                 for bit, m, p in self._cue_bits if bits & bit]
-        return decide(cues, trigger, normal)
+        return decide(cues, trigger, normal, headline=headline)
+
+    def event_word(self, tag: str, sentence: str) -> tuple[int, int] | None:
+        """Where the first of ``tag``'s trigger words is in ``sentence``
+        (offsets in it), or None: what a rule would have shown."""
+        bits = self._tag_triggers.get(tag, 0)
+        spans = [(start, end) for start, end, hit in self._sentence_terms(sentence)[1] if hit & bits]
+        return min(spans) if spans else None
 
     def _rules_to_try(self, mask: int) -> list[_CompiledRule]:
         """The rules whose trigger the sentence holds, in taxonomy order (the

@@ -39,7 +39,10 @@ from watchfloor.services.classifier.taxonomy import MODALITIES
 # a headline also one a few words before ("to hold joint drills") and a
 # trigger that is itself one ("Macron to visit Beijing"): a body says "will",
 # and its "went to Beijing to visit" is a purpose.
-_TO = r"(?<!according )(?<!response )(?<!due )\bto\s+"
+# (an attempt or a failure "to launch" was a launch: no plan; but "to
+# attempt to launch" is one)
+_TO = (r"(?<!according )(?<!response )(?<!due )(?<!attempted )(?<!(?<!to )attempt )"
+       r"(?<!attempts )(?<!failure )\bto\s+")
 _INFINITIVE_BEFORE = re.compile(_TO + "$")
 _HEADLINE_INFINITIVE_BEFORE = re.compile(
     _TO + r"(?:(?:hold|host|stage|conduct|attend|begin|start|carry\s+out|pay|make)\s+"

@@ -138,18 +138,20 @@ def format_report(report: EvalReport, show_errors: int) -> str:
             lines.append(f"{tag:<24}{'-':>22}{'-':>22}{'-':>22}{0:>9}{0:>5}{0:>5}")
             continue
         lines.append(
-            f"{tag:<24}{_with_interval(s.precision, s.precision_interval):>22}"
+            f"{tag:<24}"
+            f"{_with_interval(s.precision, s.precision_interval) if s.predicted else '-':>22}"
             f"{_with_interval(s.recall, s.recall_interval) if s.support else '-':>22}"
             f"{_with_interval(s.f1, report.f1_intervals.get(tag)):>22}{s.support:>9}"
             f"{s.false_positives:>5}{s.false_negatives:>5}"
         )
+    macro = report.macro_f1
     lines.append(f"{'macro-F1':<24}{'':>44}"
-                 f"{_with_interval(report.macro_f1, report.f1_intervals.get('macro')):>22}")
+                 f"{'-' if macro is None else _with_interval(macro, report.f1_intervals.get('macro')):>22}")
     if report.random_stream is not None:
         r = report.random_stream
         lines += ["", f"random stream ({report.random_stream_items} items drawn at random, "
                   f"{r.true_positives + r.false_positives} tags emitted): "
-                  f"precision {_with_interval(r.precision, r.precision_interval)}, "
+                  f"precision {_with_interval(r.precision, r.precision_interval) if r.predicted else '-'}, "
                   f"recall {_with_interval(r.recall, r.recall_interval)}"]
     lines += _at_confidence_table("precision at confidence (all tags)", report.at_confidence)
     if report.stream_at_confidence:

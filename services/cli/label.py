@@ -39,13 +39,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--pass", dest="label_pass", choices=("new", "second", "third"),
                         default="new", help="new: unlabelled items (default); second: a second "
                         "blind label of corpus items; third: settle where two labels differ")
-    parser.add_argument("--annotator", required=True, help="your name or initials")
+    parser.add_argument("--annotator", required=True, type=_annotator,
+                        help="your name or initials")
     parser.add_argument("--labels", type=Path, help="labels file to append to (default: the "
                         "project's corpus, or its second_pass/third_pass file with --pass)")
     parser.add_argument("--data-dir", type=Path, help="folder with news_pool*.jsonl "
                         "(default: ../shared/data)")
     parser.add_argument("--limit", type=positive_int, default=50, help="items in this session (default 50)")
     parser.set_defaults(func=run)
+
+
+def _annotator(value: str) -> str:
+    # a second or third label must come from someone else than the first:
+    # that needs a name
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must name you (initials will do)")
+    return value.strip()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"watchfloor label: {problem}", file=sys.stderr)
         return 2
+    # watched from before the file is read for what is labelled: a line
+    # another session writes while this one chooses its items is seen too
+    others = LabelledElsewhere(labels_file)
     try:
         if args.label_pass == "new":
             tags, queue = _new_items(args, settings, data_dir, labels_file)
@@ -71,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"watchfloor label: nothing to label for {args.annotator} "
               f"(--pass {args.label_pass})", file=sys.stderr)
         return 0
-    written = annotate(queue, tags, args.annotator, labels_file, sys.stdin, sys.stdout)
+    written = annotate(queue, tags, args.annotator, labels_file, sys.stdin, sys.stdout,
+                       others=others)
     print(f"watchfloor label: {written} items labelled into {labels_file}", file=sys.stderr)
     return 0
 
@@ -131,12 +144,12 @@ def _corpus_again(args: argparse.Namespace, settings, data_dir: Path, labels_fil
 
 
 def annotate(queue, tags: list[str], annotator: str, labels_file: Path,
-             keys: IO[str], screen: IO[str]) -> int:
+             keys: IO[str], screen: IO[str], *, others: LabelledElsewhere | None = None) -> int:
     from watchfloor.services.training.corpus import GUIDE_VERSION
 
     menu = "  ".join(f"{n} {tag}" for n, tag in enumerate(tags, 1))
     written = 0
-    others = LabelledElsewhere(labels_file)
+    others = others or LabelledElsewhere(labels_file)
     for position, entry in enumerate(queue, 1):
         item = entry.item
         if item["id"] in others.ids():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -30,21 +31,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-# numpy picks its SIMD kernels by CPU at import (AVX-512 where there is one):
-# sums then round differently in the last bits and a cross-validated choice
-# (a tag's C or threshold) can move. Training uses the AVX2 kernels on every
-# machine, so any x86-64 CPU with AVX2 rebuilds the committed model byte for
-# byte. Set before numpy is imported; a value the user set is kept.
+# numpy picks its SIMD kernels by CPU at import (AVX-512 where there is one),
+# and OpenBLAS (under numpy, scipy and so the logistic fits) its own by CPU
+# model (SkylakeX, Zen, ...): sums then round differently in the last bits
+# and a weight or a cross-validated choice (a tag's C or threshold) can move.
+# Training uses the AVX2 kernels of both on every machine, so any x86-64 CPU
+# with AVX2 rebuilds the committed model byte for byte. Set before numpy is
+# imported; a value the user set is kept.
 TRAINING_NUMPY_KERNELS = ("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
+TRAINING_BLAS_KERNELS = ("OPENBLAS_CORETYPE", "Haswell")  # x86-64 only
 
 
 def pin_numpy_kernels() -> bool:
-    """Whether numpy will use the training kernels (False: it was imported
-    already, with the machine's own)."""
+    """Whether numpy and OpenBLAS will use the training kernels (False:
+    numpy was imported already, with the machine's own)."""
     if "numpy" in sys.modules:
         return False
-    name, value = TRAINING_NUMPY_KERNELS
-    os.environ.setdefault(name, value)
+    os.environ.setdefault(*TRAINING_NUMPY_KERNELS)
+    if platform.machine() == "x86_64":
+        os.environ.setdefault(*TRAINING_BLAS_KERNELS)
     return True
 
 

@@ -31,12 +31,13 @@ from watchfloor.shared.addresses import AddressPolicy
 
 LIST_FIELDS = ("tags_any", "tags_all", "exclude_modalities")  # checkboxes
 WORD_FIELDS = ("actors_any", "actors_all")  # "KP, RU"
-TEXT_FIELDS = ("id", "name", "actors_any", "actors_all", "keywords_any", "min_confidence",
-               "min_figures", "targets", "alert_on")
-ALERT_ON_CHOICES = (("story", "once per story (later versions only when they add a tag)"),
+TEXT_FIELDS = ("id", "name", "actors_any", "actors_all", "actors_scope", "keywords_any",
+               "min_confidence", "min_figures", "targets", "alert_on")
+ALERT_ON_CHOICES = (("story", "once per story (later versions only when they add a tag "
+                              "or a kind of figure)"),
                     ("every_version", "for every version of a story"))
-MATCH_FIELDS = ("tags_any", "tags_all", "actors_any", "actors_all", "keywords_any",
-                "min_confidence", "exclude_modalities", "min_figures")
+ACTORS_SCOPE_CHOICES = (("article", "named anywhere in the article"),
+                        ("event", "named where the event is told (headline, evidence sentence)"))
 
 
 @dataclass
@@ -65,6 +66,7 @@ def values_of(watchlist: Watchlist) -> dict[str, Any]:
         "tags_all": list(match.tags_all),
         "actors_any": ", ".join(match.actors_any),
         "actors_all": ", ".join(match.actors_all),
+        "actors_scope": match.actors_scope,  # left out, a save reset it
         "keywords_any": "\n".join(match.keywords_any),
         "min_confidence": "" if match.min_confidence == 0 else f"{match.min_confidence:g}",
         "exclude_modalities": list(match.exclude_modalities),
@@ -109,7 +111,7 @@ def document(values: Mapping[str, Any], known_actors: KnownActors | None = None,
         match[name] = _words(values.get(name, ""), known_actors)
     match["keywords_any"] = [k.strip() for k in values.get("keywords_any", "").splitlines()
                              if k.strip()]
-    for name in ("min_confidence", "min_figures"):
+    for name in ("actors_scope", "min_confidence", "min_figures"):
         if values.get(name):
             match[name] = values[name]
     # a blank field is a missing one ("is required"), as in the file

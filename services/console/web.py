@@ -79,6 +79,7 @@ from watchfloor.services.console.session import (
 from watchfloor.services.console.story import build_thread
 from watchfloor.services.console.trial import MAX_DAYS, try_watchlist
 from watchfloor.services.console.watchlist_form import (
+    ACTORS_SCOPE_CHOICES,
     ALERT_ON_CHOICES,
     FormState,
     blank_values,
@@ -209,7 +210,8 @@ def _environment() -> Environment:
     env.globals.update(MODALITIES=MODALITIES, WITHIN_CHOICES=WITHIN_CHOICES,
                        FILTER_LABELS=FILTER_LABELS, ROLES=ROLES,
                        SNOOZE_CHOICES=list(SNOOZE_CHOICES), CSRF_FIELD=CSRF_FIELD,
-                       MAX_DAYS=MAX_DAYS, ALERT_ON_CHOICES=ALERT_ON_CHOICES)
+                       MAX_DAYS=MAX_DAYS, ALERT_ON_CHOICES=ALERT_ON_CHOICES,
+                       ACTORS_SCOPE_CHOICES=ACTORS_SCOPE_CHOICES)
     return env
 
 

@@ -54,6 +54,7 @@ from watchfloor.services.ingest.backpressure import (
     busy_response,
 )
 from watchfloor.services.ingest.cross_site import CrossSiteGuard
+from watchfloor.services.ingest.files import has_own_content
 from watchfloor.services.ingest.grouping import GroupedSink
 from watchfloor.services.ingest.prepare import prepare_article
 from watchfloor.services.ingest.problems import ArticleRejected, json_type_name
@@ -140,7 +141,7 @@ def _parse_items(body: bytes | bytearray, max_articles: int) -> tuple[list[Any],
             'request body is empty: send an article object, an array of them, or {"articles": [...]}',
         )
     payload = parse_json(body)
-    if isinstance(payload, dict) and "articles" in payload:
+    if isinstance(payload, dict) and "articles" in payload and not has_own_content(payload):
         payload = payload["articles"]
         if not isinstance(payload, list):
             raise ApiError(400, f'"articles" must be an array, got {json_type_name(payload)}')

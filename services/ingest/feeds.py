@@ -12,15 +12,14 @@ addresses, redirects included; messages show URLs without their credentials.
 from __future__ import annotations
 
 import asyncio
-import calendar
-import email.utils
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from watchfloor.services.ingest.feed_dates import entry_date
 from watchfloor.services.ingest.fetching import FETCH_ERRORS, describe_error, http_client
 from watchfloor.services.ingest.files import FileArticle, FileItem, Rejection
 from watchfloor.services.ingest.html_text import html_to_text, looks_like_html
@@ -52,35 +51,6 @@ def load_feedparser() -> Any:
     return feedparser
 
 
-def _timestamp(entry: Any) -> str | None:
-    # feedparser gives UTC struct_time in *_parsed; the raw string may be RFC 822.
-    for key in ("published_parsed", "updated_parsed"):
-        parsed = entry.get(key)
-        if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
-    # A date without a time zone ("Mon, 06 May 2024 01:00:00") has no *_parsed:
-    # read as UTC rather than lost (a flash's day of publication tells two
-    # events apart)
-    for key in ("published", "updated"):
-        raw = entry.get(key)
-        if isinstance(raw, str) and raw.strip():
-            when = _zoneless_date(raw.strip())
-            if when is not None:
-                return when.isoformat()
-    return None
-
-
-def _zoneless_date(raw: str) -> datetime | None:
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        try:
-            when = datetime.fromisoformat(raw)
-        except ValueError:
-            return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
 def _source_id(value: Any) -> str | None:
     """The entry's id, as ingest keeps it: one longer than ingest takes (a
     Google News guid runs to hundreds of characters) by its hash, not the
@@ -95,8 +65,13 @@ def _source_id(value: Any) -> str | None:
 
 def entry_to_raw(entry: Any, feed_title: str | None) -> dict[str, Any]:
     """The input-article fields of one feed entry (before validation)."""
-    contents = entry.get("content") or []
-    body = contents[0].get("value", "") if contents else entry.get("summary", "")
+    # the first content with words in it, else the summary: an empty
+    # <content> or one holding only a picture must not stand for the text
+    # (the article then went out bare, and as a bare headline was taken for
+    # another item with that headline)
+    bodies = [c.get("value") or "" for c in entry.get("content") or []]
+    bodies.append(entry.get("summary") or "")
+    text = next((t for t in map(html_to_text, bodies) if t.strip()), "")
     title = entry.get("title", "")
     link = entry.get("link")
     # feedparser copies a <guid> or Atom <id> into the link of an entry that
@@ -106,10 +81,10 @@ def entry_to_raw(entry: Any, feed_title: str | None) -> dict[str, Any]:
         link = None
     return {
         "title": html_to_text(title) if looks_like_html(title) else title,
-        "text": html_to_text(body or ""),
+        "text": text,
         "url": link,
         "source": feed_title,
-        "published_at": _timestamp(entry),
+        "published_at": entry_date(entry),
         "id": _source_id(entry.get("id")),
     }
 

@@ -19,9 +19,10 @@ the others.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -128,9 +129,20 @@ def _looks_like_json_lines(handle: BinaryIO) -> bool:
         handle.seek(start)
 
 
+# An article's own content: an object with "articles" and one of these is an
+# article whose "articles" field is its own (related links), not a wrapper of
+# a batch (which may carry a title: the batch's name).
+_OWN_CONTENT = ("text", "url")
+
+
+def has_own_content(value: Mapping[str, Any]) -> bool:
+    return any(key in value for key in _OWN_CONTENT)
+
+
 def _items(value: Any) -> list[tuple[str, Any]]:
     """(location suffix, item): a batch in one value is expanded with indexes."""
-    if isinstance(value, dict) and isinstance(value.get("articles"), list):
+    if isinstance(value, dict) and isinstance(value.get("articles"), list) \
+            and not has_own_content(value):
         value = value["articles"]
     if isinstance(value, list):
         return [(f"[{index}]", item) for index, item in enumerate(value)]
@@ -282,24 +294,39 @@ def _read_array(scanner: _Scanner, name: str, now: datetime | None) -> Iterator[
         scanner.take(",", "between array items")
 
 
+# An "articles" list met before its object shows a text or url of its own
+# (keys in sorted order) is held until the object ends: an article's related
+# links are no articles. Up to this many: a longer list is a batch's, streamed.
+_HELD_ITEMS = 1_000
+
+
 def _read_object(scanner: _Scanner, name: str, now: datetime | None) -> Iterator[FileItem]:
-    """One article object, or a ``{"articles": [...]}`` wrapper streamed item by item."""
+    """One article object, or a ``{"articles": [...]}`` wrapper read item by item."""
     start_line = scanner.line
     scanner.take("{", "to open the object")
     fields: dict[str, Any] = {}
     was_wrapper = False
+    held: list[FileItem] = []
     if scanner.peek() != "}":
         while True:
             key, _ = scanner.value()
             scanner.take(":", "after an object key")
-            if key == "articles" and scanner.peek() == "[":
+            if key == "articles" and scanner.peek() == "[" and not has_own_content(fields):
                 was_wrapper = True
-                yield from _read_array(scanner, name, now)
+                items = _read_array(scanner, name, now)
+                held = list(itertools.islice(items, _HELD_ITEMS))
+                if len(held) == _HELD_ITEMS:
+                    yield from held
+                    held = []
+                    yield from items
             else:
                 fields[str(key)] = scanner.value()[0]
             if scanner.peek() == "}":
                 break
             scanner.take(",", "between object members")
     scanner.take("}", "to close the object")
-    if not was_wrapper:
+    if not was_wrapper or has_own_content(fields):
+        # an article (after a streamed batch-sized list: one too, not lost)
         yield _judge(fields, f"{name}:{start_line}", now)
+    else:
+        yield from held

@@ -44,7 +44,11 @@ def content_hash(title: str, text: str, published_at: datetime | None = None) ->
 
 def article_id(canonical_url: str | None, title: str, text: str,
                published_at: datetime | None = None) -> str:
-    """``u-`` + hash of the canonical URL, else ``c-`` + the content hash."""
+    """``u-`` + hash of the canonical URL, else ``c-`` + the content hash.
+    A page served over http and https is one page: its id is the https one
+    (the URL kept with the article is the one given)."""
     if canonical_url:
+        if canonical_url.startswith("http://"):
+            canonical_url = "https://" + canonical_url.removeprefix("http://")
         return "u-" + _sha256_hex(canonical_url)[:_ID_HEX_CHARS]
     return "c-" + content_hash(title, text, published_at)[:_ID_HEX_CHARS]

@@ -58,11 +58,13 @@ def as_utc(value: datetime | None) -> datetime | None:
 # --- URLs -----------------------------------------------------------------
 
 # Query parameters that only say how a reader arrived, never which page.
-_TRACKING_PREFIXES = ("utm_",)
+# (utm_ Google's, at_ AT Internet's "at_medium", ns_ comScore's "ns_campaign")
+_TRACKING_PREFIXES = ("utm_", "at_", "ns_")
 _TRACKING_PARAMS = frozenset(
     {
         "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
         "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ref_src",
+        "ocid", "cmpid", "smid", "ito",
     }
 )  # fmt: skip
 # Query parameters that carry a credential, not a page (an API key a feed's

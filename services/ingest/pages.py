@@ -156,15 +156,21 @@ def _codec_name(label: str) -> str:
 
 
 def decoded_page(body: bytes, declared: str | None = None) -> bytes | str:
-    """``body`` as text when its charset is known (``html_charset``), else
-    as it is for the extractor to work out."""
+    """``body`` as text when its charset is known (``html_charset``) or it
+    is valid UTF-8, else as it is for the extractor to work out. (An
+    undeclared page in a legacy charset is the extractor's guess: windows-1252
+    by the share of bytes outside ASCII garbled undeclared Cyrillic, Polish
+    and Japanese pages, which it reads right.)"""
     charset = html_charset(body, declared)
     if charset:
         try:
             return body.decode(charset, errors="replace")
         except LookupError:
-            pass  # an unknown charset name: let the extractor work it out
-    return body
+            return body  # an unknown charset name: let the extractor work it out
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
 
 
 async def _download(url: str, client: httpx.AsyncClient) -> tuple[bytes, str, str | None]:

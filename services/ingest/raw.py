@@ -63,7 +63,8 @@ class RawArticle(BaseModel):
             raise ValueError("must be an ISO 8601 date-time string, e.g. 2024-05-01T09:30:00Z")
         else:
             try:
-                parsed = datetime.fromisoformat(value.strip())
+                # RFC 3339 allows a lower-case "t" and "z"
+                parsed = datetime.fromisoformat(value.strip().upper())
             except ValueError:
                 raise ValueError(
                     f"is not an ISO 8601 date-time: {value[:40]!r} (e.g. 2024-05-01T09:30:00Z)"

@@ -8,7 +8,10 @@ Matching rules (every criterion a watchlist gives narrows the match):
   With neither, any qualifying tag will do. An alert always rests on at least
   one qualifying tag, so a watchlist never fires on an untagged article.
 - ``actors_any`` / ``actors_all``: ISO codes or short ids, compared without
-  case; a person also counts for the country they act for.
+  case; a person also counts for the country they act for. With
+  ``actors_scope: event`` only the actors named where a tag's event is told
+  count for that tag (``event_actors``): the headline and its evidence
+  sentence, not a mention further down.
 - ``keywords_any``: one of the words or phrases appears in title or text as
   whole words (in scripts written without spaces, anywhere), without case
   (casefolded: "STRASSE" finds "Straße"), normalised as articles are.
@@ -26,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from watchfloor.services.notifier.event_actors import event_actors
 from watchfloor.services.watchlists.model import MatchRule, Watchlist
 from watchfloor.shared.schemas import Actor, Alert, ClassifiedArticle, TagMatch
 from watchfloor.shared.text_cleaning import normalise_line
@@ -78,7 +82,8 @@ def _folded_text(event: ClassifiedArticle) -> str:
     return fold(f"{event.article.title}\n{event.article.text}")
 
 
-def _actor_ids(actors: Sequence[Actor]) -> set[str]:
+def actor_ids(actors: Sequence[Actor]) -> set[str]:
+    """Casefolded ids; a person also counts as the country they act for."""
     ids = {a.id.casefold() for a in actors}
     ids |= {a.country.casefold() for a in actors if a.kind == "person" and a.country}
     return ids
@@ -115,6 +120,11 @@ class _CompiledRule:
             for t in event.classification.tags
             if t.confidence >= rule.min_confidence and t.modality not in rule.exclude_modalities
         ]
+        by_event = rule.actors_scope == "event" and (self.actors_any or self.actors_all)
+        if by_event:
+            # each tag on the actors of its own event
+            qualifying = [t for t in qualifying if self._actors_match(
+                event_actors(event.classification.actors, event.article.title, t))]
         qualifying_ids = {t.tag for t in qualifying}
         if self.tags_any and not (self.tags_any & qualifying_ids):
             return []
@@ -125,10 +135,7 @@ class _CompiledRule:
         if not matched:
             return []
 
-        actors = _actor_ids(event.classification.actors)
-        if self.actors_any and not (self.actors_any & actors):
-            return []
-        if not self.actors_all <= actors:
+        if not by_event and not self._actors_match(event.classification.actors):
             return []
         if rule.min_figures is not None and len(event.classification.figures) < rule.min_figures:
             return []
@@ -137,6 +144,11 @@ class _CompiledRule:
             if not self.keywords.search(text):
                 return []
         return matched
+
+
+    def _actors_match(self, actors: Sequence[Actor]) -> bool:
+        ids = actor_ids(actors)
+        return (not self.actors_any or bool(self.actors_any & ids)) and self.actors_all <= ids
 
 
 class WatchlistMatcher:

@@ -3,9 +3,11 @@
 Ingest gives every article a ``story_id`` (the first article of its story;
 None means the article is its own story). Here, between matching and fan-out,
 an alert is dropped when its watchlist already alerted on the same story
-within the window, unless it carries a tag none of those alerts had: the
-second outlet's copy of "missile launched" is noise, the version that adds
-"troops deployed" is news.
+within the window, unless it carries a tag or a kind of figure none of those
+alerts had: the second outlet's copy of "missile launched" is noise, the
+version that adds "troops deployed" is news, and so is the one that first
+gives their number ("30,000 troops": a kind of figure that counts the
+event, not seen before).
 
 Every decision is recorded per alert id, in one Redis hash per (watchlist,
 story): a notifier batch that is redelivered after a crash finds its own
@@ -49,7 +51,9 @@ THROTTLED_MAXLEN = 50_000  # records of throttled alerts kept (about 500 bytes e
 @dataclass(frozen=True)
 class Decision:
     send: bool
-    tags: frozenset[str]  # the alert's tags, kept so later versions compare to them
+    # the alert's tags and figure kinds ("figure:troops"), kept so later
+    # versions compare to them
+    tags: frozenset[str]
 
     def encode(self) -> str:
         return ("send:" if self.send else "drop:") + ",".join(sorted(self.tags))
@@ -58,6 +62,27 @@ class Decision:
     def decode(cls, value: str) -> Decision:
         verdict, _, tags = value.partition(":")
         return cls(verdict == "send", frozenset(tags.split(",")) - {""})
+
+
+FIGURE_MARK = "figure:"
+# The kinds of figure that count an event of each tag: a version that first
+# gives them is news ("30,000 troops" for a deployment); a number from the
+# background ("drills involving 20,000 troops" beside a missile test) is not.
+_EVENT_FIGURES = {
+    "missile_test": frozenset({"missiles"}),
+    "troop_deployment": frozenset({"troops", "ships", "aircraft"}),
+    "military_exercise": frozenset({"troops", "ships", "aircraft"}),
+    "arms_transfer": frozenset({"money", "missiles", "aircraft", "ships"}),
+    "sanctions": frozenset({"money"}),
+}
+
+
+def news_items(alert: Alert) -> frozenset[str]:
+    """What a version brings that a later one may add to: its tags and the
+    kinds of its figures that count its tags' events."""
+    kinds = frozenset().union(*(_EVENT_FIGURES.get(t.tag, frozenset()) for t in alert.tags))
+    return frozenset([t.tag for t in alert.tags]
+                     + [FIGURE_MARK + f.kind for f in alert.figures if f.kind in kinds])
 
 
 def decide(
@@ -104,7 +129,7 @@ def throttled_record(alert: Alert, history: Mapping[str, Decision]) -> Throttled
         article_id=article.id, title=article.title, url=article.url, source=article.source,
         published_at=article.published_at, tags=sorted({t.tag for t in alert.tags}),
         reason="a version of a story this watchlist was already alerted on, "
-               "with no tag those alerts lacked",
+               "with no tag or kind of figure those alerts lacked",
         repeat_of=sent, throttled_at=alert.created_at,
     )
 
@@ -183,7 +208,7 @@ class StoryThrottle:
         for alert in alerts:
             key = story_alerts_key(self._keys, alert.watchlist_id, story_of(alert))
             history = histories[key]
-            decision = decide(alert.id, frozenset(t.tag for t in alert.tags), history,
+            decision = decide(alert.id, news_items(alert), history,
                               every_version=alert.watchlist_id in every_version)
             held = None if decision.send else throttled_record(alert, history)
             if alert.id not in history:

@@ -44,6 +44,7 @@ from watchfloor.services.targets.base import (
     SendContext,
     TargetConfig,
 )
+from watchfloor.services.targets.evidence import evidence_of
 from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.schemas import Alert, Delivery
 
@@ -198,11 +199,12 @@ def _sections(alert: Alert) -> list[tuple[str, str]]:
                  if article.published_at else "")
     tags = [f"{t.tag} {t.confidence:.0%}" + ("" if t.modality == "asserted" else f", {t.modality}")
             for t in alert.tags]
-    best = max(alert.tags, key=lambda t: t.confidence, default=None)
+    evidence = evidence_of(alert)
     rows = [
         ("Source", " · ".join(p for p in (_line(article.source or "", 200), published) if p)),
         ("Tags", _shown(tags)),
-        ("Evidence", _line(best.evidence, TEXT_MAX) if best else ""),
+        *[("Evidence" + (f" ({', '.join(e.tags)})" if len(evidence) > 1 else ""),
+           _line(e.sentence, TEXT_MAX)) for e in evidence],
         ("Actors", _shown([a.name for a in alert.actors])),
         ("Figures", _shown([f.text for f in alert.figures])),
     ]

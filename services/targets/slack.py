@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from watchfloor.services.targets.base import Outcome, SendContext, to_json
+from watchfloor.services.targets.evidence import evidence_of
 from watchfloor.services.targets.secret_url import SecretUrlTarget, SecretUrlType
 from watchfloor.shared.html_entities import decode_entities
 from watchfloor.shared.schemas import Alert, Delivery, TagMatch
@@ -115,10 +116,6 @@ def _tag_line(tag: TagMatch) -> str:
     return f"`{_escape(tag.tag)}` {tag.confidence:.0%}{modality}"
 
 
-def _best_tag(alert: Alert) -> TagMatch | None:
-    return max(alert.tags, key=lambda t: t.confidence, default=None)
-
-
 def slack_body(alert: Alert) -> dict[str, Any]:
     """A Block Kit message, with ``text`` as the notification fallback. Every
     text field is escaped (see ``_escape``) and within Slack's limits."""
@@ -148,12 +145,15 @@ def slack_body(alert: Alert) -> dict[str, Any]:
             ],
         },
     ]
-    best = _best_tag(alert)
-    if best and best.evidence:
-        # One line: a "> " quote in mrkdwn covers a single line only.
-        sentence = " ".join(best.evidence.split())
-        quote = _escape(sentence, _SLACK_TEXT_MAX - 2)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"> {quote}"}})
+    if evidence := evidence_of(alert):
+        # a "> " quote in mrkdwn covers one line: a line per sentence, each
+        # named by its tags when there are several
+        room = _SLACK_TEXT_MAX // len(evidence) - 2
+        lines = []
+        for shown in evidence:
+            label = f"`{_escape(', '.join(shown.tags))}` " if len(evidence) > 1 else ""
+            lines.append(f"> {label}{_escape(shown.sentence, room - len(label))}")
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}})
     version = _escape(alert.classifier_version, _SLACK_SOURCE_MAX)
     blocks.append(
         {

@@ -25,6 +25,7 @@ from datetime import UTC
 from typing import Any, ClassVar, Literal
 
 from watchfloor.services.targets.base import Outcome, SendContext, to_json
+from watchfloor.services.targets.evidence import evidence_of
 from watchfloor.services.targets.secret_url import SecretUrlTarget, SecretUrlType
 from watchfloor.shared.html_entities import decode_entities
 from watchfloor.shared.schemas import Alert, Delivery, Figure, TagMatch
@@ -141,9 +142,10 @@ def teams_body(alert: Alert) -> dict[str, Any]:
         "facts": [{"title": title, "value": ", ".join(values)}
                   for title, values in facts if values],
     })
-    best = max(alert.tags, key=lambda t: t.confidence, default=None)
-    if best and best.evidence:
-        body.append(_text(markdown_escape(best.evidence, EVIDENCE_MAX), isSubtle=True))
+    evidence = evidence_of(alert)
+    for shown in evidence:
+        label = f"{', '.join(shown.tags)}: " if len(evidence) > 1 else ""
+        body.append(_text(markdown_escape(label + shown.sentence, EVIDENCE_MAX), isSubtle=True))
     body.append(_text(markdown_escape(f"alert {alert.id} · {alert.classifier_version}",
                                       LINE_MAX), isSubtle=True, size="Small"))
     card: dict[str, Any] = {

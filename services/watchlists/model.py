@@ -82,6 +82,9 @@ def _has_a_word(keyword: str, info: ValidationInfo) -> str:
     return keyword
 
 
+ActorScope = Literal["article", "event"]
+
+
 class MatchRule(BaseModel):
     """What an article must show. Every criterion given narrows the match.
 
@@ -95,6 +98,9 @@ class MatchRule(BaseModel):
     tags_all: list[str] = Field(default_factory=list)
     actors_any: list[str] = Field(default_factory=list)
     actors_all: list[str] = Field(default_factory=list)
+    # "event": an actor counts for a tag only where its event is told (the
+    # headline, the evidence sentence), not when mentioned further down
+    actors_scope: ActorScope = "article"
     keywords_any: list[Annotated[str, AfterValidator(_has_a_word)]] = Field(default_factory=list)
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     exclude_modalities: list[Modality] = Field(default_factory=list)

@@ -108,3 +108,44 @@ def test_labels_must_be_a_list(tmp_path):
     path.write_text(json.dumps({"id": "1", "title": "t", "labels": "sanctions"}) + "\n")
     with pytest.raises(ValueError, match=r"items.jsonl:1: .*labels must be a list"):
         read_labeled(path)
+
+
+def _lines(path, *rows) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_an_item_with_no_text_is_refused_not_scored_as_missed(tmp_path):
+    # a `watchfloor label` file holds ids and labels: scored, every label was a miss
+    path = tmp_path / "ids.jsonl"
+    _lines(path, {"id": "a", "labels": ["sanctions"]})
+    with pytest.raises(ValueError, match=r"ids.jsonl:1: .*nothing to classify.*--corpus"):
+        read_labeled(path)
+
+
+def test_a_half_labelled_file_is_refused_naming_the_lines(tmp_path):
+    # an item without labels was scored as "no tag": its tags counted as false alarms
+    path = tmp_path / "half.jsonl"
+    _lines(path, {"id": "a", "title": "t", "labels": []}, {"id": "b", "title": "u"})
+    with pytest.raises(ValueError, match=r"1 item\(s\) without a 'labels' field \(lines 2\)"):
+        read_labeled(path)
+
+
+def test_a_file_with_a_bom_reads_and_one_in_latin_1_names_the_byte(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "a", "title": "t", "labels": []}).encode()
+                     + b"\n")
+    assert [i.id for i in read_labeled(path)] == ["a"]
+    path.write_bytes(b'{"id": "a", "title": "caf\xe9", "labels": []}\n')
+    with pytest.raises(ValueError, match=r"bom.jsonl is not UTF-8 text \(byte 26\)"):
+        read_labeled(path)
+
+
+def test_a_tag_never_emitted_has_no_precision_and_nothing_to_score_has_no_macro_f1():
+    items = [LabeledItem("1", "a", "", frozenset({"sanctions"})),
+             LabeledItem("2", "b", "", frozenset())]
+    report = evaluate(FixedClassifier({}), items, ["sanctions", "missile_test"])
+    data = report.to_dict()
+    assert data["tags"]["sanctions"]["precision"] is None  # it read 1.0
+    assert data["tags"]["sanctions"]["recall"] == 0.0
+    negatives = evaluate(FixedClassifier({}), [items[1]], ["sanctions"])
+    assert negatives.macro_f1 is None and negatives.to_dict()["macro_f1"] is None  # it read 0.0

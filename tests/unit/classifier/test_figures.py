@@ -498,3 +498,21 @@ def test_soldiers_who_kill_before_leaving_are_still_troops() -> None:
 ])
 def test_a_word_range_no_reading_is_sure_of_gives_no_figure(text) -> None:
     assert extract_figures("", text) == []  # an invented 150,100 before
+
+
+def test_a_figure_told_in_the_headline_and_again_in_the_body_is_one_figure():
+    # a watchlist's min_figures: 2 matched a single "8,000 troops" told twice
+    figures = extract_figures("Ostland sends 8,000 troops to the border",
+                              "Ostland has sent 8,000 troops to the border. The 8,000 troops "
+                              "joined about 5,000 troops there, some 5,000 troops in all.")
+    assert [(f.value, f.span.field) for f in figures] == [
+        (8000, "title"), (5000, "text"), (5000, "text")]
+
+
+def test_equal_numbers_within_the_text_stay_apart():
+    # two events of one size: the dedupe of a headline's figure must not merge them
+    figures = extract_figures("Shelling in two towns",
+                              "Shelling killed 12 people in Ostgrad. A strike killed 12 people in Nordhafen.")
+    assert [f.value for f in figures] == [12, 12]
+    figures = extract_figures("", "Ostland sent 5,000 troops north and another 5,000 troops south.")
+    assert [f.value for f in figures] == [5000, 5000]

@@ -73,10 +73,22 @@ def test_headline_and_agreeing_sentences_raise_confidence(classifier):
 @pytest.mark.parametrize(("title", "tag"), [
     ("Japan's prime minister to visit Beijing in April", "diplomatic_visit"),
     ("Eastland and Westland to hold joint naval exercise", "military_exercise"),
+    ("Ostland to attempt to test-fire new ballistic missile", "missile_test"),
 ])
 def test_to_before_or_at_the_event_word_is_a_plan(classifier, title, tag):
     match = classifier.classify(title, "").tag(tag)
     assert match is not None and match.modality == "planned"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Ostland attempted to test-fire a ballistic missile on Monday, but it exploded.",
+    "Ostland's attempt to test-fire a ballistic missile ended in a crash.",
+])
+def test_an_attempt_to_launch_was_a_launch_not_a_plan(classifier, sentence):
+    # "planned" hid a failed launch from watchlists leaving plans out
+    match = classifier.candidates("Weekly roundup", sentence)
+    (candidate,) = [c for c in match if c.tag == "missile_test"]
+    assert candidate.modality == "asserted"
 
 
 @pytest.mark.parametrize(("title", "tag"), [

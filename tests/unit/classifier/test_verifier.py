@@ -140,13 +140,14 @@ def test_a_tag_without_a_rule_candidate_takes_the_model_s_strongest_sentence(tmp
 
 
 def test_of_two_equally_strong_words_the_first_in_the_sentence_is_the_trigger(tmp_path):
-    # "launch" and "salvo" weigh the same: the trigger must not depend on the
-    # process's string hashing (it did when the words were a set)
-    model = VerifierModel.load(_model(tmp_path, weights={"w:launch": [[0, 3.0]],
-                                                         "w:salvo": [[0, 3.0]]}))
+    # "harbour" and "dawn" weigh the same and neither is the tag's own word:
+    # the trigger must not depend on the process's string hashing (it did
+    # when the words were a set)
+    model = VerifierModel.load(_model(tmp_path, weights={"w:harbour": [[0, 3.0]],
+                                                         "w:dawn": [[0, 3.0]]}))
     classifier = VerifiedClassifier(Classifier(load_taxonomy()), model)
-    for text, first in (("A launch and a salvo at dawn.", "launch"),
-                        ("A salvo and a launch at dawn.", "salvo")):
+    for text, first in (("The harbour was busy at dawn.", "harbour"),
+                        ("At dawn the harbour was busy.", "dawn")):
         match = classifier.classify("Quiet week", text).tag("missile_test")
         assert match is not None and [t.text for t in match.triggers] == [first]
 
@@ -278,3 +279,20 @@ def test_a_tag_without_a_candidate_takes_its_modality_from_its_sentence(tmp_path
     result = classifier.classify("Quiet week in the capital",
                                  "Markets were calm. The army may launch at dawn.")
     assert result.tag("missile_test").modality == "hypothetical"  # was always asserted
+
+
+def test_a_tag_without_a_candidate_shows_its_own_event_word_and_that_word_s_modality(tmp_path):
+    # the model weighs "dawn", which says nothing of the event: the officer is
+    # shown the tag's own word ("launch"), and a headline's "to launch" is a
+    # plan whichever word the model weighs (it was "asserted", trigger "dawn")
+    model = VerifierModel.load(_model(tmp_path, weights={"w:dawn": [[0, 3.0]]}))
+    classifier = VerifiedClassifier(Classifier(load_taxonomy()), model)
+    title = "Navy to launch at dawn"
+    match = classifier.classify(title, "").tag("missile_test")
+    assert match is not None and match.modality == "planned"
+    [trigger] = match.triggers
+    assert trigger.field == "title" and title[trigger.start:trigger.end] == "launch"
+    # the same words in a past-tense headline stay asserted
+    match = classifier.classify("Navy launched at dawn", "").tag("missile_test")
+    assert match is not None and match.modality == "asserted"
+    assert [t.text for t in match.triggers] == ["launched"]

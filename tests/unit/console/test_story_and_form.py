@@ -97,6 +97,17 @@ def test_saving_the_form_unchanged_keeps_every_version_alerting() -> None:
     assert blank is not None and blank.alert_on == "story"  # the default
 
 
+def test_saving_the_form_unchanged_keeps_the_actors_scope() -> None:
+    stored = Watchlist(id="m", name="M", match={"actors_any": ["KP"], "actors_scope": "event"})
+    watchlist, state = validate(values_of(stored), known_tags=TAGS, existing=stored)
+    assert state.ok and watchlist is not None and watchlist.match.actors_scope == "event"
+    blank, _ = validate(form(id="n", name="N"), known_tags=TAGS, existing=None)
+    assert blank is not None and blank.match.actors_scope == "article"  # the default
+    wrong, state = validate({**values_of(stored), "actors_scope": "paragraph"}, known_tags=TAGS,
+                            existing=stored)
+    assert wrong is None and "actors_scope" in state.errors
+
+
 def test_an_alert_held_back_by_the_throttle_is_shown_on_its_version() -> None:
     first = classified(article("u-1"))
     later = article("u-2", story_id="u-1", at=T0 + timedelta(hours=1))

@@ -97,6 +97,23 @@ def test_batch_as_array_or_wrapper(client: TestClient, publisher: FakePublisher,
     assert [a.title for a in publisher.published] == ["One", "Two"]
 
 
+def test_an_article_with_a_field_named_articles_is_that_article(
+    client: TestClient, publisher: FakePublisher
+) -> None:
+    article = {"title": "Main", "text": "x", "articles": [{"title": "Related"}]}
+    body = client.post("/v1/articles", json=article).json()
+    assert body["new"] == 1
+    assert [a.title for a in publisher.published] == ["Main"]
+    # and a non-array "articles" beside its own text is no malformed wrapper
+    response = client.post("/v1/articles",
+                           json={"title": "Other", "text": "y", "articles": "see also"})
+    assert response.status_code == 202
+    # a wrapper may still carry a name of its own
+    body = client.post("/v1/articles", json={"title": "Export", "articles": [
+        {"title": "In"}, {"title": "Too"}]}).json()
+    assert body["new"] == 2 and [a.title for a in publisher.published][-2:] == ["In", "Too"]
+
+
 def test_invalid_item_in_batch_names_index_and_field(
     client: TestClient, publisher: FakePublisher
 ) -> None:

@@ -204,3 +204,54 @@ def test_an_overlong_guid_does_not_reject_the_item() -> None:
            + guid.encode() + b'</guid></item></channel></rss>')
     first = _one(rss)
     assert first.article.url == "https://news.example/a"
+
+
+@pytest.mark.parametrize(("stamp", "utc"), [
+    ("Wed, 15 May 2024 23:30:00 CEST", "2024-05-15T21:30:00+00:00"),  # was 23:30 UTC
+    ("Tue, 07 May 2024 10:00:00 GMT+3", "2024-05-07T07:00:00+00:00"),  # was 10:00 UTC
+    ("Tue, 07 May 2024 10:00:00 UTC+05:30", "2024-05-07T04:30:00+00:00"),
+    ("Tue, 07 May 2024 10:00:00 MSK", "2024-05-07T07:00:00+00:00"),
+    ("Tue, 07 May 2024 10:00:00 EDT", "2024-05-07T14:00:00+00:00"),
+    ("Tue, 07 May 2024 10:00:00 +0200", "2024-05-07T08:00:00+00:00"),
+    ("2024-05-06 23:30:00 UTC", "2024-05-06T23:30:00+00:00"),  # Rails' own format
+    ("2024-05-06 23:30:00 CEST", "2024-05-06T21:30:00+00:00"),
+    ("2024-05-06 23:30 Z", "2024-05-06T23:30:00+00:00"),
+    ("Tue, 07 May 2024 10:00:00 MESZ", "2024-05-07T08:00:00+00:00"),
+    # a name and its own offset written out ("%Z %z"): the offset once
+    ("Tue, 07 May 2024 10:00:00 EST -0500", "2024-05-07T15:00:00+00:00"),
+    ("Tue, 07 May 2024 10:00:00 CEST +0200", "2024-05-07T08:00:00+00:00"),
+    # another zone is feedparser's reading, as before: a date, not none (a
+    # flash without a link needs its day)
+    ("Tue, 07 May 2024 10:00:00 QQT", "2024-05-07T10:00:00+00:00"),
+])
+def test_a_named_time_zone_is_read_as_that_zone(stamp: str, utc: str | None) -> None:
+    rss = (b'<rss version="2.0"><channel><title>Wire</title><item><title>Flash</title>'
+           b'<link>https://wire.example/1</link>'
+           b"<pubDate>" + stamp.encode() + b"</pubDate></item></channel></rss>")
+    published = _one(rss).article.published_at
+    assert (published.isoformat() if published else None) == utc
+
+
+def test_an_atom_date_in_utc_is_kept() -> None:
+    [item] = parse_feed(ATOM, "ridge.xml")
+    assert item.article.published_at.isoformat() == "2024-05-02T08:00:00+00:00"
+
+
+def test_an_empty_or_picture_only_content_falls_back_to_the_summary() -> None:
+    # both items share a headline and a day: as bare headlines the second was
+    # dropped as a duplicate of the first, and the first went out without text
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Briefs</title>
+  <entry><title>News in brief</title><id>tag:b.example,2024:1</id>
+    <link href="https://b.example/1"/><updated>2024-05-17T08:00:00Z</updated>
+    <summary>The frigate escorted two grain ships through the strait.</summary>
+    <content type="html"></content></entry>
+  <entry><title>News in brief</title><id>tag:b.example,2024:2</id>
+    <link href="https://b.example/2"/><updated>2024-05-17T17:00:00Z</updated>
+    <summary>Ostland extended its export ban for a year.</summary>
+    <content type="html">&lt;figure&gt;&lt;img src="a.jpg"/&gt;&lt;/figure&gt;</content></entry>
+</feed>"""
+    first, second = parse_feed(atom, "briefs.xml")
+    assert first.article.text == "The frigate escorted two grain ships through the strait."
+    assert second.article.text == "Ostland extended its export ban for a year."
+    assert first.article.id != second.article.id

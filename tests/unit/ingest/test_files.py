@@ -100,6 +100,32 @@ def test_articles_wrapper(tmp_path: Path) -> None:
     assert summary(path) == ["3 In", "4 Too"]
 
 
+@pytest.mark.parametrize("name", ["one.json", "one.jsonl"])
+def test_an_article_with_a_field_named_articles_is_an_article(tmp_path: Path, name: str) -> None:
+    # its "articles" (related links) replaced it, and the article was lost
+    article = {"title": "Main", "text": "x", "articles": [{"title": "Related"}]}
+    path = write(tmp_path, name, json.dumps(article) + "\n")
+    assert summary(path) == ["1 Main"]
+
+
+def test_an_article_s_own_articles_field_before_its_text_is_still_its_own(tmp_path: Path) -> None:
+    # keys in sorted order ("articles" < "text" < "title"): the list comes
+    # before the reader knows the object is an article
+    article = {"title": "Main", "text": "x", "articles": [{"title": "Related"}]}
+    path = write(tmp_path, "late.json", json.dumps(article, sort_keys=True, indent=1))
+    assert summary(path) == ["1 Main"]
+    wrapper = {"articles": [{"title": "In"}, {"title": "Too"}], "exported": "May"}
+    path = write(tmp_path, "batch.json", json.dumps(wrapper, indent=1))
+    assert [line.split(" ", 1)[1] for line in summary(path)] == ["In", "Too"]
+
+
+@pytest.mark.parametrize("name", ["batch.json", "batch.jsonl"])
+def test_a_wrapper_with_a_name_of_its_own_is_still_a_batch(tmp_path: Path, name: str) -> None:
+    wrapper = {"title": "Export of May", "articles": [{"title": "In"}, {"title": "Too"}]}
+    path = write(tmp_path, name, json.dumps(wrapper) + "\n")
+    assert [line.split(" ", 1)[1] for line in summary(path)] == ["In", "Too"]
+
+
 def test_syntax_error_in_a_document_keeps_what_came_before(tmp_path: Path) -> None:
     path = write(tmp_path, "b.json", '[{"title": "kept"},\n {"title": "cut" \n, {"title": "lost"}]')
     assert summary(path) == [

@@ -51,3 +51,10 @@ def test_a_headline_alone_is_a_new_event_on_another_day() -> None:
     article = " ".join(["The navy's report describes the launch in detail."] * 8)
     assert content_hash(flash, article, march_1) == content_hash(flash, article, march_20)
     assert content_hash(flash, "", None) == content_hash(flash, "")
+
+
+def test_a_page_over_http_and_https_is_one_article() -> None:
+    # a feed linking the http address and the page's canonical https one
+    # published the same story twice, as two stories
+    assert article_id("http://example.org/a", "T", "") == article_id("https://example.org/a", "T", "")
+    assert article_id("http://example.org/a", "T", "") != article_id("https://example.org/b", "T", "")

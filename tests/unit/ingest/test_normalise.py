@@ -81,6 +81,8 @@ def test_as_utc() -> None:
             "https://example.org/s?a=1&b=2",
         ),
         ("https://example.org/s?utm_campaign=only", "https://example.org/s"),
+        ("https://example.org/s?at_medium=rss&at_campaign=x&ns_source=y&ocid=z&smid=w&id=7",
+         "https://example.org/s?id=7"),
         ("https://example.org/a/./b/../c", "https://example.org/a/c"),
         ("https://example.org/%7euser/%2f", "https://example.org/~user/%2F"),
         ("https://example.org/with space/é", "https://example.org/with%20space/%C3%A9"),

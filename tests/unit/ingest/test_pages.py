@@ -8,6 +8,7 @@ from watchfloor.services.ingest.files import FileArticle, Rejection
 from watchfloor.services.ingest.pages import (
     MAX_PAGE_BYTES,
     PageUnavailable,
+    decoded_page,
     fetch_page,
     html_charset,
     page_client,
@@ -415,3 +416,20 @@ def test_a_meta_that_says_utf16_on_a_page_written_in_ascii_is_read_as_utf8() -> 
         page = PAGE.replace('<meta charset="utf-8">', f"<meta charset='{label}'>").encode()
         assert decoded_page(page) == page.decode(), label
         assert isinstance(parse_page(decoded_page(page), "page.html"), FileArticle)
+
+
+async def test_an_undeclared_page_is_read_as_utf8_when_it_is_and_left_to_the_extractor_else(
+        tmp_path: Path) -> None:
+    page = PAGE.replace('<meta charset="utf-8">', "").replace(
+        "The morning ferry", "In Skåne, the morning ferry", 1)
+    path = tmp_path / "skane.html"
+    path.write_bytes(page.encode())
+    assert "Skåne" in article_of(await read_page(str(path))).article.text
+    # undeclared legacy charsets: the extractor's guess (a share-of-bytes rule
+    # read Cyrillic, Polish and Japanese pages as windows-1252)
+    for text, encoding in (("Россия провела учения", "cp1251"),
+                           ("ćwiczy pod Łodzią", "cp1250"),
+                           ("北朝鮮が弾道ミサイルを発射した", "shift_jis")):
+        legacy = PAGE.replace('<meta charset="utf-8">', "").replace(
+            "The morning ferry", f"{text}. The morning ferry", 1).encode(encoding)
+        assert decoded_page(legacy) == legacy, encoding

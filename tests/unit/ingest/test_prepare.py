@@ -55,6 +55,12 @@ def test_naive_published_at_is_utc_and_date_only_is_midnight() -> None:
     assert date_only.published_at == datetime(2024, 5, 1, tzinfo=UTC)
 
 
+def test_a_lower_case_t_and_z_are_rfc_3339_too() -> None:
+    # refused with 422 "is not an ISO 8601 date-time"
+    article = prepare_article({"title": "T", "published_at": "2024-05-07t10:00:00z"})
+    assert article.published_at == datetime(2024, 5, 7, 10, 0, tzinfo=UTC)
+
+
 def test_missing_title() -> None:
     assert rejected({"text": "body"}) == [Problem("title", "is required")]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from watchfloor.services.notifier.matching import WatchlistMatcher, alert_id
+from watchfloor.shared.schemas import Actor
 
 from tests.unit.notifier.factories import (
     CLASSIFIED_AT,
@@ -160,3 +161,89 @@ def test_one_alert_per_matching_watchlist() -> None:
         ]
     )
     assert [a.watchlist_id for a in matcher.match(make_event())] == ["yes-1", "yes-2"]
+
+
+def _drills_with_a_bystander():
+    # Ostland and Westmark drill; Nordia is named only further down
+    return make_event(
+        title="Ostland and Westmark hold joint naval drills",
+        text="The two navies began five days of drills on Monday. Analysts say "
+             "the drills come as Nordia expands its fleet.",
+        tags=[tag("military_exercise", evidence="The two navies began five days of drills on Monday.")],
+        actors=[Actor(id="OS", name="Ostland", kind="country", mentions=["Ostland"]),
+                Actor(id="WM", name="Westmark", kind="country", mentions=["Westmark"]),
+                Actor(id="NR", name="Nordia", kind="country", mentions=["Nordia"]),
+                Actor(id="nordia-president", name="Ana Vell", kind="person", country="NR",
+                      mentions=["Ana Vell"])],
+    )
+
+
+@pytest.mark.parametrize(("actors", "scope", "alerts"), [
+    ({"actors_any": ["NR"]}, "article", 1),   # named in the article: as before
+    ({"actors_any": ["NR"]}, "event", 0),     # only mentioned, not drilling
+    ({"actors_any": ["WM"]}, "event", 1),     # in the headline
+    ({"actors_all": ["OS", "WM"]}, "event", 1),
+    ({"actors_all": ["OS", "NR"]}, "event", 0),
+])
+def test_actors_scope_event_counts_the_actors_named_where_the_event_is_told(
+    actors: dict, scope: str, alerts: int
+) -> None:
+    watchlist = make_watchlist(match={**actors, "actors_scope": scope})
+    assert len(WatchlistMatcher([watchlist]).match(_drills_with_a_bystander())) == alerts
+
+
+def test_actors_scope_event_judges_each_tag_on_its_own_event() -> None:
+    # the visit's sentence names Nordia's president (and so Nordia); the
+    # drill's does not: only the visit is Nordia's
+    visit = tag("diplomatic_visit", evidence="Ana Vell flew to Ostland on Tuesday.")
+    event = _drills_with_a_bystander()
+    event = event.model_copy(update={"classification": event.classification.model_copy(
+        update={"tags": [*event.classification.tags, visit]})})
+    watchlist = make_watchlist(match={"actors_any": ["NR"], "actors_scope": "event"})
+    [alert] = WatchlistMatcher([watchlist]).match(event)
+    assert [t.tag for t in alert.tags] == ["diplomatic_visit"]
+
+
+def test_actors_scope_event_falls_back_to_the_article_when_the_event_names_no_one() -> None:
+    # "The missile flew 600 km": who fired it is said elsewhere; not lost
+    event = make_event(
+        title="Missile flies 600 km before falling into the sea",
+        text="Ostland fired it at dawn, officials said.",
+        tags=[tag("missile_test", evidence="Missile flies 600 km before falling into the sea")],
+        actors=[Actor(id="OS", name="Ostland", kind="country", mentions=["Ostland"])],
+    )
+    watchlist = make_watchlist(match={"actors_any": ["OS"], "actors_scope": "event"})
+    assert len(WatchlistMatcher([watchlist]).match(event)) == 1
+
+
+def test_actors_scope_event_does_not_find_a_name_inside_a_longer_one() -> None:
+    # "Sudan" stands in "South Sudan": the visit is South Sudan's; Sudan is
+    # named only in another sentence
+    event = make_event(
+        title="Pope arrives in South Sudan",
+        text="The pontiff flew in from Kinshasa. Sudan's war was not on the agenda.",
+        tags=[tag("diplomatic_visit", evidence="Pope arrives in South Sudan")],
+        actors=[Actor(id="SS", name="South Sudan", kind="country", mentions=["South Sudan"]),
+                Actor(id="SD", name="Sudan", kind="country", mentions=["Sudan"])],
+    )
+    watch = {"actors_any": ["SD"], "actors_scope": "event"}
+    assert not WatchlistMatcher([make_watchlist(match=watch)]).match(event)
+    watch = {"actors_any": ["SS"], "actors_scope": "event"}
+    assert WatchlistMatcher([make_watchlist(match=watch)]).match(event)
+
+
+def test_actors_scope_event_counts_every_actor_a_shared_mention_names() -> None:
+    # the classifier lists the body a leader stands for with the leader's
+    # words as its mentions: both are named by them
+    event = make_event(
+        title="Vell says Ostland has enriched uranium further",
+        text="The agency chief spoke in Vienna.",
+        tags=[tag("nuclear_activity", evidence="Vell says Ostland has enriched uranium further")],
+        actors=[Actor(id="ana-vell", name="Ana Vell", kind="person", mentions=["Vell"]),
+                Actor(id="WATCHDOG", name="Atomic Watchdog", kind="organisation",
+                      mentions=["Vell"]),
+                Actor(id="OS", name="Ostland", kind="country", mentions=["Ostland"])],
+    )
+    for actor in ("WATCHDOG", "ana-vell", "OS"):
+        watch = {"actors_any": [actor], "actors_scope": "event"}
+        assert WatchlistMatcher([make_watchlist(match=watch)]).match(event), actor

@@ -5,9 +5,11 @@ from __future__ import annotations
 from watchfloor.services.notifier.story_throttle import (
     Decision,
     decide,
+    news_items,
     story_of,
     throttled_record,
 )
+from watchfloor.shared.schemas import Figure
 
 from tests.unit.notifier.factories import make_alert, tag
 
@@ -90,3 +92,29 @@ def test_a_throttled_record_says_which_alerts_it_repeats() -> None:
     assert record.repeat_of == ["al-1", "al-3"]  # the alerts sent, not those held back
     assert "already alerted" in record.reason
     assert record.throttled_at == alert.created_at
+
+
+def test_a_version_that_first_gives_a_kind_of_figure_is_news() -> None:
+    # "Ostland moves troops to the border", then "... moves 30,000 troops":
+    # the number was held back as a repeat, and the officer never saw it
+    troops = Figure(kind="troops", value=30_000, text="30,000 troops")
+    first = make_alert(article_id="art-1", tags=[tag("troop_deployment")])
+    counted = make_alert(article_id="art-2", tags=[tag("troop_deployment")], figures=[troops])
+    assert news_items(counted) == {"troop_deployment", "figure:troops"}
+    history = {"al-1": sent(news_items(first))}
+    assert decide("al-2", news_items(counted), history).send
+    # a third copy with the same kinds of figures is a repeat again
+    history["al-2"] = sent(news_items(counted))
+    recount = Figure(kind="troops", value=32_000, text="32,000 troops")
+    again = make_alert(article_id="art-3", tags=[tag("troop_deployment")], figures=[recount])
+    assert not decide("al-3", news_items(again), history).send
+
+
+def test_a_figure_from_the_background_is_no_news() -> None:
+    # a second version of a missile test adds "drills involving 20,000
+    # troops": a number, but not one that counts the launch
+    drills = Figure(kind="troops", value=20_000, text="20,000 troops")
+    first = make_alert(article_id="art-1", tags=[tag("missile_test")])
+    second = make_alert(article_id="art-2", tags=[tag("missile_test")], figures=[drills])
+    assert news_items(second) == {"missile_test"}
+    assert not decide("al-2", news_items(second), {"al-1": sent(news_items(first))}).send

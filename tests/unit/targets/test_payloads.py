@@ -97,3 +97,34 @@ def test_a_signature_made_a_hair_before_a_full_second_verifies() -> None:
         headers = signature_headers(secret, "msg_1", now, "{}")
         assert headers["webhook-timestamp"] == str(int(now))
         Webhook(secret).verify("{}", headers)  # raises when it does not verify
+
+
+def _quotes(alert) -> list[str]:
+    texts = [b.get("text", {}).get("text", "") for b in slack_body(alert)["blocks"]]
+    return [t for t in texts if t.startswith(">")]
+
+
+def test_every_tag_s_sentence_is_shown_not_only_the_strongest_one_s() -> None:
+    # "visits Baku" and a drill alerted together, and only the drill's
+    # sentence was quoted: nothing backed the visit
+    from watchfloor.services.targets.email import plain_text
+    from watchfloor.services.targets.teams import teams_body
+
+    drill = tag("military_exercise", 0.98, evidence="Navies drilled off the coast.")
+    visit = tag("diplomatic_visit", 0.79, evidence="The president arrived in the capital.")
+    twin = tag("missile_test", 0.6, evidence="Navies drilled  off the coast.")  # same sentence
+    alert = make_alert(tags=[visit, drill, twin])
+
+    [quote] = _quotes(alert)
+    assert quote.splitlines() == [
+        "> `military_exercise, missile_test` Navies drilled off the coast.",
+        "> `diplomatic_visit` The president arrived in the capital.",
+    ]
+    card = json.dumps(teams_body(alert))
+    assert "The president arrived in the capital." in card and "Navies drilled" in card
+    text = plain_text(alert)
+    assert "Evidence (diplomatic_visit): The president arrived in the capital." in text
+    assert "Evidence (military_exercise, missile_test): Navies drilled off the coast." in text
+    # one tag: its sentence alone, as before
+    [single] = _quotes(make_alert(tags=[visit]))
+    assert single == "> The president arrived in the capital."

@@ -202,3 +202,34 @@ def test_label_says_when_a_pass_has_nothing_left(capsys):
     for label_pass in ("second", "third"):
         assert main(["label", "--pass", label_pass, "--annotator", "tester"]) == 0
         assert "nothing to label for tester" in capsys.readouterr().err
+
+
+def test_a_label_written_while_this_session_chooses_its_items_is_not_replaced(
+        tmp_path, monkeypatch):
+    # bob answers while alice's queue is being built: alice was shown the
+    # same item, and her line replaced his (3 runs out of 3)
+    from watchfloor.services.cli import label
+    from watchfloor.services.cli.main import build_parser
+
+    out = tmp_path / "labels.jsonl"
+
+    def choosing(args, settings, data_dir, labels_file):
+        with labels_file.open("a") as handle:
+            handle.write(json.dumps({"id": "i0", "labels": [], "annotator": "bob"}) + "\n")
+        return TAGS, _queue(2)
+
+    monkeypatch.setattr(label, "_new_items", choosing)
+    monkeypatch.setattr("sys.stdin", io.StringIO("1\n1\n"))
+    args = build_parser().parse_args(["label", "--annotator", "alice", "--labels", str(out)])
+    assert label.run(args) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["id"], r["annotator"]) for r in records] == [("i0", "bob"), ("i1", "alice")]
+
+
+def test_an_empty_annotator_name_is_refused(capsys):
+    from watchfloor.services.cli.main import build_parser
+
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["label", "--annotator", "  "])
+    assert exit_info.value.code == 2
+    assert "must name you" in capsys.readouterr().err

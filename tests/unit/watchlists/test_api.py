@@ -193,6 +193,7 @@ def test_put_creates_then_replaces_and_never_shows_secrets(
             "tags_all": [],
             "actors_any": ["RU", "FI"],
             "actors_all": [],
+            "actors_scope": "article",
             "keywords_any": [],
             "min_confidence": 0.6,
             "exclude_modalities": [],
