@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     # the classified stream (the console reads it back); the work queues keep
     # only what a group still needs (pipeline.KEPT_STREAMS). Trimmed only below acked entries.
     stream_maxlen: int = Field(100_000, ge=100)
+    # deliveries given up, waiting for `replay --deliveries`: their own bound,
+    # not stream_maxlen's (lowered to save memory, it dropped owed alerts)
+    failed_deliveries_maxlen: int = Field(100_000, ge=1_000)
     maintenance_interval_s: float = Field(5.0, gt=0)
     consumer_name: str | None = None  # default: host-pid
     graceful_timeout_s: float = Field(15.0, gt=0)

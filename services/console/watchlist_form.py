@@ -26,6 +26,7 @@ from watchfloor.services.watchlists.model import (
     Watchlist,
     error_message,
     field_location,
+    field_path,
 )
 from watchfloor.shared.addresses import AddressPolicy
 
@@ -142,10 +143,7 @@ def _form_field(loc: Sequence[str | int]) -> str:
 
 
 def _place(loc: Sequence[str | int]) -> str:
-    name = ""
-    for part in loc:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name
+    return field_path(loc)
 
 
 def validate(values: Mapping[str, Any], *, known_tags: Collection[str],

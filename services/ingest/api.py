@@ -276,7 +276,8 @@ def create_api(
     app = FastAPI(title="Watchfloor ingest", version="1")
     _install_error_handlers(app, redis_url)
     app.add_middleware(InFlightLimit, path="/v1/articles", limit=settings.ingest_max_in_flight)
-    app.add_middleware(CrossSiteGuard)  # outermost: refused before taking a place
+    # outermost: refused before taking a place
+    app.add_middleware(CrossSiteGuard, by_name=settings.api_token is not None)
     ingest_auth = [Depends(require_token(settings))] if settings.api_token_for_ingest else []
     work = BoundedWork(settings.parse_concurrency)
 

@@ -9,9 +9,17 @@ token. Browsers send ``Origin`` with every such request, so a write whose
 (``Origin``, ``Referer`` or ``Sec-Fetch-*`` present) a body declared as
 anything but JSON is refused (415) before it is read. Clients that are not
 browsers (curl, scripts) send none of these and are unaffected.
+
+Without an API token, a browser must also reach the API by address or as
+``localhost``: a page whose own name was made to resolve to 127.0.0.1 (DNS
+rebinding) sends its name as ``Host`` and a matching ``Origin``, and wrote
+watchlists that sent every alert to it. With a token, the page has none to send.
 """
 
 from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -23,12 +31,47 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # only then is a body that is not declared as JSON refused, so clients that
 # never set the type (curl -d, urllib) keep working.
 BROWSER_HEADERS = ("origin", "referer", "sec-fetch-site", "sec-fetch-mode")
+# What a proxy in front adds, and a web page cannot (a custom header needs a
+# CORS preflight, which the API does not grant): a name reached through one
+# is the proxy's site, not a rebound one.
+PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded")
 
 
 def is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (media.startswith("application/")
                                            and media.endswith("+json"))
+
+
+def _named_host(host: str) -> str | None:
+    """The name in a ``Host`` header when it is neither an address nor
+    ``localhost`` ("attacker.example:8080" -> "attacker.example")."""
+    try:
+        name = (urlsplit("//" + host).hostname or "").rstrip(".")
+    except ValueError:  # not a host at all
+        return host
+    if not name or name == "localhost" or name.endswith(".localhost"):
+        return None
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return name
+    return None
+
+
+def rebinding_problem(scope: Scope) -> tuple[int, str] | None:
+    """Why this browser request, made by a name to a token-less API, is refused."""
+    headers = Headers(scope=scope)
+    if not any(name in headers for name in BROWSER_HEADERS):
+        return None
+    if any(name in headers for name in PROXY_HEADERS):
+        return None  # a proxy's: a page cannot add these (the API allows no CORS)
+    name = _named_host(headers.get("host", ""))
+    if name is None:
+        return None
+    return 403, (f"a browser reached this API by the name {name[:100]!r}, which any site can "
+                 "make point here: without WATCHFLOOR_API_TOKEN the API answers browsers "
+                 "only at an address or localhost")
 
 
 def cross_site_problem(scope: Scope) -> tuple[int, str] | None:
@@ -47,16 +90,20 @@ def cross_site_problem(scope: Scope) -> tuple[int, str] | None:
 
 
 class CrossSiteGuard:
-    """ASGI middleware applying ``cross_site_problem`` to writes under ``prefix``."""
+    """ASGI middleware applying ``cross_site_problem`` to writes under
+    ``prefix``, and without a token (``by_name``: False) ``rebinding_problem``
+    to every request there."""
 
-    def __init__(self, app: ASGIApp, *, prefix: str = "/v1/") -> None:
+    def __init__(self, app: ASGIApp, *, prefix: str = "/v1/", by_name: bool = False) -> None:
         self.app = app
         self.prefix = prefix
+        self.by_name = by_name
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] == "http" and scope.get("method") not in SAFE_METHODS
-                and scope.get("path", "").startswith(self.prefix)):
-            problem = cross_site_problem(scope)
+        if scope["type"] == "http" and scope.get("path", "").startswith(self.prefix):
+            problem = None if self.by_name else rebinding_problem(scope)
+            if problem is None and scope.get("method") not in SAFE_METHODS:
+                problem = cross_site_problem(scope)
             if problem is not None:
                 status, message = problem
                 await JSONResponse(error_body(message), status_code=status)(scope, receive, send)

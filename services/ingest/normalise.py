@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from watchfloor.shared.errors import InvalidInput
 from watchfloor.shared.text_cleaning import clean_text, holds_any, normalise_line, single_spaced
@@ -153,7 +153,9 @@ def _canonical_query(query: str) -> str:
     for part in query.split("&"):
         if not part:
             continue
-        name = part.partition("=")[0]
+        # judged as the server reads it: "%74oken" is "token" (kept, its
+        # escapes were decoded below and the credential travelled on)
+        name = unquote_plus(part.partition("=")[0])
         lowered = name.lower()
         if (lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
                 or is_credential_param(name)):

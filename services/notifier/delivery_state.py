@@ -167,12 +167,12 @@ class DeliveryState:
             "failed_at": repr(now),
             "payload": delivery.model_dump_json(),
         }
-        # Not trimmed to a small bound: these wait for an operator. The
-        # stream_maxlen cap only stops runaway growth.
+        # Not trimmed to a small bound: these wait for an operator. Their
+        # own cap only stops runaway growth (a target gone for good).
         pipe.xadd(
             self._keys.failed_deliveries,
             fields,
-            maxlen=self._settings.stream_maxlen,
+            maxlen=self._settings.failed_deliveries_maxlen,
             approximate=True,
         )
         self.queue_unschedule(pipe, delivery.id)

@@ -48,6 +48,7 @@ from watchfloor.services.watchlists.model import (
     Watchlist,
     error_message,
     field_location,
+    field_path,
 )
 from watchfloor.services.watchlists.store import WatchlistChanged
 from watchfloor.shared.http import error_body, storage_error_route
@@ -156,10 +157,7 @@ def _error(
 
 
 def _field_name(loc: Sequence[str | int]) -> str | None:
-    name = ""
-    for part in loc:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name or None
+    return field_path(loc) or None
 
 
 def _validation_problems(exc: ValidationError) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ target type (``services/targets/``) owns its config model, secrets as
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -169,9 +170,10 @@ def _misspelt_fields(data: dict, fields: list[str]) -> dict[Any, str]:
         folded = key.lower().replace("-", "_").strip()
         close = difflib.get_close_matches(folded, fields, n=1, cutoff=0.75)
         if close:
-            found[key] = f"unknown key {key!r}: did you mean {close[0]!r}?"
+            found[key] = f"unknown key {shown_key(key)!r}: did you mean {close[0]!r}?"
         elif criterion := _criterion_like(folded):
-            found[key] = f"unknown key {key!r}: did you mean {criterion!r} under 'match:'?"
+            found[key] = (f"unknown key {shown_key(key)!r}: did you mean {criterion!r} "
+                          "under 'match:'?")
     return found
 
 
@@ -445,10 +447,31 @@ def error_message(err: Mapping[str, Any]) -> str:
     return str(err["msg"]).removeprefix("Value error, ")
 
 
-def _join(loc: Sequence[str | int], message: str) -> str:
-    field = ""
+# The leading name of a key: all of a key errors show of it.
+_KEY_NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+
+
+def shown_key(key: str) -> str:
+    """A key as an error shows it. ``{secret:whsec_...}`` (no space after the
+    colon) is one key holding the secret, and the error that names it went to
+    the logs and the editor: only its leading name is shown."""
+    name = _KEY_NAME.match(key)
+    if name is not None and name.group() == key:
+        return key
+    return f"{name.group() if name else ''}… (a space missing after a colon?)"
+
+
+def field_path(loc: Sequence[str | int]) -> str:
+    """``targets[0].secret``: where a problem is, keys as ``shown_key``."""
+    path = ""
     for part in loc:
-        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+        path += f"[{part}]" if isinstance(part, int) else (
+            f".{shown_key(part)}" if path else shown_key(part))
+    return path
+
+
+def _join(loc: Sequence[str | int], message: str) -> str:
+    field = field_path(loc)
     if not field:
         return message
     # Predicates read as a sentence ("secret must ..."); pydantic's own

@@ -20,6 +20,7 @@ from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.keys import Keys, short_name
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.streams.refusals import refuses_writes
+from watchfloor.shared.streams.status import group_lag
 
 
 class PartitionsChanged(ConfigError):
@@ -52,10 +53,11 @@ async def work_left(redis: Any, keys: Keys) -> dict[str, int]:
         if info is None:  # never read: all of it is waiting
             count = int(await redis.xlen(stream))
         else:
-            lag = info.get("lag")
-            if lag is None:  # unknown after a trim: what the stream holds is the bound
+            if info.get("lag") is None:  # unknown after a trim: what the stream holds is the bound
                 lag = await redis.xlen(stream)
-            count = int(lag) + int(info.get("pending") or 0)
+            else:
+                lag = await group_lag(redis, stream, info)
+            count = int(lag or 0) + int(info.get("pending") or 0)
         if count:
             left[stream] = left.get(stream, 0) + count
     for schedule in keys.retry_schedules():  # deliveries waiting for their next attempt

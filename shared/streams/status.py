@@ -16,14 +16,28 @@ def _text(value: Any) -> Any:
     return value.decode() if isinstance(value, bytes) else value
 
 
-async def _lag(redis: Redis, stream: str, group: dict[str, Any]) -> int | None:
-    lag = group.get("lag")
-    if lag is not None:
-        return int(lag)
-    # Redis < 7 has no lag field: count entries after last-delivered-id.
+def _entry_id(value: Any) -> tuple[int, int]:
+    ms, _, seq = _text(value).partition("-")
+    return int(ms), int(seq or 0)
+
+
+async def group_lag(redis: Any, stream: str, group: dict[str, Any]) -> int | None:
+    """Entries of ``stream`` the group (an XINFO GROUPS entry) has not read."""
     last = _text(group["last-delivered-id"])
-    entries = await redis.xrange(stream, min=f"({last}", count=LAG_COUNT_LIMIT)
-    return len(entries)
+    lag = group.get("lag")
+    if lag is None:
+        # Redis < 7 has no lag field: count entries after last-delivered-id.
+        entries = await redis.xrange(stream, min=f"({last}", count=LAG_COUNT_LIMIT)
+        return len(entries)
+    if int(lag) == 0:
+        return 0
+    # Redis 7.0 restarted from its AOF forgets a group's read count and
+    # reports a lag that never comes down (fixed in 7.2, redis#12898): a
+    # group that has read up to the newest entry has none left.
+    newest = await redis.xrevrange(stream, count=1)
+    if not newest or _entry_id(newest[0][0]) <= _entry_id(last):
+        return 0
+    return int(lag)
 
 
 async def scheduled_retries(redis: Redis, keys: Keys) -> int:
@@ -46,7 +60,7 @@ async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
                 consumers = await redis.xinfo_consumers(stream, name)
                 info["groups"].append({
                     "name": name,
-                    "lag": await _lag(redis, stream, group),
+                    "lag": await group_lag(redis, stream, group),
                     "pending": int(group["pending"]),
                     "consumers": [
                         {"name": _text(c["name"]), "pending": int(c["pending"]),

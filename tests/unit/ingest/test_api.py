@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from redis.exceptions import ConnectionError as RedisConnectionError
 from watchfloor.services.ingest.api import create_api
 from watchfloor.services.ingest.publisher import IngestOutcome
@@ -68,7 +69,9 @@ def redis() -> FakeRedis:
 
 @pytest.fixture
 def client(api_settings: Settings, redis: FakeRedis, publisher: FakePublisher) -> TestClient:
-    return TestClient(create_api(api_settings, redis, publisher=publisher))  # type: ignore[arg-type]
+    # by address, as a token-less API is reached from a browser (a name is refused)
+    return TestClient(create_api(api_settings, redis, publisher=publisher),  # type: ignore[arg-type]
+                      base_url="http://127.0.0.1")
 
 
 def test_single_article(client: TestClient, publisher: FakePublisher) -> None:
@@ -264,13 +267,47 @@ def test_a_write_from_another_site_is_refused_with_403(client: TestClient,
     assert publisher.published == []
 
 
+def test_a_browser_reaching_a_token_less_api_by_a_name_is_refused(
+        api_settings: Settings, redis: FakeRedis, publisher: FakePublisher) -> None:
+    # DNS rebinding: the attacker's name resolves to 127.0.0.1, and its page
+    # sends that name as Host with a matching Origin: "same origin"
+    app = create_api(api_settings, redis, publisher=publisher)  # type: ignore[arg-type]
+    named = TestClient(app, base_url="http://attacker.example:8080")
+    browser = {"content-type": "application/json", "origin": "http://attacker.example:8080",
+               "sec-fetch-site": "same-origin"}
+    reply = named.put("/v1/watchlists/w", content=b"{}", headers=browser)
+    assert reply.status_code == 403 and "by the name 'attacker.example'" in reply.text
+    assert named.get("/v1/watchlists", headers={"sec-fetch-site": "same-origin"}).status_code == 403
+    assert named.post("/v1/articles", content=CROSS_SITE_ARTICLE, headers=browser).status_code == 403
+    assert publisher.published == []
+    # a script by that name (no browser headers), and a browser by address or localhost: served
+    assert named.post("/v1/articles", content=CROSS_SITE_ARTICLE).status_code == 202
+    for base in ("http://localhost:8080", "http://[::1]:8080"):
+        reply = TestClient(app, base_url=base).post(
+            "/v1/articles", content=CROSS_SITE_ARTICLE,
+            headers={**browser, "origin": base})
+        assert reply.status_code == 202, base
+
+
+def test_with_a_token_a_browser_may_use_a_name(api_settings: Settings, redis: FakeRedis,
+                                               publisher: FakePublisher) -> None:
+    token = "t" * 32
+    settings = api_settings.model_copy(update={"api_token": SecretStr(token)})
+    app = create_api(settings, redis, publisher=publisher)  # type: ignore[arg-type]
+    named = TestClient(app, base_url="https://watchfloor.example.org")
+    reply = named.post("/v1/articles", content=CROSS_SITE_ARTICLE,
+                       headers={"content-type": "application/json", "sec-fetch-site": "same-origin",
+                                "origin": "https://watchfloor.example.org"})
+    assert reply.status_code == 202
+
+
 @pytest.mark.parametrize("headers", [
     {"content-type": "application/json"},
     {"content-type": "application/json; charset=utf-8"},
     {"content-type": "application/vnd.watchfloor+json"},
     {},  # curl --data-binary with -H '' , scripts
     {"content-type": "application/x-www-form-urlencoded"},  # curl -d: no browser headers
-    {"content-type": "application/json", "origin": "http://testserver"},  # the console's own page
+    {"content-type": "application/json", "origin": "http://127.0.0.1"},  # the console's own page
 ])
 def test_json_from_a_script_or_the_same_origin_is_accepted(
         client: TestClient, publisher: FakePublisher, headers: dict[str, str]) -> None:

@@ -92,6 +92,9 @@ def test_as_utc() -> None:
         ("  https://example.org/padded  ", "https://example.org/padded"),
         ("https://example.org/s?id=7&&flag", "https://example.org/s?flag&id=7"),
         ("https://example.org./a", "https://example.org/a"),
+        # a credential's name written with escapes is that name
+        ("https://example.org/s?%74oken=S&api%5Fkey=K&tok%65n=T&id=7", "https://example.org/s?id=7"),
+        ("https://example.org/s?utm%5Fsource=x&id=7", "https://example.org/s?id=7"),
         # a credential never travels with an article; look-alike names stay
         ("https://example.org/s?api_key=K1&id=7&Token=T2&access_token=T3",
          "https://example.org/s?id=7"),

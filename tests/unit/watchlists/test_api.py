@@ -637,3 +637,11 @@ def test_a_key_given_twice_is_refused(client: TestClient, store: MemoryStore) ->
     assert reply.status_code == 400
     assert "'match' is given twice in one object: keep one" in reply.json()["error"]["message"]
     assert "dupkey" not in store.items
+
+
+def test_a_key_holding_a_secret_is_not_echoed_in_the_problems(client: TestClient) -> None:
+    target = {"type": "webhook", "url": "https://hooks.example.org/x", f"secret:{HOOK_SECRET}": None}
+    response = client.put("/v1/watchlists/leaky", json=harbour_watchlist(
+        id="leaky", targets=[target]))
+    assert response.status_code == 422, response.text
+    assert HOOK_SECRET not in response.text and HOOK_SECRET[6:20] not in response.text

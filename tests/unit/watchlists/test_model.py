@@ -134,6 +134,24 @@ def test_bad_secret_values_never_echoed(secret: str) -> None:
     assert "targets[0].secret must" in problem
 
 
+@pytest.mark.parametrize("target", [
+    '{type: webhook, url: "https://h.example.test/", secret:whsec_U0VLUklUU0VLUklUU0VLUklU}',
+    '{type: slack, url:https://hooks.example.test/services/T0/B0/SEKRITSEKRIT}',
+])
+def test_a_key_that_swallowed_its_value_is_not_echoed(target: str) -> None:
+    # no space after the colon: YAML reads "secret:whsec_..." as one key, and
+    # the error naming that key put the secret in the logs and the editor
+    text = f"""\
+    watchlists:
+      - id: w1
+        name: n
+        targets: [{target}]
+    """
+    problems = " ".join(problems_of(text))
+    assert "U0VLUklU" not in problems and "SEKRIT" not in problems
+    assert "a space missing after a colon?" in problems
+
+
 def test_secret_must_start_with_whsec() -> None:
     text = """\
     watchlists:
