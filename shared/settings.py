@@ -116,6 +116,10 @@ class Settings(BaseSettings):
         "127.0.0.1,::1",
         validation_alias=AliasChoices("WATCHFLOOR_TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS",
                                       "trusted_proxies"))
+    # Names a browser may reach a token-less API by (a proxy's site), beside
+    # addresses and localhost: any other name may be one made to resolve to
+    # 127.0.0.1 (DNS rebinding).
+    api_host_names: Annotated[tuple[str, ...], NoDecode] = ()
     dedupe_ttl_s: int = Field(30 * 24 * 3600, ge=60)
     max_batch_articles: int = Field(1000, ge=1)
     # API request bodies: larger ones get 413 before they are read whole;
@@ -240,6 +244,18 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("api_host_names", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(v.strip().rstrip(".").lower() for v in value.split(",") if v.strip())
+        for name in value if isinstance(value, tuple) else ():
+            # compared with the name a Host header gives, port removed
+            if not re.fullmatch(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*", name):
+                raise ValueError(f"{name[:100]!r} is not a host name: give names only, "
+                                 "without a scheme, a port or a path (watchfloor.example.org)")
         return value
 
     @field_validator("trusted_proxies")

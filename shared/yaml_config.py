@@ -59,12 +59,33 @@ def _refuse_repeated_keys(root: yaml.Node | None, source: str) -> None:
                     line = key.start_mark.line + 1
                     if key.value in first_line:
                         raise YamlSyntaxError(
-                            f"{source} (line {line}): {key.value!r} is given twice in one "
+                            f"{source} (line {line}): {shown_key(key.value)!r} is given twice in one "
                             f"mapping (first on line {first_line[key.value]}); keep one")
                     first_line[key.value] = line
                 stack += [key, value]
         elif isinstance(node, yaml.SequenceNode):
             stack += node.value
+
+
+# A key's leading name, and what gives a key away as a secret pasted whole
+# ("whsec_...", a long token with a digit in it).
+_KEY_NAME = re.compile(r"[\w.-]{1,40}")
+_SECRET_LIKE = re.compile(r"^whsec_|(?=[\w+/-]*\d)[\w+/-]{32,}")
+
+
+def shown_key(key: str) -> str:
+    """A key as an error shows it. ``{secret:whsec_...}`` or ``password
+    hunter2`` (no space after the colon, or no colon) is one key holding the
+    secret, and the error naming it went to the logs and the editor: a key
+    is shown as written only when it is a plain name, else up to where the
+    name ends, and not at all when it looks like a secret."""
+    if _SECRET_LIKE.search(key):
+        return "… (a key that looks like a secret: not shown)"
+    name = _KEY_NAME.match(key)
+    head = name.group() if name else ""
+    if head == key:
+        return key
+    return f"{head}… (the rest is not shown, it may be a value: a colon or a space missing?)"
 
 
 def line_of(root: yaml.Node | None, loc: Sequence[str | int]) -> int | None:

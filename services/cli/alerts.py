@@ -7,7 +7,6 @@ import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-import yaml
 from watchfloor.services.cli.common import (
     add_settings_flags,
     positive_int,
@@ -75,14 +74,18 @@ async def known_watchlist_ids(redis: Any, keys: Any, settings: Settings
     ids only: this shell may lack the targets' secrets."""
     from watchfloor.services.watchlists.configured import watchlist_tags
     from watchfloor.services.watchlists.store import WatchlistStore
+    from watchfloor.shared.yaml_config import YamlSyntaxError, parse_yaml
 
     ids = {w.id for w in await WatchlistStore(redis, keys,
                                               known_tags=watchlist_tags(settings)).list()}
     problem = None
     if settings.watchlists_file is not None:
         try:
-            document = yaml.safe_load(settings.watchlists_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            # parse_yaml: its errors name the line, never quote it (a line may
+            # hold a secret)
+            _, document = parse_yaml(settings.watchlists_file.read_text(encoding="utf-8"),
+                                     str(settings.watchlists_file))
+        except (OSError, UnicodeDecodeError, YamlSyntaxError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             problem = f"the watchlists file {settings.watchlists_file} cannot be read: {reason}"
         else:

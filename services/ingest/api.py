@@ -277,7 +277,11 @@ def create_api(
     _install_error_handlers(app, redis_url)
     app.add_middleware(InFlightLimit, path="/v1/articles", limit=settings.ingest_max_in_flight)
     # outermost: refused before taking a place
-    app.add_middleware(CrossSiteGuard, by_name=settings.api_token is not None)
+    token_paths = () if settings.api_token is None else (
+        ("/v1/watchlists", "/v1/articles") if settings.api_token_for_ingest
+        else ("/v1/watchlists",))
+    app.add_middleware(CrossSiteGuard, token_paths=token_paths,
+                       host_names=settings.api_host_names)
     ingest_auth = [Depends(require_token(settings))] if settings.api_token_for_ingest else []
     work = BoundedWork(settings.parse_concurrency)
 

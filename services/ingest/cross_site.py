@@ -10,15 +10,17 @@ token. Browsers send ``Origin`` with every such request, so a write whose
 anything but JSON is refused (415) before it is read. Clients that are not
 browsers (curl, scripts) send none of these and are unaffected.
 
-Without an API token, a browser must also reach the API by address or as
-``localhost``: a page whose own name was made to resolve to 127.0.0.1 (DNS
-rebinding) sends its name as ``Host`` and a matching ``Origin``, and wrote
-watchlists that sent every alert to it. With a token, the page has none to send.
+Where no token is asked for, a browser must also reach the API by address,
+as ``localhost`` or by a name of ``WATCHFLOOR_API_HOST_NAMES``: a page whose
+own name was made to resolve to 127.0.0.1 (DNS rebinding) sends its name as
+``Host`` and a matching ``Origin``, and wrote watchlists that sent every
+alert to it. Where a token is asked for, the page has none to send.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -31,10 +33,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # only then is a body that is not declared as JSON refused, so clients that
 # never set the type (curl -d, urllib) keep working.
 BROWSER_HEADERS = ("origin", "referer", "sec-fetch-site", "sec-fetch-mode")
-# What a proxy in front adds, and a web page cannot (a custom header needs a
-# CORS preflight, which the API does not grant): a name reached through one
-# is the proxy's site, not a rebound one.
-PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded")
 
 
 def is_json(content_type: str) -> bool:
@@ -59,19 +57,18 @@ def _named_host(host: str) -> str | None:
     return None
 
 
-def rebinding_problem(scope: Scope) -> tuple[int, str] | None:
-    """Why this browser request, made by a name to a token-less API, is refused."""
+def rebinding_problem(scope: Scope, host_names: Collection[str] = ()) -> tuple[int, str] | None:
+    """Why this browser request, made by a name to a path that asks no token,
+    is refused (``host_names``: the names it may use)."""
     headers = Headers(scope=scope)
     if not any(name in headers for name in BROWSER_HEADERS):
         return None
-    if any(name in headers for name in PROXY_HEADERS):
-        return None  # a proxy's: a page cannot add these (the API allows no CORS)
     name = _named_host(headers.get("host", ""))
-    if name is None:
+    if name is None or name in host_names:
         return None
     return 403, (f"a browser reached this API by the name {name[:100]!r}, which any site can "
-                 "make point here: without WATCHFLOOR_API_TOKEN the API answers browsers "
-                 "only at an address or localhost")
+                 "make point here: where no token is asked, the API answers browsers only "
+                 "at an address, localhost or a name of WATCHFLOOR_API_HOST_NAMES")
 
 
 def cross_site_problem(scope: Scope) -> tuple[int, str] | None:
@@ -91,17 +88,22 @@ def cross_site_problem(scope: Scope) -> tuple[int, str] | None:
 
 class CrossSiteGuard:
     """ASGI middleware applying ``cross_site_problem`` to writes under
-    ``prefix``, and without a token (``by_name``: False) ``rebinding_problem``
-    to every request there."""
+    ``prefix``, and ``rebinding_problem`` to every request there but under
+    ``token_paths`` (the paths that ask for the API token)."""
 
-    def __init__(self, app: ASGIApp, *, prefix: str = "/v1/", by_name: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, prefix: str = "/v1/", token_paths: tuple[str, ...] = (),
+                 host_names: Collection[str] = ()) -> None:
         self.app = app
         self.prefix = prefix
-        self.by_name = by_name
+        self.token_paths = token_paths
+        self.host_names = frozenset(host_names)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("path", "").startswith(self.prefix):
-            problem = None if self.by_name else rebinding_problem(scope)
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith(self.prefix):
+            problem = None
+            if not path.startswith(self.token_paths):
+                problem = rebinding_problem(scope, self.host_names)
             if problem is None and scope.get("method") not in SAFE_METHODS:
                 problem = cross_site_problem(scope)
             if problem is not None:

@@ -23,7 +23,6 @@ target type (``services/targets/``) owns its config model, secrets as
 from __future__ import annotations
 
 import difflib
-import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,7 +50,13 @@ from watchfloor.shared.addresses import AddressPolicy
 from watchfloor.shared.errors import ConfigError
 from watchfloor.shared.schemas import Modality
 from watchfloor.shared.text_files import NotUTF8, read_utf8
-from watchfloor.shared.yaml_config import YamlSyntaxError, expand_env, line_of, parse_yaml
+from watchfloor.shared.yaml_config import (
+    YamlSyntaxError,
+    expand_env,
+    line_of,
+    parse_yaml,
+    shown_key,
+)
 
 # The validation context's key for the ``KnownActors`` a watchlist may name
 # (given where a watchlist is saved: the file, the API, the console).
@@ -445,20 +450,6 @@ def error_message(err: Mapping[str, Any]) -> str:
         return f"is not a known field (allowed: {', '.join(model.model_fields)})"
     # Our validators' messages arrive as "Value error, <ours>".
     return str(err["msg"]).removeprefix("Value error, ")
-
-
-# The leading name of a key: all of a key errors show of it.
-_KEY_NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}")
-
-
-def shown_key(key: str) -> str:
-    """A key as an error shows it. ``{secret:whsec_...}`` (no space after the
-    colon) is one key holding the secret, and the error that names it went to
-    the logs and the editor: only its leading name is shown."""
-    name = _KEY_NAME.match(key)
-    if name is not None and name.group() == key:
-        return key
-    return f"{name.group() if name else ''}… (a space missing after a colon?)"
 
 
 def field_path(loc: Sequence[str | int]) -> str:

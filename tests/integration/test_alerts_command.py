@@ -88,3 +88,20 @@ async def test_the_ids_in_the_history_and_an_unreadable_watchlists_file_are_told
     err = capsys.readouterr().err
     assert "(configured: none; in the alerts kept: missiles)" in err
     assert f"the watchlists file {tmp_path / 'gone.yaml'} cannot be read" in err
+
+
+async def test_a_watchlists_file_that_is_no_yaml_is_told_without_quoting_its_lines(
+        settings, capsys, tmp_path, monkeypatch):
+    # PyYAML's message quotes the line, and "secret:whsec_..." (no space
+    # after the colon) holds the secret
+    watchlists = tmp_path / "wl.yaml"
+    watchlists.write_text(
+        "watchlists:\n  - id: baltic\n    name: Baltic\n    targets:\n"
+        "      - type: webhook\n        url: https://hooks.example.org/b\n"
+        "        secret:whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n")
+    monkeypatch.setenv("WATCHFLOOR_WATCHLISTS_FILE", str(watchlists))
+    args = ["--redis-url", settings.resolved_redis_url, "--prefix", settings.key_prefix]
+    assert await asyncio.to_thread(main, ["alerts", "--watchlist", "zzz", *args]) == 1
+    err = capsys.readouterr().err
+    assert f"the watchlists file {watchlists} cannot be read" in err and "(line" in err
+    assert "QUJDREVG" not in err

@@ -100,3 +100,16 @@ def test_a_refused_trusted_proxies_names_its_variable_once(monkeypatch, capsys):
 def test_trusted_proxies_as_addresses_networks_or_star(value, read, monkeypatch):
     monkeypatch.setenv("WATCHFLOOR_TRUSTED_PROXIES", value)
     assert Settings(_env_file=None).trusted_proxies == read
+
+
+def test_api_host_names_from_a_comma_list(monkeypatch):
+    monkeypatch.setenv("WATCHFLOOR_API_HOST_NAMES", "Watchfloor.Example.org., desk.example ")
+    assert Settings(_env_file=None).api_host_names == ("watchfloor.example.org", "desk.example")
+
+
+@pytest.mark.parametrize("entry", ["watchfloor.example.org:8443", "https://desk.example/"])
+def test_an_api_host_name_with_a_port_or_scheme_is_refused(monkeypatch, entry):
+    # accepted, it never matched the Host header's bare name
+    monkeypatch.setenv("WATCHFLOOR_API_HOST_NAMES", entry)
+    with pytest.raises(ValidationError, match="not a host name"):
+        Settings(_env_file=None)

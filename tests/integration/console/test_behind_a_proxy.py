@@ -17,7 +17,10 @@ FORWARDED = {"x-forwarded-proto": "https", "host": "watchfloor.example.org"}
 
 
 async def _signin_cookie(settings) -> str:
-    app = create_worker_app(settings.model_copy(update={"http_port": 0}), [ingest_parts])
+    # the proxy's site is a name the API may be reached by (DNS rebinding: others are not)
+    settings = settings.model_copy(update={"http_port": 0,
+                                           "api_host_names": ("watchfloor.example.org",)})
+    app = create_worker_app(settings, [ingest_parts])
     async with running(app), httpx.AsyncClient(base_url=app.runtime.info["ingest_url"]) as http:
         reply = await http.get("/signin", headers=FORWARDED)
         assert reply.status_code == 200

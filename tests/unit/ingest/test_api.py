@@ -277,6 +277,10 @@ def test_a_browser_reaching_a_token_less_api_by_a_name_is_refused(
                "sec-fetch-site": "same-origin"}
     reply = named.put("/v1/watchlists/w", content=b"{}", headers=browser)
     assert reply.status_code == 403 and "by the name 'attacker.example'" in reply.text
+    # a page can send X-Forwarded-For (no preflight for its own "origin")
+    reply = named.put("/v1/watchlists/w", content=b"{}",
+                      headers={**browser, "x-forwarded-for": "203.0.113.9"})
+    assert reply.status_code == 403
     assert named.get("/v1/watchlists", headers={"sec-fetch-site": "same-origin"}).status_code == 403
     assert named.post("/v1/articles", content=CROSS_SITE_ARTICLE, headers=browser).status_code == 403
     assert publisher.published == []
@@ -289,16 +293,27 @@ def test_a_browser_reaching_a_token_less_api_by_a_name_is_refused(
         assert reply.status_code == 202, base
 
 
-def test_with_a_token_a_browser_may_use_a_name(api_settings: Settings, redis: FakeRedis,
-                                               publisher: FakePublisher) -> None:
+def test_a_name_is_refused_where_no_token_is_asked_and_served_where_one_is(
+        api_settings: Settings, redis: FakeRedis, publisher: FakePublisher) -> None:
     token = "t" * 32
+    browser = {"content-type": "application/json", "sec-fetch-site": "same-origin",
+               "origin": "http://attacker.example", "x-forwarded-for": "203.0.113.9"}
+    # a token set, articles open to all (the default): a rebound page posted
+    # articles, and sending X-Forwarded-For made it look like a proxy's
     settings = api_settings.model_copy(update={"api_token": SecretStr(token)})
-    app = create_api(settings, redis, publisher=publisher)  # type: ignore[arg-type]
-    named = TestClient(app, base_url="https://watchfloor.example.org")
-    reply = named.post("/v1/articles", content=CROSS_SITE_ARTICLE,
-                       headers={"content-type": "application/json", "sec-fetch-site": "same-origin",
-                                "origin": "https://watchfloor.example.org"})
-    assert reply.status_code == 202
+    named = TestClient(create_api(settings, redis, publisher=publisher),  # type: ignore[arg-type]
+                       base_url="http://attacker.example")
+    assert named.post("/v1/articles", content=CROSS_SITE_ARTICLE,
+                      headers=browser).status_code == 403
+    # the watchlists ask for the token: a page has none to send
+    reply = named.put("/v1/watchlists/w", content=b"{}", headers=browser)
+    assert reply.status_code == 401
+    # a name the operator lists (a proxy's site) is served
+    listed = api_settings.model_copy(update={"api_host_names": ("attacker.example",)})
+    named = TestClient(create_api(listed, redis, publisher=publisher),  # type: ignore[arg-type]
+                       base_url="http://attacker.example")
+    assert named.post("/v1/articles", content=CROSS_SITE_ARTICLE,
+                      headers=browser).status_code == 202
 
 
 @pytest.mark.parametrize("headers", [

@@ -149,7 +149,33 @@ def test_a_key_that_swallowed_its_value_is_not_echoed(target: str) -> None:
     """
     problems = " ".join(problems_of(text))
     assert "U0VLUklU" not in problems and "SEKRIT" not in problems
-    assert "a space missing after a colon?" in problems
+    assert "not shown" in problems
+
+
+def test_a_secret_pasted_as_a_key_is_not_echoed_and_plain_typos_are() -> None:
+    secret = "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"
+    text = f"""\
+    watchlists:
+      - id: w1
+        name: n
+        match: {{min confidence: 0.5, kéywords_any: [x]}}
+        targets: [{{type: webhook, url: "https://h.example.test/", {secret}}},
+                  {{type: webhook, url: "https://h.example.test/", password hunter2.Secret!}}]
+    """
+    problems = " ".join(problems_of(text))
+    assert "QUJDREVG" not in problems and "looks like a secret" in problems
+    assert "hunter2" not in problems and "targets[1].password… (the rest is not shown" in problems
+    assert "match.kéywords_any is not a known field" in problems
+    assert "match.min… (the rest is not shown" in problems
+
+
+def test_a_key_given_twice_is_not_quoted_when_it_holds_a_value() -> None:
+    text = """\
+    watchlists:
+      - {id: w1, name: n, targets: [{secret:whsec_AA11, secret:whsec_AA11}]}
+    """
+    problem = one_problem(text)
+    assert "AA11" not in problem and "is given twice" in problem
 
 
 def test_secret_must_start_with_whsec() -> None:
