@@ -32,7 +32,7 @@ from typing import Any
 from watchfloor.services.classifier.evaluation import wilson_interval
 from watchfloor.services.notifier.event_actors import event_actors
 from watchfloor.services.notifier.matching import actor_ids
-from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, POOL_FILES
+from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, CorpusError, iter_pool
 
 SEED = 20261202
 
@@ -44,17 +44,6 @@ class ActorPair:
     actor: str  # id
     actor_name: str
     kept: bool  # named where the event is told
-
-
-def pool_items(data_dir: Path) -> Iterator[dict[str, Any]]:
-    for name in POOL_FILES:
-        path = data_dir / name
-        if not path.is_file():
-            raise SystemExit(f"actor_scope: {path} not found (the news pools of ../shared/data)")
-        with path.open(encoding="utf-8") as lines:
-            for line in lines:
-                if line.strip():
-                    yield json.loads(line)
 
 
 def actor_pairs(items: Iterable[dict[str, Any]]) -> Iterator[ActorPair]:
@@ -151,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.sample and not args.out:
         parser.error("--sample needs --out")
-    pairs = list(actor_pairs(pool_items(args.data_dir)))
+    try:
+        pairs = list(actor_pairs(iter_pool(args.data_dir)))
+    except CorpusError as exc:
+        print(f"actor_scope: {exc}", file=sys.stderr)
+        return 2
     result: dict[str, Any] = counts(pairs)
     if args.sample:
         with args.out.open("w", encoding="utf-8") as out:

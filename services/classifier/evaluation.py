@@ -210,7 +210,8 @@ def read_labeled(path: Path, known_tags: Collection[str] | None = None) -> list[
                 if not isinstance(row.get(field) or "", str):
                     raise TypeError(f"{field} must be a string, got "
                                     f"{type(row[field]).__name__}")
-            if not (row.get("title") or "").strip() and not (row.get("text") or "").strip():
+            title, text = row.get("title") or "", row.get("text") or ""
+            if not title.strip() and not text.strip():
                 # a file of `watchfloor label` holds ids only: scored
                 # on nothing, every label read as a miss
                 raise TypeError("missing or empty 'title' and 'text': nothing to classify "
@@ -221,9 +222,9 @@ def read_labeled(path: Path, known_tags: Collection[str] | None = None) -> list[
             items.append(
                 LabeledItem(
                     id=str(row.get("id", number)),
-                    title=row.get("title") or "",
-                    text=row.get("text") or "",
-                    labels=frozenset(row.get("labels") or ()),
+                    title=title,
+                    text=text,
+                    labels=frozenset(labels or ()),
                 )
             )
         except (json.JSONDecodeError, JSONTooDeep, AttributeError, TypeError) as exc:

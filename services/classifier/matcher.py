@@ -247,16 +247,15 @@ class TagMatcher:
         for bit, _, _ in self._cue_bits:
             self._cue_mask |= bit
         self._any_trigger = 0
-        # tag -> the bits of its rules' trigger lists: its event words
-        self._tag_triggers: dict[str, int] = {}
-        for compiled in self.rules:
-            self._tag_triggers[compiled.tag] = self._tag_triggers.get(compiled.tag, 0) | compiled.trigger
         # trigger bit -> its rules (a sentence holds few triggers: only
-        # their rules are tried), in taxonomy order
+        # their rules are tried), in taxonomy order; tag -> the bits of its
+        # rules' trigger lists (its event words)
         self._rules_by_trigger: dict[int, list[_CompiledRule]] = {}
+        self._tag_triggers: dict[str, int] = {}
         for compiled in self.rules:
             self._any_trigger |= compiled.trigger
             self._rules_by_trigger.setdefault(compiled.trigger, []).append(compiled)
+            self._tag_triggers[compiled.tag] = self._tag_triggers.get(compiled.tag, 0) | compiled.trigger
         self._automaton = _build_automaton(self._terms)
         self._cased_automaton = _build_automaton(self._cased_terms)
 
