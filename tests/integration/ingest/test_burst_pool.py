@@ -38,6 +38,9 @@ async def test_a_post_that_finds_every_connection_busy_gets_429_then_succeeds(
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api),
                                      base_url="http://ingest") as http:
+            # A cluster client learns its nodes on its first command; a POST
+            # arriving meanwhile could publish before the hogs held their places.
+            await client.ping()
             hogs = [asyncio.create_task(client.blpop([hold], timeout=1)) for _ in range(2)]
             await asyncio.sleep(0.1)  # both connections taken
             busy = await http.post("/v1/articles", json={"title": "Harbour crane delivered"})
