@@ -191,6 +191,10 @@ class Keys:
         """Hash: alert id -> throttle decision, for one (watchlist, story)."""
         return f"{self.base}:story-alerts:{watchlist_id}:{story_id}"
 
+    def event_alerts(self, watchlist_id: str, group: str) -> str:
+        """Hash: alert id -> throttle decision, for one (watchlist, event group)."""
+        return f"{self.base}:event-alerts:{watchlist_id}:{group}"
+
     @property
     def throttled_alerts(self) -> str:
         """Stream (bounded): the alerts the story throttle held back, with why."""

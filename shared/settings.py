@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     story_window_s: int = Field(72 * 3600, ge=60)
     story_similarity: float = Field(0.7, gt=0, le=1)
     story_alert_window_s: int = Field(24 * 3600, ge=0)  # 0: alert on every version
+    # alert_on: event: how long the alerts about one event's actors count as
+    # one event (from the first; 0 above turns this off too).
+    event_alert_window_s: int = Field(12 * 3600, ge=60)
     # Feeds polled by the ingest worker (YAML: feeds: [{url, name, interval_s}]);
     # interval_s is each feed's default poll interval, timeout_s per request step.
     feeds_file: Path | None = None

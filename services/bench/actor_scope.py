@@ -19,20 +19,19 @@ the event, and what the event scope loses: the parties among the dropped.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from watchfloor.services.bench.judging import judging_arguments, majority_vote, read_judgements
 from watchfloor.services.classifier.evaluation import wilson_interval
 from watchfloor.services.notifier.event_actors import event_actors
 from watchfloor.services.notifier.matching import actor_ids
-from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, CorpusError, iter_pool
+from watchfloor.services.training.corpus import CorpusError, iter_pool
 
 SEED = 20261202
 
@@ -90,27 +89,14 @@ def _share(hits: int, total: int) -> dict[str, Any]:
             "interval": [round(low, 2), round(high, 2)], "of": total}
 
 
-def majority(judgements: list[dict[str, Any]]) -> dict[tuple[str, str, str], bool | None]:
-    """Each pair's judgement by its annotators' majority (a third judged
-    where two differed); no majority, no judgement."""
-    votes: dict[tuple[str, str, str], Counter[bool | None]] = {}
-    for j in judgements:
-        votes.setdefault((j["id"], j["tag"], j["actor"]), Counter())[j.get("party")] += 1
-    decided = {}
-    for key, count in votes.items():
-        (top, n), *rest = count.most_common()
-        if not rest or n > rest[0][1]:
-            decided[key] = top
-    return decided
-
-
 def judged(pairs: list[ActorPair], judgements: list[dict[str, Any]]) -> dict[str, Any]:
     """Parties among each group's judged pairs (a pair whose tagged event is
     not in the item counts for neither), and what each scope gives when
     weighted by the group sizes over the whole pool."""
     group = {(p.id, p.tag, p.actor): p.kept for p in pairs}
     party: dict[bool, list[bool]] = {True: [], False: []}
-    for key, verdict in majority(judgements).items():
+    votes = (((j["id"], j["tag"], j["actor"]), j.get("party")) for j in judgements)
+    for key, verdict in majority_vote(votes).items():
         kept = group.get(key)
         if kept is not None and verdict is not None:
             party[kept].append(verdict)
@@ -129,17 +115,8 @@ def judged(pairs: list[ActorPair], judgements: list[dict[str, Any]]) -> dict[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m watchfloor.services.bench.actor_scope",
-                                     description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--sample", type=int, metavar="N",
-                        help="write N dropped and N kept pairs, shuffled, to --out")
-    parser.add_argument("--out", type=Path, help="where --sample writes (JSON lines)")
-    parser.add_argument("--judged", type=Path, help="judgements to score (JSON lines)")
-    args = parser.parse_args(argv)
-    if args.sample and not args.out:
-        parser.error("--sample needs --out")
+    args = judging_arguments("python -m watchfloor.services.bench.actor_scope", __doc__,
+                             "write N dropped and N kept pairs, shuffled, to --out", argv)
     try:
         pairs = list(actor_pairs(iter_pool(args.data_dir)))
     except CorpusError as exc:
@@ -152,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 out.write(json.dumps({"id": p.id, "tag": p.tag, "actor": p.actor,
                                       "actor_name": p.actor_name}) + "\n")
     if args.judged:
-        lines = args.judged.read_text(encoding="utf-8").splitlines()
-        result["judged"] = judged(pairs, [json.loads(line) for line in lines if line.strip()])
+        result["judged"] = judged(pairs, read_judgements(args.judged))
     print(json.dumps(result))
     return 0
 

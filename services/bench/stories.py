@@ -53,6 +53,7 @@ class PoolReport:
     merged: list[Pair] = field(default_factory=list)
     kept_apart: list[Pair] = field(default_factory=list)
     stories_with_versions: set[str] = field(default_factory=set)
+    story_ids: dict[str, str] = field(default_factory=dict)  # item id -> its story's
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -95,6 +96,7 @@ def replay(items: Iterable[dict[str, Any]], params: StoryParams | None = None) -
         }
         choice = choose_story(sig.fingerprint, candidates, params)
         story_id = choice.story_id or item["id"]
+        report.story_ids[item["id"]] = story_id
         for candidate, why in choice.kept_apart:
             report.kept_apart.append(_pair(item, seen[candidate], sig.fingerprint, why))
         if choice.story_id is not None:

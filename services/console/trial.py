@@ -4,8 +4,9 @@ The watchlist is matched (the notifier's own ``WatchlistMatcher``) against
 the classified articles still kept in the classified stream, newest first, at
 most ``scan_limit`` of them; the result says how far back that reached and
 how far back the stream goes, so an empty answer is never mistaken for "no
-such news". Counted per article and per story (the notifier alerts once per
-story); mutes and snoozes are not applied.
+such news". Counted per article, per story (the notifier alerts once per
+story) and, for ``alert_on: event``, by the throttle's own decisions taken in
+order of time; mutes and snoozes are not applied.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from watchfloor.services.console.history import (
 )
 from watchfloor.services.notifier.matching import WatchlistMatcher
 from watchfloor.services.notifier.silences import story_of
+from watchfloor.services.notifier.story_throttle import ThrottleReplay
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_replies import as_str
@@ -46,6 +48,7 @@ class TrialResult:
     retention: Retention
     matched: int = 0
     stories: int = 0
+    events: int = 0  # alerts alert_on: event would send
     shown: list[Alert] = field(default_factory=list)  # newest first
     scanned: int = 0
     reached: datetime | None = None  # the oldest article looked at
@@ -68,13 +71,15 @@ async def try_watchlist(redis: aioredis.Redis, keys: Keys, watchlist: Watchlist,
     matcher = WatchlistMatcher([watchlist])
     oldest = time_id(now - timedelta(days=days))
     stories: set[str] = set()
+    raised: list[Alert] = []
     for stream in classified_streams(keys):  # each partition in turn, newest first
-        await _scan(redis, stream, oldest, matcher, result, stories, scan_limit)
-    return _finish(result, stories)
+        await _scan(redis, stream, oldest, matcher, result, stories, raised, scan_limit)
+    return _finish(result, stories, raised)
 
 
 async def _scan(redis: aioredis.Redis, stream: str, oldest: str, matcher: WatchlistMatcher,
-                result: TrialResult, stories: set[str], scan_limit: int) -> None:
+                result: TrialResult, stories: set[str], raised: list[Alert],
+                scan_limit: int) -> None:
     top = "+"
     while result.scanned < scan_limit:
         page = await redis.xrevrange(stream, max=top, min=oldest,
@@ -88,6 +93,9 @@ async def _scan(redis: aioredis.Redis, stream: str, oldest: str, matcher: Watchl
         for alert in await asyncio.to_thread(match_page, matcher, page):
             result.matched += 1
             stories.add(story_of(alert.article))
+            # what the throttle reads, without the article's text
+            raised.append(alert.model_copy(
+                update={"article": alert.article.model_copy(update={"text": ""})}))
             if len(result.shown) < SHOWN:
                 result.shown.append(alert)
         top = f"({as_str(page[-1][0])}"
@@ -95,6 +103,9 @@ async def _scan(redis: aioredis.Redis, stream: str, oldest: str, matcher: Watchl
     result.capped = result.capped or bool(more)
 
 
-def _finish(result: TrialResult, stories: set[str]) -> TrialResult:
+def _finish(result: TrialResult, stories: set[str], raised: list[Alert]) -> TrialResult:
     result.stories = len(stories)
+    replay = ThrottleReplay()
+    result.events = sum(replay.decide(alert, by_event=True)[0].send
+                        for alert in sorted(raised, key=lambda a: (a.created_at, a.id)))
     return result

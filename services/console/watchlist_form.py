@@ -36,6 +36,8 @@ TEXT_FIELDS = ("id", "name", "actors_any", "actors_all", "actors_scope", "keywor
                "min_confidence", "min_figures", "targets", "alert_on")
 ALERT_ON_CHOICES = (("story", "once per story (later versions only when they add a tag "
                               "or a kind of figure)"),
+                    ("event", "once per event, across outlets (the same actors within "
+                              "the event window, unless a report adds a tag or a kind of figure)"),
                     ("every_version", "for every version of a story"))
 ACTORS_SCOPE_CHOICES = (("article", "named anywhere in the article"),
                         ("event", "named where the event is told (headline, evidence sentence)"))

@@ -58,7 +58,8 @@ class Throttle(Protocol):
     held back (recorded by it for the story's thread)."""
 
     async def filter(self, alerts: list[Alert], *,
-                     every_version: Collection[str] = ()) -> Throttled: ...
+                     every_version: Collection[str] = (),
+                     by_event: Collection[str] = ()) -> Throttled: ...
 
 
 @dataclass
@@ -154,9 +155,10 @@ class AlertRaiser:
     async def _apply_throttle(self, alerts: list[Alert], result: RaisedBatch) -> list[Alert]:
         if self._throttle is None:
             return alerts
-        every_version = {w.id for w in self._watchlists.watchlists
-                         if w.alert_on == "every_version"}
-        outcome = await self._throttle.filter(alerts, every_version=every_version)
+        watchlists = self._watchlists.watchlists
+        outcome = await self._throttle.filter(
+            alerts, every_version={w.id for w in watchlists if w.alert_on == "every_version"},
+            by_event={w.id for w in watchlists if w.alert_on == "event"})
         for held in outcome.held:
             log.info("alert_throttled", watchlist_id=held.watchlist_id, alert_id=held.alert_id,
                      article_id=held.article_id, story_id=held.story_id,

@@ -77,7 +77,8 @@ def notifier_parts(runtime: Runtime, watchlists: list[Watchlist] | None = None) 
         on_change=watchlists_changed,
     )
     throttle = (
-        StoryThrottle(runtime.redis, keys, window_s=settings.story_alert_window_s)
+        StoryThrottle(runtime.redis, keys, window_s=settings.story_alert_window_s,
+                      event_window_s=settings.event_alert_window_s)
         if settings.story_alert_window_s else None
     )
     raiser = AlertRaiser(runtime.redis, keys, active, throttle, stage=MATCH,

@@ -21,6 +21,11 @@ the cost is an extra alert, never a lost one.
 The window runs from the story's first alert for that watchlist: a story
 still running after it alerts again, once.
 
+With ``alert_on: event`` a watchlist's alert is also judged against its
+event group (``event_groups.py``: the alerts about the same actors within
+``event_window_s``), so another outlet's wording of the same event is held
+back too; its decision is recorded in both histories.
+
 A dropped alert is never silent: it is logged, counted (``alerts_throttled``)
 and recorded as a ``ThrottledAlert`` (which alert, watchlist, story, article,
 why, and the alerts it repeats) in a bounded stream, recorded once even when
@@ -32,19 +37,21 @@ throttled (its alerts are still recorded in the story's history).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
+from watchfloor.services.notifier.event_groups import event_groups
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Alert
 from watchfloor.shared.streams.codec import DATA_FIELD, decode
 
 DEFAULT_WINDOW_S = 24 * 3600
+DEFAULT_EVENT_WINDOW_S = 12 * 3600
 THROTTLED_MAXLEN = 50_000  # records of throttled alerts kept (about 500 bytes each)
 
 
@@ -116,21 +123,30 @@ class ThrottledAlert(BaseModel):
     published_at: datetime | None = None
     tags: list[str]
     reason: str
-    repeat_of: list[str]  # the alerts already sent for this story and watchlist
+    repeat_of: list[str]  # the alerts already sent for this story (or event) and watchlist
     throttled_at: datetime  # when the alert was raised
+    event_group: str | None = None  # alert_on: event: the groups (tag:actors) it repeats
 
 
-def throttled_record(alert: Alert, history: Mapping[str, Decision]) -> ThrottledAlert:
-    """Pure: the record of ``alert`` held back, given its story's history."""
+_STORY_REPEAT = ("a version of a story this watchlist was already alerted on, "
+                 "with no tag or kind of figure those alerts lacked")
+_EVENT_REPEAT = ("another report of an event this watchlist was already alerted on "
+                 "(the same actors within the event window), with no tag or kind of figure "
+                 "those alerts lacked")
+
+
+def throttled_record(alert: Alert, history: Mapping[str, Decision], *,
+                     event: str | None = None) -> ThrottledAlert:
+    """Pure: the record of ``alert`` held back, given its story's history (and
+    its event groups', merged in, when ``event`` names the groups)."""
     sent = sorted(alert_id for alert_id, d in history.items() if d.send and alert_id != alert.id)
     article = alert.article
     return ThrottledAlert(
         alert_id=alert.id, watchlist_id=alert.watchlist_id, story_id=story_of(alert),
         article_id=article.id, title=article.title, url=article.url, source=article.source,
         published_at=article.published_at, tags=sorted({t.tag for t in alert.tags}),
-        reason="a version of a story this watchlist was already alerted on, "
-               "with no tag or kind of figure those alerts lacked",
-        repeat_of=sent, throttled_at=alert.created_at,
+        reason=_EVENT_REPEAT if event is not None else _STORY_REPEAT,
+        repeat_of=sent, throttled_at=alert.created_at, event_group=event,
     )
 
 
@@ -142,26 +158,76 @@ def story_alerts_key(keys: Keys, watchlist_id: str, story_id: str) -> str:
     return keys.story_alerts(watchlist_id, story_id)
 
 
+HistoryKind = Literal["story", "event"]
+
+
+def judged_by(alert: Alert, *, by_event: bool) -> list[tuple[HistoryKind, str]]:
+    """The histories (within its watchlist) an alert is judged against: its
+    story's, then its event groups' when the watchlist has ``alert_on: event``."""
+    found: list[tuple[HistoryKind, str]] = [("story", story_of(alert))]
+    if by_event:
+        found += [("event", group) for group in event_groups(alert)]
+    return found
+
+
+def merged(histories: Sequence[Mapping[str, Decision]]) -> dict[str, Decision]:
+    history: dict[str, Decision] = {}
+    for one in histories:
+        history |= one
+    return history
+
+
+class ThrottleReplay:
+    """The throttle's decisions in memory, for alerts given in order of
+    ``created_at``: what watchlists would have been sent (the console's trial,
+    ``bench.event_groups``). The same ``decide`` as ``StoryThrottle``; a
+    history ends ``window_s`` (``event_window_s``) after its first alert, as
+    its Redis key expires."""
+
+    def __init__(self, window_s: int = DEFAULT_WINDOW_S,
+                 event_window_s: int = DEFAULT_EVENT_WINDOW_S) -> None:
+        self._windows: dict[HistoryKind, int] = {"story": window_s, "event": event_window_s}
+        self._histories: dict[tuple[str, HistoryKind, str], tuple[datetime, dict[str, Decision]]] = {}
+
+    def decide(self, alert: Alert, *, by_event: bool = False,
+               every_version: bool = False) -> tuple[Decision, list[str]]:
+        """The decision, and the alerts sent before it that it was judged against."""
+        live = []
+        for kind, name in judged_by(alert, by_event=by_event):
+            key = (alert.watchlist_id, kind, name)
+            began = self._histories.get(key)
+            window = timedelta(seconds=self._windows[kind])
+            if began is None or alert.created_at - began[0] > window:
+                began = self._histories[key] = (alert.created_at, {})
+            live.append(began[1])
+        history = merged(live)
+        decision = decide(alert.id, news_items(alert), history, every_version=every_version)
+        for one in live:
+            one.setdefault(alert.id, decision)
+        return decision, sorted(i for i, d in history.items() if d.send and i != alert.id)
+
+
 # One round trip records a batch's decisions. HSETNX: a decision taken
 # meanwhile by another copy stands, and only the copy whose decision is
 # recorded writes the throttled record (a redelivered batch adds none). The
-# window runs from a story's first alert, so only a history without an expiry
-# gets one (EXPIRE NX would do this, but needs Redis 7; the embedded one is
-# 6.2) — decided here: a key that expired between our read and this write
-# must not be left without a TTL.
+# window runs from a story's (or event group's) first alert, so only a
+# history without an expiry gets one (EXPIRE NX would do this, but needs
+# Redis 7; the embedded one is 6.2) — decided here: a key that expired
+# between our read and this write must not be left without a TTL.
 # KEYS: one history per decision, then the throttled stream.
-# ARGV: window seconds, stream maxlen, the stream's data field, then per
-# decision: alert id, decision, throttled record JSON ("" when sent).
+# ARGV: stream maxlen, the stream's data field, then per decision: its
+# history's window in seconds, alert id, decision, throttled record JSON
+# ("" when sent, and for the second history of an alert_on: event alert).
 _RECORD = """
 local stream = KEYS[#KEYS]
 for i = 1, #KEYS - 1 do
-  local at = 4 + (i - 1) * 3
-  local set = redis.call('HSETNX', KEYS[i], ARGV[at], ARGV[at + 1])
-  if set == 1 and ARGV[at + 2] ~= '' then
-    redis.call('XADD', stream, 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[at + 2])
+  local at = 3 + (i - 1) * 4
+  local set = redis.call('HSETNX', KEYS[i], ARGV[at + 1], ARGV[at + 2])
+  if set == 1 and ARGV[at + 3] ~= '' then
+    redis.call('XADD', stream, 'MAXLEN', '~', ARGV[1], '*', ARGV[2], ARGV[at + 3])
   end
   if redis.call('TTL', KEYS[i]) == -1 then
-    redis.call('EXPIRE', KEYS[i], ARGV[1])
+    redis.call('EXPIRE', KEYS[i], ARGV[at])
   end
 end
 return 0
@@ -180,42 +246,56 @@ class StoryThrottle:
     """``await throttle.filter(alerts)``: the alerts to fan out, and those held back."""
 
     def __init__(self, redis: Redis, keys: Keys, window_s: int = DEFAULT_WINDOW_S,
-                 *, max_records: int = THROTTLED_MAXLEN) -> None:
+                 *, event_window_s: int = DEFAULT_EVENT_WINDOW_S,
+                 max_records: int = THROTTLED_MAXLEN) -> None:
         self._redis = redis
         self._keys = keys
         self._window_s = window_s
+        self._event_window_s = event_window_s
         self._max_records = max_records
         self._record_script = redis.register_script(_RECORD)
         self._deciding = asyncio.Lock()  # read, decide, record: one batch at a time
 
-    async def filter(self, alerts: list[Alert], *,
-                     every_version: Collection[str] = ()) -> Throttled:
+    async def filter(self, alerts: list[Alert], *, every_version: Collection[str] = (),
+                     by_event: Collection[str] = ()) -> Throttled:
         """Two round trips per batch: read the histories, record the decisions.
-        ``every_version``: ids of the watchlists that want every version."""
+        ``every_version``: ids of the watchlists that want every version;
+        ``by_event``: those that want one alert per event (``alert_on: event``)."""
         if not alerts:
             return Throttled([], [])
         async with self._deciding:
-            return await self._filter(alerts, every_version)
+            return await self._filter(alerts, every_version, by_event)
 
-    async def _filter(self, alerts: list[Alert], every_version: Collection[str]) -> Throttled:
-        history_keys = sorted(
-            {story_alerts_key(self._keys, a.watchlist_id, story_of(a)) for a in alerts}
-        )
-        histories = await self._read(history_keys)
+    def _histories_of(self, alert: Alert, by_event: Collection[str]) -> list[tuple[str, int]]:
+        """(Redis key, window) of each history ``judged_by`` names."""
+        return [(story_alerts_key(self._keys, alert.watchlist_id, name), self._window_s)
+                if kind == "story" else
+                (self._keys.event_alerts(alert.watchlist_id, name), self._event_window_s)
+                for kind, name in judged_by(alert, by_event=alert.watchlist_id in by_event)]
+
+    async def _filter(self, alerts: list[Alert], every_version: Collection[str],
+                      by_event: Collection[str]) -> Throttled:
+        judged_by = [self._histories_of(alert, by_event) for alert in alerts]
+        histories = await self._read(sorted({key for found in judged_by for key, _ in found}))
 
         result = Throttled([], [])
-        recorded: list[tuple[str, str, Decision, str]] = []
-        for alert in alerts:
-            key = story_alerts_key(self._keys, alert.watchlist_id, story_of(alert))
-            history = histories[key]
+        recorded: list[tuple[str, int, str, Decision, str]] = []
+        for alert, found in zip(alerts, judged_by, strict=True):
+            history = merged([histories[key] for key, _ in found])
             decision = decide(alert.id, news_items(alert), history,
                               every_version=alert.watchlist_id in every_version)
-            held = None if decision.send else throttled_record(alert, history)
+            held = None
+            if not decision.send:
+                story_sent = any(d.send for d in histories[found[0][0]].values())
+                held = throttled_record(
+                    alert, history,
+                    event=None if story_sent or len(found) == 1 else " ".join(event_groups(alert)))
             if alert.id not in history:
-                recorded.append(
-                    (key, alert.id, decision, held.model_dump_json() if held else ""))
-                # Alerts later in this batch see this one.
-                history[alert.id] = decision
+                for i, (key, window_s) in enumerate(found):
+                    record = held.model_dump_json() if held is not None and i == 0 else ""
+                    recorded.append((key, window_s, alert.id, decision, record))
+                    # Alerts later in this batch see this one.
+                    histories[key][alert.id] = decision
             if held is None:
                 result.sent.append(alert)
             else:
@@ -233,14 +313,14 @@ class StoryThrottle:
             for key, reply in zip(history_keys, replies, strict=True)
         }
 
-    async def _record(self, recorded: list[tuple[str, str, Decision, str]]) -> None:
+    async def _record(self, recorded: list[tuple[str, int, str, Decision, str]]) -> None:
         if not recorded:
             return
-        args: list[Any] = [self._window_s, self._max_records, DATA_FIELD]
-        for _, alert_id, decision, record in recorded:
-            args += [alert_id, decision.encode(), record]
+        args: list[Any] = [self._max_records, DATA_FIELD]
+        for _, window_s, alert_id, decision, record in recorded:
+            args += [window_s, alert_id, decision.encode(), record]
         await self._record_script(
-            keys=[key for key, _, _, _ in recorded] + [self._keys.throttled_alerts], args=args)
+            keys=[key for key, *_ in recorded] + [self._keys.throttled_alerts], args=args)
 
 
 async def throttled_alerts(

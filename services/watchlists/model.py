@@ -145,7 +145,7 @@ class MatchRule(BaseModel):
         return value
 
 
-AlertOn = Literal["story", "every_version"]
+AlertOn = Literal["story", "event", "every_version"]
 
 
 def _raised_again(err: Any) -> InitErrorDetails:
@@ -225,7 +225,8 @@ class Watchlist(BaseModel):
     match: MatchRule = Field(default_factory=MatchRule)
     targets: list[Target] = Field(default_factory=list)
     # "story": one alert per story (later versions only with a new tag; the
-    # rest are recorded as throttled); "every_version": every matching version.
+    # rest are recorded as throttled); "event": also one per event across
+    # outlets (notifier/event_groups.py); "every_version": every matching version.
     alert_on: AlertOn = "story"
 
     @field_validator("targets")

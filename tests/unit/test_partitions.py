@@ -90,7 +90,8 @@ def test_keys_written_by_one_script_or_transaction_share_a_slot() -> None:
     # story index script, alert history script, story throttle script
     assert one_slot(keys.story_buckets(1, 7), keys.story_buckets(2, 8), keys.story_article("a"))
     assert one_slot(keys.alerts, keys.alert_ids, keys.metrics)
-    assert one_slot(keys.story_alerts("w", "s"), keys.throttled_alerts)
+    assert one_slot(keys.story_alerts("w", "s"), keys.event_alerts("w", "missile_test:kp"),
+                    keys.throttled_alerts)
     # paused targets: failed-attempt, hold and resume scripts (with the outcome MULTI/EXEC)
     assert one_slot(keys.targets_failing, keys.targets_paused, keys.held_deliveries("w/t"),
                     keys.retry_schedule_of(2), keys.retry_payloads, keys.stream("deliveries", 1),

@@ -24,7 +24,7 @@ from watchfloor.shared.pipeline import stage
 from watchfloor.shared.streams.codec import encode
 from watchfloor.shared.streams.consumer import Incoming
 
-from tests.unit.console.factories import alert, article, classified
+from tests.unit.console.factories import IR, alert, article, classified
 from tests.unit.notifier.factories import make_secret
 
 pytestmark = pytest.mark.integration
@@ -288,6 +288,19 @@ async def test_a_draft_without_id_or_name_can_be_tried_but_not_saved(sign_in, re
     assert bad_days.status_code == 422 and "from 1 to 90" in bad_days.text
 
 
+async def test_the_list_says_how_often_each_watchlist_alerts(sign_in, redis_client, keys) -> None:
+    store = WatchlistStore(redis_client, keys, known_tags=TAGS)
+    for watchlist_id, alert_on in (("per-story", "story"), ("per-event", "event"),
+                                   ("every", "every_version")):
+        await store.put(Watchlist(id=watchlist_id, name=watchlist_id, alert_on=alert_on,
+                                  match={"tags_any": ["missile_test"]}))
+    page = (await (await sign_in("viewer")).client.get("/watchlists")).text
+    rows = {row.split('"')[0]: row for row in page.split('<tr id="watchlist-')[1:]}
+    assert "once per event, across outlets" in rows["per-event"]
+    assert "every version of a story" in rows["every"]
+    assert "once per event" not in rows["per-story"] and "every version" not in rows["per-story"]
+
+
 async def test_a_paused_target_is_shown_and_an_editor_resumes_it(sign_in, redis_client,
                                                                  keys) -> None:
     store = WatchlistStore(redis_client, keys, known_tags=TAGS)
@@ -497,6 +510,27 @@ async def test_try_it_estimates_alerts_by_the_watchlists_alert_on(
     tried = await viewer.post("/watchlists/save", tags_any="missile_test", days="7",
                               alert_on=alert_on, action="try")
     assert "Would have alerted on 2 articles in 1 story" in tried.text
+    assert expected in " ".join(tried.text.split())
+
+
+@pytest.mark.parametrize(("alert_on", "expected"), [("story", "expect about 3 alerts."),
+                                                   ("event", "expect about 2 alerts.")])
+async def test_try_it_counts_one_alert_per_event_for_alert_on_event(
+        sign_in, redis_client, keys, alert_on, expected) -> None:
+    now = datetime.now(UTC)
+    # One launch in two outlets' own words (two stories), and another country's.
+    events = [classified(article("u-1", at=now), at=now - timedelta(minutes=3)),
+              classified(article("u-2", at=now, title="Pyongyang launches a missile"),
+                         at=now - timedelta(minutes=2)),
+              classified(article("u-3", at=now, title="Iran launches a missile"), actors=[IR],
+                         at=now - timedelta(minutes=1))]
+    for event in events:
+        await redis_client.xadd(classified_stream(keys), encode(event),
+                                id=time_id(event.classified_at))
+    viewer = await sign_in("viewer")
+    tried = await viewer.post("/watchlists/save", tags_any="missile_test", days="7",
+                              alert_on=alert_on, action="try")
+    assert "Would have alerted on 3 articles in 3 stories" in tried.text
     assert expected in " ".join(tried.text.split())
 
 

@@ -150,3 +150,35 @@ async def test_the_record_stream_is_bounded(redis_client: aioredis.Redis, keys: 
             [alert(f"art-{batch}-{i}", "art-0", ["missile_test"]) for i in range(100)])
     # MAXLEN ~ trims whole nodes: bounded, if not to the entry.
     assert await redis_client.xlen(keys.throttled_alerts) < 300
+
+
+async def test_alert_on_event_holds_back_another_stories_report_of_the_event(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    throttle = StoryThrottle(redis_client, keys, window_s=3600, event_window_s=600)
+    # Two outlets' own wordings: two stories, one event (the same tag about KP).
+    first = alert("art-1", None, ["missile_test"], watchlist="wl-event")
+    second = alert("art-2", None, ["missile_test"], watchlist="wl-event")
+    same_on_story = [alert("art-1", None, ["missile_test"]), alert("art-2", None, ["missile_test"])]
+
+    outcome = await throttle.filter([first, second, *same_on_story], by_event={"wl-event"})
+    assert outcome.sent == [first, *same_on_story]
+    (held,) = outcome.held
+    assert (held.alert_id, held.repeat_of, held.event_group) == (
+        second.id, [first.id], "missile_test:kp")
+    assert "another report of an event" in held.reason
+
+    again = await throttle.filter([first, second], by_event={"wl-event"})  # redelivered
+    assert (again.sent, [h.alert_id for h in again.held]) == ([first], [second.id])
+    (record,) = await throttled_alerts(redis_client, keys, watchlist_id="wl-event")
+    assert record.alert_id == second.id  # recorded once
+
+    group = keys.event_alerts("wl-event", "missile_test:kp")
+    assert 0 < await redis_client.ttl(group) <= 600  # the event window, not the story's
+    assert 600 < await redis_client.ttl(story_alerts_key(keys, "wl-event", "art-1")) <= 3600
+    # A report that adds a tag is news; after the window the event alerts again.
+    deployed = alert("art-3", None, ["missile_test", "troop_deployment"], watchlist="wl-event")
+    assert await sent(throttle, [deployed], by_event={"wl-event"}) == [deployed]
+    await redis_client.delete(group, keys.event_alerts("wl-event", "troop_deployment:kp"))
+    later = alert("art-4", None, ["missile_test"], watchlist="wl-event")
+    assert await sent(throttle, [later], by_event={"wl-event"}) == [later]

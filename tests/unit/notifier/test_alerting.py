@@ -108,10 +108,13 @@ class DropArticle:
         self.article_id = article_id
         self.seen: list[str] = []
         self.every_version: set[str] = set()
+        self.by_event: set[str] = set()
 
-    async def filter(self, alerts: list[Alert], *, every_version: Any = ()) -> Throttled:
+    async def filter(self, alerts: list[Alert], *, every_version: Any = (),
+                     by_event: Any = ()) -> Throttled:
         self.seen += [a.id for a in alerts]
         self.every_version |= set(every_version)
+        self.by_event |= set(by_event)
         return Throttled([a for a in alerts if a.article.id != self.article_id],
                          [throttled_record(a, {}) for a in alerts
                           if a.article.id == self.article_id])
@@ -135,13 +138,15 @@ async def test_throttled_alerts_are_counted_logged_and_never_sent(redis) -> None
     assert events == [("alert_throttled", "a2"), ("alert_raised", "a1")]
 
 
-async def test_the_throttle_is_told_which_watchlists_want_every_version(redis) -> None:
+async def test_the_throttle_is_told_which_watchlists_want_every_version_or_event(redis) -> None:
     throttle = DropArticle("none")
     every = make_watchlist("wl-every").model_copy(update={"alert_on": "every_version"})
-    watchlists = [make_watchlist("wl-story"), every]
+    by_event = make_watchlist("wl-event").model_copy(update={"alert_on": "event"})
+    watchlists = [make_watchlist("wl-story"), every, by_event]
     await raiser(redis, throttle, watchlists).process_batch(
         [incoming("1-0", make_event(article_id="a1"))], NOW)
     assert throttle.every_version == {"wl-every"}
+    assert throttle.by_event == {"wl-event"}
 
 
 async def test_a_batch_without_alerts_writes_nothing(redis) -> None:

@@ -1,4 +1,4 @@
-"""``alert_on``: one alert per story (the default) or one per version."""
+"""``alert_on``: one alert per story (the default), per event, or one per version."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ def test_default_is_one_alert_per_story() -> None:
     assert watchlist.alert_on == "story"
 
 
-@pytest.mark.parametrize("value", ["story", "every_version"])
-def test_either_choice_is_accepted(value: str) -> None:
+@pytest.mark.parametrize("value", ["story", "event", "every_version"])
+def test_each_choice_is_accepted(value: str) -> None:
     (watchlist,) = parse(f"{{id: w1, name: n, alert_on: {value}}}")
     assert watchlist.alert_on == value
 
@@ -26,4 +26,4 @@ def test_an_unknown_choice_is_refused_naming_the_field_and_the_choices() -> None
         parse("{id: w1, name: n, alert_on: every}")
     (problem,) = caught.value.problems
     assert problem == ("wl.yaml: watchlist 'w1' (line 2): "
-                       "alert_on: Input should be 'story' or 'every_version'")
+                       "alert_on: Input should be 'story', 'event' or 'every_version'")
