@@ -39,7 +39,11 @@ from watchfloor.services.bench.judging import judging_arguments, majority_vote, 
 from watchfloor.services.bench.stories import read_pool, replay
 from watchfloor.services.classifier.evaluation import wilson_interval
 from watchfloor.services.notifier.matching import WatchlistMatcher
-from watchfloor.services.notifier.story_throttle import DEFAULT_EVENT_WINDOW_S, ThrottleReplay
+from watchfloor.services.notifier.throttle_rules import (
+    DEFAULT_EVENT_WINDOW_S,
+    ThrottleReplay,
+    judged,
+)
 from watchfloor.services.watchlists.model import MatchRule, Watchlist
 from watchfloor.shared.schemas import Alert, Article, ClassifiedArticle
 
@@ -97,7 +101,7 @@ def replayed(alerts: Iterable[Alert], *, by_event: bool,
     first_sent: dict[str, Alert] = {}
     sent, held = 0, []
     for alert in alerts:
-        decision, repeats = throttle.decide(alert, by_event=by_event)
+        decision, repeats = throttle.decide(judged(alert, by_event=by_event))
         if decision.send:
             sent += 1
             first_sent[alert.id] = alert
@@ -124,7 +128,7 @@ def event_only(alerts: list[Alert], window_h: int) -> tuple[dict[str, Any], list
 VERDICTS = ("same", "different", "no_event")
 
 
-def judged(pairs: list[HeldPair], judgements: list[dict[str, Any]]) -> dict[str, Any]:
+def verdict_shares(pairs: list[HeldPair], judgements: list[dict[str, Any]]) -> dict[str, Any]:
     """For each window, the share of each verdict among the judged pairs whose
     gap fits it: ``different`` is an event the officer was not told of."""
     gaps = {(p.later, p.earlier): p.gap_h for p in pairs}
@@ -168,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 out.write(json.dumps({"later": p.later, "earlier": p.earlier,
                                       "tags": list(p.tags)}) + "\n")
     if args.judged:
-        result["judged"] = judged(longest, read_judgements(args.judged))
+        result["judged"] = verdict_shares(longest, read_judgements(args.judged))
     print(json.dumps(result))
     return 0
 

@@ -77,7 +77,7 @@ from watchfloor.services.console.session import (
     signing_key,
 )
 from watchfloor.services.console.story import build_thread
-from watchfloor.services.console.trial import MAX_DAYS, try_watchlist
+from watchfloor.services.console.trial import MAX_DAYS, ThrottleWindows, try_watchlist
 from watchfloor.services.console.watchlist_form import (
     ACTORS_SCOPE_CHOICES,
     ALERT_ON_CHOICES,
@@ -794,8 +794,10 @@ class Console:
         result = None
         if trial_watchlist is not None and "days" not in state.errors:
             started = time.monotonic()
-            result = await try_watchlist(self._redis, self._keys, trial_watchlist, days=days,
-                                         now=datetime.now(UTC))
+            result = await try_watchlist(
+                self._redis, self._keys, trial_watchlist, days=days, now=datetime.now(UTC),
+                windows=ThrottleWindows(self._settings.story_alert_window_s,
+                                        self._settings.event_alert_window_s))
             log.info("watchlist_tried", watchlist_id=trial_watchlist.id, days=days,
                      matched=result.matched, scanned=result.scanned,
                      seconds=round(time.monotonic() - started, 3), user=viewer.account.name)

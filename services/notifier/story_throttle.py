@@ -22,9 +22,10 @@ The window runs from the story's first alert for that watchlist: a story
 still running after it alerts again, once.
 
 With ``alert_on: event`` a watchlist's alert is also judged against its
-event group (``event_groups.py``: the alerts about the same actors within
-``event_window_s``), so another outlet's wording of the same event is held
-back too; its decision is recorded in both histories.
+event groups (``event_groups.py``: per tag, the alerts about the same actors
+within ``event_window_s``), so another outlet's wording of the same event is
+held back too; its decision is recorded in each history. The rules are in
+``throttle_rules.py``.
 
 A dropped alert is never silent: it is logged, counted (``alerts_throttled``)
 and recorded as a ``ThrottledAlert`` (which alert, watchlist, story, article,
@@ -37,74 +38,30 @@ throttled (its alerts are still recorded in the story's history).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
-from watchfloor.services.notifier.event_groups import event_groups
+from watchfloor.services.notifier.throttle_rules import (
+    DEFAULT_EVENT_WINDOW_S,
+    DEFAULT_WINDOW_S,
+    Decision,
+    Judged,
+    brings_news,
+    decide,
+    judged,
+    sent_before,
+    story_of,
+)
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.redis_replies import as_str
 from watchfloor.shared.schemas import Alert
 from watchfloor.shared.streams.codec import DATA_FIELD, decode
 
-DEFAULT_WINDOW_S = 24 * 3600
-DEFAULT_EVENT_WINDOW_S = 12 * 3600
 THROTTLED_MAXLEN = 50_000  # records of throttled alerts kept (about 500 bytes each)
-
-
-@dataclass(frozen=True)
-class Decision:
-    send: bool
-    # the alert's tags and figure kinds ("figure:troops"), kept so later
-    # versions compare to them
-    tags: frozenset[str]
-
-    def encode(self) -> str:
-        return ("send:" if self.send else "drop:") + ",".join(sorted(self.tags))
-
-    @classmethod
-    def decode(cls, value: str) -> Decision:
-        verdict, _, tags = value.partition(":")
-        return cls(verdict == "send", frozenset(tags.split(",")) - {""})
-
-
-FIGURE_MARK = "figure:"
-# The kinds of figure that count an event of each tag: a version that first
-# gives them is news ("30,000 troops" for a deployment); a number from the
-# background ("drills involving 20,000 troops" beside a missile test) is not.
-_EVENT_FIGURES = {
-    "missile_test": frozenset({"missiles"}),
-    "troop_deployment": frozenset({"troops", "ships", "aircraft"}),
-    "military_exercise": frozenset({"troops", "ships", "aircraft"}),
-    "arms_transfer": frozenset({"money", "missiles", "aircraft", "ships"}),
-    "sanctions": frozenset({"money"}),
-}
-
-
-def news_items(alert: Alert) -> frozenset[str]:
-    """What a version brings that a later one may add to: its tags and the
-    kinds of its figures that count its tags' events."""
-    kinds = frozenset().union(*(_EVENT_FIGURES.get(t.tag, frozenset()) for t in alert.tags))
-    return frozenset([t.tag for t in alert.tags]
-                     + [FIGURE_MARK + f.kind for f in alert.figures if f.kind in kinds])
-
-
-def decide(
-    alert_id: str, tags: frozenset[str], history: Mapping[str, Decision],
-    *, every_version: bool = False,
-) -> Decision:
-    """Pure: what to do with one alert, given the decisions already taken for
-    its (watchlist, story), keyed by alert id. ``every_version``: the
-    watchlist asked for every version (``alert_on: every_version``)."""
-    earlier = history.get(alert_id)
-    if earlier is not None:
-        return earlier  # a redelivered alert: same answer as the first time
-    already_sent = frozenset().union(*(d.tags for d in history.values() if d.send))
-    is_first = not any(d.send for d in history.values())
-    return Decision(send=every_version or is_first or not tags <= already_sent, tags=tags)
 
 
 class ThrottledAlert(BaseModel):
@@ -136,10 +93,11 @@ _EVENT_REPEAT = ("another report of an event this watchlist was already alerted 
 
 
 def throttled_record(alert: Alert, history: Mapping[str, Decision], *,
-                     event: str | None = None) -> ThrottledAlert:
-    """Pure: the record of ``alert`` held back, given its story's history (and
-    its event groups', merged in, when ``event`` names the groups)."""
-    sent = sorted(alert_id for alert_id, d in history.items() if d.send and alert_id != alert.id)
+                     event: str | None = None,
+                     groups: list[Mapping[str, Decision]] | None = None) -> ThrottledAlert:
+    """Pure: the record of ``alert`` held back, given its story's history, or
+    (``event`` naming them) the histories of the event groups that held it."""
+    sent = sent_before(alert.id, [history] if groups is None else groups)
     article = alert.article
     return ThrottledAlert(
         alert_id=alert.id, watchlist_id=alert.watchlist_id, story_id=story_of(alert),
@@ -150,61 +108,8 @@ def throttled_record(alert: Alert, history: Mapping[str, Decision], *,
     )
 
 
-def story_of(alert: Alert) -> str:
-    return alert.article.story_id or alert.article.id
-
-
 def story_alerts_key(keys: Keys, watchlist_id: str, story_id: str) -> str:
     return keys.story_alerts(watchlist_id, story_id)
-
-
-HistoryKind = Literal["story", "event"]
-
-
-def judged_by(alert: Alert, *, by_event: bool) -> list[tuple[HistoryKind, str]]:
-    """The histories (within its watchlist) an alert is judged against: its
-    story's, then its event groups' when the watchlist has ``alert_on: event``."""
-    found: list[tuple[HistoryKind, str]] = [("story", story_of(alert))]
-    if by_event:
-        found += [("event", group) for group in event_groups(alert)]
-    return found
-
-
-def merged(histories: Sequence[Mapping[str, Decision]]) -> dict[str, Decision]:
-    history: dict[str, Decision] = {}
-    for one in histories:
-        history |= one
-    return history
-
-
-class ThrottleReplay:
-    """The throttle's decisions in memory, for alerts given in order of
-    ``created_at``: what watchlists would have been sent (the console's trial,
-    ``bench.event_groups``). The same ``decide`` as ``StoryThrottle``; a
-    history ends ``window_s`` (``event_window_s``) after its first alert, as
-    its Redis key expires."""
-
-    def __init__(self, window_s: int = DEFAULT_WINDOW_S,
-                 event_window_s: int = DEFAULT_EVENT_WINDOW_S) -> None:
-        self._windows: dict[HistoryKind, int] = {"story": window_s, "event": event_window_s}
-        self._histories: dict[tuple[str, HistoryKind, str], tuple[datetime, dict[str, Decision]]] = {}
-
-    def decide(self, alert: Alert, *, by_event: bool = False,
-               every_version: bool = False) -> tuple[Decision, list[str]]:
-        """The decision, and the alerts sent before it that it was judged against."""
-        live = []
-        for kind, name in judged_by(alert, by_event=by_event):
-            key = (alert.watchlist_id, kind, name)
-            began = self._histories.get(key)
-            window = timedelta(seconds=self._windows[kind])
-            if began is None or alert.created_at - began[0] > window:
-                began = self._histories[key] = (alert.created_at, {})
-            live.append(began[1])
-        history = merged(live)
-        decision = decide(alert.id, news_items(alert), history, every_version=every_version)
-        for one in live:
-            one.setdefault(alert.id, decision)
-        return decision, sorted(i for i, d in history.items() if d.send and i != alert.id)
 
 
 # One round trip records a batch's decisions. HSETNX: a decision taken
@@ -266,32 +171,30 @@ class StoryThrottle:
         async with self._deciding:
             return await self._filter(alerts, every_version, by_event)
 
-    def _histories_of(self, alert: Alert, by_event: Collection[str]) -> list[tuple[str, int]]:
-        """(Redis key, window) of each history ``judged_by`` names."""
-        return [(story_alerts_key(self._keys, alert.watchlist_id, name), self._window_s)
-                if kind == "story" else
-                (self._keys.event_alerts(alert.watchlist_id, name), self._event_window_s)
-                for kind, name in judged_by(alert, by_event=alert.watchlist_id in by_event)]
+    def _keys_of(self, alert: Judged) -> tuple[str, list[str]]:
+        """The Redis keys of the alert's story history and of its event groups'."""
+        return (story_alerts_key(self._keys, alert.watchlist_id, alert.story),
+                [self._keys.event_alerts(alert.watchlist_id, group) for group, _ in alert.groups])
 
     async def _filter(self, alerts: list[Alert], every_version: Collection[str],
                       by_event: Collection[str]) -> Throttled:
-        judged_by = [self._histories_of(alert, by_event) for alert in alerts]
-        histories = await self._read(sorted({key for found in judged_by for key, _ in found}))
-
+        inputs = [judged(a, by_event=a.watchlist_id in by_event) for a in alerts]
+        keys_of = [self._keys_of(j) for j in inputs]
+        histories = await self._read(sorted({k for story, groups in keys_of
+                                             for k in (story, *groups)}))
         result = Throttled([], [])
         recorded: list[tuple[str, int, str, Decision, str]] = []
-        for alert, found in zip(alerts, judged_by, strict=True):
-            history = merged([histories[key] for key, _ in found])
-            decision = decide(alert.id, news_items(alert), history,
+        for alert, j, (story_key, group_keys) in zip(alerts, inputs, keys_of, strict=True):
+            story = histories[story_key]
+            groups = [(items, histories[key])
+                      for (_, items), key in zip(j.groups, group_keys, strict=True)]
+            decision = decide(j.alert_id, j.items, story, groups=groups,
                               every_version=alert.watchlist_id in every_version)
-            held = None
-            if not decision.send:
-                story_sent = any(d.send for d in histories[found[0][0]].values())
-                held = throttled_record(
-                    alert, history,
-                    event=None if story_sent or len(found) == 1 else " ".join(event_groups(alert)))
-            if alert.id not in history:
-                for i, (key, window_s) in enumerate(found):
+            held = None if decision.send else self._held(alert, j, story, groups)
+            targets = [(story_key, self._window_s)] + [(k, self._event_window_s)
+                                                        for k in group_keys]
+            if all(alert.id not in histories[key] for key, _ in targets):
+                for i, (key, window_s) in enumerate(targets):
                     record = held.model_dump_json() if held is not None and i == 0 else ""
                     recorded.append((key, window_s, alert.id, decision, record))
                     # Alerts later in this batch see this one.
@@ -302,6 +205,16 @@ class StoryThrottle:
                 result.held.append(held)
         await self._record(recorded)
         return result
+
+    @staticmethod
+    def _held(alert: Alert, j: Judged, story: Mapping[str, Decision],
+              groups: list[tuple[frozenset[str], Mapping[str, Decision]]]) -> ThrottledAlert:
+        """The record of a held alert: held by its story's rule, else by its groups'."""
+        earlier = {i: d for i, d in story.items() if i != alert.id}
+        if not groups or not brings_news(j.items, earlier):
+            return throttled_record(alert, story)
+        return throttled_record(alert, story, event=" ".join(group for group, _ in j.groups),
+                                groups=[h for _, h in groups])
 
     async def _read(self, history_keys: list[str]) -> dict[str, dict[str, Decision]]:
         pipe = self._redis.pipeline(transaction=False)

@@ -15,7 +15,7 @@ from watchfloor.services.notifier.story_throttle import (
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.schemas import Alert
 
-from tests.unit.notifier.factories import make_alert, tag
+from tests.unit.notifier.factories import country, make_alert, tag
 
 pytestmark = pytest.mark.integration
 
@@ -182,3 +182,38 @@ async def test_alert_on_event_holds_back_another_stories_report_of_the_event(
     await redis_client.delete(group, keys.event_alerts("wl-event", "troop_deployment:kp"))
     later = alert("art-4", None, ["missile_test"], watchlist="wl-event")
     assert await sent(throttle, [later], by_event={"wl-event"}) == [later]
+
+
+async def test_alert_on_event_judges_each_event_group_on_its_own_tag(
+    redis_client: aioredis.Redis, keys: Keys
+) -> None:
+    throttle = StoryThrottle(redis_client, keys, window_s=3600, event_window_s=3600)
+    kp = country("KP", "North Korea").model_copy(update={"mentions": ["North Korea"]})
+    us = country("US", "United States").model_copy(update={"mentions": ["United States"]})
+
+    def report(article_id: str, story_id: str | None, *tags) -> Alert:
+        base = alert(article_id, story_id, ["missile_test"], watchlist="wl-event")
+        title = "Missile fired as drills begin"
+        return base.model_copy(update={"tags": list(tags), "actors": [kp, us],
+                                       "article": base.article.model_copy(update={"title": title})})
+
+    launch = tag("missile_test", evidence="North Korea fired a missile.")
+    kp_drill = tag("military_exercise", evidence="North Korea held drills.")
+    us_drill = tag("military_exercise", evidence="The United States began drills.")
+    sanctions = tag("sanctions", evidence="North Korea was sanctioned.")
+    first = report("a1", None, launch, kp_drill)
+    # another story: the launch again, but drills by another party (a group never alerted)
+    other_drills = report("a2", None, launch, us_drill)
+    assert await sent(throttle, [first, other_drills], by_event={"wl-event"}) == [
+        first, other_drills]
+
+    # Each event already alerted: held, and the record says it was the events,
+    # though the version brings its own story a tag (sanctions) it lacked.
+    sanctioned = report("a3", None, sanctions)
+    both = report("a4", "a1", launch, sanctions)
+    outcome = await throttle.filter([sanctioned, both], by_event={"wl-event"})
+    assert outcome.sent == [sanctioned]
+    (held,) = outcome.held
+    assert held.event_group == "missile_test:kp sanctions:kp"
+    assert "another report of an event" in held.reason
+    assert held.repeat_of == sorted([first.id, other_drills.id, sanctioned.id])

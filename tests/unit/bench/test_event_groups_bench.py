@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from watchfloor.services.bench import event_groups
-from watchfloor.services.bench.event_groups import HeldPair, judged, replayed
+from watchfloor.services.bench.event_groups import HeldPair, replayed, verdict_shares
 from watchfloor.services.training.corpus import DEFAULT_DATA_DIR, LABELS_DIR
 
 from tests.unit.notifier.factories import make_alert, tag
@@ -35,7 +35,7 @@ def test_judged_shares_count_the_majority_and_the_window() -> None:
     pairs = [HeldPair("b", "a", 2.0, ("sanctions",)), HeldPair("d", "c", 20.0, ("sanctions",))]
     votes = [{"later": "b", "earlier": "a", "verdict": v} for v in ("same", "different", "same")]
     votes += [{"later": "d", "earlier": "c", "verdict": v} for v in ("different", "no_event")]
-    shares = judged(pairs, votes)
+    shares = verdict_shares(pairs, votes)
     assert shares["3h"]["pairs"] == 1 and shares["3h"]["same"]["share"] == 1.0
     assert shares["24h"]["pairs"] == 1  # "d" has no majority: no verdict
 
@@ -46,7 +46,7 @@ def test_the_figures_on_real_news_that_the_readme_states(capsys) -> None:
     assert event_groups.main(["--judged", str(LABELS_DIR / "event_pairs.jsonl")]) == 0
     figures = json.loads(capsys.readouterr().out)
     assert (figures["alerts_matched"], figures["sent_alert_on_story"]) == (6089, 6076)
-    assert figures["alert_on_event_12h"]["sent"] == 5048
+    assert figures["alert_on_event_12h"]["sent"] == 5086
     twelve = figures["judged"]["12h"]
     assert (twelve["pairs"], twelve["same"]["share"], twelve["different"]["share"]) == (
-        96, 0.938, 0.031)
+        90, 0.933, 0.033)

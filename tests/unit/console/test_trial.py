@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from fakeredis import FakeAsyncRedis
 from watchfloor.services.console.history import classified_stream, time_id
-from watchfloor.services.console.trial import try_watchlist
+from watchfloor.services.console.trial import ThrottleWindows, try_watchlist
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.shared.keys import Keys
+from watchfloor.shared.schemas import Figure
 from watchfloor.shared.streams.codec import encode
 
 from tests.unit.console.factories import IR, T0, article, classified, tag
@@ -55,3 +56,31 @@ async def test_a_scan_stopped_by_its_limit_says_so() -> None:
 async def test_nothing_stored_is_an_empty_answer_that_says_so() -> None:
     result = await try_watchlist(FakeAsyncRedis(), KEYS, MISSILES, days=7, now=T0)
     assert result.matched == 0 and result.retention.oldest is None and result.retention.length == 0
+
+
+async def test_the_expected_alerts_follow_the_notifiers_rules_and_windows() -> None:
+    redis = FakeAsyncRedis()
+    await stored(
+        redis,
+        classified(article("u-1"), at=T0 - timedelta(hours=6)),
+        # the same story, first to give the number of missiles: news on either choice
+        classified(article("u-2", story_id="u-1"),
+                   figures=[Figure(kind="missiles", value=2, text="two missiles")],
+                   at=T0 - timedelta(hours=5)),
+        # another outlet's wording of the launch: its own story, the same event
+        classified(article("u-3", title="Pyongyang launches a missile"), at=T0 - timedelta(hours=1)),
+    )
+    by_event = MISSILES.model_copy(update={"alert_on": "event"})
+    per_story = await try_watchlist(redis, KEYS, MISSILES, days=1, now=T0)
+    per_event = await try_watchlist(redis, KEYS, by_event, days=1, now=T0)
+    assert (per_story.matched, per_story.stories) == (3, 2)
+    assert (per_story.expected, per_event.expected) == (3, 2)
+
+    # The notifier's windows: the event window over before the third report...
+    short = await try_watchlist(redis, KEYS, by_event, days=1, now=T0,
+                                windows=ThrottleWindows(event_s=3600))
+    assert short.expected == 3
+    # ...or no throttle at all (STORY_ALERT_WINDOW_S=0): every version.
+    unthrottled = await try_watchlist(redis, KEYS, by_event, days=1, now=T0,
+                                      windows=ThrottleWindows(story_s=0))
+    assert (unthrottled.expected, unthrottled.throttled) == (3, False)

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from watchfloor.services.notifier.story_throttle import (
-    Decision,
-    decide,
-    news_items,
-    story_of,
-    throttled_record,
-)
+from watchfloor.services.notifier.story_throttle import throttled_record
+from watchfloor.services.notifier.throttle_rules import Decision, decide, news_items, story_of
 from watchfloor.shared.schemas import Figure
 
 from tests.unit.notifier.factories import make_alert, tag
