@@ -111,8 +111,13 @@ async def try_watchlist(redis: aioredis.Redis, keys: Keys, watchlist: Watchlist,
 
 def _sent(raised: list[Judged], windows: ThrottleWindows) -> int:
     replay = ThrottleReplay(windows.story_s, windows.event_s)
-    return sum(replay.decide(alert)[0].send
-               for alert in sorted(raised, key=lambda j: (j.at, j.alert_id)))
+    seen: set[str] = set()  # an article stored twice (a replayed dead letter) alerts once
+    sent = 0
+    for alert in sorted(raised, key=lambda j: (j.at, j.alert_id)):
+        if alert.alert_id not in seen:
+            seen.add(alert.alert_id)
+            sent += replay.decide(alert)[0].send
+    return sent
 
 
 async def _scan(redis: aioredis.Redis, stream: str, oldest: str, matcher: WatchlistMatcher,

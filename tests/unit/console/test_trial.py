@@ -84,3 +84,13 @@ async def test_the_expected_alerts_follow_the_notifiers_rules_and_windows() -> N
     unthrottled = await try_watchlist(redis, KEYS, by_event, days=1, now=T0,
                                       windows=ThrottleWindows(story_s=0))
     assert (unthrottled.expected, unthrottled.throttled) == (3, False)
+
+
+async def test_an_article_stored_twice_is_expected_to_alert_once() -> None:
+    # a dead letter replayed after a crash writes its classified event again
+    redis = FakeAsyncRedis()
+    event = classified(article("u-1"), at=T0 - timedelta(hours=2))
+    await stored(redis, event)
+    await redis.xadd(classified_stream(KEYS), encode(event))
+    result = await try_watchlist(redis, KEYS, MISSILES, days=1, now=T0)
+    assert (result.matched, result.stories, result.expected) == (2, 1, 1)
