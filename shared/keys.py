@@ -291,6 +291,11 @@ class Keys:
         return f"{self.base}:console:form-sent:{form_id}"
 
     @property
+    def workers(self) -> str:
+        """Hash: consumer name -> the worker process's record (shared/streams/workers.py)."""
+        return f"{self.base}:workers"
+
+    @property
     def console_labels(self) -> str:
         """Hash: "<article id> <annotator>" -> label record judged in the console."""
         return f"{self.base}:console:labels"

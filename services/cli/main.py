@@ -12,6 +12,7 @@ import os
 import sys
 
 from watchfloor.shared.errors import WatchfloorError
+from watchfloor.shared.version import installed_version
 
 # module under services.cli -> registered in this order in --help
 _COMMAND_MODULES = (
@@ -31,16 +32,6 @@ _COMMAND_MODULES = (
     "targets",
     "console", "labels", "receiver",
 )
-
-
-def installed_version() -> str:
-    """The installed distribution's version (pyproject.toml's, once installed)."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("watchfloor")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 class _VersionAction(argparse.Action):

@@ -163,6 +163,17 @@ class _Snapshot(Collector):
                 pending.add_metric([short, group["name"]], group["pending"])
                 consumers.add_metric([short, group["name"]], len(group["consumers"]))
         yield from (length, lag, pending, consumers)
+        workers = GaugeMetricFamily(
+            "watchfloor_workers", "Worker processes recorded in the last day, by part and "
+            "state (silent: not seen for three maintenance intervals)", labels=["part", "state"])
+        by_state: dict[tuple[str, str], int] = {}
+        for w in self.status.get("workers", []):
+            for part in w["parts"]:
+                key = (part, "silent" if w["silent"] else "running")
+                by_state[key] = by_state.get(key, 0) + 1
+        for (part, state), count in sorted(by_state.items()):
+            workers.add_metric([part, state], count)
+        yield workers
         for name, key, help_text in (
             ("dead_letter_entries", "dead_letters", "Entries in the dead-letter stream"),
             ("retry_scheduled_deliveries", "retries_scheduled", "Deliveries waiting for a retry"),

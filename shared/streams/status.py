@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from watchfloor.shared import pipeline
 from watchfloor.shared.keys import Keys, short_name
+from watchfloor.shared.streams.workers import workers_seen
 
 LAG_COUNT_LIMIT = 100_000
 
@@ -70,8 +72,13 @@ async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
                 })
         streams[stream] = info
     metrics = {_text(k): int(v) for k, v in (await redis.hgetall(keys.metrics)).items()}
+    now = datetime.now(UTC)
+    workers = [{**w.model_dump(mode="json"), "seen_s_ago": round((now - w.seen_at).total_seconds()),
+                "silent": w.silent(now)}
+               for w in await workers_seen(redis, keys, now=now)]
     return {
         "prefix": keys.prefix,
+        "workers": workers,
         "streams": streams,
         "dead_letters": await redis.xlen(keys.dead_letters),
         "retries_scheduled": await scheduled_retries(redis, keys),
@@ -94,6 +101,7 @@ def format_status(status: dict[str, Any]) -> str:
             + (f"; they still hold work: {held} (workers refuse to start until it is "
                f"handled with WATCHFLOOR_PARTITIONS={partitions['recorded']})" if left
                else "; they are drained: the next worker to start takes the new count")]
+    lines += _worker_lines(status.get("workers", [])) + [""]
     lines.append(f"{'stream':<34} {'length':>8}  {'group':<12} {'lag':>7} {'pending':>8}  consumers")
     for stream, info in status["streams"].items():
         short = short_name(stream, status["prefix"])
@@ -132,3 +140,24 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append("counters:            " + ", ".join(
             f"{k}={v}" for k, v in sorted(status["metrics"].items())))
     return "\n".join(lines)
+
+
+def _ago(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min" if seconds < 7200 \
+        else f"{seconds // 3600} h"
+
+
+def _worker_lines(workers: list[dict[str, Any]]) -> list[str]:
+    """Who is running: consumer groups list a consumer only once it has read
+    an entry, and forget it after a quiet minute."""
+    if not workers:
+        return ["workers: none running (none has recorded itself in the last day)"]
+    lines = ["workers:"]
+    for w in workers:
+        what = f"  {w['name']}: {', '.join(w['parts'])} (pid {w['pid']} on {w['host']}, {w['version']})"
+        if w["silent"]:
+            lines.append(f"{what}: SILENT, last seen {_ago(w['seen_s_ago'])} ago "
+                         f"(stopped without a word, or cannot reach Redis)")
+        else:
+            lines.append(f"{what}: running, seen {_ago(w['seen_s_ago'])} ago")
+    return lines

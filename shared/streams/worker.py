@@ -47,6 +47,7 @@ from watchfloor.shared.streams.partition_layout import settle_partitions
 from watchfloor.shared.streams.persistence import warn_unless_persistent
 from watchfloor.shared.streams.reader import StreamReader
 from watchfloor.shared.streams.refusals import refuses_writes
+from watchfloor.shared.streams.workers import WorkerPresence
 from watchfloor.shared.tasks import cancel_until_done
 from watchfloor.shared.urls import redact_url
 
@@ -136,6 +137,9 @@ class WorkerApp(FastStream):
                     consumer_name=runtime.consumer_name, on_lost_group=self.exit,
                 )
         self._readers = [s for s in self._subscribers if isinstance(s, StreamReader)]
+        self._presence = WorkerPresence(runtime.keys, runtime.consumer_name,
+                                        [p.name for p in parts],
+                                        runtime.settings.maintenance_interval_s)
         super().__init__(
             broker,
             logger=FastStreamLogger(),
@@ -259,6 +263,10 @@ class WorkerApp(FastStream):
             for job in part.periodic:
                 self._tasks.append(asyncio.create_task(self._every(job), name=job.name))
         self._started = True
+        try:  # `watchfloor status` shows it at once, not after the first maintenance pass
+            await self._presence.beat(self.runtime.redis)
+        except RedisError as exc:
+            log.warning("worker_record_failed", error=repr(exc))
         log.info("worker_started", parts=[p.name for p in self.parts])
 
     async def _on_shutdown(self) -> None:
@@ -276,6 +284,9 @@ class WorkerApp(FastStream):
         for part in self.parts:
             for hook in part.on_stop:
                 await hook()
+        # Gone from `watchfloor status`; with Redis away, shown as silent there.
+        with contextlib.suppress(RedisError, OSError, asyncio.TimeoutError):
+            await asyncio.wait_for(self._presence.leave(self.runtime.redis), 1)
         await self.runtime.close()
         if self.health is not None:
             await self.health.stop()
@@ -312,6 +323,7 @@ class WorkerApp(FastStream):
 
     async def maintain_once(self) -> None:
         settings, redis = self.runtime.settings, self.runtime.redis
+        await self._presence.beat(redis)
         await self.ensure_groups()
         for sub in self._subscribers:
             if not sub.running and not self.stopping:

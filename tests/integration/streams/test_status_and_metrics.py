@@ -53,3 +53,22 @@ async def test_ingest_api_serves_the_metrics(settings, redis_client, keys):
     assert reply.headers["content-type"].startswith("text/plain")
     assert 'watchfloor_stream_entries{stream="articles"} 1.0' in reply.text
     assert "watchfloor_articles_ingested_total 1.0" in reply.text
+
+
+async def test_status_shows_a_running_worker_before_it_reads_anything(settings, redis_client, keys):
+    # Redis 7.0 lists a consumer only once it has read an entry: the groups
+    # alone said "consumers: none" for a worker waiting on an empty stream.
+    from watchfloor.services.classifier.app import classifier_parts
+    from watchfloor.shared.streams.worker import create_worker_app
+
+    from tests.integration.helpers import running
+
+    app = create_worker_app(settings.model_copy(update={"consumer_name": "node-3-77"}),
+                            [classifier_parts])
+    async with running(app):
+        status = await pipeline_status(redis_client, keys)
+        (worker,) = status["workers"]
+        assert (worker["name"], worker["parts"], worker["silent"]) == (
+            "node-3-77", ["classifier"], False)
+        assert "node-3-77: classifier (pid" in format_status(status)
+    assert (await pipeline_status(redis_client, keys))["workers"] == []  # stopped: gone
