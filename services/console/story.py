@@ -24,6 +24,8 @@ class HeldAlert(Protocol):
 
     alert_id: str
     watchlist_id: str
+    story_id: str
+    repeat_of: list[str]
     article_id: str
     title: str
     url: str | None
@@ -42,15 +44,20 @@ class Version:
     classified: bool  # False: known only from an alert
     alerts: list[Alert] = field(default_factory=list)
     held: list[HeldAlert] = field(default_factory=list)  # held back by the story throttle
+    # other stories' reports of this version's event, held back (alert_on: event)
+    also_reported: list[HeldAlert] = field(default_factory=list)
     added_tags: list[str] = field(default_factory=list)
     added_figures: list[str] = field(default_factory=list)
     first: bool = False
 
 
 def build_thread(versions: Sequence[ClassifiedArticle], alerts: Sequence[Alert],
-                 held: Sequence[HeldAlert] = ()) -> list[Version]:
+                 held: Sequence[HeldAlert] = (), *,
+                 elsewhere: Sequence[HeldAlert] = ()) -> list[Version]:
     """Versions oldest first; each later one names the tags and figures no
-    earlier version had."""
+    earlier version had. ``held``: this story's versions held back;
+    ``elsewhere``: other stories' reports held back as repeats of an alert of
+    this one, shown with the version that alert was raised on."""
     by_article: dict[str, Version] = {}
     for event in versions:
         c = event.classification
@@ -74,6 +81,12 @@ def build_thread(versions: Sequence[ClassifiedArticle], alerts: Sequence[Alert],
                                                               classified=False)
         if all(h.alert_id != record.alert_id for h in version.held):
             version.held.append(record)
+    raised_on = {alert.id: by_article[alert.article.id] for alert in alerts}
+    for record in elsewhere:
+        repeated = next((raised_on[i] for i in record.repeat_of if i in raised_on), None)
+        if repeated is not None and all(h.alert_id != record.alert_id
+                                        for h in repeated.also_reported):
+            repeated.also_reported.append(record)
     thread = sorted(by_article.values(), key=lambda v: (v.article.ingested_at, v.article.id))
     seen_tags: set[str] = set()
     seen_figures: set[str] = set()

@@ -481,9 +481,11 @@ class Console:
             versions = await story_versions(self._redis, self._keys, story_id)
             alerts = await story_alerts(self._redis, self._keys, story_id)
             held = await throttled_alerts(self._redis, self._keys, story_id=story_id,
+                                          repeating={a.message.id for a in alerts},
                                           limit=HELD_SHOWN)
             thread = build_thread([v.message for v in versions], [a.message for a in alerts],
-                                  held)
+                                  [h for h in held if h.story_id == story_id],
+                                  elsewhere=[h for h in held if h.story_id != story_id])
             context = await self._card_context(alerts)
             return self._page(request, "story.html", viewer, story_id=story_id, thread=thread,
                               status=200 if thread else 404, **context)

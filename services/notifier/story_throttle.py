@@ -238,13 +238,23 @@ class StoryThrottle:
 
 async def throttled_alerts(
     redis: Redis, keys: Keys, *, story_id: str | None = None, watchlist_id: str | None = None,
-    limit: int = 100,
+    repeating: Collection[str] = (), limit: int = 100,
 ) -> list[ThrottledAlert]:
     """The alerts the story throttle held back, newest first: all of them, or
     those of one story (as ``Alert.article.story_id or Alert.article.id``)
-    and/or one watchlist; at most ``limit``. Reads the bounded record stream
-    (the newest ``THROTTLED_MAXLEN``) page by page; unreadable entries are
-    skipped."""
+    or repeating one of the alerts ``repeating`` names (another outlet's
+    report of their event), and/or of one watchlist; at most ``limit``. Reads
+    the bounded record stream (the newest ``THROTTLED_MAXLEN``) page by page;
+    unreadable entries are skipped."""
+    repeating = frozenset(repeating)
+
+    def wanted(record: ThrottledAlert) -> bool:
+        if watchlist_id not in (None, record.watchlist_id):
+            return False
+        if story_id is None and not repeating:
+            return True
+        return record.story_id == story_id or not repeating.isdisjoint(record.repeat_of)
+
     found: list[ThrottledAlert] = []
     last = "+"
     while len(found) < limit:
@@ -253,9 +263,7 @@ async def throttled_alerts(
             break
         for _, fields in page:
             record = decode(fields, ThrottledAlert)
-            if (isinstance(record, ThrottledAlert)
-                    and story_id in (None, record.story_id)
-                    and watchlist_id in (None, record.watchlist_id)):
+            if isinstance(record, ThrottledAlert) and wanted(record):
                 found.append(record)
                 if len(found) == limit:
                     break

@@ -323,7 +323,13 @@ class WorkerApp(FastStream):
 
     async def maintain_once(self) -> None:
         settings, redis = self.runtime.settings, self.runtime.redis
-        await self._presence.beat(redis)
+        try:
+            await self._presence.beat(redis)
+        except RedisError as exc:
+            if not refuses_writes(exc):
+                raise
+            # Out of memory: the trims below are what frees it. The record
+            # goes stale meanwhile, and status shows the worker silent.
         await self.ensure_groups()
         for sub in self._subscribers:
             if not sub.running and not self.stopping:

@@ -584,3 +584,24 @@ async def test_a_stored_watchlist_that_no_longer_validates_can_be_replaced_from_
     assert reply.status_code == 303, reply.text
     stored = await WatchlistStore(redis_client, keys, known_tags=TAGS).get("baltic")
     assert stored is not None and stored.match.tags_any == ["sanctions"]
+
+
+async def test_a_story_shows_other_outlets_reports_held_back_as_repeats(
+        sign_in, redis_client, keys) -> None:
+    from watchfloor.services.notifier.story_throttle import ThrottledAlert
+    from watchfloor.shared.streams.codec import DATA_FIELD
+
+    await redis_client.xadd(history_stream(keys), encode(alert("al_1")))
+    held = ThrottledAlert(alert_id="al_7", watchlist_id="missiles", story_id="u-7",
+                          article_id="u-7", title="Pyongyang launches a missile again",
+                          source="Other Outlet", tags=["missile_test"],
+                          reason="another report of an event this watchlist was already "
+                                 "alerted on", repeat_of=["al_1"],
+                          throttled_at=datetime.now(UTC), event_group="missile_test:kp")
+    await redis_client.xadd(keys.throttled_alerts, {DATA_FIELD: held.model_dump_json()})
+    viewer = await sign_in("viewer")
+    page = (await viewer.client.get("/story/u-1")).text
+    assert "Also reported by other outlets" in page
+    assert 'href="/story/u-7">Pyongyang launches a missile again</a>' in page
+    own = (await viewer.client.get("/story/u-7")).text  # and in its own story, with why
+    assert "another report of an event" in own

@@ -172,6 +172,10 @@ async def test_alert_on_event_holds_back_another_stories_report_of_the_event(
     assert (again.sent, [h.alert_id for h in again.held]) == ([first], [second.id])
     (record,) = await throttled_alerts(redis_client, keys, watchlist_id="wl-event")
     assert record.alert_id == second.id  # recorded once
+    # found from the alert it repeats (the console shows it on that story)
+    assert [r.alert_id for r in await throttled_alerts(
+        redis_client, keys, story_id="art-1", repeating={first.id})] == [second.id]
+    assert await throttled_alerts(redis_client, keys, story_id="art-1") == []
 
     group = keys.event_alerts("wl-event", "missile_test:kp")
     assert 0 < await redis_client.ttl(group) <= 600  # the event window, not the story's

@@ -127,3 +127,18 @@ def test_the_form_refuses_a_target_at_an_internal_address_like_the_api() -> None
     _, state = validate(form(id="a", name="A", tags_any=["missile_test"], targets=targets),
                         known_tags=TAGS, existing=None, addresses=AddressPolicy())
     assert "link-local" in state.errors["targets"]
+
+
+def test_other_outlets_reports_held_as_repeats_are_shown_with_the_alert_they_repeat() -> None:
+    first = classified(article("u-1"))
+    elsewhere = ThrottledAlert(alert_id="al_7", watchlist_id="missiles", story_id="u-7",
+                               article_id="u-7", title="Pyongyang launches a missile",
+                               source="Other Outlet", tags=["missile_test"],
+                               reason="another report of an event", repeat_of=["al_1"],
+                               throttled_at=T0 + timedelta(hours=1),
+                               event_group="missile_test:kp")
+    unrelated = elsewhere.model_copy(update={"alert_id": "al_8", "repeat_of": ["al_99"]})
+    thread = build_thread([first], [alert("al_1", art=first.article)],
+                          elsewhere=[elsewhere, elsewhere, unrelated])
+    (version,) = thread  # shown with the alert, not as a version of this story
+    assert [h.alert_id for h in version.also_reported] == ["al_7"]
