@@ -103,7 +103,8 @@ async def try_watchlist(redis: aioredis.Redis, keys: Keys, watchlist: Watchlist,
     result.stories = len(stories)
     windows = windows or ThrottleWindows()
     if watchlist.alert_on == "every_version" or not windows.story_s:
-        result.expected, result.throttled = result.matched, False
+        # each alert once: an article stored twice (a replayed dead letter) is sent once
+        result.expected, result.throttled = len({j.alert_id for j in raised}), False
     else:  # the throttle's own decisions, in order of time, off the event loop
         result.expected = await asyncio.to_thread(_sent, raised, windows)
     return result

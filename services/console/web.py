@@ -481,13 +481,18 @@ class Console:
             versions = await story_versions(self._redis, self._keys, story_id)
             alerts = await story_alerts(self._redis, self._keys, story_id)
             held = await throttled_alerts(self._redis, self._keys, story_id=story_id,
-                                          repeating={a.message.id for a in alerts},
                                           limit=HELD_SHOWN)
+            # apart, with a limit of their own: many outlets' reports of a big
+            # event would otherwise push the story's own held versions out
+            reports = await throttled_alerts(
+                self._redis, self._keys, repeating={a.message.id for a in alerts},
+                limit=HELD_SHOWN) if alerts else []
             thread = build_thread([v.message for v in versions], [a.message for a in alerts],
-                                  [h for h in held if h.story_id == story_id],
-                                  elsewhere=[h for h in held if h.story_id != story_id])
+                                  held, elsewhere=[h for h in reports if h.story_id != story_id])
             context = await self._card_context(alerts)
             return self._page(request, "story.html", viewer, story_id=story_id, thread=thread,
+                              held_cut=len(held) == HELD_SHOWN,
+                              reports_cut=len(reports) == HELD_SHOWN, shown_at_most=HELD_SHOWN,
                               status=200 if thread else 404, **context)
 
         @self._writes("/alerts/{alert_id}/ack")

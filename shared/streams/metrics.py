@@ -32,6 +32,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Histogram, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from watchfloor.shared.keys import short_name
+from watchfloor.shared.streams.workers import PARTS
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -166,7 +167,8 @@ class _Snapshot(Collector):
         workers = GaugeMetricFamily(
             "watchfloor_workers", "Worker processes recorded in the last day, by part and "
             "state (silent: not seen for three maintenance intervals)", labels=["part", "state"])
-        by_state: dict[tuple[str, str], int] = {}
+        # zeros too: "no classifier running" is a rule on a value, not on absent()
+        by_state = {(part, state): 0 for part in PARTS for state in ("running", "silent")}
         for w in self.status.get("workers", []):
             for part in w["parts"]:
                 key = (part, "silent" if w["silent"] else "running")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from watchfloor.shared import pipeline
 from watchfloor.shared.keys import Keys, short_name
-from watchfloor.shared.streams.workers import workers_seen
+from watchfloor.shared.streams.workers import redis_now, workers_seen
 
 LAG_COUNT_LIMIT = 100_000
 
@@ -72,7 +71,7 @@ async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
                 })
         streams[stream] = info
     metrics = {_text(k): int(v) for k, v in (await redis.hgetall(keys.metrics)).items()}
-    now = datetime.now(UTC)
+    now = await redis_now(redis)
     workers = [{**w.model_dump(mode="json"), "seen_s_ago": round((now - w.seen_at).total_seconds()),
                 "silent": w.silent(now)}
                for w in await workers_seen(redis, keys, now=now)]

@@ -605,3 +605,29 @@ async def test_a_story_shows_other_outlets_reports_held_back_as_repeats(
     assert 'href="/story/u-7">Pyongyang launches a missile again</a>' in page
     own = (await viewer.client.get("/story/u-7")).text  # and in its own story, with why
     assert "another report of an event" in own
+
+
+async def test_many_reports_elsewhere_do_not_push_out_a_storys_own_held_versions(
+        sign_in, redis_client, keys, monkeypatch) -> None:
+    from watchfloor.services.console import web
+    from watchfloor.services.notifier.story_throttle import ThrottledAlert
+    from watchfloor.shared.streams.codec import DATA_FIELD
+
+    monkeypatch.setattr(web, "HELD_SHOWN", 3)
+    await redis_client.xadd(history_stream(keys), encode(alert("al_1")))
+    now = datetime.now(UTC)
+    own = [ThrottledAlert(alert_id=f"al_own{i}", watchlist_id="missiles", story_id="u-1",
+                          article_id=f"u-1v{i}", title=f"Own version {i}",
+                          tags=["missile_test"], reason="a version of a story",
+                          repeat_of=["al_1"], throttled_at=now) for i in range(2)]
+    elsewhere = [ThrottledAlert(alert_id=f"al_x{i}", watchlist_id="missiles",
+                                story_id=f"u-x{i}", article_id=f"u-x{i}",
+                                title=f"Outlet report {i}", tags=["missile_test"],
+                                reason="another report of an event", repeat_of=["al_1"],
+                                throttled_at=now) for i in range(5)]
+    for record in own + elsewhere:  # the reports elsewhere are the newest
+        await redis_client.xadd(keys.throttled_alerts, {DATA_FIELD: record.model_dump_json()})
+    page = " ".join((await (await sign_in("viewer")).client.get("/story/u-1")).text.split())
+    assert "Own version 0" in page and "Own version 1" in page and "2 held back." in page
+    assert "of the newest 3 such reports" in page
+    assert page.count("Outlet report") == 3

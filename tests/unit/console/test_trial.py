@@ -92,5 +92,8 @@ async def test_an_article_stored_twice_is_expected_to_alert_once() -> None:
     event = classified(article("u-1"), at=T0 - timedelta(hours=2))
     await stored(redis, event)
     await redis.xadd(classified_stream(KEYS), encode(event))
-    result = await try_watchlist(redis, KEYS, MISSILES, days=1, now=T0)
-    assert (result.matched, result.stories, result.expected) == (2, 1, 1)
+    for watchlist, windows in ((MISSILES, None),
+                               (MISSILES.model_copy(update={"alert_on": "every_version"}), None),
+                               (MISSILES, ThrottleWindows(story_s=0))):
+        result = await try_watchlist(redis, KEYS, watchlist, days=1, now=T0, windows=windows)
+        assert (result.matched, result.stories, result.expected) == (2, 1, 1)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fakeredis import FakeAsyncRedis
+from redis.exceptions import OutOfMemoryError
+from structlog.testing import capture_logs
 from watchfloor.shared.keys import Keys
 from watchfloor.shared.streams.metrics import render_metrics
 from watchfloor.shared.streams.status import format_status
@@ -68,3 +70,46 @@ def test_metrics_count_workers_by_part_and_state() -> None:
     assert 'watchfloor_workers{part="classifier",state="running"} 2.0' in exposition
     assert 'watchfloor_workers{part="classifier",state="silent"} 1.0' in exposition
     assert 'watchfloor_workers{part="ingest",state="running"} 1.0' in exposition
+
+
+async def test_a_workers_time_is_redis_time_not_its_hosts_clock() -> None:
+    redis = FakeAsyncRedis()
+    redis_clock = NOW.timestamp()
+
+    async def redis_time() -> tuple[int, int]:
+        return int(redis_clock), 0
+
+    redis.time = redis_time  # type: ignore[method-assign]  # Redis's clock, far from this host's
+    await WorkerPresence(KEYS, "w", ["ingest"], interval_s=5).beat(redis)
+    (worker,) = await workers_seen(redis, KEYS, now=NOW)
+    assert worker.seen_at == NOW and not worker.silent(NOW)
+
+
+async def test_a_stopping_worker_leaves_alone_a_record_of_another_of_its_name() -> None:
+    redis = FakeAsyncRedis()
+    first = WorkerPresence(KEYS, "dup", ["classifier"], interval_s=5)
+    second = WorkerPresence(KEYS, "dup", ["classifier"], interval_s=5)
+    await first.beat(redis)
+    with capture_logs() as logs:
+        await second.beat(redis)
+    assert [e["event"] for e in logs] == ["worker_name_shared"]
+    await first.leave(redis)  # the record is the second's now
+    assert [w.name for w in await workers_seen(redis, KEYS, now=datetime.now(UTC))] == ["dup"]
+    await second.leave(redis)
+    assert await workers_seen(redis, KEYS, now=datetime.now(UTC)) == []
+
+
+async def test_status_reads_workers_when_redis_refuses_writes() -> None:
+    redis = FakeAsyncRedis()
+    await redis.hset(KEYS.workers, "gone", seen("gone", ago_s=90_000).model_dump_json())
+
+    async def refused(*_: object) -> int:
+        raise OutOfMemoryError("command not allowed when used memory > 'maxmemory'.")
+
+    redis.hdel = refused  # type: ignore[method-assign]  # a full Redis takes no writes
+    assert await workers_seen(redis, KEYS, now=NOW) == []
+
+
+def test_metrics_say_zero_for_a_part_with_no_worker() -> None:
+    exposition = render_metrics(status_with([])).decode()
+    assert 'watchfloor_workers{part="classifier",state="running"} 0.0' in exposition
