@@ -263,30 +263,34 @@ def choose_story(
 # fields, so positions never shift.
 def encode_record(story_id: str, fingerprint: StoryFingerprint) -> str:
     """'<story id> <shingle ids, 8 hex digits each> <figures> <weekdays>
-    <dates> <places> <unix time> <states> <lead states>', each set comma-separated. Text,
-    not bytes: readable in redis-cli, and safe with decode_responses."""
+    <dates> <places> <unix time> <states> <lead states> <weapons>', each set
+    comma-separated. Text, not bytes: readable in redis-cli, and safe with
+    decode_responses."""
     ids = sorted(fingerprint.shingle_ids)
     hex_ids = struct.pack(f">{len(ids)}I", *ids).hex()  # 8 hex digits each
     facts = fingerprint.facts
     sets = (facts.figures, facts.weekdays, facts.dates, facts.places)
     at = "" if facts.at is None else str(facts.at)
     return " ".join([story_id, hex_ids, *(",".join(sorted(s)) for s in sets), at,
-                     ",".join(sorted(facts.states)), ",".join(sorted(facts.lead_states))])
+                     ",".join(sorted(facts.states)), ",".join(sorted(facts.lead_states)),
+                     ",".join(sorted(facts.weapons))])
 
 
 def decode_record(value: str) -> tuple[str, StoryFingerprint]:
-    """Also reads records written before facts beyond figures (or states)
-    were kept ('<story id> <hex> <figures>'): they contradict nothing on the rest."""
+    """Also reads records written before facts beyond figures (or states, or
+    weapons) were kept ('<story id> <hex> <figures>'): they contradict nothing
+    on the rest."""
     story_id, hex_ids, *rest = value.split(" ")
     raw = bytes.fromhex(hex_ids)
     ids = frozenset(struct.unpack(f">{len(raw) // 4}I", raw))
-    figures, weekdays, dates, places, at, states, lead_states = (rest + [""] * 7)[:7]
+    figures, weekdays, dates, places, at, states, lead_states, weapons = (rest + [""] * 8)[:8]
 
     def parse(field: str) -> frozenset[str]:
         return frozenset(field.split(",")) - {""}
 
     facts = EventFacts(parse(figures), parse(weekdays), parse(dates), parse(places),
-                       parse(states), int(at) if at else None, parse(lead_states))
+                       parse(states), int(at) if at else None, parse(lead_states),
+                       parse(weapons))
     return story_id, StoryFingerprint(ids, facts)
 
 

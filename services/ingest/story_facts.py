@@ -16,6 +16,8 @@ if they do not *contradict* each other on the facts that identify an event:
             into / from / toward ("in Najaf", "off the Korean Peninsula",
             "travelled to Moscow", "at its Fordow plant"), from the text only:
             headlines are title-cased, so their capitals name nothing
+- weapons   the weapon systems named ("a Sarmat" / "a Bulava": two tests in
+            one template; "Hwasong-17" / "-18" differ by their figures)
 - states    the countries the headlines name (by name, adjective or capital:
             "Iran", "Iranian", "Tehran"; the EU too) when both name some, else those of the leads: one
             template, "Iran test-fires a ballistic missile" and then
@@ -102,6 +104,7 @@ class EventFacts:
     states: frozenset[str] = frozenset()  # country codes the headline names
     at: int | None = None  # unix seconds: published, else first seen
     lead_states: frozenset[str] = frozenset()  # ... and the lead
+    weapons: frozenset[str] = frozenset()  # weapon systems named ("sarmat")
 
 
 def event_facts(words: Sequence[str], text_head: str, at: datetime | None = None, *,
@@ -118,6 +121,7 @@ def event_facts(words: Sequence[str], text_head: str, at: datetime | None = None
         states=frozenset(_states(headline)),
         at=_unix_seconds(at),
         lead_states=frozenset(_states(words[:STATE_WORDS])),
+        weapons=frozenset(_weapons(words)),
     )
 
 
@@ -141,11 +145,11 @@ def different_events(
     a: EventFacts, b: EventFacts, *, max_gap_s: int = DEFAULT_MAX_GAP_S
 ) -> str | None:
     """Pure: why two near-identical versions report two events — "published
-    apart", "weekdays", "dates", "places", "states" or "figures" — or None when nothing
-    tells them apart (then they are one story)."""
+    apart", "weekdays", "dates", "places", "weapons", "states" or "figures" —
+    or None when nothing tells them apart (then they are one story)."""
     if a.at is not None and b.at is not None and abs(a.at - b.at) > max_gap_s:
         return "published apart"
-    for kind in ("weekdays", "dates", "places"):
+    for kind in ("weekdays", "dates", "places", "weapons"):
         if contradict(getattr(a, kind), getattr(b, kind)):
             return kind
     if states_contradict(a, b):
@@ -177,6 +181,26 @@ def _figures(words: Sequence[str]) -> set[str]:
                 words[i + 1:i + 2 + _COUNTED_WITHIN]):
             found.add(_FIGURE_OF[word])
     return found
+
+
+# Weapon systems by name, as news names what was fired or sent. Names that are
+# other words too (Patriot, Trident, Jericho, Poseidon, Fateh) are left out:
+# an outlet's "patriot" would tell a copy from its story.
+_WEAPONS = frozenset({
+    "sarmat", "bulava", "yars", "topol", "zircon", "tsirkon", "kinzhal", "avangard",
+    "burevestnik", "iskander", "kalibr", "oreshnik", "hwasong", "taepodong", "nodong",
+    "rodong", "pukguksong", "hwasal", "haeil", "agni", "prithvi", "shaheen", "ghauri",
+    "ghaznavi", "babur", "ababeel", "shahab", "sejjil", "khorramshahr", "kheibar", "dongfeng",
+    "julang", "brahmos", "nirbhay", "minuteman", "tomahawk", "himars", "atacms", "hyunmoo",
+})
+
+
+def _weapons(words: Sequence[str]) -> Iterable[str]:
+    for word in words:
+        if word in _WEAPONS:
+            yield word
+        elif word.endswith("s") and word[:-1] in _WEAPONS:  # "Iskanders", "Tomahawks"
+            yield word[:-1]
 
 
 def _dates(words: Sequence[str]) -> Iterable[str]:

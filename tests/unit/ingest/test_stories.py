@@ -240,6 +240,9 @@ def test_record_round_trip() -> None:
     with_states = fingerprint("Iran and Iraq sign a border deal", "Iran signed it on Monday.")
     assert with_states.facts.states == {"IR", "IQ"}
     assert decode_record(encode_record("u-s", with_states)) == ("u-s", with_states)
+    with_weapons = fingerprint("Russia tests missiles", "It fired a Sarmat and two Bulavas.")
+    assert with_weapons.facts.weapons == {"sarmat", "bulava"}
+    assert decode_record(encode_record("u-w", with_weapons)) == ("u-w", with_weapons)
     assert decode_record(encode_record("u-abc", fp)) == ("u-abc", fp)
     no_facts = StoryFingerprint(frozenset({0, 2**32 - 1}), EventFacts())
     assert decode_record(encode_record("c-1", no_facts)) == ("c-1", no_facts)

@@ -92,6 +92,9 @@ def test_contradict_only_when_each_side_has_its_own() -> None:
      "Pakistan test-fired a ballistic missile, its military said.", "states"),
     ("The EU agreed new sanctions on Russia.", "The EU agreed new sanctions on Belarus.",
      "states"),
+    # one template, another weapon system: a second test that day
+    ("Russia test-fired a Sarmat missile, the defence ministry said.",
+     "Russia test-fired a Bulava missile, the defence ministry said.", "weapons"),
     # (a place too, now that "to" names one)
     ("Washington approved an arms sale to Taiwan.", "Washington approved an arms sale to Poland.",
      "places"),
@@ -110,6 +113,9 @@ def test_different_events(a: str, b: str, why: str) -> None:
     ("Iran test-fired a missile.", "The Iranian military test-fired a missile."),
     ("North Korea fired a missile.", "North Korea fired a missile; Japan protested."),
     ("Officials told us the missile flew far.", "Officials said the missile flew far."),
+    # naming the system, or adding its plural, is an update
+    ("Russia test-fired a new missile.", "Russia test-fired a Sarmat missile."),
+    ("Iskanders were moved to the border.", "Iskander launchers and Kalibr missiles were moved."),
     # copies of one story share the country it is about, whatever each adds
     ("Rebels seized a town, the Democratic Republic of the Congo said.",
      "Rwanda-backed rebels seized a town, Congo said."),
