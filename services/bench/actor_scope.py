@@ -27,8 +27,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from watchfloor.services.bench.judging import judging_arguments, majority_vote, read_judgements
-from watchfloor.services.classifier.evaluation import wilson_interval
+from watchfloor.services.bench.judging import (
+    judging_arguments,
+    majority_vote,
+    read_judgements,
+    share,
+    write_tasks,
+)
 from watchfloor.services.notifier.event_actors import event_actors
 from watchfloor.services.notifier.matching import actor_ids
 from watchfloor.services.training.corpus import CorpusError, iter_pool
@@ -84,9 +89,7 @@ def sample(pairs: list[ActorPair], per_group: int) -> list[ActorPair]:
 
 
 def _share(hits: int, total: int) -> dict[str, Any]:
-    low, high = wilson_interval(hits, total)
-    return {"share": round(hits / total, 3) if total else None,
-            "interval": [round(low, 2), round(high, 2)], "of": total}
+    return {**share(hits, total), "of": total}
 
 
 def judged(pairs: list[ActorPair], judgements: list[dict[str, Any]]) -> dict[str, Any]:
@@ -124,10 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result: dict[str, Any] = counts(pairs)
     if args.sample:
-        with args.out.open("w", encoding="utf-8") as out:
-            for p in sample(pairs, args.sample):
-                out.write(json.dumps({"id": p.id, "tag": p.tag, "actor": p.actor,
-                                      "actor_name": p.actor_name}) + "\n")
+        write_tasks(args.out, ({"id": p.id, "tag": p.tag, "actor": p.actor,
+                                "actor_name": p.actor_name} for p in sample(pairs, args.sample)))
     if args.judged:
         result["judged"] = judged(pairs, read_judgements(args.judged))
     print(json.dumps(result))

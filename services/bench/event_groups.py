@@ -35,9 +35,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from watchfloor.services.bench.judging import judging_arguments, majority_vote, read_judgements
+from watchfloor.services.bench.judging import (
+    judging_arguments,
+    majority_vote,
+    read_judgements,
+    share,
+    write_tasks,
+)
 from watchfloor.services.bench.stories import read_pool, replay
-from watchfloor.services.classifier.evaluation import wilson_interval
 from watchfloor.services.notifier.matching import WatchlistMatcher
 from watchfloor.services.notifier.throttle_rules import (
     DEFAULT_EVENT_WINDOW_S,
@@ -138,13 +143,8 @@ def verdict_shares(pairs: list[HeldPair], judgements: list[dict[str, Any]]) -> d
     out: dict[str, Any] = {}
     for window in WINDOWS_H:
         within = [v for gap, v in verdicts if gap <= window]
-        shares = {}
-        for verdict in VERDICTS:
-            hits = sum(v == verdict for v in within)
-            low, high = wilson_interval(hits, len(within))
-            shares[verdict] = {"share": round(hits / len(within), 3) if within else None,
-                               "interval": [round(low, 2), round(high, 2)]}
-        out[f"{window}h"] = {"pairs": len(within), **shares}
+        out[f"{window}h"] = {"pairs": len(within), **{
+            verdict: share(sum(v == verdict for v in within), len(within)) for verdict in VERDICTS}}
     return out
 
 
@@ -167,10 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         result[f"alert_on_event_{window}h"], longest = event_only(alerts, window)
     if args.sample:
         chosen = random.Random(SEED).sample(longest, min(args.sample, len(longest)))
-        with args.out.open("w", encoding="utf-8") as out:
-            for p in chosen:
-                out.write(json.dumps({"later": p.later, "earlier": p.earlier,
-                                      "tags": list(p.tags)}) + "\n")
+        write_tasks(args.out, ({"later": p.later, "earlier": p.earlier, "tags": list(p.tags)}
+                               for p in chosen))
     if args.judged:
         result["judged"] = verdict_shares(longest, read_judgements(args.judged))
     print(json.dumps(result))

@@ -10,6 +10,7 @@ from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from watchfloor.services.classifier.evaluation import wilson_interval
 from watchfloor.services.training.corpus import DEFAULT_DATA_DIR
 
 K = TypeVar("K", bound=Hashable)
@@ -28,6 +29,20 @@ def judging_arguments(prog: str, doc: str | None, sample_help: str,
     if args.sample and not args.out:
         parser.error("--sample needs --out")
     return args
+
+
+def write_tasks(path: Path, tasks: Iterable[dict[str, Any]]) -> None:
+    """What ``--sample`` draws, one JSON line per task, for the annotators."""
+    with path.open("w", encoding="utf-8") as out:
+        for task in tasks:
+            out.write(json.dumps(task) + "\n")
+
+
+def share(hits: int, total: int) -> dict[str, Any]:
+    """``hits`` of ``total``, with its 95 % interval (Wilson)."""
+    low, high = wilson_interval(hits, total)
+    return {"share": round(hits / total, 3) if total else None,
+            "interval": [round(low, 2), round(high, 2)]}
 
 
 def read_judgements(path: Path) -> list[dict[str, Any]]:

@@ -50,8 +50,8 @@ from watchfloor.services.notifier.throttle_rules import (
     DEFAULT_WINDOW_S,
     Decision,
     Judged,
-    brings_news,
     decide,
+    held_by_events,
     judged,
     sent_before,
     story_of,
@@ -210,8 +210,7 @@ class StoryThrottle:
     def _held(alert: Alert, j: Judged, story: Mapping[str, Decision],
               groups: list[tuple[frozenset[str], Mapping[str, Decision]]]) -> ThrottledAlert:
         """The record of a held alert: held by its story's rule, else by its groups'."""
-        earlier = {i: d for i, d in story.items() if i != alert.id}
-        if not groups or not brings_news(j.items, earlier):
+        if not held_by_events(alert.id, j.items, story, groups):
             return throttled_record(alert, story)
         return throttled_record(alert, story, event=" ".join(group for group, _ in j.groups),
                                 groups=[h for _, h in groups])

@@ -91,6 +91,13 @@ def decide(
     return Decision(send=every_version or news, tags=tags)
 
 
+def held_by_events(alert_id: str, items: frozenset[str], story: Mapping[str, Decision],
+                   groups: Sequence[tuple[frozenset[str], Mapping[str, Decision]]]) -> bool:
+    """For a held alert: its event groups held it (its story's rule alone would
+    have sent it), else its story did."""
+    return bool(groups) and brings_news(items, {i: d for i, d in story.items() if i != alert_id})
+
+
 def story_of(alert: Alert) -> str:
     return alert.article.story_id or alert.article.id
 
@@ -145,9 +152,9 @@ class ThrottleReplay:
                   for group, items in alert.groups]
         decision = decide(alert.alert_id, alert.items, story, every_version=every_version,
                           groups=groups)
-        held_by_story = not brings_news(alert.items, story)
+        by_events = held_by_events(alert.alert_id, alert.items, story, groups)
         repeats = ([] if decision.send else
-                   sent_before(alert.alert_id, [story] if held_by_story else [h for _, h in groups]))
+                   sent_before(alert.alert_id, [h for _, h in groups] if by_events else [story]))
         for one in (story, *(h for _, h in groups)):
             one.setdefault(alert.alert_id, decision)
         return decision, repeats

@@ -72,9 +72,7 @@ async def pipeline_status(redis: Redis, keys: Keys) -> dict[str, Any]:
         streams[stream] = info
     metrics = {_text(k): int(v) for k, v in (await redis.hgetall(keys.metrics)).items()}
     now = await redis_now(redis)
-    workers = [{**w.model_dump(mode="json"), "seen_s_ago": round((now - w.seen_at).total_seconds()),
-                "silent": w.silent(now)}
-               for w in await workers_seen(redis, keys, now=now)]
+    workers = [w.as_status(now) for w in await workers_seen(redis, keys, now=now)]
     return {
         "prefix": keys.prefix,
         "workers": workers,

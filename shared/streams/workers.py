@@ -20,6 +20,7 @@ import os
 import secrets
 import socket
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from redis.asyncio import Redis
@@ -69,6 +70,12 @@ class WorkerSeen(BaseModel):
 
     def silent(self, now: datetime) -> bool:
         return now - self.seen_at > timedelta(seconds=MISSED_BEATS * self.interval_s + 5)
+
+    def as_status(self, now: datetime) -> dict[str, Any]:
+        """What ``watchfloor status --json`` and /metrics show of it."""
+        return {**self.model_dump(mode="json"),
+                "seen_s_ago": round((now - self.seen_at).total_seconds()),
+                "silent": self.silent(now)}
 
 
 async def redis_now(redis: Redis) -> datetime:

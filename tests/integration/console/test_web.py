@@ -17,11 +17,12 @@ from watchfloor.services.ingest.api import create_api
 from watchfloor.services.notifier.active_watchlists import ActiveWatchlists
 from watchfloor.services.notifier.alerting import AlertRaiser
 from watchfloor.services.notifier.delivery import fan_out
+from watchfloor.services.notifier.story_throttle import ThrottledAlert
 from watchfloor.services.notifier.target_pauses import PausedTargets
 from watchfloor.services.watchlists.model import Watchlist
 from watchfloor.services.watchlists.store import WatchlistStore
 from watchfloor.shared.pipeline import stage
-from watchfloor.shared.streams.codec import encode
+from watchfloor.shared.streams.codec import DATA_FIELD, encode
 from watchfloor.shared.streams.consumer import Incoming
 
 from tests.unit.console.factories import IR, alert, article, classified
@@ -497,20 +498,28 @@ async def test_a_stale_form_with_a_webhook_is_refused_as_stale_not_for_its_secre
     assert 'value="Renamed"' in reply.text
 
 
-@pytest.mark.parametrize(("alert_on", "expected"), [("story", "expect about 1 alert."),
-                                                   ("every_version", "expect about 2 alerts.")])
-async def test_try_it_estimates_alerts_by_the_watchlists_alert_on(
-        sign_in, redis_client, keys, alert_on, expected) -> None:
-    now = datetime.now(UTC)
-    for event in (classified(article("u-1", at=now), at=now - timedelta(minutes=2)),
-                  classified(article("u-2", story_id="u-1", at=now), at=now - timedelta(minutes=1))):
+async def try_on(sign_in, redis_client, keys, alert_on: str, events) -> str:
+    """The "Try it" page's text (whitespace folded) for a missile watchlist
+    over ``events`` stored in the classified stream."""
+    for event in events:
         await redis_client.xadd(classified_stream(keys), encode(event),
                                 id=time_id(event.classified_at))
     viewer = await sign_in("viewer")
     tried = await viewer.post("/watchlists/save", tags_any="missile_test", days="7",
                               alert_on=alert_on, action="try")
-    assert "Would have alerted on 2 articles in 1 story" in tried.text
-    assert expected in " ".join(tried.text.split())
+    return " ".join(tried.text.split())
+
+
+@pytest.mark.parametrize(("alert_on", "expected"), [("story", "expect about 1 alert."),
+                                                   ("every_version", "expect about 2 alerts.")])
+async def test_try_it_estimates_alerts_by_the_watchlists_alert_on(
+        sign_in, redis_client, keys, alert_on, expected) -> None:
+    now = datetime.now(UTC)
+    tried = await try_on(sign_in, redis_client, keys, alert_on, [
+        classified(article("u-1", at=now), at=now - timedelta(minutes=2)),
+        classified(article("u-2", story_id="u-1", at=now), at=now - timedelta(minutes=1))])
+    assert "Would have alerted on 2 articles in 1 story" in tried
+    assert expected in tried
 
 
 @pytest.mark.parametrize(("alert_on", "expected"), [("story", "expect about 3 alerts."),
@@ -524,14 +533,9 @@ async def test_try_it_counts_one_alert_per_event_for_alert_on_event(
                          at=now - timedelta(minutes=2)),
               classified(article("u-3", at=now, title="Iran launches a missile"), actors=[IR],
                          at=now - timedelta(minutes=1))]
-    for event in events:
-        await redis_client.xadd(classified_stream(keys), encode(event),
-                                id=time_id(event.classified_at))
-    viewer = await sign_in("viewer")
-    tried = await viewer.post("/watchlists/save", tags_any="missile_test", days="7",
-                              alert_on=alert_on, action="try")
-    assert "Would have alerted on 3 articles in 3 stories" in tried.text
-    assert expected in " ".join(tried.text.split())
+    tried = await try_on(sign_in, redis_client, keys, alert_on, events)
+    assert "Would have alerted on 3 articles in 3 stories" in tried
+    assert expected in tried
 
 
 async def test_try_it_with_a_days_value_that_is_no_whole_number_says_so(sign_in) -> None:
@@ -586,19 +590,26 @@ async def test_a_stored_watchlist_that_no_longer_validates_can_be_replaced_from_
     assert stored is not None and stored.match.tags_any == ["sanctions"]
 
 
+def held(alert_id: str, story_id: str, title: str, reason: str, **more) -> ThrottledAlert:
+    """A report held back as a repeat of alert al_1 (its record, as the notifier writes it)."""
+    return ThrottledAlert(alert_id=alert_id, watchlist_id="missiles", story_id=story_id,
+                          article_id=more.pop("article_id", story_id), title=title,
+                          tags=["missile_test"], reason=reason, repeat_of=["al_1"],
+                          throttled_at=datetime.now(UTC), **more)
+
+
+async def store_held(redis_client, keys, *records: ThrottledAlert) -> None:
+    for record in records:
+        await redis_client.xadd(keys.throttled_alerts, {DATA_FIELD: record.model_dump_json()})
+
+
 async def test_a_story_shows_other_outlets_reports_held_back_as_repeats(
         sign_in, redis_client, keys) -> None:
-    from watchfloor.services.notifier.story_throttle import ThrottledAlert
-    from watchfloor.shared.streams.codec import DATA_FIELD
-
     await redis_client.xadd(history_stream(keys), encode(alert("al_1")))
-    held = ThrottledAlert(alert_id="al_7", watchlist_id="missiles", story_id="u-7",
-                          article_id="u-7", title="Pyongyang launches a missile again",
-                          source="Other Outlet", tags=["missile_test"],
-                          reason="another report of an event this watchlist was already "
-                                 "alerted on", repeat_of=["al_1"],
-                          throttled_at=datetime.now(UTC), event_group="missile_test:kp")
-    await redis_client.xadd(keys.throttled_alerts, {DATA_FIELD: held.model_dump_json()})
+    await store_held(redis_client, keys, held(
+        "al_7", "u-7", "Pyongyang launches a missile again",
+        "another report of an event this watchlist was already alerted on",
+        source="Other Outlet", event_group="missile_test:kp"))
     viewer = await sign_in("viewer")
     page = (await viewer.client.get("/story/u-1")).text
     assert "Also reported by other outlets" in page
@@ -610,23 +621,14 @@ async def test_a_story_shows_other_outlets_reports_held_back_as_repeats(
 async def test_many_reports_elsewhere_do_not_push_out_a_storys_own_held_versions(
         sign_in, redis_client, keys, monkeypatch) -> None:
     from watchfloor.services.console import web
-    from watchfloor.services.notifier.story_throttle import ThrottledAlert
-    from watchfloor.shared.streams.codec import DATA_FIELD
 
     monkeypatch.setattr(web, "HELD_SHOWN", 3)
     await redis_client.xadd(history_stream(keys), encode(alert("al_1")))
-    now = datetime.now(UTC)
-    own = [ThrottledAlert(alert_id=f"al_own{i}", watchlist_id="missiles", story_id="u-1",
-                          article_id=f"u-1v{i}", title=f"Own version {i}",
-                          tags=["missile_test"], reason="a version of a story",
-                          repeat_of=["al_1"], throttled_at=now) for i in range(2)]
-    elsewhere = [ThrottledAlert(alert_id=f"al_x{i}", watchlist_id="missiles",
-                                story_id=f"u-x{i}", article_id=f"u-x{i}",
-                                title=f"Outlet report {i}", tags=["missile_test"],
-                                reason="another report of an event", repeat_of=["al_1"],
-                                throttled_at=now) for i in range(5)]
-    for record in own + elsewhere:  # the reports elsewhere are the newest
-        await redis_client.xadd(keys.throttled_alerts, {DATA_FIELD: record.model_dump_json()})
+    own = [held(f"al_own{i}", "u-1", f"Own version {i}", "a version of a story",
+                article_id=f"u-1v{i}") for i in range(2)]
+    elsewhere = [held(f"al_x{i}", f"u-x{i}", f"Outlet report {i}", "another report of an event")
+                 for i in range(5)]
+    await store_held(redis_client, keys, *own, *elsewhere)  # the reports elsewhere are newest
     page = " ".join((await (await sign_in("viewer")).client.get("/story/u-1")).text.split())
     assert "Own version 0" in page and "Own version 1" in page and "2 held back." in page
     assert "of the newest 3 such reports" in page

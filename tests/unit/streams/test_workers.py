@@ -48,9 +48,7 @@ async def test_a_worker_that_stops_refreshing_is_silent_then_forgotten() -> None
 def status_with(workers: list[WorkerSeen]) -> dict:
     return {"prefix": "t", "streams": {}, "dead_letters": 0, "retries_scheduled": 0,
             "failed_deliveries": 0, "delivered": 0, "metrics": {},
-            "workers": [{**w.model_dump(mode="json"),
-                         "seen_s_ago": round((NOW - w.seen_at).total_seconds()),
-                         "silent": w.silent(NOW)} for w in workers]}
+            "workers": [w.as_status(NOW) for w in workers]}
 
 
 def test_status_says_which_workers_run_and_which_fell_silent() -> None:
