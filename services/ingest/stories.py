@@ -263,8 +263,8 @@ def choose_story(
 # fields, so positions never shift.
 def encode_record(story_id: str, fingerprint: StoryFingerprint) -> str:
     """'<story id> <shingle ids, 8 hex digits each> <figures> <weekdays>
-    <dates> <places> <unix time> <states> <lead states> <weapons>', each set
-    comma-separated. Text, not bytes: readable in redis-cli, and safe with
+    <dates> <places> <unix time> <states> <lead states> <weapons> <repeat>',
+    each set comma-separated, repeat "1" or "0". Text, not bytes: readable in redis-cli, and safe with
     decode_responses."""
     ids = sorted(fingerprint.shingle_ids)
     hex_ids = struct.pack(f">{len(ids)}I", *ids).hex()  # 8 hex digits each
@@ -273,24 +273,26 @@ def encode_record(story_id: str, fingerprint: StoryFingerprint) -> str:
     at = "" if facts.at is None else str(facts.at)
     return " ".join([story_id, hex_ids, *(",".join(sorted(s)) for s in sets), at,
                      ",".join(sorted(facts.states)), ",".join(sorted(facts.lead_states)),
-                     ",".join(sorted(facts.weapons))])
+                     ",".join(sorted(facts.weapons)),
+                     "" if facts.repeat is None else str(int(facts.repeat))])
 
 
 def decode_record(value: str) -> tuple[str, StoryFingerprint]:
     """Also reads records written before facts beyond figures (or states, or
-    weapons) were kept ('<story id> <hex> <figures>'): they contradict nothing
-    on the rest."""
+    weapons, or repeats) were kept ('<story id> <hex> <figures>'): they
+    contradict nothing on the rest."""
     story_id, hex_ids, *rest = value.split(" ")
     raw = bytes.fromhex(hex_ids)
     ids = frozenset(struct.unpack(f">{len(raw) // 4}I", raw))
-    figures, weekdays, dates, places, at, states, lead_states, weapons = (rest + [""] * 8)[:8]
+    figures, weekdays, dates, places, at, states, lead_states, weapons, repeat = (
+        rest + [""] * 9)[:9]
 
     def parse(field: str) -> frozenset[str]:
         return frozenset(field.split(",")) - {""}
 
     facts = EventFacts(parse(figures), parse(weekdays), parse(dates), parse(places),
                        parse(states), int(at) if at else None, parse(lead_states),
-                       parse(weapons))
+                       parse(weapons), None if repeat == "" else repeat == "1")
     return story_id, StoryFingerprint(ids, facts)
 
 

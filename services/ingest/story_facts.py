@@ -18,6 +18,14 @@ if they do not *contradict* each other on the facts that identify an event:
             headlines are title-cased, so their capitals name nothing
 - weapons   the weapon systems named ("a Sarmat" / "a Bulava": two tests in
             one template; "Hwasong-17" / "-18" differ by their figures)
+- repeats   a report of the event as a repeat: "fires *another* missile",
+            "tests *again*", "a *second* launch" in the headline or the lead's
+            first words, when the versions were published hours apart
+            (``REPEAT_MIN_GAP_S``). One template sent for the morning's launch
+            and, with "another", for the evening's is two events. This kind
+            contradicts by its absence on one side, hence the gap: a wire's
+            update of its flash within the hour adds "again" to the same
+            launch ("fires ballistic missile again, Seoul says")
 - states    the countries the headlines name (by name, adjective or capital:
             "Iran", "Iranian", "Tehran"; the EU too) when both name some, else those of the leads: one
             template, "Iran test-fires a ballistic missile" and then
@@ -54,6 +62,9 @@ from pathlib import Path
 import yaml
 
 DEFAULT_MAX_GAP_S = 24 * 3600
+# Versions published at least this far apart, one told as a repeat and the
+# other not, are two events. Closer, an update of a flash.
+REPEAT_MIN_GAP_S = 3 * 3600
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -105,6 +116,9 @@ class EventFacts:
     at: int | None = None  # unix seconds: published, else first seen
     lead_states: frozenset[str] = frozenset()  # ... and the lead
     weapons: frozenset[str] = frozenset()  # weapon systems named ("sarmat")
+    # told as a repeat ("another", "again"); None: not known (a record kept
+    # before repeats were), which contradicts nothing
+    repeat: bool | None = None
 
 
 def event_facts(words: Sequence[str], text_head: str, at: datetime | None = None, *,
@@ -122,6 +136,7 @@ def event_facts(words: Sequence[str], text_head: str, at: datetime | None = None
         at=_unix_seconds(at),
         lead_states=frozenset(_states(words[:STATE_WORDS])),
         weapons=frozenset(_weapons(words)),
+        repeat=_told_as_repeat(words[:STATE_WORDS]),
     )
 
 
@@ -145,13 +160,17 @@ def different_events(
     a: EventFacts, b: EventFacts, *, max_gap_s: int = DEFAULT_MAX_GAP_S
 ) -> str | None:
     """Pure: why two near-identical versions report two events — "published
-    apart", "weekdays", "dates", "places", "weapons", "states" or "figures" —
+    apart", "weekdays", "dates", "places", "weapons", "repeat", "states" or
+    "figures" —
     or None when nothing tells them apart (then they are one story)."""
     if a.at is not None and b.at is not None and abs(a.at - b.at) > max_gap_s:
         return "published apart"
     for kind in ("weekdays", "dates", "places", "weapons"):
         if contradict(getattr(a, kind), getattr(b, kind)):
             return kind
+    if (a.repeat is not None and b.repeat is not None and a.repeat != b.repeat
+            and a.at is not None and b.at is not None and abs(a.at - b.at) >= REPEAT_MIN_GAP_S):
+        return "repeat"
     if states_contradict(a, b):
         return "states"
     if contradict(a.figures, b.figures):
@@ -201,6 +220,30 @@ def _weapons(words: Sequence[str]) -> Iterable[str]:
             yield word
         elif word.endswith("s") and word[:-1] in _WEAPONS:  # "Iskanders", "Tomahawks"
             yield word[:-1]
+
+
+# Words that tell an event as one more of its kind. Not "latest" (wire copy
+# calls every launch "the latest in a series"), "new" or "more" ("more than"),
+# nor "fresh" or "renewed": outlets add them to one event's headline ("Renewed
+# battles erupt in Najaf" over another's copy of that day's fighting).
+_REPEAT_WORDS = frozenset({"another", "again", "anew"})
+_ORDINALS = frozenset({"second", "third", "fourth", "fifth", "sixth"})
+# An ordinal tells a repeat before the event's own nouns ("a second launch",
+# "for a third time"), not elsewhere ("the second-largest", "a third of").
+_REPEATED_THINGS = frozenset({
+    "launch", "launches", "test", "tests", "missile", "missiles", "time", "round", "salvo",
+    "barrage", "day", "strike", "strikes", "visit", "trip", "package", "shipment", "drill",
+    "drills", "exercise", "exercises", "deployment", "batch", "wave",
+})
+
+
+def _told_as_repeat(words: Sequence[str]) -> bool:
+    for i, word in enumerate(words):
+        if word in _REPEAT_WORDS:
+            return True
+        if word in _ORDINALS and i + 1 < len(words) and words[i + 1] in _REPEATED_THINGS:
+            return True
+    return False
 
 
 def _dates(words: Sequence[str]) -> Iterable[str]:

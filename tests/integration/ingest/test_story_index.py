@@ -147,6 +147,28 @@ async def test_another_launch_in_the_same_words_is_another_story(index: StoryInd
     assert [a.story_id for a in assigned] == ["u-mon", "u-thu"]
 
 
+async def test_a_second_launch_that_day_told_in_the_same_words_is_another_story(
+    index: StoryIndex,
+) -> None:
+    # The morning's flash and, hours later, the same template with "another":
+    # nothing else tells them apart (same day, place, figures), and merged the
+    # evening's launch would be held back as a version of the morning's.
+    # (Within the hour, "again" is the wire's update of its flash: test_story_facts.)
+    morning = launch("u-am", "Monday", MONDAY)
+    evening = launch("u-pm", "Monday", MONDAY + timedelta(hours=9),
+                     title="Northland fires another ballistic missile into the sea")
+    [first] = await index.assign([morning])
+    [second] = await index.assign([evening])
+    assert (first.story_id, second.story_id) == (None, None)
+    # each one's re-publications still find their own story
+    evening_again = launch("u-pm-2", "Monday", MONDAY + timedelta(hours=10),
+                           title="Northland fires another ballistic missile, neighbour says")
+    morning_again = launch("u-am-2", "Monday", MONDAY + timedelta(hours=1),
+                           title="Northland fires ballistic missile into sea, neighbour says")
+    assigned = await index.assign([evening_again, morning_again])
+    assert [a.story_id for a in assigned] == ["u-pm", "u-am"]
+
+
 async def test_a_bucket_keeps_its_earliest_claimants_up_to_a_bound(
     index: StoryIndex, redis_client: aioredis.Redis, keys: Keys
 ) -> None:

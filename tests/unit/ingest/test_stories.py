@@ -243,6 +243,9 @@ def test_record_round_trip() -> None:
     with_weapons = fingerprint("Russia tests missiles", "It fired a Sarmat and two Bulavas.")
     assert with_weapons.facts.weapons == {"sarmat", "bulava"}
     assert decode_record(encode_record("u-w", with_weapons)) == ("u-w", with_weapons)
+    repeated = fingerprint("Russia tests another missile", "")
+    assert repeated.facts.repeat is True and with_weapons.facts.repeat is False
+    assert decode_record(encode_record("u-r", repeated)) == ("u-r", repeated)
     assert decode_record(encode_record("u-abc", fp)) == ("u-abc", fp)
     no_facts = StoryFingerprint(frozenset({0, 2**32 - 1}), EventFacts())
     assert decode_record(encode_record("c-1", no_facts)) == ("c-1", no_facts)

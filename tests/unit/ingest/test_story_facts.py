@@ -125,9 +125,47 @@ def test_different_events(a: str, b: str, why: str) -> None:
     ("The storm reached New Mexico.", "The storm reached Mexico's border states."),
     ("Utility poles fell across Latin America.", "Storms hit Central America."),
     ("Latin American leaders met.", "Chilean and Peruvian leaders met."),
+    # both told as a repeat; ordinals of other things, and words outlets add
+    # to one event's headline, tell no repeat
+    ("Northland fired another missile.", "Northland fired another missile on Monday."),
+    ("Northland, the second-largest state, fired a missile.", "Northland fired a missile."),
+    ("A third of the missiles failed.", "The missiles failed."),
+    ("Renewed fighting shook the city.", "Fighting shook the city."),
+    ("Fresh clashes erupted in the city.", "Clashes erupted in the city."),
+    ("The launch was the latest in a series.", "The launch was one of a series."),
 ])
 def test_same_event_told_with_more_or_fewer_details(a: str, b: str) -> None:
     assert different_events(facts(a), facts(b)) is None
+
+
+@pytest.mark.parametrize("later", [
+    "Northland fired another missile, its neighbour said.",
+    "Northland fired a missile again, its neighbour said.",
+    "Northland made a second launch, its neighbour said.",
+])
+def test_one_template_told_as_a_repeat_hours_later_is_another_event(later: str) -> None:
+    morning = facts("Northland fired a missile, its neighbour said.", at=NOON)
+    evening = facts(later, at=NOON + timedelta(hours=5))
+    assert different_events(morning, evening) == "repeat"
+    # within the hour it is the wire's update of its flash, which adds "again"
+    update = facts(later, at=NOON + timedelta(minutes=40))
+    assert different_events(morning, update) is None
+    assert different_events(morning, facts(later)) is None  # no time: nothing to tell
+
+
+def test_repeats_are_read_from_the_lead_only() -> None:
+    # a background sentence further down ("... tested again last year") is
+    # one outlet's, kept or trimmed: it tells nothing about this event
+    lead = "Northland fired a missile into the sea, its neighbour said. " + "Word " * 60
+    assert facts(lead + "It tested again last year.").repeat is False
+    assert facts("Northland fired another missile into the sea.").repeat
+
+
+def test_a_record_that_does_not_say_contradicts_no_repeat() -> None:
+    told_before = EventFacts(at=int(NOON.timestamp()))  # repeat None: kept before repeats were
+    later = NOON + timedelta(hours=5)
+    assert different_events(told_before, facts("Northland fired another missile.", at=later)) is None
+    assert different_events(told_before, facts("Northland fired a missile.", at=later)) is None
 
 
 def test_published_far_apart() -> None:
